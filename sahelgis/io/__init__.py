@@ -1,0 +1,1 @@
+"""Readers and writers: ACLED events, vector files, the project file (no Qt)."""

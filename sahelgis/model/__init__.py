@@ -1,0 +1,1 @@
+"""The SahelGIS model: project, layers, styles and the event table (no Qt)."""

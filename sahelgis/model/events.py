@@ -1,0 +1,135 @@
+"""The event table: ACLED events held column by column, sorted by date.
+
+Sorting once on import makes every later time filter a binary search
+(``numpy.searchsorted``) instead of a scan, and categoricals keep 1M rows small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sahelgis.model import acled_schema as acled
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+DATE_DTYPE = "datetime64[s]"
+
+
+@dataclass
+class EventTable:
+    """ACLED events, one row per event, sorted by ``event_date`` (stable).
+
+    Parameters
+    ----------
+    frame
+        A DataFrame with at least the required ACLED columns. ``event_date`` must
+        be a datetime column and ``latitude``/``longitude`` WGS84 degrees.
+    synthetic
+        True for made-up demo data; views and figures mark such data.
+    """
+
+    frame: pd.DataFrame
+    synthetic: bool = False
+    _xy_cache: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        missing = [c for c in acled.REQUIRED_COLUMNS if c not in self.frame.columns]
+        if missing:
+            raise ValueError(f"event table lacks required columns: {missing}")
+        frame = self.frame
+        if frame[acled.EVENT_DATE].dtype != DATE_DTYPE:
+            frame = frame.assign(
+                **{acled.EVENT_DATE: frame[acled.EVENT_DATE].astype(DATE_DTYPE)}
+            )
+        dates = frame[acled.EVENT_DATE].to_numpy()
+        if len(dates) > 1 and not bool(np.all(dates[1:] >= dates[:-1])):
+            frame = frame.sort_values(acled.EVENT_DATE, kind="stable")
+        self.frame = frame.reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def dates(self) -> np.ndarray:
+        """Event dates as ``datetime64[s]``, ascending."""
+        return self.frame[acled.EVENT_DATE].to_numpy()
+
+    @property
+    def lon(self) -> np.ndarray:
+        """Longitudes in WGS84 degrees."""
+        return self.frame[acled.LONGITUDE].to_numpy(dtype="float64")
+
+    @property
+    def lat(self) -> np.ndarray:
+        """Latitudes in WGS84 degrees."""
+        return self.frame[acled.LATITUDE].to_numpy(dtype="float64")
+
+    def date_range(self) -> tuple[np.datetime64, np.datetime64] | None:
+        """First and last event date, or None when empty."""
+        if len(self) == 0:
+            return None
+        dates = self.dates
+        return dates[0], dates[-1]
+
+    def index_range(
+        self, start: np.datetime64 | None, end: np.datetime64 | None
+    ) -> tuple[int, int]:
+        """Row positions ``[i0, i1)`` of the events with ``start <= date <= end``.
+
+        ``None`` leaves that side open. Both ends are inclusive days.
+        """
+        dates = self.dates
+        i0 = 0 if start is None else int(np.searchsorted(dates, start, side="left"))
+        i1 = (
+            len(dates)
+            if end is None
+            else int(np.searchsorted(dates, np.datetime64(end, "s"), side="right"))
+        )
+        return i0, max(i0, i1)
+
+    def projected_xy(
+        self, crs_key: str, transformer: object
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Coordinates in a projected CRS, computed once per CRS and cached.
+
+        ``transformer`` is a ``pyproj.Transformer`` from EPSG:4326 (always_xy).
+        """
+        cached = self._xy_cache.get(crs_key)
+        if cached is None:
+            x, y = transformer.transform(self.lon, self.lat)  # type: ignore[attr-defined]
+            cached = (np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
+            self._xy_cache[crs_key] = cached
+        return cached
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The events as a GeoDataFrame in EPSG:4326 (for export and interchange)."""
+        import geopandas as gpd
+
+        geometry = gpd.points_from_xy(self.lon, self.lat, crs="EPSG:4326")
+        return gpd.GeoDataFrame(self.frame, geometry=geometry, crs="EPSG:4326")
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the table's columns (deep)."""
+        return int(self.frame.memory_usage(deep=True, index=True).sum())
+
+
+def optimise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give ACLED columns compact dtypes: categoricals for repeated text, small ints."""
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        if name in acled.CATEGORICAL_COLUMNS and not isinstance(
+            column.dtype, pd.CategoricalDtype
+        ):
+            column = column.astype("category")
+        elif name in acled.INTEGER_COLUMNS:
+            column = column.astype(acled.INTEGER_COLUMNS[name])
+        out[name] = column
+    return pd.DataFrame(out, index=frame.index)

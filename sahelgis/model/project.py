@@ -1,0 +1,204 @@
+"""The project: the ordered layers and the view state, observed by the views.
+
+Every change goes through a method here that emits one psygnal signal once the
+state is consistent; widgets listen and never hold their own copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from psygnal import Signal
+
+from sahelgis.model.layers import ROLE_ROADS, Layer
+from sahelgis.model.styles import Style
+
+Extent = tuple[float, float, float, float]
+
+
+class Project:
+    """Layers (index 0 is drawn on top, as in a layer panel) and view state.
+
+    Parameters
+    ----------
+    layers
+        Initial layers, top first.
+    """
+
+    layer_added = Signal(str)  # layer id
+    layer_removed = Signal(str)  # layer id
+    layers_reordered = Signal()
+    layer_changed = Signal(str, str)  # layer id, what: visible|opacity|style|name
+    view_extent_changed = Signal(object)
+    time_window_changed = Signal(object)
+    modified_changed = Signal(bool)
+    path_changed = Signal(object)
+
+    def __init__(self, layers: list[Layer] | None = None) -> None:
+        self._layers: list[Layer] = list(layers or [])
+        self._path: Path | None = None
+        self._modified = False
+        self.view_extent: Extent | None = None
+        self.time_window: tuple[str, str] | None = None
+        self.extra_state: dict[str, Any] = {}
+
+    # -- layers ---------------------------------------------------------------
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """Layers, top first."""
+        return tuple(self._layers)
+
+    def layer(self, layer_id: str) -> Layer:
+        """The layer with this id (KeyError if none)."""
+        for layer in self._layers:
+            if layer.id == layer_id:
+                return layer
+        raise KeyError(layer_id)
+
+    def index_of(self, layer_id: str) -> int:
+        """Position of a layer, 0 being the top."""
+        return self._layers.index(self.layer(layer_id))
+
+    def layers_with_role(self, role: str) -> list[Layer]:
+        """Layers that play a role (e.g. the national roads)."""
+        return [layer for layer in self._layers if layer.role == role]
+
+    def add_layer(self, layer: Layer, index: int = 0) -> None:
+        """Insert a layer (at the top by default)."""
+        if any(existing.id == layer.id for existing in self._layers):
+            raise ValueError(f"layer id {layer.id} already in the project")
+        self._layers.insert(max(0, min(index, len(self._layers))), layer)
+        self.layer_added.emit(layer.id)
+        self._set_modified(True)
+
+    def remove_layer(self, layer_id: str) -> tuple[Layer, int]:
+        """Remove a layer; returns it and its position (what undo needs)."""
+        layer = self.layer(layer_id)
+        index = self._layers.index(layer)
+        del self._layers[index]
+        self.layer_removed.emit(layer_id)
+        self._set_modified(True)
+        return layer, index
+
+    def move_layer(self, layer_id: str, new_index: int) -> int:
+        """Move a layer to a new position; returns its old position."""
+        layer = self.layer(layer_id)
+        old = self._layers.index(layer)
+        new_index = max(0, min(new_index, len(self._layers) - 1))
+        if old == new_index:
+            return old
+        del self._layers[old]
+        self._layers.insert(new_index, layer)
+        self.layers_reordered.emit()
+        self._set_modified(True)
+        return old
+
+    def set_order(self, layer_ids: list[str]) -> None:
+        """Set the whole order at once (top first), e.g. after a drag in the panel."""
+        if sorted(layer_ids) != sorted(layer.id for layer in self._layers):
+            raise ValueError("new order must name every layer exactly once")
+        if layer_ids == [layer.id for layer in self._layers]:
+            return
+        by_id = {layer.id: layer for layer in self._layers}
+        self._layers = [by_id[i] for i in layer_ids]
+        self.layers_reordered.emit()
+        self._set_modified(True)
+
+    def set_visible(self, layer_id: str, visible: bool) -> None:
+        """Show or hide a layer."""
+        self._update(layer_id, "visible", bool(visible))
+
+    def set_opacity(self, layer_id: str, opacity: float) -> None:
+        """Set a layer's opacity in [0, 1]."""
+        self._update(layer_id, "opacity", float(min(max(opacity, 0.0), 1.0)))
+
+    def set_style(self, layer_id: str, style: Style) -> None:
+        """Replace a layer's style."""
+        self._update(layer_id, "style", style)
+
+    def rename_layer(self, layer_id: str, name: str) -> None:
+        """Rename a layer (names need not be unique; ids are)."""
+        if not name.strip():
+            raise ValueError("a layer name cannot be empty")
+        self._update(layer_id, "name", name.strip())
+
+    def replace_role(self, role: str, new_layer: Layer) -> list[Layer]:
+        """Put ``new_layer`` in place of the layers playing ``role``; returns them.
+
+        Used when an analyst imports real roads to replace the approximate ones.
+        """
+        old = self.layers_with_role(role)
+        index = self._layers.index(old[0]) if old else 0
+        for layer in old:
+            self.remove_layer(layer.id)
+        new_layer.role = role
+        self.add_layer(new_layer, index)
+        return old
+
+    def _update(self, layer_id: str, attr: str, value: object) -> None:
+        layer = self.layer(layer_id)
+        if getattr(layer, attr) == value:
+            return
+        setattr(layer, attr, value)
+        self.layer_changed.emit(layer_id, attr)
+        self._set_modified(True)
+
+    # -- view state -----------------------------------------------------------
+    def set_view_extent(self, extent: Extent | None) -> None:
+        """Remember the map's extent in the display CRS (saved, not 'modified')."""
+        if extent == self.view_extent:
+            return
+        self.view_extent = extent
+        self.view_extent_changed.emit(extent)
+
+    def set_time_window(self, window: tuple[str, str] | None) -> None:
+        """Set the time window as ISO dates (inclusive), None for all time."""
+        if window == self.time_window:
+            return
+        self.time_window = window
+        self.time_window_changed.emit(window)
+        self._set_modified(True)
+
+    # -- file state -----------------------------------------------------------
+    @property
+    def path(self) -> Path | None:
+        """The file this project was last opened from or saved to."""
+        return self._path
+
+    def set_path(self, path: Path | None) -> None:
+        """Record where the project lives."""
+        self._path = path
+        self.path_changed.emit(path)
+
+    @property
+    def modified(self) -> bool:
+        """True when there are unsaved changes."""
+        return self._modified
+
+    def mark_saved(self) -> None:
+        """Call after a successful save or load."""
+        self._set_modified(False)
+
+    def _set_modified(self, value: bool) -> None:
+        if value != self._modified:
+            self._modified = value
+            self.modified_changed.emit(value)
+
+    # -- credits --------------------------------------------------------------
+    def attributions(self, visible_only: bool = True) -> list[str]:
+        """Deduplicated credits of the (visible) layers, for source lines."""
+        seen: list[str] = []
+        for layer in reversed(self._layers):
+            if visible_only and not layer.visible:
+                continue
+            if layer.attribution and layer.attribution not in seen:
+                seen.append(layer.attribution)
+        return seen
+
+    def has_synthetic_visible(self) -> bool:
+        """True when a visible layer holds made-up data (maps must say so)."""
+        return any(layer.synthetic and layer.visible for layer in self._layers)
+
+
+__all__ = ["ROLE_ROADS", "Extent", "Project"]

@@ -1,0 +1,68 @@
+"""Layer styles: plain values the canvas, legend and figure export all read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+SYMBOLS: dict[str, str] = {
+    "o": "circle",
+    "s": "square",
+    "t": "triangle",
+    "d": "diamond",
+    "+": "cross",
+}
+LINE_STYLES: tuple[str, ...] = ("solid", "dash", "dot")
+OTHER_CATEGORY_COLOR = "#9E9E9E"
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one layer is drawn.
+
+    Colours are ``#RRGGBB`` or ``#RRGGBBAA`` strings; sizes are screen pixels
+    (point diameter, line width). ``category_field`` switches to a categorical
+    style: each value in ``categories`` gets its own colour, others are grey.
+    """
+
+    color: str = "#444444"
+    fill: str | None = None
+    size: float = 4.0
+    line_width: float = 1.0
+    line_style: str = "solid"
+    symbol: str = "o"
+    category_field: str | None = None
+    categories: dict[str, str] = field(default_factory=dict)
+    label_field: str | None = None
+    label_size: float = 9.0
+    label_color: str = "#202020"
+
+    def __post_init__(self) -> None:
+        if self.symbol not in SYMBOLS:
+            raise ValueError(
+                f"unknown symbol {self.symbol!r}; use one of {list(SYMBOLS)}"
+            )
+        if self.line_style not in LINE_STYLES:
+            raise ValueError(
+                f"unknown line style {self.line_style!r}; use one of {LINE_STYLES}"
+            )
+
+    def with_(self, **changes: Any) -> Style:
+        """A copy with some values changed (styles are immutable values)."""
+        return replace(self, **changes)
+
+    def color_for(self, value: object) -> str:
+        """Colour of one category value (the plain colour when not categorical)."""
+        if self.category_field is None:
+            return self.color
+        return self.categories.get(str(value), OTHER_CATEGORY_COLOR)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (saved in the project file)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Style:
+        """Build from ``to_dict`` output, ignoring keys from newer versions."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
