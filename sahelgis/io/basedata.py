@@ -126,7 +126,7 @@ def base_layers(path: Path | None = None) -> list[VectorLayer]:
             data=read("admin1_regions"),
             role=roles.ROLE_REGIONS,
             attribution=NATURAL_EARTH,
-            style=Style(color="#6A4C93", line_width=1.8),
+            style=Style(color="#6A4C93", fill="#FBF8F1", line_width=1.8),
         ),
         VectorLayer(
             name="Countries (Natural Earth)",
@@ -135,16 +135,18 @@ def base_layers(path: Path | None = None) -> list[VectorLayer]:
             attribution=NATURAL_EARTH,
             style=Style(
                 color="#A09C92",
-                fill="#F4F1EA",
+                fill="#ECE8DF",
                 line_width=1.0,
-                category_field="iso_a3",
-                categories={"MLI": "#FBF8F1"},
                 label_field="name",
                 label_size=10,
                 label_color="#8A857A",
             ),
         ),
     ]
+
+
+#: The opening view of a new project: southern Mali, lon -12.5..-4, lat 10..16.5.
+HOME_BOUNDS_LONLAT = (-12.5, 10.0, -4.0, 16.5)
 
 
 def credits_text() -> str:

@@ -10,7 +10,7 @@ Layout
   feature table (or the CSV).
 
 Saving is atomic: the file is written beside the target, flushed, the previous
-version is kept as ``<name>.bak``, then the new file replaces the old in one
+version is kept as ``<name>.bak.gpkg``, then the new file replaces the old in one
 ``os.replace``. A crash at any point leaves a readable project behind.
 """
 
@@ -256,7 +256,7 @@ def _table_name(layer: Layer, used: set[str]) -> str:
 
 
 def _keep_backup(path: Path) -> None:
-    backup = path.with_name(path.name + ".bak")
+    backup = path.with_name(path.stem + ".bak" + PROJECT_SUFFIX)
     staging = path.with_name(f".{path.name}.bak-{os.getpid()}")
     try:
         os.link(path, staging)  # cheap: the old file's data is not copied

@@ -53,3 +53,31 @@ def geodesic_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> f
     """Distance on the WGS84 ellipsoid in metres."""
     _, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
     return float(dist)
+
+
+def lonlat_box_to_display(
+    box: tuple[float, float, float, float],
+) -> tuple[float, float, float, float]:
+    """A lon/lat box as the display-CRS box that contains it (edges densified)."""
+    import numpy as np
+
+    west, south, east, north = box
+    t = np.linspace(0.0, 1.0, 21)
+    lon = np.concatenate(
+        [
+            west + (east - west) * t,
+            np.full(21, east),
+            east - (east - west) * t,
+            np.full(21, west),
+        ]
+    )
+    lat = np.concatenate(
+        [
+            np.full(21, south),
+            south + (north - south) * t,
+            np.full(21, north),
+            north - (north - south) * t,
+        ]
+    )
+    x, y = to_display().transform(lon, lat)
+    return float(x.min()), float(y.min()), float(x.max()), float(y.max())

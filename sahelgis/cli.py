@@ -1,0 +1,203 @@
+"""The ``sahelgis`` command: the GUI, a snapshot renderer, import and info.
+
+sahelgis [PROJECT]                       open the GUI
+sahelgis --snapshot OUT.png [PROJECT]    render the main window to PNG and exit
+sahelgis import EVENTS.csv|.xlsx -o OUT.gpkg [--report REJECTS.csv]
+sahelgis info PROJECT_OR_FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sahelgis import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "import":
+        return cmd_import(argv[1:])
+    if argv and argv[0] == "info":
+        return cmd_info(argv[1:])
+    return cmd_gui(argv)
+
+
+def _fail(message: str) -> int:
+    print(f"sahelgis: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def cmd_import(argv: list[str]) -> int:
+    """Import an ACLED export into a project file (new, or added to an existing one)."""
+    parser = argparse.ArgumentParser(
+        prog="sahelgis import",
+        description="Import an ACLED export (CSV or XLSX) into a SahelGIS project.",
+    )
+    parser.add_argument("events", type=Path)
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="project file to create, or to add the events to",
+    )
+    parser.add_argument("--report", type=Path, help="write rejected rows to this CSV")
+    args = parser.parse_args(argv)
+    from sahelgis.errors import SahelGISError
+    from sahelgis.io.acled import read_acled
+    from sahelgis.io.basedata import base_layers
+    from sahelgis.io.project_file import is_project_file, load_project, save_project
+    from sahelgis.model.layer_factory import event_layer
+    from sahelgis.model.project import Project
+
+    try:
+        table, report = read_acled(args.events)
+        print(report.summary())
+        if len(report.rejects):
+            for reason, count in report.reasons().items():
+                print(f"  rejected {count}: {reason}")
+        for warning in report.warnings:
+            print(f"  warning: {warning}")
+        if args.report:
+            report.save_rejects(args.report)
+        if len(table) == 0:
+            return _fail(f"{args.events.name}: no row could be read")
+        if args.output.exists() and is_project_file(args.output):
+            project = load_project(args.output)
+        else:
+            project = Project(base_layers())
+        project.add_layer(event_layer(table, report.path))
+        written = save_project(project, args.output)
+    except SahelGISError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{exc.filename or args.output}: {exc.strerror or exc}")
+    print(f"wrote {written}")
+    return EXIT_OK
+
+
+def cmd_info(argv: list[str]) -> int:
+    """Print layers, CRS, feature counts and date ranges of a project or data file."""
+    parser = argparse.ArgumentParser(prog="sahelgis info")
+    parser.add_argument("path", type=Path)
+    args = parser.parse_args(argv)
+    from sahelgis.errors import SahelGISError
+    from sahelgis.io.project_file import project_info, read_state
+
+    path: Path = args.path
+    try:
+        if not path.exists():
+            return _fail(f"{path}: file not found")
+        if path.suffix.lower() in (".csv", ".xlsx", ".txt"):
+            return _info_events(path)
+        try:
+            state = read_state(path)
+        except SahelGISError:
+            return _info_vector(path)
+        info = project_info(path)
+        print(
+            f"{path.name}: SahelGIS project (format {state.get('version')}), "
+            f"{len(info.layers)} layers, map CRS {state.get('display_crs')}"
+        )
+        for entry in info.layers:
+            dates = entry.get("date_range")
+            extra = f", {dates[0]} to {dates[1]}" if dates else ""
+            flags = " [SYNTHETIC]" if entry.get("synthetic") else ""
+            print(
+                f"  {entry['name']}{flags}: {entry['kind']}, "
+                f"{entry.get('feature_count', '?'):,} features, EPSG:4326{extra}"
+            )
+    except SahelGISError as exc:
+        return _fail(str(exc))
+    return EXIT_OK
+
+
+def _info_events(path: Path) -> int:
+    from sahelgis.io.acled import read_acled
+
+    table, report = read_acled(path)
+    dr = table.date_range()
+    span = f", {str(dr[0])[:10]} to {str(dr[1])[:10]}" if dr else ""
+    kind = " (SYNTHETIC)" if table.synthetic else ""
+    print(f"{path.name}: ACLED events{kind}, EPSG:4326, {report.summary()}{span}")
+    return EXIT_OK
+
+
+def _info_vector(path: Path) -> int:
+    import pyogrio
+
+    from sahelgis.io.vector import list_vector_layers
+
+    layers = list_vector_layers(path)
+    print(f"{path.name}: {len(layers)} layers")
+    for name, geometry in layers:
+        meta = pyogrio.read_info(path, layer=name)
+        crs = meta.get("crs") or "no CRS"
+        print(f"  {name}: {geometry}, {meta.get('features', '?'):,} features, {crs}")
+    return EXIT_OK
+
+
+def cmd_gui(argv: list[str]) -> int:
+    """Open the main window (or render it to PNG with --snapshot)."""
+    parser = argparse.ArgumentParser(
+        prog="sahelgis", description="SahelGIS desktop GIS."
+    )
+    parser.add_argument("project", nargs="?", type=Path)
+    parser.add_argument(
+        "--snapshot", type=Path, help="render the main window to this PNG and exit"
+    )
+    parser.add_argument(
+        "--size", default="1600x1000", help="window size for --snapshot, WIDTHxHEIGHT"
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    args = parser.parse_args(argv)
+    from sahelgis import paths
+    from sahelgis.app import create_app, install_excepthook, setup_logging
+    from sahelgis.errors import SahelGISError
+    from sahelgis.io.project_file import load_project
+    from sahelgis.ui import settings as app_settings
+    from sahelgis.ui.main_window import MainWindow, new_project
+
+    app = create_app()
+    log_path = setup_logging()
+    path = args.project
+    if path is None and args.snapshot is None:
+        path = app_settings.last_project()
+    if path is None:
+        path = paths.demo_project()
+    try:
+        project = load_project(path) if path.exists() else new_project()
+    except SahelGISError as exc:
+        if args.snapshot is not None or args.project is not None:
+            return _fail(str(exc))
+        project = new_project()
+    window = MainWindow(project)
+    if args.snapshot is not None:
+        width, _, height = args.size.partition("x")
+        window.resize(int(width), int(height))
+        window.show()
+        app.processEvents()
+        window.canvas.rebuild()
+        app.processEvents()
+        image = window.grab()
+        args.snapshot.parent.mkdir(parents=True, exist_ok=True)
+        if not image.save(str(args.snapshot), "PNG"):
+            return _fail(f"{args.snapshot}: cannot write the PNG")
+        print(f"wrote {args.snapshot}")
+        window.project.mark_saved()
+        window.close()
+        return EXIT_OK
+    install_excepthook(log_path)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

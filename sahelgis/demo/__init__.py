@@ -1,0 +1,1 @@
+"""Synthetic demo data in ACLED's format (real ACLED data may not be redistributed)."""

@@ -1,0 +1,47 @@
+"""Default names, styles and credits for new layers (shared by GUI and CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sahelgis.model import acled_schema as acled
+from sahelgis.model.events import EventTable
+from sahelgis.model.layers import ROLE_EVENTS, EventLayer
+from sahelgis.model.styles import Style
+
+SYNTHETIC_ATTRIBUTION = "SYNTHETIC demo events made by SahelGIS (not ACLED data)"
+
+
+def event_style() -> Style:
+    """Default style of an event layer: coloured by ACLED event_type."""
+    return Style(
+        color="#444444",
+        size=5,
+        symbol="o",
+        category_field=acled.EVENT_TYPE,
+        categories=dict(acled.EVENT_TYPE_COLORS),
+    )
+
+
+def event_layer(table: EventTable, source: str | Path) -> EventLayer:
+    """Wrap imported events in a layer named after their file.
+
+    Synthetic tables say so in the layer name and credit line; real ones credit
+    ACLED as its terms ask.
+    """
+    source = Path(source)
+    if table.synthetic:
+        name = f"Demo events — SYNTHETIC, not ACLED ({len(table):,})"
+        attribution = SYNTHETIC_ATTRIBUTION
+    else:
+        name = f"{source.stem} ({len(table):,} events)"
+        attribution = acled.ACLED_ATTRIBUTION
+    return EventLayer(
+        name=name,
+        events=table,
+        role=ROLE_EVENTS,
+        style=event_style(),
+        synthetic=table.synthetic,
+        source_path=str(source),
+        attribution=attribution,
+    )

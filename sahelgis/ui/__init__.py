@@ -1,0 +1,1 @@
+"""The Qt user interface: it observes and drives the model."""

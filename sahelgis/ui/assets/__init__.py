@@ -1,0 +1,1 @@
+"""Runtime icons and style sheets."""

@@ -1,0 +1,430 @@
+"""The map canvas: a pyqtgraph plot in the display CRS that mirrors the project."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+import shapely
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QLabel, QWidget
+
+from sahelgis.model import crs
+from sahelgis.model.identify import events_near, time_window_rows
+from sahelgis.model.layers import EventLayer, Layer, VectorLayer
+from sahelgis.model.project import Project
+from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
+from sahelgis.ui.canvas.geometry_paths import lines_path, polygons_path
+from sahelgis.ui.canvas.items import LabelsItem, PathsItem, PointsItem, cosmetic_pen
+
+LABEL_Z = 10_000
+SCATTER_SYMBOLS = {"t": "t", "d": "d", "+": "+", "o": "o", "s": "s"}
+IDENTIFY_TOLERANCE_PX = 6.0
+#: Labels of towns only appear once the view is narrower than this (metres).
+TOWN_LABEL_MAX_VIEW = 900_000.0
+
+
+def category_codes(values: pd.Series, style: Style) -> tuple[np.ndarray, list[str]]:
+    """Colour index per feature and the colour list for a categorical style."""
+    colors = [*style.categories.values(), OTHER_CATEGORY_COLOR]
+    lookup = {value: i for i, value in enumerate(style.categories)}
+    cat = (
+        values
+        if isinstance(values.dtype, pd.CategoricalDtype)
+        else (values.astype(str).astype("category"))
+    )
+    per_category = np.array(
+        [lookup.get(str(c), len(colors) - 1) for c in cat.cat.categories],
+        dtype=np.int32,
+    )
+    codes = cat.cat.codes.to_numpy()
+    out = np.full(len(codes), len(colors) - 1, dtype=np.int32)
+    valid = codes >= 0
+    out[valid] = per_category[codes[valid]]
+    return out, colors
+
+
+class ScaleBar(QWidget):
+    """A scale bar in the map's corner, with a round ground length."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.metres_per_pixel = 1.0
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.resize(220, 34)
+
+    def set_metres_per_pixel(self, value: float) -> None:
+        self.metres_per_pixel = value
+        self.update()
+
+    def bar(self) -> tuple[float, float, str]:
+        """Bar length in pixels, in metres, and its label."""
+        target = self.metres_per_pixel * 150
+        if target <= 0 or not math.isfinite(target):
+            return 0.0, 0.0, ""
+        exp = 10 ** math.floor(math.log10(target))
+        length = max(m * exp for m in (1, 2, 5) if m * exp <= target)
+        label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+        return length / self.metres_per_pixel, length, label
+
+    def paintEvent(self, event: object) -> None:
+        px, _, label = self.bar()
+        if px <= 0:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(QRectF(0, 0, px + 70, 30), QColor(255, 255, 255, 190))
+        pen = QPen(QColor("#222222"), 2)
+        painter.setPen(pen)
+        y = 22
+        painter.drawLine(QPointF(8, y), QPointF(8 + px, y))
+        painter.drawLine(QPointF(8, y - 5), QPointF(8, y + 3))
+        painter.drawLine(QPointF(8 + px, y - 5), QPointF(8 + px, y + 3))
+        font = QFont()
+        font.setPointSizeF(8.5)
+        painter.setFont(font)
+        painter.drawText(QPointF(12 + px, y + 4), label)
+        painter.drawText(QPointF(8, 12), "0")
+        painter.end()
+
+
+class MapCanvas(pg.PlotWidget):
+    """The map: one pyqtgraph item per layer, aspect locked, in metres."""
+
+    sig_cursor_moved = Signal(float, float)  # lon, lat
+    sig_map_clicked = Signal(float, float)  # display-CRS x, y
+    sig_scale_changed = Signal(float)  # scale denominator (1:N)
+    sig_events_identified = Signal(object)  # list[(EventLayer, np.ndarray rows)]
+
+    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent, background="#DCE6EE")
+        self.project = project
+        self._items: dict[str, list[pg.GraphicsObject]] = {}
+        self.plotItem.hideAxis("left")
+        self.plotItem.hideAxis("bottom")
+        self.plotItem.setMenuEnabled(False)
+        self.plotItem.hideButtons()
+        self.setAspectLocked(True)
+        self.view_box = self.plotItem.getViewBox()
+        self.view_box.setMouseMode(pg.ViewBox.PanMode)
+        self.synthetic_label = QLabel(
+            "SYNTHETIC DEMO DATA — events are made up, not ACLED", self
+        )
+        self.synthetic_label.setStyleSheet(
+            "QLabel { background: rgba(255,255,255,215); color: #B00020;"
+            " font-weight: bold; padding: 3px 6px; border: 1px solid #B00020; }"
+        )
+        self.synthetic_label.move(8, 8)
+        self.synthetic_label.adjustSize()
+        self.scale_bar = ScaleBar(self)
+        self.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self.view_box.sigRangeChanged.connect(self._on_view_range_changed)
+        project.layer_added.connect(self._on_project_layer_added)
+        project.layer_removed.connect(self._on_project_layer_removed)
+        project.layers_reordered.connect(self._restack)
+        project.layer_changed.connect(self._on_project_layer_changed)
+        project.time_window_changed.connect(self._on_project_time_window_changed)
+        self.rebuild()
+
+    # -- building -------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Drop and rebuild every layer's items (e.g. after opening a project)."""
+        for layer_id in list(self._items):
+            self._remove_items(layer_id)
+        for layer in self.project.layers:
+            self._add_items(layer)
+        self._restack()
+        self._update_synthetic_label()
+        if self.project.view_extent:
+            self.set_extent(self.project.view_extent)
+        else:
+            self.zoom_full()
+
+    def _add_items(self, layer: Layer) -> None:
+        items: list[pg.GraphicsObject] = []
+        if isinstance(layer, EventLayer):
+            items.append(self._event_item(layer))
+        elif isinstance(layer, VectorLayer):
+            items.extend(self._vector_items(layer))
+        for item in items:
+            self.addItem(item)
+            item.setVisible(layer.visible)
+            item.setOpacity(layer.opacity)
+        self._items[layer.id] = items
+
+    def _remove_items(self, layer_id: str) -> None:
+        for item in self._items.pop(layer_id, []):
+            self.removeItem(item)
+
+    def _event_item(self, layer: EventLayer) -> PointsItem:
+        item = PointsItem()
+        self._fill_event_item(item, layer)
+        return item
+
+    def _fill_event_item(self, item: PointsItem, layer: EventLayer) -> None:
+        i0, i1 = time_window_rows(layer, self.project.time_window)
+        x, y = layer.display_xy()
+        style = layer.style
+        codes: np.ndarray | None = None
+        colors = [style.color]
+        if style.category_field and style.category_field in layer.events.frame:
+            codes, colors = category_codes(
+                layer.events.frame[style.category_field], style
+            )
+            codes = codes[i0:i1]
+        item.set_points(
+            x[i0:i1],
+            y[i0:i1],
+            codes,
+            colors,
+            style.size,
+            "s" if style.symbol == "s" else "o",
+        )
+
+    def _vector_items(self, layer: VectorLayer) -> list[pg.GraphicsObject]:
+        style = layer.style
+        geoms = layer.display_geometry().to_numpy()
+        kind = layer.geometry_kind
+        items: list[pg.GraphicsObject] = []
+        if style.category_field and style.category_field in layer.data:
+            codes, colors = category_codes(layer.data[style.category_field], style)
+        else:
+            codes, colors = (
+                np.zeros(len(geoms), dtype=np.int32),
+                [style.fill if (kind == "polygon" and style.fill) else style.color],
+            )
+        if kind == "polygon":
+            groups = []
+            outline = cosmetic_pen(style.color, style.line_width, style.line_style)
+            for code, color in enumerate(colors):
+                mask = codes == code
+                if not mask.any():
+                    continue
+                fill = style.fill is not None or style.category_field
+                brush = QBrush(QColor(color)) if fill else None
+                groups.append((polygons_path(geoms[mask]), outline, brush))
+            items.append(PathsItem(groups))
+        elif kind == "line":
+            groups = [
+                (
+                    lines_path(geoms[codes == code]),
+                    cosmetic_pen(color, style.line_width, style.line_style),
+                    None,
+                )
+                for code, color in enumerate(colors)
+                if (codes == code).any()
+            ]
+            items.append(PathsItem(groups))
+        else:
+            x = shapely.get_x(geoms)
+            y = shapely.get_y(geoms)
+            if style.symbol in ("o", "s"):
+                points = PointsItem()
+                points.set_points(x, y, codes, colors, style.size, style.symbol)
+                items.append(points)
+            else:
+                brushes = [pg.mkBrush(colors[c]) for c in codes]
+                items.append(
+                    pg.ScatterPlotItem(
+                        x=x,
+                        y=y,
+                        size=style.size,
+                        symbol=SCATTER_SYMBOLS[style.symbol],
+                        brush=brushes,
+                        pen=pg.mkPen("white", width=0.5),
+                    )
+                )
+        if style.label_field and style.label_field in layer.data:
+            items.append(self._label_item(layer, geoms, kind))
+        return items
+
+    def _label_item(
+        self, layer: VectorLayer, geoms: np.ndarray, kind: str
+    ) -> LabelsItem:
+        style = layer.style
+        texts = layer.data[style.label_field].fillna("").astype(str).to_numpy()
+        if kind == "line":
+            anchors = shapely.line_interpolate_point(
+                shapely.line_merge(geoms), 0.5, normalized=True
+            )
+        elif kind == "polygon":
+            anchors = shapely.point_on_surface(geoms)
+        else:
+            anchors = geoms
+        x, y = shapely.get_x(anchors), shapely.get_y(anchors)
+        order = np.arange(len(texts))
+        if "population" in layer.data:
+            # big places claim their label space first
+            pop = pd.to_numeric(layer.data["population"], errors="coerce").fillna(0)
+            order = np.argsort(-pop.to_numpy(), kind="stable")
+        boxed = style.color if kind == "line" else None
+        item = LabelsItem(
+            x[order],
+            y[order],
+            texts[order],
+            color="#FFFFFF" if boxed else style.label_color,
+            size=style.label_size,
+            bold=kind == "point" and style.size >= 6,
+            italic=kind == "polygon",
+            boxed_fill=boxed,
+        )
+        if layer.role == "towns":
+            item.max_view_width = TOWN_LABEL_MAX_VIEW
+        return item
+
+    # -- project events -------------------------------------------------------
+    def _on_project_layer_added(self, layer_id: str) -> None:
+        self._add_items(self.project.layer(layer_id))
+        self._restack()
+        self._update_synthetic_label()
+
+    def _on_project_layer_removed(self, layer_id: str) -> None:
+        self._remove_items(layer_id)
+        self._update_synthetic_label()
+
+    def _on_project_layer_changed(self, layer_id: str, what: str) -> None:
+        layer = self.project.layer(layer_id)
+        if what == "visible":
+            for item in self._items.get(layer_id, []):
+                item.setVisible(layer.visible)
+            self._update_label_visibility()
+            self._update_synthetic_label()
+        elif what == "opacity":
+            for item in self._items.get(layer_id, []):
+                item.setOpacity(layer.opacity)
+        elif what == "style":
+            self._remove_items(layer_id)
+            self._add_items(layer)
+            self._restack()
+
+    def _on_project_time_window_changed(self, window: object) -> None:
+        for layer in self.project.layers:
+            if isinstance(layer, EventLayer):
+                item = self._items[layer.id][0]
+                assert isinstance(item, PointsItem)
+                self._fill_event_item(item, layer)
+
+    def _restack(self) -> None:
+        count = len(self.project.layers)
+        for index, layer in enumerate(self.project.layers):
+            for item in self._items.get(layer.id, []):
+                base = LABEL_Z if isinstance(item, LabelsItem) else 0
+                item.setZValue(base + (count - index) * 10)
+
+    def _update_synthetic_label(self) -> None:
+        self.synthetic_label.setVisible(self.project.has_synthetic_visible())
+
+    # -- view -----------------------------------------------------------------
+    def full_extent(self) -> tuple[float, float, float, float] | None:
+        """Union of the visible layers' extents (display CRS)."""
+        boxes = [
+            b
+            for layer in self.project.layers
+            if layer.visible
+            and layer.role != "countries"
+            and (b := layer.bounds_display()) is not None
+        ]
+        if not boxes:
+            boxes = [
+                b
+                for layer in self.project.layers
+                if (b := layer.bounds_display()) is not None
+            ]
+        if not boxes:
+            return None
+        arr = np.array(boxes)
+        return (
+            float(arr[:, 0].min()),
+            float(arr[:, 1].min()),
+            float(arr[:, 2].max()),
+            float(arr[:, 3].max()),
+        )
+
+    def zoom_full(self) -> None:
+        """Show the visible layers entirely."""
+        extent = self.full_extent()
+        if extent:
+            self.set_extent(extent)
+
+    def zoom_to_layer(self, layer_id: str) -> None:
+        """Show one layer entirely."""
+        extent = self.project.layer(layer_id).bounds_display()
+        if extent:
+            self.set_extent(extent)
+
+    def set_extent(self, extent: tuple[float, float, float, float]) -> None:
+        """Show at least this display-CRS box (aspect stays locked)."""
+        xmin, ymin, xmax, ymax = extent
+        width = max(xmax - xmin, 1000.0)
+        height = max(ymax - ymin, 1000.0)
+        self.view_box.setRange(QRectF(xmin, ymin, width, height), padding=0.02)
+
+    def extent(self) -> tuple[float, float, float, float]:
+        """The displayed box in the display CRS."""
+        (xmin, xmax), (ymin, ymax) = self.view_box.viewRange()
+        return float(xmin), float(ymin), float(xmax), float(ymax)
+
+    def metres_per_pixel(self) -> float:
+        """Ground metres per screen pixel at the view centre."""
+        (xmin, xmax), _ = self.view_box.viewRange()
+        width_px = max(self.view_box.width(), 1.0)
+        return (xmax - xmin) / width_px
+
+    def scale_denominator(self) -> float:
+        """The map scale 1:N on this screen."""
+        dpi = self.logicalDpiX() or 96
+        return self.metres_per_pixel() * dpi / 0.0254
+
+    def _on_view_range_changed(self, *args: object) -> None:
+        self.scale_bar.set_metres_per_pixel(self.metres_per_pixel())
+        self._update_label_visibility()
+        self.project.set_view_extent(self.extent())
+        self.sig_scale_changed.emit(self.scale_denominator())
+
+    def _update_label_visibility(self) -> None:
+        xmin, _, xmax, _ = self.extent()
+        for layer in self.project.layers:
+            for item in self._items.get(layer.id, []):
+                if isinstance(item, LabelsItem) and item.max_view_width:
+                    item.setVisible(
+                        layer.visible and (xmax - xmin) <= item.max_view_width
+                    )
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        if "scale_bar" not in self.__dict__:
+            return  # called from pyqtgraph's constructor, before our widgets exist
+        self.scale_bar.move(10, self.height() - self.scale_bar.height() - 8)
+
+    # -- mouse ----------------------------------------------------------------
+    def _on_scene_mouse_moved(self, pos: QPointF) -> None:
+        point = self.view_box.mapSceneToView(pos)
+        lon, lat = crs.to_lonlat().transform(point.x(), point.y())
+        self.sig_cursor_moved.emit(float(lon), float(lat))
+
+    def _on_scene_mouse_clicked(self, event: object) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        point = self.view_box.mapSceneToView(event.scenePos())  # type: ignore[attr-defined]
+        self.sig_map_clicked.emit(point.x(), point.y())
+        self.identify(point.x(), point.y())
+
+    def identify(self, x: float, y: float) -> list[tuple[EventLayer, np.ndarray]]:
+        """Events of visible layers under a map point; also emitted for panels."""
+        radius = IDENTIFY_TOLERANCE_PX * self.metres_per_pixel()
+        found = []
+        for layer in self.project.layers:
+            if isinstance(layer, EventLayer) and layer.visible:
+                rows = events_near(layer, x, y, radius, self.project.time_window)
+                if rows.size:
+                    found.append((layer, rows))
+        self.sig_events_identified.emit(found)
+        return found
+
+    def layer_items(self, layer_id: str) -> list[pg.GraphicsObject]:
+        """The items drawing a layer (for tests and exports)."""
+        return list(self._items.get(layer_id, []))

@@ -1,0 +1,460 @@
+"""The main window: map, layer panel, identify panel, menus and status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from sahelgis import __version__, paths
+from sahelgis.errors import SahelGISError
+from sahelgis.io.acled import ImportReport, read_acled
+from sahelgis.io.basedata import HOME_BOUNDS_LONLAT, base_layers, credits_text
+from sahelgis.io.project_file import load_project, save_project
+from sahelgis.io.vector import list_vector_layers, read_road_layer, read_vector
+from sahelgis.model import acled_schema as acled
+from sahelgis.model import crs
+from sahelgis.model.events import EventTable
+from sahelgis.model.layer_factory import event_layer
+from sahelgis.model.layers import ROLE_ROADS, VectorLayer
+from sahelgis.model.project import Project
+from sahelgis.ui import settings as app_settings
+from sahelgis.ui.canvas.map_canvas import MapCanvas
+from sahelgis.ui.import_report_dialog import ImportReportDialog
+from sahelgis.ui.panels.identify_panel import IdentifyPanel
+from sahelgis.ui.panels.layer_panel import LayerPanel
+from sahelgis.ui.workers import TaskRunner
+
+EVENT_FILTER = "ACLED export (*.csv *.xlsx *.txt);;All files (*)"
+PROJECT_FILTER = "SahelGIS project (*.gpkg)"
+VECTOR_FILTER = (
+    "Vector data (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.zip);;All files (*)"
+)
+
+
+def new_project() -> Project:
+    """A project with the bundled base layers only, opening on southern Mali."""
+    project = Project(base_layers())
+    project.view_extent = crs.lonlat_box_to_display(HOME_BOUNDS_LONLAT)
+    return project
+
+
+class MainWindow(QMainWindow):
+    """SahelGIS's main window over one ``Project``."""
+
+    def __init__(self, project: Project | None = None) -> None:
+        super().__init__()
+        self.project = project if project is not None else new_project()
+        self.runner = TaskRunner(self)
+        self.canvas = MapCanvas(self.project)
+        self.setCentralWidget(self.canvas)
+        self.layer_panel = LayerPanel(self.project)
+        self.identify_panel = IdentifyPanel()
+        self.layers_dock = self._dock(
+            "Layers",
+            "layers_dock",
+            self.layer_panel,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+        )
+        self.identify_dock = self._dock(
+            "Identify",
+            "identify_dock",
+            self.identify_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.cursor_label = QLabel("")
+        self.scale_label = QLabel("")
+        self.crs_label = QLabel("CRS: AEQD 13.5°N 7.5°W (m)")
+        self.crs_label.setToolTip(crs.DISPLAY_CRS_NAME + "\n" + crs.DISPLAY_CRS_PROJ4)
+        for label in (self.cursor_label, self.scale_label, self.crs_label):
+            self.statusBar().addPermanentWidget(label)
+        self._build_menus()
+        self._connect_canvas()
+        self._connect_project()
+        self.resize(1400, 880)
+        self.resizeDocks(
+            [self.layers_dock, self.identify_dock],
+            [300, 320],
+            Qt.Orientation.Horizontal,
+        )
+        self._restore_layout()
+        self._update_title()
+
+    # -- construction ---------------------------------------------------------
+    def _dock(
+        self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
+    ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(
+        self, text: str, slot: object, shortcut: object = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(
+            self._action("&New project", self.new_project, QKeySequence.StandardKey.New)
+        )
+        file_menu.addAction(
+            self._action(
+                "&Open project…",
+                self.open_project_dialog,
+                QKeySequence.StandardKey.Open,
+            )
+        )
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addAction(
+            self._action("&Save project", self.save, QKeySequence.StandardKey.Save)
+        )
+        file_menu.addAction(
+            self._action(
+                "Save project &as…", self.save_as, QKeySequence.StandardKey.SaveAs
+            )
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action(
+                "&Import events (ACLED CSV/XLSX)…",
+                self.import_events_dialog,
+                "Ctrl+I",
+                "Import an ACLED export; unreadable rows are reported",
+            )
+        )
+        file_menu.addAction(
+            self._action("Import &layer…", self.import_layer_dialog, "Ctrl+L")
+        )
+        file_menu.addAction(
+            self._action(
+                "Import &road layer (replaces approximate roads)…",
+                self.import_roads_dialog,
+                None,
+                "Lines with a 'ref' field (RN3, RN4…), e.g. an OpenStreetMap extract",
+            )
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action(
+                "Save map &snapshot (PNG)…", self.snapshot_dialog, "Ctrl+Shift+P"
+            )
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        )
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(
+            self._action("Zoom to &full extent", self.canvas.zoom_full, "Ctrl+0")
+        )
+        view_menu.addAction(
+            self._action(
+                "Zoom to &selected layer", self._zoom_to_current_layer, "Ctrl+Shift+0"
+            )
+        )
+        view_menu.addAction(
+            self._action(
+                "Zoom &in", lambda: self._zoom(0.5), QKeySequence.StandardKey.ZoomIn
+            )
+        )
+        view_menu.addAction(
+            self._action(
+                "Zoom &out", lambda: self._zoom(2.0), QKeySequence.StandardKey.ZoomOut
+            )
+        )
+        view_menu.addSeparator()
+        view_menu.addAction(self.layers_dock.toggleViewAction())
+        view_menu.addAction(self.identify_dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(
+            self._action("&About SahelGIS and data credits", self.show_about)
+        )
+
+    def _connect_canvas(self) -> None:
+        self.canvas.sig_cursor_moved.connect(self._on_canvas_cursor_moved)
+        self.canvas.sig_scale_changed.connect(self._on_canvas_scale_changed)
+        self.canvas.sig_events_identified.connect(self.identify_panel.show_events)
+        self.layer_panel.sig_zoom_to_layer.connect(self.canvas.zoom_to_layer)
+        self._on_canvas_scale_changed(self.canvas.scale_denominator())
+
+    def _connect_project(self) -> None:
+        self.project.modified_changed.connect(self._on_project_modified_changed)
+        self.project.path_changed.connect(self._on_project_path_changed)
+
+    def set_project(self, project: Project) -> None:
+        """Show another project (after New or Open)."""
+        self.project = project
+        self.canvas.deleteLater()
+        self.canvas = MapCanvas(project)
+        self.setCentralWidget(self.canvas)
+        self.layer_panel.set_project(project)
+        self.identify_panel.show_events([])
+        self._connect_canvas()
+        self._connect_project()
+        self._update_title()
+
+    # -- status ---------------------------------------------------------------
+    def _on_canvas_cursor_moved(self, lon: float, lat: float) -> None:
+        ns = "N" if lat >= 0 else "S"
+        ew = "E" if lon >= 0 else "W"
+        self.cursor_label.setText(f"{abs(lat):.4f}°{ns} {abs(lon):.4f}°{ew}")
+
+    def _on_canvas_scale_changed(self, denominator: float) -> None:
+        self.scale_label.setText(f"Scale 1:{denominator:,.0f}")
+
+    def _on_project_modified_changed(self, modified: bool) -> None:
+        self.setWindowModified(modified)
+
+    def _on_project_path_changed(self, path: object) -> None:
+        self._update_title()
+
+    def _update_title(self) -> None:
+        name = self.project.path.name if self.project.path else "Untitled project"
+        self.setWindowTitle(f"{name}[*] — SahelGIS {__version__}")
+        self.setWindowModified(self.project.modified)
+
+    def _zoom(self, factor: float) -> None:
+        self.canvas.view_box.scaleBy((factor, factor))
+
+    def _zoom_to_current_layer(self) -> None:
+        layer_id = self.layer_panel.current_layer_id()
+        if layer_id:
+            self.canvas.zoom_to_layer(layer_id)
+
+    # -- errors ---------------------------------------------------------------
+    def show_error(self, title: str, exc: BaseException) -> None:
+        """Known errors get their one-line message; others go to the crash hook."""
+        if isinstance(exc, SahelGISError | OSError):
+            text = (
+                str(exc)
+                if isinstance(exc, SahelGISError)
+                else (f"{getattr(exc, 'filename', '')}: {exc.strerror or exc}")
+            )
+            self.statusBar().showMessage(text, 10_000)
+            QMessageBox.warning(self, title, text)
+            return
+        raise exc
+
+    # -- project files --------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes; False if the user cancels."""
+        if not self.project.modified:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "The project has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self) -> None:
+        """Start a project with the base layers only."""
+        if self.maybe_save():
+            self.set_project(new_project())
+
+    def open_project_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", app_settings.last_dir(), PROJECT_FILTER
+        )
+        if path:
+            self.open_project(Path(path))
+
+    def open_project(self, path: Path) -> None:
+        """Load a project in the background and show it."""
+
+        def done(project: Project) -> None:
+            self.set_project(project)
+            app_settings.remember_project(path)
+            self.statusBar().showMessage(f"Opened {path.name}", 5000)
+
+        self.runner.start(
+            "project",
+            f"Opening {path.name}",
+            load_project,
+            path,
+            on_done=done,
+            on_error=lambda exc: self.show_error("Open project", exc),
+        )
+
+    def save(self) -> bool:
+        """Save to the project's file (asks for one if new)."""
+        if self.project.path is None or self._is_bundled(self.project.path):
+            return self.save_as()
+        return self._save_to(self.project.path)
+
+    def save_as(self) -> bool:
+        start = self.project.path.name if self.project.path else "project.gpkg"
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save project as",
+            str(Path(app_settings.last_dir()) / start),
+            PROJECT_FILTER,
+        )
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            written = save_project(self.project, path)
+        except (SahelGISError, OSError) as exc:
+            self.show_error("Save project", exc)
+            return False
+        app_settings.remember_project(written)
+        self.statusBar().showMessage(f"Saved {written}", 5000)
+        return True
+
+    @staticmethod
+    def _is_bundled(path: Path) -> bool:
+        return path.resolve().parent == paths.data_dir().resolve()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for item in app_settings.recent_projects():
+            self.recent_menu.addAction(
+                item, lambda p=item: self.maybe_save() and self.open_project(Path(p))
+            )
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    # -- imports --------------------------------------------------------------
+    def import_events_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import events", app_settings.last_dir(), EVENT_FILTER
+        )
+        if path:
+            self.import_events(Path(path))
+
+    def import_events(self, path: Path) -> None:
+        """Read an ACLED export in the background, add it, report rejected rows."""
+
+        def done(result: tuple[EventTable, ImportReport]) -> None:
+            table, report = result
+            if len(table):
+                layer = event_layer(table, report.path)
+                self.project.add_layer(layer)
+            self.statusBar().showMessage(f"{path.name}: {report.summary()}", 10_000)
+            if len(report.rejects) or len(table) == 0:
+                ImportReportDialog(report, self).open()
+
+        self.runner.start(
+            "import",
+            f"Importing {path.name}",
+            read_acled,
+            path,
+            on_done=done,
+            on_error=lambda exc: self.show_error("Import events", exc),
+        )
+
+    def import_layer_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import layer", app_settings.last_dir(), VECTOR_FILTER
+        )
+        if path:
+            self.import_layer(Path(path))
+
+    def import_layer(self, path: Path, layer_name: str | None = None) -> None:
+        """Add a vector layer from a file (first layer unless one is named)."""
+        try:
+            if layer_name is None:
+                names = list_vector_layers(path)
+                layer_name = names[0][0] if names else None
+            frame = read_vector(path, layer_name)
+        except SahelGISError as exc:
+            self.show_error("Import layer", exc)
+            return
+        self.project.add_layer(
+            VectorLayer(
+                name=f"{path.stem}" + (f" — {layer_name}" if layer_name else ""),
+                data=frame,
+                source_path=str(path),
+                attribution=path.name,
+            )
+        )
+
+    def import_roads_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import road layer", app_settings.last_dir(), VECTOR_FILTER
+        )
+        if path:
+            self.import_roads(Path(path))
+
+    def import_roads(self, path: Path, layer_name: str | None = None) -> None:
+        """Replace the approximate national roads with real road geometry."""
+        try:
+            layer = read_road_layer(path, layer_name)
+        except SahelGISError as exc:
+            self.show_error("Import road layer", exc)
+            return
+        replaced = self.project.replace_role(ROLE_ROADS, layer)
+        names = ", ".join(old.name for old in replaced) or "nothing"
+        self.statusBar().showMessage(f"Roads from {path.name} replace {names}", 10_000)
+
+    # -- output ---------------------------------------------------------------
+    def snapshot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save map snapshot",
+            str(Path(app_settings.last_dir()) / "map.png"),
+            "PNG (*.png)",
+        )
+        if path:
+            self.canvas.grab().save(path, "PNG")
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About SahelGIS",
+            f"<b>SahelGIS {__version__}</b><br>Offline GIS for conflict analysts."
+            f"<p>Map projection: {crs.DISPLAY_CRS_NAME}.</p>"
+            f"<p>{credits_text()}</p>"
+            "<p>ACLED data, when imported, must be credited: "
+            f"“{acled.ACLED_ATTRIBUTION}”.</p>",
+        )
+
+    # -- layout ---------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        store = app_settings.settings()
+        geometry = store.value(app_settings.WINDOW_GEOMETRY)
+        state = store.value(app_settings.WINDOW_STATE)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        store = app_settings.settings()
+        store.setValue(app_settings.WINDOW_GEOMETRY, self.saveGeometry())
+        store.setValue(app_settings.WINDOW_STATE, self.saveState())
+        if self.project.path is not None:
+            store.setValue(app_settings.LAST_PROJECT, str(self.project.path))
+        self.runner.wait(5000)
+        event.accept()

@@ -1,0 +1,49 @@
+"""Names of the remembered settings (QSettings), in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+ORGANISATION = "SahelGIS"
+APPLICATION = "SahelGIS"
+RECENT_PROJECTS = "recent_projects"
+LAST_PROJECT = "last_project"
+LAST_DIR = "last_dir"
+WINDOW_GEOMETRY = "window/geometry"
+WINDOW_STATE = "window/state"
+MAX_RECENT = 10
+
+
+def settings() -> QSettings:
+    """The application's settings store."""
+    return QSettings(ORGANISATION, APPLICATION)
+
+
+def recent_projects() -> list[str]:
+    """Recently used project paths that still exist, newest first."""
+    value = settings().value(RECENT_PROJECTS, [])
+    if isinstance(value, str):
+        value = [value]
+    return [p for p in (value or []) if Path(p).exists()]
+
+
+def remember_project(path: Path) -> None:
+    """Put a project at the top of the recent list and make it the last one."""
+    store = settings()
+    items = [str(path)] + [p for p in recent_projects() if p != str(path)]
+    store.setValue(RECENT_PROJECTS, items[:MAX_RECENT])
+    store.setValue(LAST_PROJECT, str(path))
+    store.setValue(LAST_DIR, str(path.parent))
+
+
+def last_project() -> Path | None:
+    """The project open when the app last closed, if it still exists."""
+    value = settings().value(LAST_PROJECT, "")
+    return Path(value) if value and Path(value).exists() else None
+
+
+def last_dir() -> str:
+    """The folder last used in a file dialog."""
+    return str(settings().value(LAST_DIR, str(Path.home())))
