@@ -133,6 +133,7 @@ class LayerPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tree)
         layout.addLayout(opacity_row)
+        self.setMinimumWidth(280)
         self._updating = False
         project.layer_added.connect(self._on_project_changed)
         project.layer_removed.connect(self._on_project_changed)
@@ -157,7 +158,10 @@ class LayerPanel(QWidget):
         self._updating = True
         self.tree.clear()
         for layer in self.project.layers:
-            self.tree.addTopLevelItem(self._layer_item(layer))
+            item = self._layer_item(layer)
+            self.tree.addTopLevelItem(item)
+            # expanding only works once the item is in the tree
+            item.setExpanded(isinstance(layer, EventLayer) or bool(layer.caveat))
         self._updating = False
         if current:
             self.select_layer(current)
@@ -193,7 +197,6 @@ class LayerPanel(QWidget):
                 child.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 child.setData(0, ID_ROLE, layer.id)
                 item.addChild(child)
-            item.setExpanded(isinstance(layer, EventLayer))
         else:
             item.setIcon(0, swatch(style, kind))
         if layer.caveat:
@@ -208,7 +211,6 @@ class LayerPanel(QWidget):
             note.setForeground(0, QColor("#B00020"))
             note.setData(0, ID_ROLE, layer.id)
             item.addChild(note)
-            item.setExpanded(True)
         return item
 
     def current_layer_id(self) -> str | None:
