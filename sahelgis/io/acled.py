@@ -23,6 +23,9 @@ Speed
 CSV is parsed by ``pyarrow.csv`` with every column as text (repeated text straight
 into dictionary arrays), dates are parsed once per *unique* string and mapped back
 by code, and every check is a vectorised mask; there is no Python loop over rows.
+1M rows take about 2-3 s and end up near 190 MB (the notes dominate). Only when
+some records have the wrong number of fields does the ``csv`` module walk the file
+once to locate them (about 3 s more per 1M rows).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 import numpy as np
 import pandas as pd
@@ -75,27 +79,25 @@ _UNICODE_WIDE = ("utf-16", "utf-16-le", "utf-16-be", "utf-32")
 
 # English month names, hard-coded: ``%B`` in strptime follows the process locale,
 # which Qt sets from the user's desktop (a French laptop expects "février").
-_MONTHS: dict[str, int] = {}
-for _number, _name in enumerate(
-    (
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ),
-    start=1,
-):
-    _MONTHS[_name] = _number
-    _MONTHS[_name[:3]] = _number
-_MONTHS["sept"] = 9
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTHS: dict[str, int] = {
+    **{name: i for i, name in enumerate(_MONTH_NAMES, start=1)},
+    **{name[:3]: i for i, name in enumerate(_MONTH_NAMES, start=1)},
+    "sept": 9,
+}
 
 _ISO_DATE_RE = re.compile(
     r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?"
@@ -201,9 +203,8 @@ class _TextColumns:
     n_rows: int
     encoding: str
     delimiter: str = ","
-    record_numbers: np.ndarray | None = None
-    warnings: list[str] = field(default_factory=list)
-    ragged: list[tuple[int, int]] = field(default_factory=list)
+    record_numbers: np.ndarray | None = None  # None: 1..n_rows
+    ragged: list[tuple[int, int, str]] = field(default_factory=list)
     n_fields: int = 0
 
 
@@ -311,8 +312,13 @@ def _choose_delimiter(header_text: str) -> tuple[str, list[str]]:
 
 
 def _arrow_read(
-    source: str | bytes, delimiter: str, raw_names: Sequence[str]
+    source: str | bytes,
+    delimiter: str,
+    raw_names: Sequence[str],
+    *,
+    skip_invalid: bool = False,
 ) -> pa.Table:
+    """Parse CSV bytes (UTF-8) or a UTF-8 file with every column as text."""
     types = {
         name: _DICT_TYPE if _normalise_name(name) in _DICT_COLUMNS else pa.string()
         for name in raw_names
@@ -323,13 +329,22 @@ def _arrow_read(
     return pcsv.read_csv(
         stream,
         read_options=pcsv.ReadOptions(block_size=1 << 22),
-        parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        parse_options=pcsv.ParseOptions(
+            delimiter=delimiter,
+            newlines_in_values=True,
+            invalid_row_handler=_skip_row if skip_invalid else None,
+        ),
         convert_options=pcsv.ConvertOptions(
             column_types=types,
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
     )
+
+
+def _skip_row(row: object) -> str:
+    """pyarrow ``invalid_row_handler``: drop it (the csv-module scan reports it)."""
+    return "skip"
 
 
 def _text_from_table(table: pa.Table, encoding: str, delimiter: str) -> _TextColumns:
@@ -354,65 +369,134 @@ def _unique_key(arrays: dict[str, pa.ChunkedArray], name: str, position: int) ->
     return f"{name}\x00{position}" if name in arrays else name
 
 
-def _read_csv_fallback(
-    text: str, delimiter: str, encoding: str, path: Path, progress: Progress
-) -> _TextColumns:
-    """Parse with the ``csv`` module: slower, but survives rows of the wrong width.
+class _NotThisEncoding(Exception):
+    """The bytes do not decode with the encoding being tried."""
 
-    A record with too few or too many fields is padded/truncated and reported.
+
+@dataclass
+class _CsvPass:
+    """What one pass of the ``csv`` module found."""
+
+    header: list[str]
+    n_records: int
+    ragged: list[tuple[int, int, str]]
+    chunks: list[list[pa.Array]]
+
+
+def _csv_module_pass(
+    stream: TextIO,
+    delimiter: str,
+    path: Path,
+    progress: Progress,
+    *,
+    keep_rows: bool,
+) -> _CsvPass:
+    """Walk the records with the ``csv`` module, noting those of the wrong width.
+
+    Slow (pure C parsing, but Python objects per field), so it only runs when
+    pyarrow found rows of the wrong width: with ``keep_rows=False`` it just
+    locates them, so their record numbers and ids can be reported.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(stream, delimiter=delimiter)
+    # ACLED notes can exceed the csv module's default 128 KiB field limit.
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
     try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise InputError(path, f"cannot be read as CSV ({exc})") from exc
-    header = [h.replace("\ufeff", "") for h in header]
-    width = len(header)
-    chunks: list[list[pa.Array]] = [[] for _ in range(width)]
-    ragged: list[tuple[int, int]] = []
-    batch: list[list[str]] = []
-    n_rows = 0
+        header = [h.replace("\ufeff", "") for h in next(reader)]
+        width = len(header)
+        id_position = next(
+            (i for i, h in enumerate(header) if _normalise_name(h) == acled.EVENT_ID),
+            0,
+        )
+        chunks: list[list[pa.Array]] = [[] for _ in range(width)]
+        ragged: list[tuple[int, int, str]] = []
+        batch: list[list[str]] = []
+        n_records = 0
+        for fields in reader:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # a blank line is not a record (as in pyarrow)
+            n_records += 1
+            if len(fields) != width:
+                record_id = fields[id_position] if id_position < len(fields) else ""
+                ragged.append((n_records, len(fields), record_id.strip()))
+            elif keep_rows:
+                batch.append(fields)
+            if n_records % _FALLBACK_BATCH == 0:
+                _flush(batch, chunks)
+                progress.check()
+        _flush(batch, chunks)
+    except StopIteration as exc:
+        raise InputError(path, "the file is empty") from exc
+    except csv.Error as exc:
+        raise InputError(path, f"malformed CSV: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise _NotThisEncoding from exc
+    finally:
+        csv.field_size_limit(limit)
+    return _CsvPass(header, n_records, ragged, chunks)
 
-    def flush() -> None:
-        if not batch:
-            return
+
+def _flush(batch: list[list[str]], chunks: list[list[pa.Array]]) -> None:
+    """Move a batch of rows into per-column Arrow chunks."""
+    if batch:
         for i, values in enumerate(zip(*batch, strict=True)):
             chunks[i].append(pa.array(values, type=pa.string()))
         batch.clear()
 
-    # ACLED notes can exceed the csv module's default 128 KiB field limit.
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, len(text)))
-    try:
-        for fields in reader:
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue  # blank line: not a record (as in pyarrow)
-            if len(fields) != width:
-                ragged.append((n_rows, len(fields)))
-                fields = (fields + [""] * width)[:width]
-            batch.append(fields)
-            n_rows += 1
-            if len(batch) >= _FALLBACK_BATCH:
-                flush()
-                progress.check()
-    except csv.Error as exc:
-        raise InputError(
-            path, f"malformed CSV near data record {n_rows + 1}: {exc}"
-        ) from exc
-    finally:
-        csv.field_size_limit(limit)
-    flush()
-    arrays: dict[str, pa.ChunkedArray] = {}
-    for i, (name, parts) in enumerate(zip(header, chunks, strict=True)):
-        arrays[_unique_key(arrays, name, i)] = pa.chunked_array(parts, pa.string())
-    return _TextColumns(
-        arrays=arrays,
-        n_rows=n_rows,
-        encoding=encoding,
-        delimiter=delimiter,
-        ragged=ragged,
-        n_fields=width,
+
+def _open_text(path: Path, data: bytes | None, encoding: str) -> TextIO:
+    """A text stream over the file (or its UTF-8 transcoding), newlines untouched."""
+    raw: BinaryIO = path.open("rb") if data is None else io.BytesIO(data)
+    return io.TextIOWrapper(
+        raw, encoding=encoding if data is None else "utf-8", newline=""
     )
+
+
+def _read_ragged_csv(
+    path: Path,
+    data: bytes | None,
+    encoding: str,
+    delimiter: str,
+    raw_names: Sequence[str],
+    progress: Progress,
+) -> _TextColumns:
+    """Read a file in which some records have the wrong number of fields.
+
+    Those records are located with the ``csv`` module (record numbers, ids),
+    pyarrow reads the rest skipping them. Should the two parsers disagree on the
+    record count, the ``csv`` module reads everything itself.
+    """
+    progress.set(0.3, "Locating malformed rows")
+    with _open_text(path, data, encoding) as stream:
+        scan = _csv_module_pass(stream, delimiter, path, progress, keep_rows=False)
+    progress.check()
+    source: str | bytes = str(path) if data is None else data
+    table: pa.Table | None = None
+    try:
+        table = _arrow_read(source, delimiter, raw_names, skip_invalid=True)
+    except pa.ArrowInvalid:
+        table = None
+    if table is not None and table.num_rows + len(scan.ragged) == scan.n_records:
+        text = _text_from_table(table, encoding, delimiter)
+    else:
+        progress.set(0.4, "Parsing CSV (slow path)")
+        with _open_text(path, data, encoding) as stream:
+            scan = _csv_module_pass(stream, delimiter, path, progress, keep_rows=True)
+        arrays: dict[str, pa.ChunkedArray] = {}
+        for i, (name, parts) in enumerate(zip(scan.header, scan.chunks, strict=True)):
+            arrays[_unique_key(arrays, name, i)] = pa.chunked_array(parts, pa.string())
+        text = _TextColumns(
+            arrays=arrays,
+            n_rows=scan.n_records - len(scan.ragged),
+            encoding=encoding,
+            delimiter=delimiter,
+        )
+    good = np.ones(scan.n_records, dtype=bool)
+    good[[r[0] - 1 for r in scan.ragged]] = False
+    text.record_numbers = np.flatnonzero(good).astype(np.int64) + 1
+    text.ragged = scan.ragged
+    text.n_fields = len(scan.header)
+    return text
 
 
 def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
@@ -430,7 +514,7 @@ def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
     for encoding in candidates:
         progress.set(0.05, f"Decoding ({encoding})")
         progress.check()
-        data: bytes | None = None
+        data: bytes | None = None  # None: pyarrow reads the UTF-8 file itself
         if encoding.startswith("utf-8"):
             header_text = head.decode(encoding, errors="ignore")
         else:
@@ -450,9 +534,10 @@ def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
 
         progress.set(0.1, "Parsing CSV")
         progress.check()
-        source: str | bytes = str(path) if data is None else data
         try:
-            table = _arrow_read(source, delimiter, raw_names)
+            table = _arrow_read(
+                str(path) if data is None else data, delimiter, raw_names
+            )
         except pa.ArrowInvalid as exc:
             message = str(exc)
             if "UTF8" in message or "UTF-8" in message:
@@ -461,16 +546,12 @@ def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
                 raise InputError(
                     path, f"cannot be read as CSV: {message.splitlines()[0]}"
                 ) from exc
-            # Rows of the wrong width: the csv module can report them one by one.
             try:
-                text = (
-                    data.decode("utf-8")
-                    if data is not None
-                    else path.read_bytes().decode(encoding)
+                return _read_ragged_csv(
+                    path, data, encoding, delimiter, raw_names, progress
                 )
-            except UnicodeDecodeError:
+            except _NotThisEncoding:
                 continue
-            return _read_csv_fallback(text, delimiter, encoding, path, progress)
         except (pa.ArrowException, OSError) as exc:
             raise InputError(
                 path, f"cannot be read as CSV: {str(exc).splitlines()[0]}"
@@ -665,7 +746,6 @@ class _Rejects:
 
     def __init__(self, n_rows: int) -> None:
         self.bad = np.zeros(n_rows, dtype=bool)
-        self.whole_row = np.zeros(n_rows, dtype=bool)
         self._rows: list[np.ndarray] = []
         self._fields: list[str] = []
         self._values: list[Sequence[str]] = []
@@ -695,14 +775,6 @@ class _Rejects:
         self._values.append(values)
         self._reasons.append(reason)
 
-    def add_whole_row(self, position: int, value: str, reason: str) -> None:
-        """Reject a record that cannot be split into fields properly.
-
-        Its per-field problems are then noise (padding) and are left out.
-        """
-        self.add(np.array([position], dtype=np.int64), "row", [value], reason)
-        self.whole_row[position] = True
-
     def frame(self, record_numbers: np.ndarray, ids: pa.ChunkedArray) -> pd.DataFrame:
         """The rejects sorted by record, then by field in ACLED column order."""
         if not self._rows:
@@ -725,10 +797,7 @@ class _Rejects:
             np.array([_field_rank(f) for f in self._fields], dtype=np.int64),
             [len(r) for r in self._rows],
         )
-        is_row = fields == "row"
-        shown = ~self.whole_row[rows] | is_row
         order = np.lexsort((rank, rows))
-        order = order[shown[order]]
         rows = rows[order]
         return pd.DataFrame(
             {
@@ -864,12 +933,6 @@ def _build(
         )
 
     rejects = _Rejects(n)
-    for position, n_fields in text.ragged:
-        rejects.add_whole_row(
-            position,
-            f"{n_fields} fields",
-            f"expected {text.n_fields} fields, found {n_fields}",
-        )
 
     progress.set(0.55, "Checking event ids")
     progress.check()
@@ -936,14 +999,39 @@ def _build(
     table = EventTable(frame, synthetic=synthetic)
     report = ImportReport(
         path=path,
-        rows_total=n,
+        rows_total=n + len(text.ragged),
         rows_read=len(table),
-        rejects=rejects.frame(record_numbers, ids),
+        rejects=_with_ragged(rejects.frame(record_numbers, ids), text),
         warnings=warnings,
         encoding=text.encoding,
     )
     progress.set(1.0, report.summary())
     return table, report
+
+
+def _with_ragged(rejects: pd.DataFrame, text: _TextColumns) -> pd.DataFrame:
+    """Add the records that had the wrong number of fields (never parsed)."""
+    if not text.ragged:
+        return rejects
+    ragged = pd.DataFrame(
+        {
+            "row": pd.array([r for r, _, _ in text.ragged], dtype="int64"),
+            "event_id_cnty": pd.array([i for _, _, i in text.ragged], dtype="str"),
+            "field": pd.array(["row"] * len(text.ragged), dtype="str"),
+            "value": pd.array([f"{k} fields" for _, k, _ in text.ragged], dtype="str"),
+            "reason": pd.array(
+                [
+                    f"expected {text.n_fields} fields, found {k}"
+                    for _, k, _ in text.ragged
+                ],
+                dtype="str",
+            ),
+        }
+    )
+    if rejects.empty:
+        return ragged
+    merged = pd.concat([ragged, rejects], ignore_index=True)
+    return merged.sort_values("row", kind="stable").reset_index(drop=True)
 
 
 def _check_ids(

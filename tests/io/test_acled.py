@@ -11,13 +11,16 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sahelgis.errors import Cancelled, InputError
+from sahelgis.io import acled as acled_io
 from sahelgis.io.acled import REJECT_COLUMNS, ImportReport, read_acled
 from sahelgis.model import acled_schema as acled
+from sahelgis.model.events import EventTable
 
 BASE_ROW: dict[str, str] = {
     "event_id_cnty": "MLI1",
@@ -242,6 +245,16 @@ def test_latin1_bytes_undefined_in_cp1252(csv_path: Path) -> None:
     assert table.frame["notes"].iloc[0] == "odd \x81 byte"
 
 
+def test_cp1252_after_a_long_ascii_start(csv_path: Path) -> None:
+    """The first 64 KiB look like UTF-8; the decoder must still switch."""
+    rows = make_rows(80, notes="x" * 1000)
+    rows[-1]["location"] = "Ségou"
+    table, report = read_acled(write_csv(csv_path, rows, encoding="cp1252"))
+    assert report.encoding == "cp1252"
+    assert report.rows_read == 80
+    assert "Ségou" in table.frame["location"].tolist()
+
+
 def test_utf16_with_bom(csv_path: Path) -> None:
     table, report = read_acled(
         write_csv(csv_path, make_rows(2, location="Ségou"), encoding="utf-16")
@@ -449,23 +462,60 @@ def test_non_integer_timestamp_kept_as_text(csv_path: Path) -> None:
     assert any("timestamp" in w for w in report.warnings)
 
 
-def test_rows_with_wrong_number_of_fields(csv_path: Path) -> None:
-    rows = make_rows(4)
+def write_ragged(csv_path: Path) -> Path:
+    """Five records: 1 spans two lines, 2 has a surplus field, 4 is cut short,
+    5 has latitude 95."""
+    rows = make_rows(5)
     rows[0]["notes"] = "two\nlines"
+    rows[4]["latitude"] = "95"
     write_csv(csv_path, rows)
     lines = csv_path.read_bytes().decode().split("\r\n")
-    lines[2] += ",surplus"  # record 2 (record 1 spans two lines)
+    lines[2] += ",surplus"  # record 2 (record 1 spans lines 1 and 2)
     lines[4] = "MLI4,2024-02-28,2024"
     csv_path.write_bytes("\r\n".join(lines).encode())
-    table, report = read_acled(csv_path)
-    assert report.rows_total == 4
+    return csv_path
+
+
+def check_ragged(table: EventTable, report: ImportReport) -> None:
+    assert report.rows_total == 5
     rejects = report.rejects[["row", "event_id_cnty", "field", "reason"]]
     assert rejects.values.tolist() == [
         [2, "MLI2", "row", "expected 31 fields, found 32"],
         [4, "MLI4", "row", "expected 31 fields, found 3"],
+        [5, "MLI5", "latitude", "latitude out of range [-90, 90]"],
     ]
+    assert report.summary() == "read 2 rows, rejected 3"
     assert sorted(table.frame["event_id_cnty"]) == ["MLI1", "MLI3"]
     assert table.frame.set_index("event_id_cnty").loc["MLI1", "notes"] == "two\nlines"
+
+
+def test_rows_with_wrong_number_of_fields(csv_path: Path) -> None:
+    check_ragged(*read_acled(write_ragged(csv_path)))
+
+
+def test_rows_with_wrong_number_of_fields_slow_path(
+    csv_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When pyarrow cannot skip the bad rows, the csv module reads everything."""
+    real_read = acled_io._arrow_read
+
+    def failing_skip(*args: object, skip_invalid: bool = False) -> pa.Table:
+        if skip_invalid:
+            raise pa.ArrowInvalid("CSV parse error: simulated")
+        return real_read(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(acled_io, "_arrow_read", failing_skip)
+    check_ragged(*read_acled(write_ragged(csv_path)))
+
+
+def test_blank_lines_and_trailing_delimiters(csv_path: Path) -> None:
+    write_csv(csv_path, make_rows(2))
+    text = csv_path.read_bytes().decode().replace("\r\n", ",\r\n")
+    csv_path.write_bytes((text + "\r\n   \r\n\r\n").encode())
+    table, report = read_acled(csv_path)
+    assert report.summary() == "read 2 rows, rejected 0"
+    assert report.rows_total == 2
+    assert list(table.frame.columns) == list(acled.CURRENT_COLUMNS)
 
 
 def test_unknown_event_type_is_read_with_warning(csv_path: Path) -> None:
@@ -554,6 +604,20 @@ def test_text_named_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "fake.xlsx"
     path.write_text("event_id_cnty,event_date\n")
     with pytest.raises(InputError, match=r"fake\.xlsx"):
+        read_acled(path)
+
+
+def test_undecodable_utf16(csv_path: Path) -> None:
+    header = "event_id_cnty,event_date,event_type,latitude,longitude\n"
+    csv_path.write_bytes(b"\xff\xfe" + header.encode("utf-16-le") + b"\x00\xd8")
+    with pytest.raises(InputError, match=r"acled\.csv: cannot be decoded as UTF-16"):
+        read_acled(csv_path)
+
+
+def test_old_xls_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "acled.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(InputError, match=r"acled\.xls: .*save as \.xlsx or CSV"):
         read_acled(path)
 
 
