@@ -24,23 +24,25 @@ def tiny_events_frame() -> pd.DataFrame:
     types = ["Battles", "Violence against civilians", "Explosions/Remote violence"]
     for t, (town, (lon, lat)) in enumerate(TOWNS.items()):
         for k, year in enumerate(range(2018, 2025)):
-            rows.append({
-                "event_id_cnty": f"TST{t}{k:02d}",
-                "event_date": f"{year}-0{1 + t}-1{k}",
-                "year": year,
-                "time_precision": 1,
-                "event_type": types[(t + k) % 3],
-                "sub_event_type": "Armed clash",
-                "actor1": "JNIM: Group for Support of Islam and Muslims",
-                "actor2": "Military Forces of Mali (2021-)",
-                "location": town,
-                "latitude": lat + 0.001 * k,
-                "longitude": lon + 0.001 * k,
-                "geo_precision": 1,
-                "fatalities": k,
-                "notes": f"[TEST] event {k} at {town}",
-                "source": "TEST fixture",
-            })
+            rows.append(
+                {
+                    "event_id_cnty": f"TST{t}{k:02d}",
+                    "event_date": f"{year}-0{1 + t}-1{k}",
+                    "year": year,
+                    "time_precision": 1,
+                    "event_type": types[(t + k) % 3],
+                    "sub_event_type": "Armed clash",
+                    "actor1": "JNIM: Group for Support of Islam and Muslims",
+                    "actor2": "Military Forces of Mali (2021-)",
+                    "location": town,
+                    "latitude": lat + 0.001 * k,
+                    "longitude": lon + 0.001 * k,
+                    "geo_precision": 1,
+                    "fatalities": k,
+                    "notes": f"[TEST] event {k} at {town}",
+                    "source": "TEST fixture",
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["event_date"] = pd.to_datetime(frame["event_date"])
     return frame

@@ -27,7 +27,8 @@ def test_package_has_no_qt_import(package):
     assert files
     offenders = {
         str(f.relative_to(PACKAGE)): sorted(
-            m for m in imported_modules(f) if m.startswith(FORBIDDEN))
+            m for m in imported_modules(f) if m.startswith(FORBIDDEN)
+        )
         for f in files
     }
     assert {k: v for k, v in offenders.items() if v} == {}

@@ -12,11 +12,20 @@ from sahelgis.cli import main
 from sahelgis.model import acled_schema as acled
 
 GOOD_ROW = {
-    "event_id_cnty": "MLI1", "event_date": "28 February 2024", "year": "2024",
-    "time_precision": "1", "event_type": "Battles", "sub_event_type": "Armed clash",
-    "actor1": "JNIM: Group for Support of Islam and Muslims", "country": "Mali",
-    "location": "Nara", "latitude": "15.1685", "longitude": "-7.2857",
-    "geo_precision": "1", "source": "test", "fatalities": "3",
+    "event_id_cnty": "MLI1",
+    "event_date": "28 February 2024",
+    "year": "2024",
+    "time_precision": "1",
+    "event_type": "Battles",
+    "sub_event_type": "Armed clash",
+    "actor1": "JNIM: Group for Support of Islam and Muslims",
+    "country": "Mali",
+    "location": "Nara",
+    "latitude": "15.1685",
+    "longitude": "-7.2857",
+    "geo_precision": "1",
+    "source": "test",
+    "fatalities": "3",
 }
 
 
@@ -32,8 +41,11 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
 
 
 def test_import_reports_and_writes_project(tmp_path, capsys):
-    rows = [GOOD_ROW, GOOD_ROW | {"event_id_cnty": "MLI2", "latitude": "95"},
-            GOOD_ROW | {"event_id_cnty": "MLI3", "event_date": "31 February 2024"}]
+    rows = [
+        GOOD_ROW,
+        GOOD_ROW | {"event_id_cnty": "MLI2", "latitude": "95"},
+        GOOD_ROW | {"event_id_cnty": "MLI3", "event_date": "31 February 2024"},
+    ]
     csv_path = write_csv(tmp_path / "export.csv", rows)
     out = tmp_path / "p.gpkg"
     report = tmp_path / "rejects.csv"
@@ -91,13 +103,28 @@ def test_info_on_missing_file(tmp_path, capsys):
 
 def test_snapshot_renders_demo_project_in_a_subprocess(tmp_path):
     out = tmp_path / "snap.png"
-    env = os.environ | {"QT_QPA_PLATFORM": "offscreen",
-                        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                        "XDG_DATA_HOME": str(tmp_path / "data")}
+    env = os.environ | {
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "sahelgis", "--snapshot", str(out), "--size",
-         "1200x800", str(paths.demo_project())],
-        capture_output=True, text=True, env=env, timeout=60, check=False)
+        [
+            sys.executable,
+            "-m",
+            "sahelgis",
+            "--snapshot",
+            str(out),
+            "--size",
+            "1200x800",
+            str(paths.demo_project()),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     from PIL import Image
 
@@ -112,8 +139,20 @@ def test_snapshot_of_a_bad_project_fails_with_one_line(tmp_path):
     bad.write_text("nope")
     env = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
-        [sys.executable, "-m", "sahelgis", "--snapshot", str(tmp_path / "s.png"),
-         str(bad)], capture_output=True, text=True, env=env, timeout=60, check=False)
+        [
+            sys.executable,
+            "-m",
+            "sahelgis",
+            "--snapshot",
+            str(tmp_path / "s.png"),
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1].startswith("sahelgis: bad.gpkg")
 

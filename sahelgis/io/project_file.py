@@ -36,8 +36,10 @@ from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import ProjectFileError
 from sahelgis.model import crs
 from sahelgis.model.events import EventTable
+from sahelgis.model.filters import EventFilter
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.project import Project
+from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
 
 FORMAT_NAME = "sahelgis-project"
@@ -103,8 +105,13 @@ def load_project(path: str | Path, progress: Progress = NULL_PROGRESS) -> Projec
     project = Project(layers)
     extent = state.get("view_extent")
     project.view_extent = tuple(extent) if extent else None  # type: ignore[assignment]
+    if state.get("event_filter"):
+        project.event_filter = EventFilter.from_dict(state["event_filter"])
+    if state.get("selection"):
+        project.selection = Selection.from_dict(state["selection"])
     window = state.get("time_window")
-    project.time_window = tuple(window) if window else None  # type: ignore[assignment]
+    if isinstance(window, dict):
+        project.time_window.update_from_dict(window)
     project.extra_state = dict(state.get("extra", {}))
     project.set_path(path)
     project.mark_saved()
@@ -207,7 +214,9 @@ def _write(project: Project, target: Path, progress: Progress) -> None:
         "display_crs": crs.DISPLAY_CRS_PROJ4,
         "layers": entries,
         "view_extent": list(project.view_extent) if project.view_extent else None,
-        "time_window": list(project.time_window) if project.time_window else None,
+        "time_window": project.time_window.to_dict(),
+        "event_filter": project.event_filter.to_dict(),
+        "selection": project.selection.to_dict() if project.selection else None,
         "extra": project.extra_state,
     }
     with _connect(target) as con:

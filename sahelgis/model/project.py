@@ -11,8 +11,11 @@ from typing import Any
 
 from psygnal import Signal
 
-from sahelgis.model.layers import ROLE_ROADS, Layer
+from sahelgis.model.filters import EventFilter
+from sahelgis.model.layers import ROLE_ROADS, EventLayer, Layer
+from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
+from sahelgis.model.time_window import TimeWindow
 
 Extent = tuple[float, float, float, float]
 
@@ -31,7 +34,8 @@ class Project:
     layers_reordered = Signal()
     layer_changed = Signal(str, str)  # layer id, what: visible|opacity|style|name
     view_extent_changed = Signal(object)
-    time_window_changed = Signal(object)
+    filter_changed = Signal(object)  # EventFilter
+    selection_changed = Signal(object)  # Selection | None
     modified_changed = Signal(bool)
     path_changed = Signal(object)
 
@@ -40,8 +44,13 @@ class Project:
         self._path: Path | None = None
         self._modified = False
         self.view_extent: Extent | None = None
-        self.time_window: tuple[str, str] | None = None
+        self.time_window = TimeWindow()
+        self.event_filter = EventFilter()
+        self.selection: Selection | None = None
         self.extra_state: dict[str, Any] = {}
+        self.time_window.changed.connect(self._on_time_window_changed)
+        self.time_window.settings_changed.connect(self._on_time_window_changed)
+        self._update_time_span()
 
     # -- layers ---------------------------------------------------------------
     @property
@@ -69,6 +78,8 @@ class Project:
         if any(existing.id == layer.id for existing in self._layers):
             raise ValueError(f"layer id {layer.id} already in the project")
         self._layers.insert(max(0, min(index, len(self._layers))), layer)
+        if isinstance(layer, EventLayer):
+            self._update_time_span()
         self.layer_added.emit(layer.id)
         self._set_modified(True)
 
@@ -77,6 +88,8 @@ class Project:
         layer = self.layer(layer_id)
         index = self._layers.index(layer)
         del self._layers[index]
+        if isinstance(layer, EventLayer):
+            self._update_time_span()
         self.layer_removed.emit(layer_id)
         self._set_modified(True)
         return layer, index
@@ -152,12 +165,46 @@ class Project:
         self.view_extent = extent
         self.view_extent_changed.emit(extent)
 
-    def set_time_window(self, window: tuple[str, str] | None) -> None:
-        """Set the time window as ISO dates (inclusive), None for all time."""
-        if window == self.time_window:
+    def event_layers(self) -> list[EventLayer]:
+        """The event layers, top first."""
+        return [layer for layer in self._layers if isinstance(layer, EventLayer)]
+
+    def event_span(self) -> tuple[object, object] | None:
+        """First and last event day over all event layers."""
+        ranges = [
+            r
+            for layer in self.event_layers()
+            if (r := layer.events.date_range()) is not None
+        ]
+        if not ranges:
+            return None
+        return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+    def _update_time_span(self) -> None:
+        span = self.event_span()
+        if span is None:
+            if self.time_window.span is not None:
+                self.time_window.clear()
             return
-        self.time_window = window
-        self.time_window_changed.emit(window)
+        self.time_window.set_span(*span)
+
+    def _on_time_window_changed(self, *args: object) -> None:
+        self._set_modified(True)
+
+    def set_filter(self, event_filter: EventFilter) -> None:
+        """Set the event filter (applies to map and charts)."""
+        if event_filter == self.event_filter:
+            return
+        self.event_filter = event_filter
+        self.filter_changed.emit(event_filter)
+        self._set_modified(True)
+
+    def set_selection(self, selection: Selection | None) -> None:
+        """Restrict the charts to an area, or clear with None."""
+        if selection is self.selection:
+            return
+        self.selection = selection
+        self.selection_changed.emit(selection)
         self._set_modified(True)
 
     # -- file state -----------------------------------------------------------

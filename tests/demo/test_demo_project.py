@@ -11,8 +11,9 @@ from sahelgis.model.layers import EventLayer
 def test_bundled_csv_is_reproduced_by_the_seeded_generator():
     bundled = pd.read_csv(paths.demo_events_csv(), dtype=str, keep_default_na=False)
     made = generate_events(len(bundled))
-    pd.testing.assert_frame_equal(bundled, made.reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        bundled, made.reset_index(drop=True), check_dtype=False
+    )
 
 
 def test_bundled_project_holds_synthetic_events_and_real_base_layers():
@@ -25,8 +26,15 @@ def test_bundled_project_holds_synthetic_events_and_real_base_layers():
     assert layer.feature_count == 3000
     assert layer.events.frame["source"].str.contains("SYNTHETIC").all()
     roles = {layer.role for layer in project.layers}
-    assert {"roads", "places", "towns", "cercles", "regions", "countries",
-            "rivers"} <= roles
+    assert {
+        "roads",
+        "places",
+        "towns",
+        "cercles",
+        "regions",
+        "countries",
+        "rivers",
+    } <= roles
     assert project.view_extent is not None
     assert "not ACLED" in " ".join(project.attributions())
 

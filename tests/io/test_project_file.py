@@ -5,13 +5,16 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 
 from sahelgis.errors import ProjectFileError
 from sahelgis.io import project_file
 from sahelgis.io.basedata import base_layers
 from sahelgis.io.project_file import load_project, project_info, save_project
 from sahelgis.model.layer_factory import event_layer
+from sahelgis.model.filters import EventFilter
 from sahelgis.model.project import Project
+from sahelgis.model.selection import Selection
 
 
 @pytest.fixture
@@ -22,7 +25,11 @@ def project(tiny_table):
     project.set_opacity(roads.id, 0.5)
     project.set_visible(project.layers_with_role("towns")[0].id, False)
     project.set_view_extent((-1e5, -2e5, 3e5, 4e5))
-    project.set_time_window(("2020-01-01", "2022-12-31"))
+    project.time_window.set_mode("rolling")
+    project.time_window.set_step("quarter")
+    project.time_window.set_window("2020-01-01", "2022-12-31")
+    project.set_filter(EventFilter(actor="JNIM", min_fatalities=1))
+    project.set_selection(Selection(shapely.box(-8, 14, -7, 16), "Rectangle"))
     return project
 
 
@@ -31,7 +38,8 @@ def test_save_and_reopen_is_equal(project, tmp_path):
     assert not project.modified
     again = load_project(path)
     assert [layer.name for layer in again.layers] == [
-        layer.name for layer in project.layers]
+        layer.name for layer in project.layers
+    ]
     for old, new in zip(project.layers, again.layers, strict=True):
         assert new.metadata() == old.metadata()
         assert new.feature_count == old.feature_count
@@ -39,7 +47,11 @@ def test_save_and_reopen_is_equal(project, tmp_path):
     new_events = again.layers[0].events.frame
     pd.testing.assert_frame_equal(new_events, old_events)
     assert again.view_extent == project.view_extent
-    assert again.time_window == project.time_window
+    assert again.time_window.to_dict() == project.time_window.to_dict()
+    assert again.time_window.label() == "2020 – 2022"
+    assert again.event_filter == project.event_filter
+    assert again.selection.label == "Rectangle"
+    assert again.selection.geometry.equals(project.selection.geometry)
     assert not again.modified
 
 
@@ -107,11 +119,16 @@ def test_reopen_without_cache_reads_feature_table(project, tmp_path):
 def test_newer_format_is_refused_with_a_clear_message(project, tmp_path):
     path = save_project(project, tmp_path / "p.gpkg")
     with sqlite3.connect(path) as con:
-        state = json.loads(con.execute(
-            "SELECT value FROM sahelgis_project WHERE key='state'").fetchone()[0])
+        state = json.loads(
+            con.execute(
+                "SELECT value FROM sahelgis_project WHERE key='state'"
+            ).fetchone()[0]
+        )
         state["version"] = 99
-        con.execute("UPDATE sahelgis_project SET value=? WHERE key='state'",
-                    (json.dumps(state),))
+        con.execute(
+            "UPDATE sahelgis_project SET value=? WHERE key='state'",
+            (json.dumps(state),),
+        )
     with pytest.raises(ProjectFileError, match=r"p\.gpkg: made by a newer SahelGIS"):
         load_project(path)
 

@@ -14,8 +14,17 @@ def test_base_layers_carry_credits_and_the_road_caveat():
     assert roads.caveat == ROADS_CAVEAT
     assert set(roads.data["ref"]) == {"RN3", "RN4", "RN6"}
     names = set(layers["places"].data["name"]) | set(layers["towns"].data["name"])
-    for town in ("Bamako", "Kati", "Koulikoro", "Kolokani", "Banamba", "Nara",
-                 "Mourdiah", "Dioïla", "Kangaba"):
+    for town in (
+        "Bamako",
+        "Kati",
+        "Koulikoro",
+        "Kolokani",
+        "Banamba",
+        "Nara",
+        "Mourdiah",
+        "Dioïla",
+        "Kangaba",
+    ):
         assert town in names
     assert all(layer.attribution for layer in layers.values())
 
@@ -23,7 +32,8 @@ def test_base_layers_carry_credits_and_the_road_caveat():
 def test_road_layer_from_shapefile_in_another_crs(tmp_path):
     roads = gpd.GeoDataFrame(
         {"REF": ["RN4"], "name": ["Route Nationale 4"]},
-        geometry=[LineString([(-7.47, 14.47), (-7.29, 15.17)])], crs="EPSG:4326",
+        geometry=[LineString([(-7.47, 14.47), (-7.29, 15.17)])],
+        crs="EPSG:4326",
     ).to_crs("EPSG:32629")
     path = tmp_path / "osm_roads.shp"
     roads.to_file(path)
@@ -36,13 +46,15 @@ def test_road_layer_from_shapefile_in_another_crs(tmp_path):
 
 def test_road_layer_needs_ref_and_lines(tmp_path):
     path = tmp_path / "pts.gpkg"
-    gpd.GeoDataFrame({"ref": ["x"]}, geometry=[Point(0, 0)],
-                     crs="EPSG:4326").to_file(path)
+    gpd.GeoDataFrame({"ref": ["x"]}, geometry=[Point(0, 0)], crs="EPSG:4326").to_file(
+        path
+    )
     with pytest.raises(InputError, match="pts.gpkg: roads must be lines"):
         read_road_layer(path)
     path2 = tmp_path / "noref.geojson"
-    gpd.GeoDataFrame({"name": ["x"]}, geometry=[LineString([(0, 0), (1, 1)])],
-                     crs="EPSG:4326").to_file(path2)
+    gpd.GeoDataFrame(
+        {"name": ["x"]}, geometry=[LineString([(0, 0), (1, 1)])], crs="EPSG:4326"
+    ).to_file(path2)
     with pytest.raises(InputError, match="no 'ref' field"):
         read_road_layer(path2)
 

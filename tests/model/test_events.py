@@ -46,8 +46,10 @@ def test_projected_xy_is_cached_and_metric(tiny_table):
     kati = frame.index[frame["location"] == "Kati"][0]
     planar = float(np.hypot(x[nara] - x[kati], y[nara] - y[kati]))
     ground = crs.geodesic_distance_m(
-        frame.at[nara, "longitude"], frame.at[nara, "latitude"],
-        frame.at[kati, "longitude"], frame.at[kati, "latitude"],
+        frame.at[nara, "longitude"],
+        frame.at[nara, "latitude"],
+        frame.at[kati, "longitude"],
+        frame.at[kati, "latitude"],
     )
     assert planar == pytest.approx(ground, rel=0.002)
 

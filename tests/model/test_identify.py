@@ -1,3 +1,5 @@
+import numpy as np
+
 from sahelgis.model.identify import events_near
 from sahelgis.model.layers import EventLayer
 
@@ -18,7 +20,12 @@ def test_events_near_respects_time_window(tiny_table):
     x, y = layer.display_xy()
     frame = tiny_table.frame
     first = frame.index[frame["location"] == "Nara"][0]
-    hits = events_near(layer, x[first], y[first], 2_000,
-                       window=("2020-01-01", "2021-12-31"))
+    from sahelgis.model.event_query import query_for
+    from sahelgis.model.filters import EventFilter
+
+    shown = query_for(layer).window_rows(
+        np.datetime64("2020-01-01"), np.datetime64("2021-12-31"), EventFilter()
+    )
+    hits = events_near(layer, x[first], y[first], 2_000, rows=shown)
     years = sorted(frame.loc[hits, "event_date"].dt.year)
     assert years == [2020, 2021]

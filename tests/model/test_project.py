@@ -8,8 +8,9 @@ from sahelgis.model.styles import Style
 
 
 def point_layer(name: str, role: str = "") -> VectorLayer:
-    data = gpd.GeoDataFrame({"name": [name]}, geometry=[Point(-7.5, 13.5)],
-                            crs="EPSG:4326")
+    data = gpd.GeoDataFrame(
+        {"name": [name]}, geometry=[Point(-7.5, 13.5)], crs="EPSG:4326"
+    )
     return VectorLayer(name=name, data=data, role=role, attribution=f"{name} credit")
 
 
@@ -71,8 +72,9 @@ def test_replace_role_puts_new_roads_where_old_ones_were():
 
 def test_attributions_follow_visibility_and_synthetic_flag(tiny_table):
     towns = point_layer("towns")
-    events = EventLayer(name="demo", events=tiny_table, synthetic=True,
-                        attribution="synthetic")
+    events = EventLayer(
+        name="demo", events=tiny_table, synthetic=True, attribution="synthetic"
+    )
     project = Project([events, towns])
     assert project.attributions() == ["towns credit", "synthetic"]
     assert project.has_synthetic_visible()
@@ -82,8 +84,12 @@ def test_attributions_follow_visibility_and_synthetic_flag(tiny_table):
 
 
 def test_style_round_trip_and_validation():
-    style = Style(color="#112233", category_field="event_type",
-                  categories={"Battles": "#FF0000"}, symbol="s")
+    style = Style(
+        color="#112233",
+        category_field="event_type",
+        categories={"Battles": "#FF0000"},
+        symbol="s",
+    )
     assert Style.from_dict(style.to_dict() | {"future_key": 1}) == style
     assert style.color_for("Battles") == "#FF0000"
     assert style.color_for("Riots") == "#9E9E9E"

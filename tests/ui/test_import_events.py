@@ -11,23 +11,24 @@ from tests.test_cli import GOOD_ROW, write_csv
 
 
 def open_report_dialogs():
-    return [w for w in QApplication.topLevelWidgets()
-            if isinstance(w, ImportReportDialog) and w.isVisible()]
+    return [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, ImportReportDialog) and w.isVisible()
+    ]
 
 
-def test_import_adds_layer_and_reports_rejected_rows(make_main_window,
-                                                     demo_like_project, tmp_path,
-                                                     qtbot):
+def test_import_adds_layer_and_reports_rejected_rows(
+    make_main_window, demo_like_project, tmp_path, qtbot
+):
     rows = [GOOD_ROW | {"event_id_cnty": f"MLI{i}"} for i in range(5)]
     rows.append(GOOD_ROW | {"event_id_cnty": "MLI2"})  # duplicate id
-    rows.append(GOOD_ROW | {"event_id_cnty": "MLI9", "longitude": "0",
-                            "latitude": "0"})
+    rows.append(GOOD_ROW | {"event_id_cnty": "MLI9", "longitude": "0", "latitude": "0"})
     path = write_csv(tmp_path / "koulikoro.csv", rows)
     window = make_main_window(demo_like_project)
     before = len(demo_like_project.layers)
     window.import_events(path)
-    qtbot.waitUntil(lambda: len(demo_like_project.layers) == before + 1,
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: len(demo_like_project.layers) == before + 1, timeout=10_000)
     layer = demo_like_project.layers[0]
     assert isinstance(layer, EventLayer)
     assert layer.name == "koulikoro (5 events)"
@@ -44,13 +45,14 @@ def test_import_adds_layer_and_reports_rejected_rows(make_main_window,
     assert "read 5 rows, rejected 2" in window.statusBar().currentMessage()
 
 
-def test_wrong_file_shows_one_line_message_not_traceback(make_main_window,
-                                                         demo_like_project,
-                                                         tmp_path, qtbot,
-                                                         monkeypatch):
+def test_wrong_file_shows_one_line_message_not_traceback(
+    make_main_window, demo_like_project, tmp_path, qtbot, monkeypatch
+):
     shown = []
-    monkeypatch.setattr("sahelgis.ui.main_window.QMessageBox.warning",
-                        lambda parent, title, text: shown.append((title, text)))
+    monkeypatch.setattr(
+        "sahelgis.ui.main_window.QMessageBox.warning",
+        lambda parent, title, text: shown.append((title, text)),
+    )
     path = tmp_path / "empty.csv"
     path.write_text("")
     window = make_main_window(demo_like_project)
@@ -77,8 +79,14 @@ def test_task_can_be_cancelled(qtbot):
     qtbot.addWidget(parent)
     runner = TaskRunner(parent)
     results = []
-    task = runner.start("job", "Slow job", slow_job, on_done=results.append,
-                        on_error=results.append, dialog=True)
+    task = runner.start(
+        "job",
+        "Slow job",
+        slow_job,
+        on_done=results.append,
+        on_error=results.append,
+        dialog=True,
+    )
     qtbot.waitUntil(lambda: task.progress.fraction > 0.05, timeout=5000)
     with qtbot.waitSignal(task.signals.sig_cancelled, timeout=5000):
         task.progress.cancel()
@@ -93,12 +101,23 @@ def test_a_new_task_of_the_same_kind_cancels_the_previous(qtbot):
     qtbot.addWidget(parent)
     runner = TaskRunner(parent)
     done = []
-    first = runner.start("job", "first", slow_job, on_done=done.append,
-                         on_error=done.append, dialog=False)
+    first = runner.start(
+        "job",
+        "first",
+        slow_job,
+        on_done=done.append,
+        on_error=done.append,
+        dialog=False,
+    )
     with qtbot.waitSignal(first.signals.sig_cancelled, timeout=5000):
-        second = runner.start("job", "second", lambda progress: "quick",
-                              on_done=done.append, on_error=done.append,
-                              dialog=False)
+        second = runner.start(
+            "job",
+            "second",
+            lambda progress: "quick",
+            on_done=done.append,
+            on_error=done.append,
+            dialog=False,
+        )
     qtbot.waitUntil(lambda: done == ["quick"], timeout=5000)
     assert second.progress.fraction == 0.0
 
@@ -112,9 +131,9 @@ def test_cancelled_is_not_an_error():
         slow_job(progress)
 
 
-def test_window_stays_responsive_while_importing(make_main_window,
-                                                 demo_like_project, tmp_path,
-                                                 qtbot):
+def test_window_stays_responsive_while_importing(
+    make_main_window, demo_like_project, tmp_path, qtbot
+):
     from PySide6.QtCore import QTimer
 
     from sahelgis.demo.synthetic_events import write_demo_csv
@@ -128,8 +147,7 @@ def test_window_stays_responsive_while_importing(make_main_window,
     timer.start()
     before = len(demo_like_project.layers)
     window.import_events(path)
-    qtbot.waitUntil(lambda: len(demo_like_project.layers) == before + 1,
-                    timeout=20_000)
+    qtbot.waitUntil(lambda: len(demo_like_project.layers) == before + 1, timeout=20_000)
     timer.stop()
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
     assert len(ticks) >= 3  # an import on the GUI thread would leave 0 or 1

@@ -8,8 +8,9 @@ def top_items(panel):
     return [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
 
 
-def test_unchecking_hides_layer_in_model_and_canvas(make_main_window,
-                                                    demo_like_project):
+def test_unchecking_hides_layer_in_model_and_canvas(
+    make_main_window, demo_like_project
+):
     window = make_main_window(demo_like_project)
     item = top_items(window.layer_panel)[1]
     layer = demo_like_project.layer(item.data(0, Qt.ItemDataRole.UserRole))
@@ -21,8 +22,9 @@ def test_unchecking_hides_layer_in_model_and_canvas(make_main_window,
     assert item.checkState(0) == Qt.CheckState.Checked
 
 
-def test_drag_order_goes_to_model_and_restacks_canvas(make_main_window,
-                                                      demo_like_project):
+def test_drag_order_goes_to_model_and_restacks_canvas(
+    make_main_window, demo_like_project
+):
     window = make_main_window(demo_like_project)
     ids = window.layer_panel.tree.layer_ids()
     new = [ids[-1], *ids[:-1]]  # countries to the top
@@ -45,11 +47,15 @@ def test_opacity_slider_sets_layer_opacity(make_main_window, demo_like_project):
 
 def test_event_legend_lists_event_types(make_main_window, demo_like_project):
     window = make_main_window(demo_like_project)
-    events = next(layer for layer in demo_like_project.layers
-                  if isinstance(layer, EventLayer))
+    events = next(
+        layer for layer in demo_like_project.layers if isinstance(layer, EventLayer)
+    )
     legend = window.layer_panel.legend_entries(events.id)
-    assert legend[:3] == ["Battles", "Explosions/Remote violence",
-                          "Violence against civilians"]
+    assert legend[:3] == [
+        "Battles",
+        "Explosions/Remote violence",
+        "Violence against civilians",
+    ]
     demo_like_project.set_style(events.id, Style(color="#000000", size=3))
     assert window.layer_panel.legend_entries(events.id) == []
 
@@ -79,15 +85,17 @@ def test_style_dialog_categorises_by_a_field(make_main_window, demo_like_project
 
 
 def test_import_real_roads_replaces_the_approximate_layer(
-        make_main_window, demo_like_project, tmp_path):
+    make_main_window, demo_like_project, tmp_path
+):
     import geopandas as gpd
     from shapely import LineString
 
     path = tmp_path / "osm_mali_roads.gpkg"
-    gpd.GeoDataFrame({"ref": ["RN4"]},
-                     geometry=[LineString([(-7.9, 13.5), (-7.47, 14.47),
-                                           (-7.29, 15.17)])],
-                     crs="EPSG:4326").to_file(path)
+    gpd.GeoDataFrame(
+        {"ref": ["RN4"]},
+        geometry=[LineString([(-7.9, 13.5), (-7.47, 14.47), (-7.29, 15.17)])],
+        crs="EPSG:4326",
+    ).to_file(path)
     window = make_main_window(demo_like_project)
     old = demo_like_project.layers_with_role("roads")[0]
     window.import_roads(path)
@@ -95,6 +103,7 @@ def test_import_real_roads_replaces_the_approximate_layer(
     assert len(roads) == 1
     assert roads[0] is not old
     assert "osm_mali_roads" in roads[0].name
-    assert "APPROXIMATE" not in "".join(window.layer_panel.tree.topLevelItem(i).text(0)
-                                        for i in range(window.layer_panel.tree
-                                                       .topLevelItemCount()))
+    assert "APPROXIMATE" not in "".join(
+        window.layer_panel.tree.topLevelItem(i).text(0)
+        for i in range(window.layer_panel.tree.topLevelItemCount())
+    )

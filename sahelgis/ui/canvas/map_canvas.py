@@ -13,7 +13,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QWidget
 
 from sahelgis.model import crs
-from sahelgis.model.identify import events_near, time_window_rows
+from sahelgis.model.event_query import shown_rows, trail_rows
+from sahelgis.model.identify import events_near
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
@@ -103,6 +104,7 @@ class MapCanvas(pg.PlotWidget):
         super().__init__(parent=parent, background="#DCE6EE")
         self.project = project
         self._items: dict[str, list[pg.GraphicsObject]] = {}
+        self._color_cache: dict[str, tuple[Style, np.ndarray | None, list[str]]] = {}
         self.plotItem.hideAxis("left")
         self.plotItem.hideAxis("bottom")
         self.plotItem.setMenuEnabled(False)
@@ -119,6 +121,12 @@ class MapCanvas(pg.PlotWidget):
         )
         self.synthetic_label.move(8, 8)
         self.synthetic_label.adjustSize()
+        self.window_label = QLabel("", self)
+        self.window_label.setStyleSheet(
+            "QLabel { background: rgba(255,255,255,215); color: #202020;"
+            " font-size: 15px; font-weight: bold; padding: 3px 8px; }"
+        )
+        self.window_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.scale_bar = ScaleBar(self)
         self.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
@@ -127,7 +135,9 @@ class MapCanvas(pg.PlotWidget):
         project.layer_removed.connect(self._on_project_layer_removed)
         project.layers_reordered.connect(self._restack)
         project.layer_changed.connect(self._on_project_layer_changed)
-        project.time_window_changed.connect(self._on_project_time_window_changed)
+        project.time_window.changed.connect(self._on_project_events_changed)
+        project.time_window.settings_changed.connect(self._on_project_events_changed)
+        project.filter_changed.connect(self._on_project_events_changed)
         self.rebuild()
 
     # -- building -------------------------------------------------------------
@@ -139,6 +149,7 @@ class MapCanvas(pg.PlotWidget):
             self._add_items(layer)
         self._restack()
         self._update_synthetic_label()
+        self._update_window_label()
         if self.project.view_extent:
             self.set_extent(self.project.view_extent)
         else:
@@ -147,7 +158,7 @@ class MapCanvas(pg.PlotWidget):
     def _add_items(self, layer: Layer) -> None:
         items: list[pg.GraphicsObject] = []
         if isinstance(layer, EventLayer):
-            items.append(self._event_item(layer))
+            items.extend(self._event_items(layer))
         elif isinstance(layer, VectorLayer):
             items.extend(self._vector_items(layer))
         for item in items:
@@ -160,29 +171,59 @@ class MapCanvas(pg.PlotWidget):
         for item in self._items.pop(layer_id, []):
             self.removeItem(item)
 
-    def _event_item(self, layer: EventLayer) -> PointsItem:
-        item = PointsItem()
-        self._fill_event_item(item, layer)
-        return item
+    def _event_items(self, layer: EventLayer) -> list[pg.GraphicsObject]:
+        trail = PointsItem()
+        trail.setOpacity(0.25)
+        main = PointsItem()
+        items: list[pg.GraphicsObject] = [main, trail]
+        self._fill_event_items(layer, items)
+        return items
 
-    def _fill_event_item(self, item: PointsItem, layer: EventLayer) -> None:
-        i0, i1 = time_window_rows(layer, self.project.time_window)
+    def _event_colors(self, layer: EventLayer) -> tuple[np.ndarray | None, list[str]]:
+        """Colour code per event for the layer's style (cached per style)."""
+        cached = self._color_cache.get(layer.id)
+        if cached is None or cached[0] is not layer.style:
+            style = layer.style
+            if style.category_field and style.category_field in layer.events.frame:
+                codes, colors = category_codes(
+                    layer.events.frame[style.category_field], style)
+            else:
+                codes, colors = None, [style.color]
+            cached = (style, codes, colors)
+            self._color_cache[layer.id] = cached
+        return cached[1], cached[2]
+
+    def _fill_event_items(self, layer: EventLayer, items: list) -> None:
+        main, trail = items[0], items[1]
+        rows = shown_rows(layer, self.project.time_window, self.project.event_filter)
         x, y = layer.display_xy()
-        style = layer.style
-        codes: np.ndarray | None = None
-        colors = [style.color]
-        if style.category_field and style.category_field in layer.events.frame:
-            codes, colors = category_codes(
-                layer.events.frame[style.category_field], style
-            )
-            codes = codes[i0:i1]
-        item.set_points(
-            x[i0:i1],
-            y[i0:i1],
-            codes,
+        codes, colors = self._event_colors(layer)
+        symbol = "s" if layer.style.symbol == "s" else "o"
+        main.set_points(
+            x[rows],
+            y[rows],
+            None if codes is None else codes[rows],
             colors,
-            style.size,
-            "s" if style.symbol == "s" else "o",
+            layer.style.size,
+            symbol,
+        )
+        past = trail_rows(layer, self.project.time_window, self.project.event_filter)
+        trail.set_points(
+            x[past],
+            y[past],
+            None if codes is None else codes[past],
+            colors,
+            layer.style.size,
+            symbol,
+        )
+        trail.setVisible(layer.visible and len(past) > 0)
+
+    def shown_event_count(self) -> int:
+        """Events drawn in the current window (all event layers)."""
+        return sum(
+            items[0].count
+            for layer in self.project.event_layers()
+            if layer.visible and (items := self._items.get(layer.id))
         )
 
     def _vector_items(self, layer: VectorLayer) -> list[pg.GraphicsObject]:
@@ -281,6 +322,7 @@ class MapCanvas(pg.PlotWidget):
         self._add_items(self.project.layer(layer_id))
         self._restack()
         self._update_synthetic_label()
+        self._update_window_label()
 
     def _on_project_layer_removed(self, layer_id: str) -> None:
         self._remove_items(layer_id)
@@ -301,19 +343,35 @@ class MapCanvas(pg.PlotWidget):
             self._add_items(layer)
             self._restack()
 
-    def _on_project_time_window_changed(self, window: object) -> None:
-        for layer in self.project.layers:
-            if isinstance(layer, EventLayer):
-                item = self._items[layer.id][0]
-                assert isinstance(item, PointsItem)
-                self._fill_event_item(item, layer)
+    def _on_project_events_changed(self, *args: object) -> None:
+        for layer in self.project.event_layers():
+            items = self._items.get(layer.id, [])
+            if items:
+                self._fill_event_items(layer, items)
+        self._update_window_label()
 
     def _restack(self) -> None:
         count = len(self.project.layers)
         for index, layer in enumerate(self.project.layers):
-            for item in self._items.get(layer.id, []):
+            for position, item in enumerate(self._items.get(layer.id, [])):
                 base = LABEL_Z if isinstance(item, LabelsItem) else 0
-                item.setZValue(base + (count - index) * 10)
+                item.setZValue(base + (count - index) * 10 - position)
+
+    def _update_window_label(self) -> None:
+        window = self.project.time_window
+        text = window.label() if self.project.event_layers() else ""
+        if window.mode == "cumulative" and text:
+            text = f"{text} (cumulative)"
+        self.window_label.setText(text)
+        self.window_label.adjustSize()
+        self.window_label.setVisible(bool(text))
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        self.window_label.move(
+            max(self.width() - self.window_label.width() - 10, 10), 8
+        )
+        self.scale_bar.move(10, self.height() - self.scale_bar.height() - 8)
 
     def _update_synthetic_label(self) -> None:
         self.synthetic_label.setVisible(self.project.has_synthetic_visible())
@@ -398,7 +456,7 @@ class MapCanvas(pg.PlotWidget):
         super().resizeEvent(event)
         if "scale_bar" not in self.__dict__:
             return  # called from pyqtgraph's constructor, before our widgets exist
-        self.scale_bar.move(10, self.height() - self.scale_bar.height() - 8)
+        self._place_overlays()
 
     # -- mouse ----------------------------------------------------------------
     def _on_scene_mouse_moved(self, pos: QPointF) -> None:
@@ -419,7 +477,10 @@ class MapCanvas(pg.PlotWidget):
         found = []
         for layer in self.project.layers:
             if isinstance(layer, EventLayer) and layer.visible:
-                rows = events_near(layer, x, y, radius, self.project.time_window)
+                shown = shown_rows(
+                    layer, self.project.time_window, self.project.event_filter
+                )
+                rows = events_near(layer, x, y, radius, shown)
                 if rows.size:
                     found.append((layer, rows))
         self.sig_events_identified.emit(found)
