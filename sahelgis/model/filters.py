@@ -152,7 +152,7 @@ def _contains(column: pd.Series, text: str) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         cats = column.cat.categories.astype(str).str.lower()
         hit = np.append(
-            cats.str.contains(text, regex=False).to_numpy(dtype=bool), False
+            np.asarray(cats.str.contains(text, regex=False), dtype=bool), False
         )
         return hit[column.cat.codes.to_numpy()]
     return (

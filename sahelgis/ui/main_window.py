@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -29,9 +29,12 @@ from sahelgis.model.layers import ROLE_ROADS, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.canvas.map_canvas import MapCanvas
+from sahelgis.ui.canvas.tools import TOOL_FEATURE, TOOL_LASSO, TOOL_PAN, TOOL_RECT
 from sahelgis.ui.import_report_dialog import ImportReportDialog
+from sahelgis.ui.panels.filter_panel import FilterPanel
 from sahelgis.ui.panels.identify_panel import IdentifyPanel
 from sahelgis.ui.panels.layer_panel import LayerPanel
+from sahelgis.ui.panels.time_controls import TimeControls
 from sahelgis.ui.workers import TaskRunner
 
 EVENT_FILTER = "ACLED export (*.csv *.xlsx *.txt);;All files (*)"
@@ -71,6 +74,22 @@ class MainWindow(QMainWindow):
             self.identify_panel,
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
+        self.time_controls = TimeControls(self.project)
+        self.time_dock = self._dock(
+            "Time",
+            "time_dock",
+            self.time_controls,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        self.filter_panel = FilterPanel(self.project)
+        self.filter_dock = self._dock(
+            "Filters",
+            "filter_dock",
+            self.filter_panel,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+        )
+        self.tabifyDockWidget(self.layers_dock, self.filter_dock)
+        self.layers_dock.raise_()
         self.cursor_label = QLabel("")
         self.scale_label = QLabel("")
         self.crs_label = QLabel("CRS: AEQD 13.5°N 7.5°W (m)")
@@ -78,6 +97,7 @@ class MainWindow(QMainWindow):
         for label in (self.cursor_label, self.scale_label, self.crs_label):
             self.statusBar().addPermanentWidget(label)
         self._build_menus()
+        self._build_tools()
         self._connect_canvas()
         self._connect_project()
         self.resize(1400, 880)
@@ -183,18 +203,93 @@ class MainWindow(QMainWindow):
             )
         )
         view_menu.addSeparator()
-        view_menu.addAction(self.layers_dock.toggleViewAction())
-        view_menu.addAction(self.identify_dock.toggleViewAction())
+        for dock in (
+            self.layers_dock,
+            self.filter_dock,
+            self.identify_dock,
+            self.time_dock,
+        ):
+            view_menu.addAction(dock.toggleViewAction())
+        self.time_menu = bar.addMenu("&Time")
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(
             self._action("&About SahelGIS and data credits", self.show_about)
         )
+
+    def _build_tools(self) -> None:
+        bar = self.addToolBar("Map tools")
+        bar.setObjectName("map_tools")
+        group = QActionGroup(self)
+        self.tool_actions: dict[str, QAction] = {}
+        for tool, text, key, tip in (
+            (
+                TOOL_PAN,
+                "Pan / identify",
+                "P",
+                "Drag to pan; click an event to identify it",
+            ),
+            (
+                TOOL_RECT,
+                "Select rectangle",
+                "R",
+                "Drag a rectangle: charts count only the events inside",
+            ),
+            (TOOL_LASSO, "Select lasso", "L", "Draw a freehand area"),
+            (
+                TOOL_FEATURE,
+                "Select feature",
+                "F",
+                "Click a polygon (the selected polygon layer, else a cercle)",
+            ),
+        ):
+            action = QAction(text, self, checkable=True)
+            action.setShortcut(QKeySequence(key))
+            action.setToolTip(f"{tip} ({key})")
+            action.triggered.connect(lambda _=False, t=tool: self.set_tool(t))
+            group.addAction(action)
+            bar.addAction(action)
+            self.tool_actions[tool] = action
+        self.tool_actions[TOOL_PAN].setChecked(True)
+        clear = self._action("Clear selection", self.clear_selection, "Esc")
+        bar.addAction(clear)
+        bar.addSeparator()
+        self.play_action = self._action(
+            "Play / pause", self.time_controls.toggle_play, "Space"
+        )
+        self.back_action = self._action(
+            "Step back", self.time_controls.step_back, "Left"
+        )
+        self.forward_action = self._action(
+            "Step forward", self.time_controls.step_forward, "Right"
+        )
+        for action in (self.play_action, self.back_action, self.forward_action):
+            self.addAction(action)
+        self.time_menu.addActions(
+            [self.play_action, self.back_action, self.forward_action]
+        )
+
+    def set_tool(self, tool: str) -> None:
+        """Activate a map tool."""
+        self.canvas.set_tool(tool)
+        self.tool_actions[tool].setChecked(True)
+
+    def clear_selection(self) -> None:
+        """Drop the map selection and go back to panning."""
+        self.project.set_selection(None)
+        self.set_tool(TOOL_PAN)
+
+    def _on_layer_panel_current_changed(self, *args: object) -> None:
+        layer_id = self.layer_panel.current_layer_id()
+        self.canvas.pick_layer_id = layer_id
 
     def _connect_canvas(self) -> None:
         self.canvas.sig_cursor_moved.connect(self._on_canvas_cursor_moved)
         self.canvas.sig_scale_changed.connect(self._on_canvas_scale_changed)
         self.canvas.sig_events_identified.connect(self.identify_panel.show_events)
         self.layer_panel.sig_zoom_to_layer.connect(self.canvas.zoom_to_layer)
+        self.layer_panel.tree.currentItemChanged.connect(
+            self._on_layer_panel_current_changed
+        )
         self._on_canvas_scale_changed(self.canvas.scale_denominator())
 
     def _connect_project(self) -> None:
@@ -208,6 +303,8 @@ class MainWindow(QMainWindow):
         self.canvas = MapCanvas(project)
         self.setCentralWidget(self.canvas)
         self.layer_panel.set_project(project)
+        self.time_controls.set_project(project)
+        self.filter_panel.set_project(project)
         self.identify_panel.show_events([])
         self._connect_canvas()
         self._connect_project()
@@ -456,5 +553,6 @@ class MainWindow(QMainWindow):
         store.setValue(app_settings.WINDOW_STATE, self.saveState())
         if self.project.path is not None:
             store.setValue(app_settings.LAST_PROJECT, str(self.project.path))
+        self.time_controls.stop()
         self.runner.wait(5000)
         event.accept()

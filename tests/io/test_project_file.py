@@ -11,8 +11,8 @@ from sahelgis.errors import ProjectFileError
 from sahelgis.io import project_file
 from sahelgis.io.basedata import base_layers
 from sahelgis.io.project_file import load_project, project_info, save_project
-from sahelgis.model.layer_factory import event_layer
 from sahelgis.model.filters import EventFilter
+from sahelgis.model.layer_factory import event_layer
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection
 

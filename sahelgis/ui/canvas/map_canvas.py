@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
@@ -17,13 +18,16 @@ from sahelgis.model.event_query import shown_rows, trail_rows
 from sahelgis.model.identify import events_near
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.project import Project
+from sahelgis.model.selection import Selection, selection_from_display_polygon
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
 from sahelgis.ui.canvas.geometry_paths import lines_path, polygons_path
 from sahelgis.ui.canvas.items import LabelsItem, PathsItem, PointsItem, cosmetic_pen
+from sahelgis.ui.canvas.tools import TOOL_FEATURE, TOOL_RECT, MapViewBox
 
 LABEL_Z = 10_000
 SCATTER_SYMBOLS = {"t": "t", "d": "d", "+": "+", "o": "o", "s": "s"}
 IDENTIFY_TOLERANCE_PX = 6.0
+PICK_KINDS = {"cercles": "Cercle", "regions": "Region", "countries": "Country"}
 #: Labels of towns only appear once the view is narrower than this (metres).
 TOWN_LABEL_MAX_VIEW = 900_000.0
 
@@ -101,7 +105,7 @@ class MapCanvas(pg.PlotWidget):
     sig_events_identified = Signal(object)  # list[(EventLayer, np.ndarray rows)]
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
-        super().__init__(parent=parent, background="#DCE6EE")
+        super().__init__(parent=parent, background="#DCE6EE", viewBox=MapViewBox())
         self.project = project
         self._items: dict[str, list[pg.GraphicsObject]] = {}
         self._color_cache: dict[str, tuple[Style, np.ndarray | None, list[str]]] = {}
@@ -110,8 +114,11 @@ class MapCanvas(pg.PlotWidget):
         self.plotItem.setMenuEnabled(False)
         self.plotItem.hideButtons()
         self.setAspectLocked(True)
-        self.view_box = self.plotItem.getViewBox()
+        self.view_box: MapViewBox = self.plotItem.getViewBox()
         self.view_box.setMouseMode(pg.ViewBox.PanMode)
+        self.view_box.sig_shape_drawn.connect(self._on_view_box_shape_drawn)
+        self.pick_layer_id: str | None = None
+        self.selection_item: PathsItem | None = None
         self.synthetic_label = QLabel(
             "SYNTHETIC DEMO DATA — events are made up, not ACLED", self
         )
@@ -138,6 +145,7 @@ class MapCanvas(pg.PlotWidget):
         project.time_window.changed.connect(self._on_project_events_changed)
         project.time_window.settings_changed.connect(self._on_project_events_changed)
         project.filter_changed.connect(self._on_project_events_changed)
+        project.selection_changed.connect(self._on_project_selection_changed)
         self.rebuild()
 
     # -- building -------------------------------------------------------------
@@ -150,6 +158,7 @@ class MapCanvas(pg.PlotWidget):
         self._restack()
         self._update_synthetic_label()
         self._update_window_label()
+        self._on_project_selection_changed(self.project.selection)
         if self.project.view_extent:
             self.set_extent(self.project.view_extent)
         else:
@@ -186,7 +195,8 @@ class MapCanvas(pg.PlotWidget):
             style = layer.style
             if style.category_field and style.category_field in layer.events.frame:
                 codes, colors = category_codes(
-                    layer.events.frame[style.category_field], style)
+                    layer.events.frame[style.category_field], style
+                )
             else:
                 codes, colors = None, [style.color]
             cached = (style, codes, colors)
@@ -469,7 +479,10 @@ class MapCanvas(pg.PlotWidget):
             return
         point = self.view_box.mapSceneToView(event.scenePos())  # type: ignore[attr-defined]
         self.sig_map_clicked.emit(point.x(), point.y())
-        self.identify(point.x(), point.y())
+        if self.view_box.tool == TOOL_FEATURE:
+            self.select_feature_at(point.x(), point.y())
+        else:
+            self.identify(point.x(), point.y())
 
     def identify(self, x: float, y: float) -> list[tuple[EventLayer, np.ndarray]]:
         """Events of visible layers under a map point; also emitted for panels."""
@@ -485,6 +498,68 @@ class MapCanvas(pg.PlotWidget):
                     found.append((layer, rows))
         self.sig_events_identified.emit(found)
         return found
+
+    # -- selection ------------------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        """Activate a map tool (pan, rectangle, lasso, feature)."""
+        self.view_box.set_tool(tool)
+
+    def _on_view_box_shape_drawn(
+        self, tool: str, xs: np.ndarray, ys: np.ndarray
+    ) -> None:
+        label = "Rectangle" if tool == TOOL_RECT else "Lasso"
+        self.project.set_selection(selection_from_display_polygon(xs, ys, label))
+
+    def pick_layer(self) -> VectorLayer | None:
+        """The polygon layer features are picked from (chosen, else cercles)."""
+        candidates = []
+        if self.pick_layer_id:
+            try:
+                candidates.append(self.project.layer(self.pick_layer_id))
+            except KeyError:
+                self.pick_layer_id = None
+        candidates += self.project.layers_with_role("cercles")
+        for layer in candidates:
+            if isinstance(layer, VectorLayer) and layer.geometry_kind == "polygon":
+                return layer
+        return None
+
+    def select_feature_at(self, x: float, y: float) -> Selection | None:
+        """Select the polygon under a point (e.g. a cercle); None if none."""
+        layer = self.pick_layer()
+        if layer is None:
+            return None
+        geoms = layer.display_geometry().to_numpy()
+        hits = np.flatnonzero(shapely.contains_xy(geoms, x, y))
+        if hits.size == 0:
+            return None
+        row = int(hits[0])
+        field = layer.style.label_field or next(
+            (c for c in ("name_fr", "name", "adm1_name") if c in layer.data), None
+        )
+        value = str(layer.data.iloc[row][field]) if field else f"#{row + 1}"
+        kind = PICK_KINDS.get(layer.role, layer.name)
+        selection = Selection(layer.data.geometry.iloc[row], f"{kind}: {value}")
+        self.project.set_selection(selection)
+        return selection
+
+    def _on_project_selection_changed(self, selection: object) -> None:
+        if self.selection_item is not None:
+            self.removeItem(self.selection_item)
+            self.selection_item = None
+        if not isinstance(selection, Selection):
+            return
+        display = (
+            gpd.GeoSeries([selection.geometry], crs="EPSG:4326")
+            .to_crs(crs.DISPLAY_CRS)
+            .to_numpy()
+        )
+        pen = cosmetic_pen("#0057B8", 2.0, "dash")
+        self.selection_item = PathsItem(
+            [(polygons_path(display), pen, QBrush(QColor(0, 87, 184, 35)))]
+        )
+        self.selection_item.setZValue(LABEL_Z - 1)
+        self.addItem(self.selection_item)
 
     def layer_items(self, layer_id: str) -> list[pg.GraphicsObject]:
         """The items drawing a layer (for tests and exports)."""
