@@ -103,7 +103,11 @@ def period_bounds(
 
 
 def format_window(start: np.datetime64, end: np.datetime64) -> str:
-    """Human label: "Mar 2023 – Feb 2024", "2020 – 2023" or "28 Feb 2024 – 5 Mar 2024"."""
+    """Human label for a window.
+
+    "Mar 2023 – Feb 2024" for whole months, "2020 – 2023" for whole years,
+    "28 Feb 2024 – 5 Mar 2024" otherwise.
+    """
     start, end = as_day(start), as_day(end)
     month_aligned = start == floor_to_step(start, "month") and (
         end + DAY == floor_to_step(end + DAY, "month")

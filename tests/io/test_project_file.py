@@ -153,7 +153,7 @@ def test_plain_geopackage_is_not_a_project(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ProjectFileError, match="nope.gpkg: file not found"):
+    with pytest.raises(ProjectFileError, match=r"nope\.gpkg: file not found"):
         load_project(tmp_path / "nope.gpkg")
 
 

@@ -49,7 +49,7 @@ def test_road_layer_needs_ref_and_lines(tmp_path):
     gpd.GeoDataFrame({"ref": ["x"]}, geometry=[Point(0, 0)], crs="EPSG:4326").to_file(
         path
     )
-    with pytest.raises(InputError, match="pts.gpkg: roads must be lines"):
+    with pytest.raises(InputError, match=r"pts\.gpkg: roads must be lines"):
         read_road_layer(path)
     path2 = tmp_path / "noref.geojson"
     gpd.GeoDataFrame(
@@ -62,5 +62,5 @@ def test_road_layer_needs_ref_and_lines(tmp_path):
 def test_unreadable_vector_names_the_file(tmp_path):
     path = tmp_path / "junk.gpkg"
     path.write_bytes(b"not a geopackage at all")
-    with pytest.raises(InputError, match="junk.gpkg"):
+    with pytest.raises(InputError, match=r"junk\.gpkg"):
         read_vector(path)

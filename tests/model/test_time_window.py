@@ -88,7 +88,8 @@ def test_rolling_window_moves_by_calendar_months_across_leap_day():
     window.changed.connect(lambda s, e: moves.append((str(s), str(e))))
     assert window.step_forward()
     assert window.label() == "Apr 2023 – Mar 2024"
-    assert window.step_back() and window.step_back()
+    assert window.step_back()
+    assert window.step_back()
     assert window.label() == "Feb 2023 – Jan 2024"
     assert moves == [
         ("2023-04-01", "2024-03-31"),

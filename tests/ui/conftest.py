@@ -13,7 +13,6 @@ def _fresh_settings(tmp_path, qapp):
     qapp.setApplicationName("SahelGIS-tests")
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ from sahelgis.model.filters import EventFilter
 from sahelgis.ui.canvas.tools import TOOL_FEATURE, TOOL_RECT
 
 
-def test_slider_release_moves_window_and_map_count(make_main_window,
-                                                   demo_like_project, qtbot):
+def test_slider_release_moves_window_and_map_count(
+    make_main_window, demo_like_project, qtbot
+):
     window = make_main_window(demo_like_project)
     canvas, controls = window.canvas, window.time_controls
     assert canvas.shown_event_count() == 21
@@ -31,8 +32,7 @@ def test_date_edits_write_the_model(make_main_window, demo_like_project):
     assert window.canvas.shown_event_count() < 21
 
 
-def test_play_advances_and_stops_at_the_end(make_main_window, demo_like_project,
-                                            qtbot):
+def test_play_advances_and_stops_at_the_end(make_main_window, demo_like_project, qtbot):
     window = make_main_window(demo_like_project)
     tw = demo_like_project.time_window
     window.time_controls.step_combo.setCurrentText("year")
@@ -62,8 +62,9 @@ def test_arrow_actions_step(make_main_window, demo_like_project):
     assert str(tw.end) == "2019-12-31"
 
 
-def test_filter_panel_drives_map_and_reflects_model(make_main_window,
-                                                    demo_like_project, qtbot):
+def test_filter_panel_drives_map_and_reflects_model(
+    make_main_window, demo_like_project, qtbot
+):
     window = make_main_window(demo_like_project)
     panel = window.filter_panel
     battles = panel.types.topLevelItem(0)
@@ -97,15 +98,21 @@ def widget_point(canvas, lon, lat) -> QPointF:
     return QPointF(canvas.mapFromScene(canvas.view_box.mapViewToScene(QPointF(x, y))))
 
 
-def test_rectangle_selection_is_drawn_and_stored(make_main_window,
-                                                 demo_like_project, qtbot):
+def test_rectangle_selection_is_drawn_and_stored(
+    make_main_window, demo_like_project, qtbot
+):
     window = make_main_window(demo_like_project)
     window.canvas.set_extent(crs.lonlat_box_to_display((-8.5, 12.0, -6.5, 16.0)))
     window.set_tool(TOOL_RECT)
-    drag(qtbot, window.canvas.viewport(), widget_point(window.canvas, -7.6, 14.9),
-         widget_point(window.canvas, -7.0, 15.4))
+    drag(
+        qtbot,
+        window.canvas.viewport(),
+        widget_point(window.canvas, -7.6, 14.9),
+        widget_point(window.canvas, -7.0, 15.4),
+    )
     selection = demo_like_project.selection
-    assert selection is not None and selection.label == "Rectangle"
+    assert selection is not None
+    assert selection.label == "Rectangle"
     assert selection.contains(np.array([-7.2857]), np.array([15.1685]))[0]
     assert window.canvas.selection_item is not None
     window.clear_selection()
@@ -118,6 +125,9 @@ def test_pick_a_cercle_selects_it(make_main_window, demo_like_project, qtbot):
     window.canvas.set_extent(crs.lonlat_box_to_display((-8.5, 12.0, -6.5, 16.0)))
     window.set_tool(TOOL_FEATURE)
     p = widget_point(window.canvas, -7.2857, 15.1685)  # Nara town
-    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton,
-                     pos=QPoint(round(p.x()), round(p.y())))
+    qtbot.mouseClick(
+        window.canvas.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(round(p.x()), round(p.y())),
+    )
     assert demo_like_project.selection.label == "Cercle: Nara"

@@ -1,0 +1,223 @@
+"""Chart panel: counts match a plain groupby, band and clicks drive the window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from sahelgis.model.acled_schema import EVENT_TYPE_COLORS
+from sahelgis.model.filters import EventFilter
+from sahelgis.model.project import Project
+from sahelgis.model.selection import Selection
+from sahelgis.ui.panels.chart_panel import (
+    FATALITIES_COLOR,
+    ChartPanel,
+    day_seconds,
+    seconds_day,
+)
+
+NARA_BOX = shapely.box(-7.4, 15.0, -7.2, 15.3)
+
+
+@pytest.fixture
+def panel(qtbot, demo_like_project):
+    widget = ChartPanel(demo_like_project)
+    qtbot.addWidget(widget)
+    widget.resize(420, 520)
+    return widget
+
+
+def event_layer_id(project: Project) -> str:
+    return project.event_layers()[0].id
+
+
+def bar_table(panel: ChartPanel) -> pd.DataFrame:
+    """(period start, type) -> (y0, height) read back from the bar items."""
+    rows = []
+    for name, item in panel.bar_items.items():
+        for x0, y0, height in zip(
+            item.opts["x0"], item.opts["y0"], item.opts["height"], strict=True
+        ):
+            rows.append((str(seconds_day(x0).astype("datetime64[M]")), name, y0, height))
+    return pd.DataFrame(rows, columns=["month", "type", "y0", "height"])
+
+
+def expected_by_month(frame: pd.DataFrame) -> pd.Series:
+    month = frame["event_date"].dt.strftime("%Y-%m")
+    return frame.groupby([month, "event_type"]).size().rename_axis(["month", "type"])
+
+
+def test_bars_equal_plain_groupby(panel, tiny_frame):
+    table = bar_table(panel)
+    drawn = table.set_index(["month", "type"])["height"].astype(int)
+    expected = expected_by_month(tiny_frame)
+    pd.testing.assert_series_equal(
+        drawn.sort_index(), expected.sort_index(), check_names=False
+    )
+    # stacked: each segment starts on top of the types drawn below it
+    order = list(panel.bar_items)
+    for month, group in table.groupby("month"):
+        group = group.assign(rank=group["type"].map(order.index)).sort_values("rank")
+        tops = np.cumsum(group["height"].to_numpy())
+        np.testing.assert_array_equal(group["y0"].to_numpy()[1:], tops[:-1], month)
+    assert panel.counts is not None
+    assert panel.counts.totals.sum() == len(tiny_frame)
+    # colours are the map legend's
+    for name, item in panel.bar_items.items():
+        assert item.opts["brush"] == EVENT_TYPE_COLORS[name]
+        assert name in panel.legend.text()
+    month = tiny_frame["event_date"].dt.strftime("%Y-%m")
+    fatalities = tiny_frame.groupby(month)["fatalities"].sum()
+    item = panel.fatality_item
+    assert item.opts["brush"] == FATALITIES_COLOR
+    drawn_fat = {
+        str(seconds_day(x0).astype("datetime64[M]")): h
+        for x0, h in zip(item.opts["x0"], item.opts["height"], strict=True)
+    }
+    assert drawn_fat == fatalities[fatalities > 0].to_dict()
+    assert panel.title.text() == "Events per month — all events"
+    assert not panel.empty_label.isVisible()
+
+
+def test_filter_restricts_to_battles(panel, demo_like_project, tiny_frame):
+    demo_like_project.set_filter(EventFilter(event_types=frozenset({"Battles"})))
+    assert list(panel.bar_items) == ["Battles"]
+    battles = tiny_frame[tiny_frame["event_type"] == "Battles"]
+    assert panel.counts.totals.sum() == len(battles)
+    assert panel.bar_items["Battles"].opts["height"].sum() == len(battles)
+    assert panel.title.text() == "Events per month — types: Battles"
+
+
+def test_selection_restricts_and_clears(panel, demo_like_project, tiny_frame):
+    demo_like_project.set_selection(Selection(NARA_BOX, "Cercle: Nara"))
+    assert panel.counts.totals.sum() == 7
+    nara = tiny_frame[tiny_frame["location"] == "Nara"]
+    assert sum(i.opts["height"].sum() for i in panel.bar_items.values()) == len(nara)
+    assert "Cercle: Nara" in panel.title.text()
+    demo_like_project.set_selection(None)
+    assert panel.counts.totals.sum() == 21
+    assert "Nara" not in panel.title.text()
+
+
+def test_model_window_moves_band_without_rebuilding(panel, demo_like_project):
+    items = dict(panel.bar_items)
+    counts = panel.counts
+    window = demo_like_project.time_window
+    window.set_window(np.datetime64("2020-01-01"), np.datetime64("2021-06-30"))
+    expected = (
+        day_seconds(np.datetime64("2020-01-01")),
+        day_seconds(np.datetime64("2021-07-01")),
+    )
+    for band in panel.bands:
+        assert band.getRegion() == pytest.approx(expected)
+    assert panel.counts is counts
+    assert all(panel.bar_items[name] is item for name, item in items.items())
+
+
+def test_dragging_band_sets_snapped_window(panel, demo_like_project):
+    window = demo_like_project.time_window
+    assert window.mode == "cumulative"
+    top, bottom = panel.bands
+    start, _ = top.getRegion()
+    # drag the end to 3 Jun 2021: snaps to the nearest month boundary (1 Jun)
+    top.setRegion((start, day_seconds(np.datetime64("2021-06-03"))))
+    top.sigRegionChangeFinished.emit(top)
+    assert window.window() == (np.datetime64("2018-01-01"), np.datetime64("2021-05-31"))
+    snapped = (day_seconds(np.datetime64("2018-01-01")), day_seconds("2021-06-01"))
+    assert top.getRegion() == pytest.approx(snapped)
+    assert bottom.getRegion() == pytest.approx(snapped)
+
+
+def test_dragging_band_in_rolling_mode_keeps_length(panel, demo_like_project):
+    window = demo_like_project.time_window
+    window.set_mode("rolling")
+    window.set_option("length", 6)
+    window.set_window(np.datetime64("2020-01-01"), np.datetime64("2020-06-30"))
+    band = panel.bands[1]
+    shift = 40 * 86_400.0  # about a month and a bit later: snaps to one month
+    lo, hi = band.getRegion()
+    band.setRegion((lo + shift, hi + shift))
+    band.sigRegionChangeFinished.emit(band)
+    assert window.window() == (np.datetime64("2020-02-01"), np.datetime64("2020-07-31"))
+    # only the start edge moved: the window follows it and keeps 6 months
+    lo, hi = band.getRegion()
+    band.setRegion((lo - 62 * 86_400.0, hi))
+    band.sigRegionChangeFinished.emit(band)
+    assert window.window() == (np.datetime64("2019-12-01"), np.datetime64("2020-05-31"))
+
+
+def test_jump_to_sets_window_end(panel, demo_like_project):
+    window = demo_like_project.time_window
+    panel.jump_to(np.datetime64("2021-02-14"))
+    assert window.window() == (np.datetime64("2018-01-01"), np.datetime64("2021-02-28"))
+    window.set_mode("rolling")
+    window.set_option("length", 12)
+    panel.jump_to("2022-03-11")
+    assert window.window() == (np.datetime64("2021-04-01"), np.datetime64("2022-03-31"))
+
+
+def test_click_on_bar_jumps_there(qtbot, panel, demo_like_project):
+    panel.show()
+    qtbot.waitExposed(panel)
+    plot = panel.top_plot
+    vb = plot.getPlotItem().getViewBox()
+    x = day_seconds(np.datetime64("2019-02-15"))
+    scene = vb.mapViewToScene(QPointF(x, 0.5))
+    pos = plot.mapFromScene(scene)
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos))
+    assert demo_like_project.time_window.window() == (
+        np.datetime64("2018-01-01"),
+        np.datetime64("2019-02-28"),
+    )
+
+
+def test_hover_text_lists_exact_counts(panel, tiny_frame):
+    assert panel.hover_text("2019-03-01") == (
+        "Mar 2019: 1 event — Explosions/Remote violence 1; 1 fatalities"
+    )
+    text = panel.hover_text(np.datetime64("2020-01-20"))
+    assert text.startswith("Jan 2020: 1 event — ")
+    assert panel.hover_text("2019-05-05") == "May 2019: 0 events; 0 fatalities"
+    assert panel.hover_text("2030-01-01") == ""
+
+
+def test_year_step_gives_seven_bars(panel, demo_like_project, tiny_frame):
+    demo_like_project.time_window.set_step("year")
+    assert len(panel.counts.counts) == 7
+    np.testing.assert_array_equal(panel.counts.totals, [3] * 7)
+    assert panel.title.text().startswith("Events per year")
+    assert panel.hover_text("2020-06-01").startswith("2020: 3 events")
+
+
+def test_hidden_and_missing_event_layers(qtbot, panel, demo_like_project):
+    layer_id = event_layer_id(demo_like_project)
+    demo_like_project.set_visible(layer_id, False)
+    assert panel.counts is None
+    assert panel.bar_items == {}
+    assert panel.empty_label.text() == "No visible event layer"
+    demo_like_project.set_visible(layer_id, True)
+    assert panel.counts.totals.sum() == 21
+    demo_like_project.remove_layer(layer_id)
+    assert panel.counts is None
+    assert panel.empty_label.text() == "No event layer"
+    assert panel.hover_text("2020-01-01") == ""
+    panel.jump_to("2020-01-01")  # no data: nothing to do, no crash
+
+
+def test_set_project_follows_new_project(qtbot, demo_like_project):
+    empty = Project()
+    widget = ChartPanel(empty)
+    qtbot.addWidget(widget)
+    assert widget.counts is None
+    assert not widget.empty_label.isHidden()
+    widget.set_project(demo_like_project)
+    assert widget.counts.totals.sum() == 21
+    assert widget.empty_label.isHidden()
+    widget.set_project(empty)
+    # the old project no longer drives the panel
+    demo_like_project.time_window.set_step("year")
+    assert widget.counts is None
+    assert widget.title.text() == "Events per month — all events"
