@@ -178,7 +178,8 @@ def cmd_gui(argv: list[str]) -> int:
         if args.snapshot is not None or args.project is not None:
             return _fail(str(exc))
         project = new_project()
-    window = MainWindow(project)
+    # a snapshot neither reads nor writes the user's remembered layout
+    window = MainWindow(project, remember_layout=args.snapshot is None)
     if args.snapshot is not None:
         width, _, height = args.size.partition("x")
         window.resize(int(width), int(height))

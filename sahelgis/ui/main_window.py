@@ -31,6 +31,7 @@ from sahelgis.ui import settings as app_settings
 from sahelgis.ui.canvas.map_canvas import MapCanvas
 from sahelgis.ui.canvas.tools import TOOL_FEATURE, TOOL_LASSO, TOOL_PAN, TOOL_RECT
 from sahelgis.ui.import_report_dialog import ImportReportDialog
+from sahelgis.ui.panels.chart_panel import ChartPanel
 from sahelgis.ui.panels.filter_panel import FilterPanel
 from sahelgis.ui.panels.identify_panel import IdentifyPanel
 from sahelgis.ui.panels.layer_panel import LayerPanel
@@ -54,25 +55,36 @@ def new_project() -> Project:
 class MainWindow(QMainWindow):
     """SahelGIS's main window over one ``Project``."""
 
-    def __init__(self, project: Project | None = None) -> None:
+    def __init__(
+        self, project: Project | None = None, *, remember_layout: bool = True
+    ) -> None:
         super().__init__()
+        self.remember_layout = remember_layout
         self.project = project if project is not None else new_project()
         self.runner = TaskRunner(self)
         self.canvas = MapCanvas(self.project)
         self.setCentralWidget(self.canvas)
         self.layer_panel = LayerPanel(self.project)
         self.identify_panel = IdentifyPanel()
-        self.layers_dock = self._dock(
-            "Layers",
-            "layers_dock",
-            self.layer_panel,
-            Qt.DockWidgetArea.LeftDockWidgetArea,
+        self.chart_panel = ChartPanel(self.project)
+        self.chart_panel.setMinimumWidth(400)
+        self.chart_dock = self._dock(
+            "Charts",
+            "chart_dock",
+            self.chart_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
         )
         self.identify_dock = self._dock(
             "Identify",
             "identify_dock",
             self.identify_panel,
             Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.layers_dock = self._dock(
+            "Layers",
+            "layers_dock",
+            self.layer_panel,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
         )
         self.time_controls = TimeControls(self.project)
         self.time_dock = self._dock(
@@ -106,7 +118,11 @@ class MainWindow(QMainWindow):
             [300, 320],
             Qt.Orientation.Horizontal,
         )
-        self._restore_layout()
+        self.splitDockWidget(
+            self.chart_dock, self.identify_dock, Qt.Orientation.Vertical
+        )
+        if remember_layout:
+            self._restore_layout()
         self._update_title()
 
     # -- construction ---------------------------------------------------------
@@ -304,6 +320,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.layer_panel.set_project(project)
         self.time_controls.set_project(project)
+        self.chart_panel.set_project(project)
         self.filter_panel.set_project(project)
         self.identify_panel.show_events([])
         self._connect_canvas()
@@ -548,11 +565,12 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        store = app_settings.settings()
-        store.setValue(app_settings.WINDOW_GEOMETRY, self.saveGeometry())
-        store.setValue(app_settings.WINDOW_STATE, self.saveState())
-        if self.project.path is not None:
-            store.setValue(app_settings.LAST_PROJECT, str(self.project.path))
+        if self.remember_layout:
+            store = app_settings.settings()
+            store.setValue(app_settings.WINDOW_GEOMETRY, self.saveGeometry())
+            store.setValue(app_settings.WINDOW_STATE, self.saveState())
+            if self.project.path is not None:
+                store.setValue(app_settings.LAST_PROJECT, str(self.project.path))
         self.time_controls.stop()
         self.runner.wait(5000)
         event.accept()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
+import pyqtgraph as pg
 import pytest
 import shapely
+import shiboken6
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QWidget
 
 from sahelgis.model.acled_schema import EVENT_TYPE_COLORS
+from sahelgis.model.event_query import StepCounts
 from sahelgis.model.filters import EventFilter
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection
@@ -41,7 +47,9 @@ def bar_table(panel: ChartPanel) -> pd.DataFrame:
         for x0, y0, height in zip(
             item.opts["x0"], item.opts["y0"], item.opts["height"], strict=True
         ):
-            rows.append((str(seconds_day(x0).astype("datetime64[M]")), name, y0, height))
+            rows.append(
+                (str(seconds_day(x0).astype("datetime64[M]")), name, y0, height)
+            )
     return pd.DataFrame(rows, columns=["month", "type", "y0", "height"])
 
 
@@ -176,12 +184,26 @@ def test_click_on_bar_jumps_there(qtbot, panel, demo_like_project):
 
 def test_hover_text_lists_exact_counts(panel, tiny_frame):
     assert panel.hover_text("2019-03-01") == (
-        "Mar 2019: 1 event — Explosions/Remote violence 1; 1 fatalities"
+        "Mar 2019: 1 event — Battles 1; 1 fatality"
     )
-    text = panel.hover_text(np.datetime64("2020-01-20"))
-    assert text.startswith("Jan 2020: 1 event — ")
+    jan = tiny_frame[tiny_frame["event_date"].dt.strftime("%Y-%m") == "2020-01"]
+    (row,) = jan.itertuples()
+    assert panel.hover_text(np.datetime64("2020-01-20")) == (
+        f"Jan 2020: 1 event — {row.event_type} 1; {row.fatalities} fatalities"
+    )
     assert panel.hover_text("2019-05-05") == "May 2019: 0 events; 0 fatalities"
     assert panel.hover_text("2030-01-01") == ""
+
+
+def test_mouse_over_bar_shows_counts(qtbot, panel):
+    panel.show()
+    qtbot.waitExposed(panel)
+    vb = panel.top_plot.getPlotItem().getViewBox()
+    scene_pos = vb.mapViewToScene(QPointF(day_seconds("2019-03-20"), 0.5))
+    panel.top_plot.scene().sigMouseMoved.emit(scene_pos)
+    assert panel.hover_label.text() == panel.hover_text("2019-03-20")
+    panel.top_plot.scene().sigMouseMoved.emit(QPointF(-500, -500))
+    assert "Hover a bar" in panel.hover_label.text()
 
 
 def test_year_step_gives_seven_bars(panel, demo_like_project, tiny_frame):
@@ -221,3 +243,77 @@ def test_set_project_follows_new_project(qtbot, demo_like_project):
     demo_like_project.time_window.set_step("year")
     assert widget.counts is None
     assert widget.title.text() == "Events per month — all events"
+
+
+def test_live_drag_of_start_edge_follows_start(panel, demo_like_project):
+    window = demo_like_project.time_window
+    window.set_mode("rolling")
+    window.set_option("length", 6)
+    window.set_window(np.datetime64("2020-01-01"), np.datetime64("2020-06-30"))
+    top, bottom = panel.bands
+    left = top.lines[0]
+    # what a mouse drag of the left edge does: several live moves, then finish
+    for day in ("2020-02-10", "2020-03-02", "2020-03-28"):
+        left.setValue(day_seconds(np.datetime64(day)))
+        assert bottom.getRegion()[0] == pytest.approx(day_seconds(np.datetime64(day)))
+    assert window.window() == (np.datetime64("2020-04-01"), np.datetime64("2020-09-30"))
+    assert top.getRegion()[1] == pytest.approx(day_seconds("2020-07-01"))  # not yet
+    left.sigPositionChangeFinished.emit(left)
+    snapped = (day_seconds("2020-04-01"), day_seconds("2020-10-01"))
+    assert top.getRegion() == pytest.approx(snapped)
+    assert bottom.getRegion() == pytest.approx(snapped)
+
+
+def test_real_mouse_drag_of_band(qtbot, monkeypatch, panel, demo_like_project):
+    # pyqtgraph drops mouse moves closer than 1/rate s; QTest sends them at once
+    monkeypatch.setitem(pg.CONFIG_OPTIONS, "mouseRateLimit", 0)
+    panel.show()
+    qtbot.waitExposed(panel)
+    window = demo_like_project.time_window
+    window.set_window(np.datetime64("2018-01-01"), np.datetime64("2020-12-31"))
+    plot = panel.bottom_plot
+    vb = plot.getPlotItem().getViewBox()
+
+    def widget_pos(day: str) -> QPoint:
+        scene = vb.mapViewToScene(QPointF(day_seconds(np.datetime64(day)), 1.0))
+        return plot.mapFromScene(scene)
+
+    viewport = plot.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=widget_pos("2021-01-01"))
+    for day in ("2021-03-01", "2021-06-01", "2021-09-10"):
+        qtbot.mouseMove(viewport, widget_pos(day))
+    qtbot.mouseRelease(
+        viewport, Qt.MouseButton.LeftButton, pos=widget_pos("2021-09-10")
+    )
+    start, end = window.window()
+    assert start == np.datetime64("2018-01-01")
+    assert end + np.timedelta64(1, "D") == np.datetime64(str(end)[:7], "M") + 1
+    assert np.datetime64("2021-07-31") <= end <= np.datetime64("2021-10-31")
+
+
+def test_building_bars_is_fast(panel):
+    periods, types = 400, 6
+    bins = np.datetime64("2016-01-05") + 7 * np.arange(periods + 1)
+    counts = StepCounts(
+        bins.astype("datetime64[D]"),
+        tuple(EVENT_TYPE_COLORS),
+        np.random.default_rng(7).integers(0, 50, (periods, types)),
+        np.arange(periods, dtype=np.int64),
+    )
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        panel._draw(counts, "")
+        timings.append(time.perf_counter() - start)
+    assert min(timings) < 0.020
+    assert len(panel.bar_items) == types
+
+
+def test_deleted_panel_ignores_model_signals(qtbot, demo_like_project):
+    parent = QWidget()
+    widget = ChartPanel(demo_like_project, parent)
+    shiboken6.delete(parent)  # C++ gone, Python wrapper still referenced
+    assert not shiboken6.isValid(widget)
+    demo_like_project.set_filter(EventFilter(actor="JNIM"))
+    demo_like_project.time_window.set_step("year")
+    assert len(demo_like_project.filter_changed) == 0

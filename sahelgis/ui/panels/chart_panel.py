@@ -72,7 +72,6 @@ class ChartPanel(QWidget):
         self._drawn_selection: object = None  # keeps id() in the key unique
         self._drag_origin: tuple[float, float] | None = None
         self._from_band = False
-        self._connections: list[tuple[Any, Callable[..., None]]] = []
 
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -90,6 +89,10 @@ class ChartPanel(QWidget):
         self.hover_label = QLabel(HINT)
         self.hover_label.setWordWrap(True)
         self.hover_label.setStyleSheet("color: #333333;")
+        self.hover_label.setAlignment(Qt.AlignmentFlag.AlignTop)
+        # room for three lines, so hovering never makes the plots jump
+        lines = self.hover_label.fontMetrics().lineSpacing() * 3
+        self.hover_label.setMinimumHeight(lines + 4)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -141,7 +144,8 @@ class ChartPanel(QWidget):
             pen=pg.mkPen(BAND_PEN, width=1.5),
             swapMode="sort",
         )
-        band.setZValue(-10)  # behind the bars: their colours stay true
+        # above the ViewBox (so it gets the drags) but below the bars (true colours)
+        band.setZValue(0.5)
         band.setVisible(False)
         plot.addItem(band, ignoreBounds=True)
         return band
@@ -155,9 +159,11 @@ class ChartPanel(QWidget):
         self._connect_project()
         self.refresh()
 
-    def _connect_project(self) -> None:
+    def _project_slots(self) -> list[tuple[Any, Callable[..., None]]]:
+        # built on demand, not stored: a stored list of bound methods would make
+        # a reference cycle, and Python's GC may then delete the widget mid-paint
         project = self.project
-        self._connections = [
+        return [
             (project.layer_added, self._on_project_layers_changed),
             (project.layer_removed, self._on_project_layers_changed),
             (project.layer_changed, self._on_project_layer_changed),
@@ -166,13 +172,14 @@ class ChartPanel(QWidget):
             (project.time_window.settings_changed, self._on_project_counts_changed),
             (project.time_window.changed, self._on_time_window_changed),
         ]
-        for signal, slot in self._connections:
+
+    def _connect_project(self) -> None:
+        for signal, slot in self._project_slots():
             signal.connect(slot)
 
     def _disconnect_project(self) -> None:
-        for signal, slot in self._connections:
+        for signal, slot in self._project_slots():
             signal.disconnect(slot, missing_ok=True)
-        self._connections = []
 
     def _alive(self) -> bool:
         # psygnal holds only a weak reference; a wrapper may outlive its C++ widget
@@ -283,6 +290,7 @@ class ChartPanel(QWidget):
                 brush=type_color(name),
                 pen=no_pen,
             )
+            item.setZValue(1)
             top.addItem(item)
             self.bar_items[name] = item
             base += height
@@ -296,6 +304,7 @@ class ChartPanel(QWidget):
             brush=FATALITIES_COLOR,
             pen=no_pen,
         )
+        self.fatality_item.setZValue(1)
         bottom.addItem(self.fatality_item)
         top.setXRange(edges[0], edges[-1], padding=0.01)
         top.setLimits(xMin=edges[0] - width[0], xMax=edges[-1] + width[-1])
@@ -334,9 +343,11 @@ class ChartPanel(QWidget):
             band.blockSignals(True)
             band.setRegion(region)
             band.blockSignals(False)
+        # a cumulative window always starts at the data: only its end drags
         cumulative = self.project.time_window.mode == "cumulative"
         for band in self.bands:
-            band.lines[0].setMovable(not cumulative)
+            band.setMovable(not cumulative)
+            band.lines[1].setMovable(True)
 
     def _on_band_changed(self, band: pg.LinearRegionItem) -> None:
         """Live drag: mirror the other band and move the model's window."""
@@ -473,4 +484,6 @@ class ChartPanel(QWidget):
         text = f"{label}: {total} {events}"
         if by_type:
             text += f" — {by_type}"
-        return text + f"; {fatalities} fatalities"
+        return (
+            text + f"; {fatalities} {'fatality' if fatalities == 1 else 'fatalities'}"
+        )
