@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -105,7 +105,8 @@ class LayerTree(QTreeWidget):
             if event.position().y() > rect.center().y():
                 index += 1
             ids.insert(index, moving)
-        self.sig_order_requested.emit(ids)
+        # apply after the drop event has unwound: the model change rebuilds the tree
+        QTimer.singleShot(0, lambda: self.sig_order_requested.emit(ids))
 
 
 class LayerPanel(QWidget):
@@ -247,8 +248,28 @@ class LayerPanel(QWidget):
     def _on_project_layer_changed(self, layer_id: str, what: str) -> None:
         if what == "opacity":
             self._sync_opacity()
+        elif what == "visible":
+            # update the row in place: rebuilding the tree here would delete the
+            # item whose checkbox signal we may be inside of (a use-after-free)
+            item = self._top_item(layer_id)
+            if item is not None:
+                self._updating = True
+                item.setCheckState(
+                    0,
+                    Qt.CheckState.Checked
+                    if self.project.layer(layer_id).visible
+                    else Qt.CheckState.Unchecked,
+                )
+                self._updating = False
         else:
             self.refresh()
+
+    def _top_item(self, layer_id: str) -> QTreeWidgetItem | None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, ID_ROLE) == layer_id:
+                return item
+        return None
 
     def _on_tree_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if self._updating or item.parent() is not None:
@@ -257,7 +278,10 @@ class LayerPanel(QWidget):
         self.project.set_visible(item.data(0, ID_ROLE), visible)
 
     def _on_tree_item_double_clicked(self, item: QTreeWidgetItem, column: int) -> None:
-        self.edit_style(item.data(0, ID_ROLE))
+        layer_id = item.data(0, ID_ROLE)
+        # open the dialog once the click has unwound: applying a style rebuilds
+        # the tree and would delete the item Qt is still handling
+        QTimer.singleShot(0, lambda: self.edit_style(layer_id))
 
     def _on_tree_current_changed(self, *args: object) -> None:
         self._sync_opacity()
