@@ -231,8 +231,7 @@ def _build_codes(events: EventTable, key: str) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
     codes = np.asarray(codes)
     labels = np.array(
-        [v.item() if hasattr(v, "item") else v for v in np.asarray(uniques)]
-        + [""],
+        [v.item() if hasattr(v, "item") else v for v in np.asarray(uniques)] + [""],
         dtype=object,
     )
     codes = np.where(codes < 0, len(labels) - 1, codes).astype(np.int32)

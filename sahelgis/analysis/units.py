@@ -3,9 +3,9 @@
 Miles are international statute miles (1 mi = 1,609.344 m, so 70 mi =
 112,654.08 m); nautical miles are ``nmi``. A bare number takes
 ``default_unit`` (km unless told otherwise). A single comma between digits is a
-decimal comma ("1,5 km"); lists of distances are separated by ``;`` or by
-commas between numbers that each carry a unit or share the last one
-("10, 25, 50 km").
+decimal comma in a single distance ("1,5 km"); in a list of distances commas
+and semicolons separate the items, and numbers without a unit share the next
+unit written ("10, 25, 50 km"; use dots for decimals there).
 """
 
 from __future__ import annotations
@@ -120,30 +120,22 @@ def parse_distance(
 def parse_distances(text: str, default_unit: str | None = "km") -> list[float]:
     """Several distances in metres, e.g. "10, 25, 50 km" or "10km; 70mi".
 
-    Numbers without a unit take the unit written after the last of them
-    ("10, 25, 50 km" → 10, 25 and 50 km), else ``default_unit``.
+    Items are separated by commas or semicolons. Numbers without a unit take the
+    next unit written ("10, 25, 50 km" → 10, 25 and 50 km), else
+    ``default_unit``.
     """
     source = str(text)
-    pieces = [p for p in re.split(r"\s*;\s*", source.strip()) if p]
     items: list[tuple[str, str]] = []
-    for piece in pieces:
-        if _DISTANCE_RE.match(piece) and piece.count(",") == 1 and re.search(
-            r"\d,\d", piece
-        ):
-            match = _DISTANCE_RE.match(piece)
-            assert match is not None
-            items.append((match.group(1), match.group(2)))
+    for part in re.split(r"[;,]", source):
+        if not part.strip():
             continue
-        for part in piece.split(","):
-            if not part.strip():
-                continue
-            match = _DISTANCE_RE.match(part)
-            if match is None:
-                raise ValueError(
-                    f"cannot read distance {part.strip()!r} in {source!r}; write "
-                    "e.g. 10km, 25km or 10, 25, 50 km"
-                )
-            items.append((match.group(1), match.group(2)))
+        match = _DISTANCE_RE.match(part)
+        if match is None:
+            raise ValueError(
+                f"cannot read distance {part.strip()!r} in {source!r}; write "
+                "e.g. 10km, 25km or 10, 25, 50 km"
+            )
+        items.append((match.group(1), match.group(2)))
     if not items:
         raise ValueError(f"no distance in {source!r}")
     out: list[float] = []
