@@ -16,6 +16,7 @@ from sahelgis.model.layers import ROLE_ROADS, EventLayer, Layer
 from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
 from sahelgis.model.time_window import TimeWindow
+from sahelgis.model.undo import Command, UndoStack
 
 Extent = tuple[float, float, float, float]
 
@@ -43,6 +44,9 @@ class Project:
         self._layers: list[Layer] = list(layers or [])
         self._path: Path | None = None
         self._modified = False
+        self._state_dirty = False  # non-undoable state (window, filters) changed
+        self.undo_stack = UndoStack()
+        self.undo_stack.changed.connect(self._refresh_modified)
         self.view_extent: Extent | None = None
         self.time_window = TimeWindow()
         self.event_filter = EventFilter()
@@ -74,88 +78,138 @@ class Project:
         return [layer for layer in self._layers if layer.role == role]
 
     def add_layer(self, layer: Layer, index: int = 0) -> None:
-        """Insert a layer (at the top by default)."""
+        """Insert a layer (at the top by default). Undoable."""
         if any(existing.id == layer.id for existing in self._layers):
             raise ValueError(f"layer id {layer.id} already in the project")
-        self._layers.insert(max(0, min(index, len(self._layers))), layer)
-        if isinstance(layer, EventLayer):
-            self._update_time_span()
-        self.layer_added.emit(layer.id)
-        self._set_modified(True)
+        index = max(0, min(index, len(self._layers)))
+        self.undo_stack.push(
+            Command(
+                f"Add layer “{layer.name}”",
+                lambda: self._insert(layer, index),
+                lambda: self._take(layer.id),
+            )
+        )
 
     def remove_layer(self, layer_id: str) -> tuple[Layer, int]:
-        """Remove a layer; returns it and its position (what undo needs)."""
+        """Remove a layer; returns it and its position. Undoable."""
         layer = self.layer(layer_id)
         index = self._layers.index(layer)
-        del self._layers[index]
-        if isinstance(layer, EventLayer):
-            self._update_time_span()
-        self.layer_removed.emit(layer_id)
-        self._set_modified(True)
+        self.undo_stack.push(
+            Command(
+                f"Remove layer “{layer.name}”",
+                lambda: self._take(layer_id),
+                lambda: self._insert(layer, index),
+            )
+        )
         return layer, index
 
     def move_layer(self, layer_id: str, new_index: int) -> int:
-        """Move a layer to a new position; returns its old position."""
+        """Move a layer to a new position; returns its old position. Undoable."""
         layer = self.layer(layer_id)
         old = self._layers.index(layer)
-        new_index = max(0, min(new_index, len(self._layers) - 1))
-        if old == new_index:
-            return old
-        del self._layers[old]
-        self._layers.insert(new_index, layer)
-        self.layers_reordered.emit()
-        self._set_modified(True)
+        order = [item.id for item in self._layers]
+        order.remove(layer_id)
+        order.insert(max(0, min(new_index, len(order))), layer_id)
+        self.set_order(order)
         return old
 
     def set_order(self, layer_ids: list[str]) -> None:
-        """Set the whole order at once (top first), e.g. after a drag in the panel."""
+        """Set the whole order at once (top first), e.g. after a drag. Undoable."""
         if sorted(layer_ids) != sorted(layer.id for layer in self._layers):
             raise ValueError("new order must name every layer exactly once")
-        if layer_ids == [layer.id for layer in self._layers]:
+        old = [layer.id for layer in self._layers]
+        if layer_ids == old:
             return
-        by_id = {layer.id: layer for layer in self._layers}
-        self._layers = [by_id[i] for i in layer_ids]
-        self.layers_reordered.emit()
-        self._set_modified(True)
+        new = list(layer_ids)
+        self.undo_stack.push(
+            Command(
+                "Reorder layers",
+                lambda: self._reorder(new),
+                lambda: self._reorder(old),
+            )
+        )
 
     def set_visible(self, layer_id: str, visible: bool) -> None:
-        """Show or hide a layer."""
-        self._update(layer_id, "visible", bool(visible))
+        """Show or hide a layer. Undoable."""
+        verb = "Show" if visible else "Hide"
+        self._update(layer_id, "visible", bool(visible), verb)
 
     def set_opacity(self, layer_id: str, opacity: float) -> None:
-        """Set a layer's opacity in [0, 1]."""
-        self._update(layer_id, "opacity", float(min(max(opacity, 0.0), 1.0)))
+        """Set a layer's opacity in [0, 1]. Undoable; a slider drag is one entry."""
+        self._update(
+            layer_id,
+            "opacity",
+            float(min(max(opacity, 0.0), 1.0)),
+            "Change opacity of",
+            merge=True,
+        )
 
     def set_style(self, layer_id: str, style: Style) -> None:
-        """Replace a layer's style."""
-        self._update(layer_id, "style", style)
+        """Replace a layer's style. Undoable."""
+        self._update(layer_id, "style", style, "Style")
 
     def rename_layer(self, layer_id: str, name: str) -> None:
-        """Rename a layer (names need not be unique; ids are)."""
+        """Rename a layer (names need not be unique; ids are). Undoable."""
         if not name.strip():
             raise ValueError("a layer name cannot be empty")
-        self._update(layer_id, "name", name.strip())
+        self._update(layer_id, "name", name.strip(), "Rename")
 
     def replace_role(self, role: str, new_layer: Layer) -> list[Layer]:
         """Put ``new_layer`` in place of the layers playing ``role``; returns them.
 
         Used when an analyst imports real roads to replace the approximate ones.
+        One undo entry restores the old layers.
         """
         old = self.layers_with_role(role)
         index = self._layers.index(old[0]) if old else 0
-        for layer in old:
-            self.remove_layer(layer.id)
         new_layer.role = role
-        self.add_layer(new_layer, index)
+        self.undo_stack.begin_macro(f"Replace {role} with “{new_layer.name}”")
+        try:
+            for layer in old:
+                self.remove_layer(layer.id)
+            self.add_layer(new_layer, index)
+        finally:
+            self.undo_stack.end_macro()
         return old
 
-    def _update(self, layer_id: str, attr: str, value: object) -> None:
+    # -- primitive changes (run by commands; they emit the signals) -------------
+    def _insert(self, layer: Layer, index: int) -> None:
+        self._layers.insert(index, layer)
+        if isinstance(layer, EventLayer):
+            self._update_time_span()
+        self.layer_added.emit(layer.id)
+
+    def _take(self, layer_id: str) -> None:
         layer = self.layer(layer_id)
-        if getattr(layer, attr) == value:
-            return
-        setattr(layer, attr, value)
+        self._layers.remove(layer)
+        if isinstance(layer, EventLayer):
+            self._update_time_span()
+        self.layer_removed.emit(layer_id)
+
+    def _reorder(self, layer_ids: list[str]) -> None:
+        by_id = {layer.id: layer for layer in self._layers}
+        self._layers = [by_id[i] for i in layer_ids]
+        self.layers_reordered.emit()
+
+    def _set_attr(self, layer_id: str, attr: str, value: object) -> None:
+        setattr(self.layer(layer_id), attr, value)
         self.layer_changed.emit(layer_id, attr)
-        self._set_modified(True)
+
+    def _update(
+        self, layer_id: str, attr: str, value: object, verb: str, merge: bool = False
+    ) -> None:
+        layer = self.layer(layer_id)
+        old = getattr(layer, attr)
+        if old == value:
+            return
+        self.undo_stack.push(
+            Command(
+                f"{verb} “{layer.name}”",
+                lambda: self._set_attr(layer_id, attr, value),
+                lambda: self._set_attr(layer_id, attr, old),
+                merge_key=(layer_id, attr) if merge else None,
+            )
+        )
 
     # -- view state -----------------------------------------------------------
     def set_view_extent(self, extent: Extent | None) -> None:
@@ -189,7 +243,7 @@ class Project:
         self.time_window.set_span(*span)
 
     def _on_time_window_changed(self, *args: object) -> None:
-        self._set_modified(True)
+        self._mark_state_dirty()
 
     def set_filter(self, event_filter: EventFilter) -> None:
         """Set the event filter (applies to map and charts)."""
@@ -197,7 +251,7 @@ class Project:
             return
         self.event_filter = event_filter
         self.filter_changed.emit(event_filter)
-        self._set_modified(True)
+        self._mark_state_dirty()
 
     def set_selection(self, selection: Selection | None) -> None:
         """Restrict the charts to an area, or clear with None."""
@@ -205,7 +259,7 @@ class Project:
             return
         self.selection = selection
         self.selection_changed.emit(selection)
-        self._set_modified(True)
+        self._mark_state_dirty()
 
     # -- file state -----------------------------------------------------------
     @property
@@ -225,9 +279,16 @@ class Project:
 
     def mark_saved(self) -> None:
         """Call after a successful save or load."""
-        self._set_modified(False)
+        self._state_dirty = False
+        self.undo_stack.set_clean()
+        self._refresh_modified()
 
-    def _set_modified(self, value: bool) -> None:
+    def _mark_state_dirty(self) -> None:
+        self._state_dirty = True
+        self._refresh_modified()
+
+    def _refresh_modified(self) -> None:
+        value = self._state_dirty or not self.undo_stack.is_clean
         if value != self._modified:
             self._modified = value
             self.modified_changed.emit(value)

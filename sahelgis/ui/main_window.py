@@ -33,6 +33,7 @@ from sahelgis.ui.canvas.tools import TOOL_FEATURE, TOOL_LASSO, TOOL_PAN, TOOL_RE
 from sahelgis.ui.import_report_dialog import ImportReportDialog
 from sahelgis.ui.panels.chart_panel import ChartPanel
 from sahelgis.ui.panels.filter_panel import FilterPanel
+from sahelgis.ui.panels.history_panel import HistoryPanel
 from sahelgis.ui.panels.identify_panel import IdentifyPanel
 from sahelgis.ui.panels.layer_panel import LayerPanel
 from sahelgis.ui.panels.time_controls import TimeControls
@@ -101,6 +102,15 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.LeftDockWidgetArea,
         )
         self.tabifyDockWidget(self.layers_dock, self.filter_dock)
+        self.layers_dock.raise_()
+        self.history_panel = HistoryPanel(self.project.undo_stack)
+        self.history_dock = self._dock(
+            "Undo history",
+            "history_dock",
+            self.history_panel,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+        )
+        self.tabifyDockWidget(self.filter_dock, self.history_dock)
         self.layers_dock.raise_()
         self.cursor_label = QLabel("")
         self.scale_label = QLabel("")
@@ -199,6 +209,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(
             self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         )
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self._action(
+            "&Undo", self.project_undo, QKeySequence.StandardKey.Undo
+        )
+        self.redo_action = self._action(
+            "&Redo", self.project_redo, QKeySequence("Ctrl+Shift+Z")
+        )
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(
             self._action("Zoom to &full extent", self.canvas.zoom_full, "Ctrl+0")
@@ -311,6 +330,23 @@ class MainWindow(QMainWindow):
     def _connect_project(self) -> None:
         self.project.modified_changed.connect(self._on_project_modified_changed)
         self.project.path_changed.connect(self._on_project_path_changed)
+        self.project.undo_stack.changed.connect(self._update_undo_actions)
+        self._update_undo_actions()
+
+    def project_undo(self) -> None:
+        """Undo the last project change."""
+        self.project.undo_stack.undo()
+
+    def project_redo(self) -> None:
+        """Redo the next project change."""
+        self.project.undo_stack.redo()
+
+    def _update_undo_actions(self) -> None:
+        stack = self.project.undo_stack
+        self.undo_action.setEnabled(stack.can_undo)
+        self.redo_action.setEnabled(stack.can_redo)
+        self.undo_action.setText(f"&Undo {stack.undo_text()}".strip())
+        self.redo_action.setText(f"&Redo {stack.redo_text()}".strip())
 
     def set_project(self, project: Project) -> None:
         """Show another project (after New or Open)."""
@@ -321,6 +357,7 @@ class MainWindow(QMainWindow):
         self.layer_panel.set_project(project)
         self.time_controls.set_project(project)
         self.chart_panel.set_project(project)
+        self.history_panel.set_stack(project.undo_stack)
         self.filter_panel.set_project(project)
         self.identify_panel.show_events([])
         self._connect_canvas()

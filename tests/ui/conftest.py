@@ -22,6 +22,7 @@ def demo_like_project(tiny_table):
 
     project = new_project()
     project.add_layer(event_layer(tiny_table, "tiny.csv"))
+    project.undo_stack.clear()  # as if opened from a file
     project.mark_saved()
     return project
 
