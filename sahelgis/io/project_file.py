@@ -319,6 +319,7 @@ def _load_layer(path: Path, entry: dict[str, Any], blobs: dict[str, bytes]) -> L
         "caveat": entry.get("caveat", ""),
         "synthetic": bool(entry.get("synthetic", False)),
         "source_path": entry.get("source_path", ""),
+        "analysis": dict(entry.get("analysis") or {}),
         "style": Style.from_dict(entry.get("style", {})),
     }
     table = entry.get("table", "")

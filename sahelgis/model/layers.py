@@ -44,7 +44,8 @@ class Layer:
 
     ``attribution`` is the credit a figure's source line must carry;
     ``caveat`` is a warning shown with the layer's name and legend (e.g. that
-    roads are approximate); ``synthetic`` marks made-up data.
+    roads are approximate); ``synthetic`` marks made-up data; ``analysis``
+    records the parameters of an analysis result.
     """
 
     name: str
@@ -57,6 +58,9 @@ class Layer:
     caveat: str = ""
     synthetic: bool = False
     source_path: str = ""
+    #: For analysis results: what made the layer (kind and parameters), so the
+    #: result can be recomputed when the time window or filters change.
+    analysis: dict[str, Any] = field(default_factory=dict)
 
     kind = "layer"
 
@@ -86,6 +90,7 @@ class Layer:
             "caveat": self.caveat,
             "synthetic": self.synthetic,
             "source_path": self.source_path,
+            "analysis": self.analysis,
             "style": self.style.to_dict(),
         }
 

@@ -1,0 +1,149 @@
+"""Result panel: an analysis result as a table and a chart, with its warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sahelgis.model import acled_schema as acled
+
+
+class DataFrameModel(QAbstractTableModel):
+    """A read-only Qt model over a DataFrame (results are small)."""
+
+    def __init__(self, frame: pd.DataFrame | None = None) -> None:
+        super().__init__()
+        self.frame = frame if frame is not None else pd.DataFrame()
+
+    def set_frame(self, frame: pd.DataFrame) -> None:
+        self.beginResetModel()
+        self.frame = frame
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.frame)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.frame.columns)
+
+    def data(
+        self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        value = self.frame.iat[index.row(), index.column()]
+        if isinstance(value, float | np.floating):
+            return f"{value:,.1f}" if not float(value).is_integer() else f"{value:,.0f}"
+        return str(value)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return str(self.frame.columns[section])
+        return str(self.frame.index[section])
+
+
+class ResultPanel(QWidget):
+    """Title, warning, table and a stacked bar chart of a result's counts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("Run an analysis (Analysis menu or the Buffer tool).")
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-weight: bold;")
+        self.warning = QLabel("")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #B00020;")
+        self.warning.hide()
+        self.model = DataFrameModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAlternatingRowColors(True)
+        self.chart = pg.PlotWidget(background="w")
+        self.chart.setMaximumHeight(170)
+        self.chart.setMouseEnabled(False, False)
+        self.chart.hideButtons()
+        self.save_button = QPushButton("Save table as CSV…")
+        self.save_button.clicked.connect(self._save_csv)
+        self.save_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.chart)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def show_result(
+        self, title: str, table: pd.DataFrame, warning: str | None = None
+    ) -> None:
+        """Show a wide table (rows e.g. years, columns e.g. event types)."""
+        self.title.setText(title)
+        self.warning.setText(warning or "")
+        self.warning.setVisible(bool(warning))
+        self.model.set_frame(table)
+        self.table.resizeColumnsToContents()
+        self.save_button.setEnabled(not table.empty)
+        self._draw_chart(table)
+
+    def _draw_chart(self, table: pd.DataFrame) -> None:
+        self.chart.clear()
+        numeric = table.select_dtypes("number")
+        numeric = numeric.drop(
+            columns=[c for c in numeric.columns if str(c).lower() == "total"]
+        )
+        if numeric.empty:
+            return
+        x = np.arange(len(numeric))
+        base = np.zeros(len(numeric))
+        palette = pg.colormap.get("CET-C6").getLookupTable(
+            nPts=max(len(numeric.columns), 2)
+        )
+        for i, column in enumerate(numeric.columns):
+            values = numeric[column].to_numpy(dtype=float)
+            color = acled.EVENT_TYPE_COLORS.get(str(column))
+            brush = pg.mkBrush(color) if color else pg.mkBrush(*palette[i][:3])
+            self.chart.addItem(
+                pg.BarGraphItem(
+                    x=x, height=values, y0=base, width=0.8, brush=brush, pen=None
+                )
+            )
+            base = base + values
+        axis = self.chart.getAxis("bottom")
+        axis.setTicks(
+            [[(float(i), str(label)) for i, label in enumerate(numeric.index)]]
+        )
+
+    def _save_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save table", "result.csv", "CSV (*.csv)"
+        )
+        if not path:
+            return
+        try:
+            self.model.frame.to_csv(Path(path))
+        except OSError as exc:
+            QMessageBox.warning(self, "Save table", f"{path}: {exc.strerror}")
