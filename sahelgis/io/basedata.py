@@ -99,7 +99,7 @@ def base_layers(path: Path | None = None) -> list[VectorLayer]:
             data=read("rivers"),
             role=roles.ROLE_RIVERS,
             attribution=NATURAL_EARTH,
-            style=Style(color="#4A90C2", line_width=1.2),
+            style=Style(color="#4A90C2", line_width=1.0),
         ),
         VectorLayer(
             name="Lakes (Natural Earth)",

@@ -9,17 +9,25 @@ def top_items(panel):
 
 
 def test_unchecking_hides_layer_in_model_and_canvas(
-    make_main_window, demo_like_project
+    make_main_window, demo_like_project, qtbot
 ):
-    window = make_main_window(demo_like_project)
-    item = top_items(window.layer_panel)[1]
-    layer = demo_like_project.layer(item.data(0, Qt.ItemDataRole.UserRole))
+    from tests.ui.test_main_window import colour_near, widget_pixel, zoom_to_lonlat
+
+    window = make_main_window(demo_like_project, size=(1400, 900))
+    zoom_to_lonlat(window, qtbot, (-8.6, 13.8, -6.4, 15.6))
+    roads = demo_like_project.layers_with_role("roads")[0]
+    item = window.layer_panel._top_item(roads.id)
+    px, py = widget_pixel(window.canvas, -7.378, 14.821)  # on the RN4 line
+    assert colour_near(window.canvas.grab().toImage(), px, py, roads.style.color)
     item.setCheckState(0, Qt.CheckState.Unchecked)
-    assert not layer.visible
-    assert not any(i.isVisible() for i in window.canvas.layer_items(layer.id))
-    demo_like_project.set_visible(layer.id, True)
-    item = top_items(window.layer_panel)[1]
-    assert item.checkState(0) == Qt.CheckState.Checked
+    assert not roads.visible
+    assert not window.canvas.is_drawn(roads.id)
+    image = window.canvas.grab().toImage()
+    assert not colour_near(image, px, py, roads.style.color)
+    demo_like_project.set_visible(roads.id, True)
+    assert window.layer_panel._top_item(roads.id).checkState(0) == (
+        Qt.CheckState.Checked)
+    assert colour_near(window.canvas.grab().toImage(), px, py, roads.style.color)
 
 
 def test_drag_order_goes_to_model_and_restacks_canvas(

@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
+    QImage,
     QPainter,
     QPainterPath,
     QPen,
@@ -288,4 +289,75 @@ class LabelsItem(pg.GraphicsObject):
             )
             painter.strokePath(path, halo)
             painter.fillPath(path, QBrush(self._color))
+        painter.restore()
+
+
+class LayerCacheItem(pg.GraphicsObject):
+    """Draws static layers from one cached image while the view stands still.
+
+    Moving the time window redraws only the events; the base layers below them
+    (and all labels above) are painted once per view change into an image and
+    then blitted. The member items stay in the scene, hidden, and are painted
+    here in order with their own opacity.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._members: list[pg.GraphicsObject] = []
+        self._image: QImage | None = None
+        self._key: tuple | None = None
+        self._rect = QRectF()
+
+    def set_members(self, items: list[pg.GraphicsObject]) -> None:
+        """The items to draw, bottom first."""
+        self.prepareGeometryChange()
+        self._members = list(items)
+        rect = QRectF()
+        for item in self._members:
+            rect = rect.united(item.boundingRect())
+        self._rect = rect
+        self.invalidate()
+
+    @property
+    def members(self) -> list[pg.GraphicsObject]:
+        """The items drawn from the cache, bottom first."""
+        return list(self._members)
+
+    def invalidate(self) -> None:
+        """Forget the image (a member's look changed)."""
+        self._key = None
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # Qt override
+        return self._rect
+
+    def paint(
+        self, painter: QPainter, option: object = None, widget: object = None
+    ) -> None:
+        device = painter.device()
+        if device is None or not self._members:
+            return
+        dpr = float(device.devicePixelRatioF())
+        width, height = device.width(), device.height()
+        t = painter.transform()
+        key = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), width, height, dpr)
+        if key != self._key or self._image is None:
+            image = QImage(
+                round(width * dpr),
+                round(height * dpr),
+                QImage.Format.Format_ARGB32_Premultiplied,
+            )
+            image.setDevicePixelRatio(dpr)
+            image.fill(Qt.GlobalColor.transparent)
+            inner = QPainter(image)
+            inner.setTransform(t)
+            for item in self._members:
+                if getattr(item, "shown", True):
+                    inner.setOpacity(item.opacity())
+                    item.paint(inner, option, widget)
+            inner.end()
+            self._image, self._key = image, key
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(0, 0, self._image)
         painter.restore()

@@ -21,7 +21,13 @@ from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection, selection_from_display_polygon
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
 from sahelgis.ui.canvas.geometry_paths import lines_path, polygons_path
-from sahelgis.ui.canvas.items import LabelsItem, PathsItem, PointsItem, cosmetic_pen
+from sahelgis.ui.canvas.items import (
+    LabelsItem,
+    LayerCacheItem,
+    PathsItem,
+    PointsItem,
+    cosmetic_pen,
+)
 from sahelgis.ui.canvas.tools import TOOL_FEATURE, TOOL_RECT, MapViewBox
 
 LABEL_Z = 10_000
@@ -109,6 +115,9 @@ class MapCanvas(pg.PlotWidget):
         self.project = project
         self._items: dict[str, list[pg.GraphicsObject]] = {}
         self._color_cache: dict[str, tuple[Style, np.ndarray | None, list[str]]] = {}
+        self._cached: set[int] = set()
+        self.base_cache = LayerCacheItem()
+        self.label_cache = LayerCacheItem()
         self.plotItem.hideAxis("left")
         self.plotItem.hideAxis("bottom")
         self.plotItem.setMenuEnabled(False)
@@ -117,6 +126,8 @@ class MapCanvas(pg.PlotWidget):
         self.view_box: MapViewBox = self.plotItem.getViewBox()
         self.view_box.setMouseMode(pg.ViewBox.PanMode)
         self.view_box.sig_shape_drawn.connect(self._on_view_box_shape_drawn)
+        self.addItem(self.base_cache)
+        self.addItem(self.label_cache)
         self.pick_layer_id: str | None = None
         self.selection_item: PathsItem | None = None
         self.synthetic_label = QLabel(
@@ -172,7 +183,7 @@ class MapCanvas(pg.PlotWidget):
             items.extend(self._vector_items(layer))
         for item in items:
             self.addItem(item)
-            item.setVisible(layer.visible)
+            item.shown = layer.visible
             item.setOpacity(layer.opacity)
         self._items[layer.id] = items
 
@@ -226,7 +237,8 @@ class MapCanvas(pg.PlotWidget):
             layer.style.size,
             symbol,
         )
-        trail.setVisible(layer.visible and len(past) > 0)
+        trail.shown = layer.visible and len(past) > 0
+        trail.setVisible(trail.shown)
 
     def shown_event_count(self) -> int:
         """Events drawn in the current window (all event layers)."""
@@ -336,19 +348,24 @@ class MapCanvas(pg.PlotWidget):
 
     def _on_project_layer_removed(self, layer_id: str) -> None:
         self._remove_items(layer_id)
+        self._restack()
         self._update_synthetic_label()
 
     def _on_project_layer_changed(self, layer_id: str, what: str) -> None:
         layer = self.project.layer(layer_id)
         if what == "visible":
             for item in self._items.get(layer_id, []):
-                item.setVisible(layer.visible)
+                item.shown = layer.visible
+            if isinstance(layer, EventLayer) and layer.visible:
+                self._fill_event_items(layer, self._items[layer_id])
             self._update_label_visibility()
             self._update_synthetic_label()
+            self._place_items()
         elif what == "opacity":
             for item in self._items.get(layer_id, []):
                 item.setOpacity(layer.opacity)
-        elif what == "style":
+            self._invalidate_caches()
+        elif what in ("style", "data"):
             self._remove_items(layer_id)
             self._add_items(layer)
             self._restack()
@@ -361,11 +378,61 @@ class MapCanvas(pg.PlotWidget):
         self._update_window_label()
 
     def _restack(self) -> None:
+        """Stack items by layer order; static layers under all events and every
+        label go into the two image caches."""
         count = len(self.project.layers)
-        for index, layer in enumerate(self.project.layers):
+        event_indices = [
+            i
+            for i, layer in enumerate(self.project.layers)
+            if isinstance(layer, EventLayer)
+        ]
+        lowest_event = max(event_indices) if event_indices else -1
+        base_members: list[pg.GraphicsObject] = []
+        label_members: list[pg.GraphicsObject] = []
+        for index in reversed(range(count)):  # bottom layer first
+            layer = self.project.layers[index]
             for position, item in enumerate(self._items.get(layer.id, [])):
-                base = LABEL_Z if isinstance(item, LabelsItem) else 0
-                item.setZValue(base + (count - index) * 10 - position)
+                is_label = isinstance(item, LabelsItem)
+                item.setZValue(
+                    (LABEL_Z if is_label else 0) + (count - index) * 10 - position
+                )
+                if is_label:
+                    label_members.append(item)
+                elif not isinstance(layer, EventLayer) and index > lowest_event:
+                    base_members.append(item)
+        self._cached = {id(item) for item in base_members + label_members}
+        self.base_cache.set_members(base_members)
+        self.base_cache.setZValue(5 if event_indices else (count + 1) * 10)
+        self.label_cache.set_members(label_members)
+        self.label_cache.setZValue(LABEL_Z + (count + 1) * 10)
+        self._place_items()
+
+    def _place_items(self) -> None:
+        """Scene visibility: cached items are drawn by their cache, not the scene."""
+        for items in self._items.values():
+            for item in items:
+                item.setVisible(
+                    getattr(item, "shown", True) and id(item) not in self._cached
+                )
+        self._invalidate_caches()
+
+    def _invalidate_caches(self) -> None:
+        self.base_cache.invalidate()
+        self.label_cache.invalidate()
+
+    def draw_order(self) -> list[str]:
+        """Layer ids in the order they are painted, bottom first."""
+
+        def z(layer_id: str) -> float:
+            return max(item.zValue() for item in self._items[layer_id])
+
+        return sorted(self._items, key=z)
+
+    def is_drawn(self, layer_id: str) -> bool:
+        """True when some item of the layer is painted (by the scene or a cache)."""
+        return any(
+            getattr(item, "shown", True) for item in self._items.get(layer_id, [])
+        )
 
     def _update_window_label(self) -> None:
         window = self.project.time_window
@@ -458,9 +525,10 @@ class MapCanvas(pg.PlotWidget):
         for layer in self.project.layers:
             for item in self._items.get(layer.id, []):
                 if isinstance(item, LabelsItem) and item.max_view_width:
-                    item.setVisible(
-                        layer.visible and (xmax - xmin) <= item.max_view_width
-                    )
+                    shown = layer.visible and (xmax - xmin) <= item.max_view_width
+                    if shown != getattr(item, "shown", True):
+                        item.shown = shown
+                        self.label_cache.invalidate()
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)

@@ -1,0 +1,80 @@
+"""Dialogs that collect an analysis's parameters (the model computes)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from sahelgis.analysis.units import parse_distances
+
+GROUPINGS = {
+    "year × event type": ("year", "event_type"),
+    "year × geo precision": ("year", "geo_precision"),
+    "event type × geo precision": ("event_type", "geo_precision"),
+    "month × event type": ("month", "event_type"),
+}
+
+
+class BufferDialog(QDialog):
+    """Radius (or several radii for rings), unit, grouping and precision switch."""
+
+    def __init__(
+        self, centre_text: str, warning: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Buffer around a point")
+        form = QFormLayout(self)
+        form.addRow("Centre", QLabel(centre_text))
+        if warning:
+            note = QLabel(warning)
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #B00020;")
+            form.addRow(note)
+        self.radius = QDoubleSpinBox(minimum=0.1, maximum=5000.0, decimals=1)
+        self.radius.setValue(50.0)
+        form.addRow("Radius", self.radius)
+        self.unit = QComboBox()
+        self.unit.addItems(["km", "mi"])
+        form.addRow("Unit", self.unit)
+        self.more = QLineEdit()
+        self.more.setPlaceholderText("optional: more radii for rings, e.g. 25, 100")
+        form.addRow("Rings", self.more)
+        self.by = QComboBox()
+        self.by.addItems(list(GROUPINGS))
+        form.addRow("Count by", self.by)
+        self.exclude_imprecise = QCheckBox(
+            "Exclude region-level events (geo_precision 3)"
+        )
+        form.addRow(self.exclude_imprecise)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def radii_m(self) -> list[float]:
+        """All radii in metres, ascending and distinct."""
+        unit = self.unit.currentText()
+        radii = [self.radius.value() * (1609.344 if unit == "mi" else 1000.0)]
+        if self.more.text().strip():
+            radii += parse_distances(self.more.text(), default_unit=unit)
+        return sorted({round(r, 3) for r in radii})
+
+    def options(self) -> dict[str, object]:
+        """The chosen parameters, JSON-ready (saved with the result layer)."""
+        return {
+            "radii_m": self.radii_m(),
+            "unit": self.unit.currentText(),
+            "by": list(GROUPINGS[self.by.currentText()]),
+            "max_geo_precision": 2 if self.exclude_imprecise.isChecked() else 3,
+        }
