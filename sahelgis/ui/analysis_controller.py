@@ -182,9 +182,11 @@ class AnalysisController(QObject):
             f"{result.name}: {result.total:,} events within {radius} — "
             f"{window}; {self.project.event_filter.describe()}"
         )
-        self.panel.show_result(
-            title, result.wide().reset_index(), result.precision_warning
-        )
+        table = result.wide().reset_index()
+        keys = [c for c in table.columns if c in ("ring", *result.by[:-1])]
+        table[keys] = table[keys].astype(str)  # labels, not quantities
+        table.columns = [str(c) for c in table.columns]
+        self.panel.show_result(title, table, result.precision_warning)
 
     def _on_state_changed(self, *args: object) -> None:
         if self.current is not None:

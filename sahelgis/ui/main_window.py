@@ -28,14 +28,22 @@ from sahelgis.model.layer_factory import event_layer
 from sahelgis.model.layers import ROLE_ROADS, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.ui import settings as app_settings
+from sahelgis.ui.analysis_controller import AnalysisController
 from sahelgis.ui.canvas.map_canvas import MapCanvas
-from sahelgis.ui.canvas.tools import TOOL_FEATURE, TOOL_LASSO, TOOL_PAN, TOOL_RECT
+from sahelgis.ui.canvas.tools import (
+    TOOL_BUFFER,
+    TOOL_FEATURE,
+    TOOL_LASSO,
+    TOOL_PAN,
+    TOOL_RECT,
+)
 from sahelgis.ui.import_report_dialog import ImportReportDialog
 from sahelgis.ui.panels.chart_panel import ChartPanel
 from sahelgis.ui.panels.filter_panel import FilterPanel
 from sahelgis.ui.panels.history_panel import HistoryPanel
 from sahelgis.ui.panels.identify_panel import IdentifyPanel
 from sahelgis.ui.panels.layer_panel import LayerPanel
+from sahelgis.ui.panels.result_panel import ResultPanel
 from sahelgis.ui.panels.time_controls import TimeControls
 from sahelgis.ui.workers import TaskRunner
 
@@ -67,6 +75,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.layer_panel = LayerPanel(self.project)
         self.identify_panel = IdentifyPanel()
+        self.result_panel = ResultPanel()
         self.chart_panel = ChartPanel(self.project)
         self.chart_panel.setMinimumWidth(400)
         self.chart_dock = self._dock(
@@ -103,6 +112,17 @@ class MainWindow(QMainWindow):
         )
         self.tabifyDockWidget(self.layers_dock, self.filter_dock)
         self.layers_dock.raise_()
+        self.result_dock = self._dock(
+            "Analysis result",
+            "result_dock",
+            self.result_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.tabifyDockWidget(self.identify_dock, self.result_dock)
+        self.identify_dock.raise_()
+        self.analysis = AnalysisController(
+            self.project, self.canvas, self.result_panel, self
+        )
         self.history_panel = HistoryPanel(self.project.undo_stack)
         self.history_dock = self._dock(
             "Undo history",
@@ -241,7 +261,10 @@ class MainWindow(QMainWindow):
         for dock in (
             self.layers_dock,
             self.filter_dock,
+            self.history_dock,
+            self.chart_dock,
             self.identify_dock,
+            self.result_dock,
             self.time_dock,
         ):
             view_menu.addAction(dock.toggleViewAction())
@@ -276,6 +299,13 @@ class MainWindow(QMainWindow):
                 "F",
                 "Click a polygon (the selected polygon layer, else a cercle)",
             ),
+            (
+                TOOL_BUFFER,
+                "Buffer",
+                "B",
+                "Click a town (or any point) and type a radius: the events inside "
+                "by type and year, live with the time window and filters",
+            ),
         ):
             action = QAction(text, self, checkable=True)
             action.setShortcut(QKeySequence(key))
@@ -303,6 +333,11 @@ class MainWindow(QMainWindow):
             [self.play_action, self.back_action, self.forward_action]
         )
 
+    def _on_canvas_buffer_requested(self, x: float, y: float) -> None:
+        if self.analysis.buffer_at(x, y) is not None:
+            self.result_dock.show()
+            self.result_dock.raise_()
+
     def set_tool(self, tool: str) -> None:
         """Activate a map tool."""
         self.canvas.set_tool(tool)
@@ -321,6 +356,7 @@ class MainWindow(QMainWindow):
         self.canvas.sig_cursor_moved.connect(self._on_canvas_cursor_moved)
         self.canvas.sig_scale_changed.connect(self._on_canvas_scale_changed)
         self.canvas.sig_events_identified.connect(self.identify_panel.show_events)
+        self.canvas.sig_buffer_requested.connect(self._on_canvas_buffer_requested)
         self.layer_panel.sig_zoom_to_layer.connect(self.canvas.zoom_to_layer)
         self.layer_panel.tree.currentItemChanged.connect(
             self._on_layer_panel_current_changed
@@ -357,6 +393,7 @@ class MainWindow(QMainWindow):
         self.layer_panel.set_project(project)
         self.time_controls.set_project(project)
         self.chart_panel.set_project(project)
+        self.analysis.set_project(project, self.canvas)
         self.history_panel.set_stack(project.undo_stack)
         self.filter_panel.set_project(project)
         self.identify_panel.show_events([])

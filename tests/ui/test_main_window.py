@@ -15,6 +15,11 @@ def widget_pixel(canvas, lon, lat):
     return point.x(), point.y()
 
 
+def widget_point_xy(canvas, lon, lat):
+    """Alias of widget_pixel for other test modules."""
+    return widget_pixel(canvas, lon, lat)
+
+
 def colour_near(image, px, py, target, radius=4, tol=40):
     """True if a pixel within ``radius`` has roughly the ``target`` colour."""
     want = QColor(target)

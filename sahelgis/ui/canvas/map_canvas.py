@@ -28,7 +28,7 @@ from sahelgis.ui.canvas.items import (
     PointsItem,
     cosmetic_pen,
 )
-from sahelgis.ui.canvas.tools import TOOL_FEATURE, TOOL_RECT, MapViewBox
+from sahelgis.ui.canvas.tools import TOOL_BUFFER, TOOL_FEATURE, TOOL_RECT, MapViewBox
 
 LABEL_Z = 10_000
 SCATTER_SYMBOLS = {"t": "t", "d": "d", "+": "+", "o": "o", "s": "s"}
@@ -109,6 +109,7 @@ class MapCanvas(pg.PlotWidget):
     sig_map_clicked = Signal(float, float)  # display-CRS x, y
     sig_scale_changed = Signal(float)  # scale denominator (1:N)
     sig_events_identified = Signal(object)  # list[(EventLayer, np.ndarray rows)]
+    sig_buffer_requested = Signal(float, float)  # display-CRS x, y
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent, background="#DCE6EE", viewBox=MapViewBox())
@@ -549,6 +550,8 @@ class MapCanvas(pg.PlotWidget):
         self.sig_map_clicked.emit(point.x(), point.y())
         if self.view_box.tool == TOOL_FEATURE:
             self.select_feature_at(point.x(), point.y())
+        elif self.view_box.tool == TOOL_BUFFER:
+            self.sig_buffer_requested.emit(point.x(), point.y())
         else:
             self.identify(point.x(), point.y())
 

@@ -16,7 +16,8 @@ TOOL_PAN = "pan"
 TOOL_RECT = "select_rectangle"
 TOOL_LASSO = "select_lasso"
 TOOL_FEATURE = "select_feature"
-TOOLS = (TOOL_PAN, TOOL_RECT, TOOL_LASSO, TOOL_FEATURE)
+TOOL_BUFFER = "buffer"
+TOOLS = (TOOL_PAN, TOOL_RECT, TOOL_LASSO, TOOL_FEATURE, TOOL_BUFFER)
 
 
 class MapViewBox(pg.ViewBox):

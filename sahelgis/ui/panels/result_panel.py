@@ -117,6 +117,11 @@ class ResultPanel(QWidget):
         )
         if numeric.empty:
             return
+        labels = table.select_dtypes(exclude="number")
+        if labels.empty:
+            tick_text = [str(i) for i in numeric.index]
+        else:
+            tick_text = list(labels.astype(str).agg(" ".join, axis=1))
         x = np.arange(len(numeric))
         base = np.zeros(len(numeric))
         palette = pg.colormap.get("CET-C6").getLookupTable(
@@ -133,9 +138,7 @@ class ResultPanel(QWidget):
             )
             base = base + values
         axis = self.chart.getAxis("bottom")
-        axis.setTicks(
-            [[(float(i), str(label)) for i, label in enumerate(numeric.index)]]
-        )
+        axis.setTicks([[(float(i), str(label)) for i, label in enumerate(tick_text)]])
 
     def _save_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
