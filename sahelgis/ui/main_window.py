@@ -118,8 +118,6 @@ class MainWindow(QMainWindow):
             self.result_panel,
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
-        self.tabifyDockWidget(self.identify_dock, self.result_dock)
-        self.identify_dock.raise_()
         self.analysis = AnalysisController(
             self.project, self.canvas, self.result_panel, self
         )
@@ -150,6 +148,11 @@ class MainWindow(QMainWindow):
         )
         self.splitDockWidget(
             self.chart_dock, self.identify_dock, Qt.Orientation.Vertical
+        )
+        self.tabifyDockWidget(self.identify_dock, self.result_dock)
+        self.identify_dock.raise_()
+        self.resizeDocks(
+            [self.chart_dock, self.identify_dock], [360, 520], Qt.Orientation.Vertical
         )
         if remember_layout:
             self._restore_layout()

@@ -31,9 +31,17 @@ LINE_STYLES = {
 }
 
 
+def qcolor(text: str) -> QColor:
+    """A QColor from our ``#RRGGBB`` or ``#RRGGBBAA`` strings (Qt reads 8 hex
+    digits as ``#AARRGGBB``, so the alpha is moved first)."""
+    if isinstance(text, str) and len(text) == 9 and text.startswith("#"):
+        return QColor(f"#{text[7:9]}{text[1:7]}")
+    return QColor(text)
+
+
 def cosmetic_pen(color: str, width: float, style: str = "solid") -> QPen:
     """A pen whose width is in screen pixels whatever the zoom."""
-    pen = QPen(QColor(color))
+    pen = QPen(qcolor(color))
     pen.setWidthF(width)
     pen.setCosmetic(True)
     pen.setStyle(LINE_STYLES.get(style, Qt.PenStyle.SolidLine))
@@ -147,7 +155,7 @@ class PointsItem(pg.GraphicsObject):
         outline = QPen(QColor(255, 255, 255, 170), 0.6)
         for i, color in enumerate(self._colors):
             painter.setPen(outline if self._size >= 4 else Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(color))
+            painter.setBrush(qcolor(color))
             box = QRectF(i * cell + 1, 1, self._size, self._size)
             if self._symbol == "s":
                 painter.drawRect(box)
@@ -217,12 +225,12 @@ class LabelsItem(pg.GraphicsObject):
         self._x = np.asarray(x, dtype=float)
         self._y = np.asarray(y, dtype=float)
         self._texts = [str(t) for t in texts]
-        self._color = QColor(color)
+        self._color = qcolor(color)
         self._font = QFont()
         self._font.setPointSizeF(size)
         self._font.setBold(bold)
         self._font.setItalic(italic)
-        self._boxed_fill = QColor(boxed_fill) if boxed_fill else None
+        self._boxed_fill = qcolor(boxed_fill) if boxed_fill else None
         self._offset = offset
         self.max_view_width: float | None = None
         if len(self._x):

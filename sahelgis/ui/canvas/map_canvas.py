@@ -27,6 +27,7 @@ from sahelgis.ui.canvas.items import (
     PathsItem,
     PointsItem,
     cosmetic_pen,
+    qcolor,
 )
 from sahelgis.ui.canvas.tools import TOOL_BUFFER, TOOL_FEATURE, TOOL_RECT, MapViewBox
 
@@ -269,7 +270,7 @@ class MapCanvas(pg.PlotWidget):
                 if not mask.any():
                     continue
                 fill = style.fill is not None or style.category_field
-                brush = QBrush(QColor(color)) if fill else None
+                brush = QBrush(qcolor(color)) if fill else None
                 groups.append((polygons_path(geoms[mask]), outline, brush))
             items.append(PathsItem(groups))
         elif kind == "line":

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
+from sahelgis.ui.canvas.items import qcolor
 from sahelgis.ui.panels.style_dialog import StyleDialog
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -31,11 +32,11 @@ def swatch(style: Style, kind: str, color: str | None = None) -> QIcon:
     pix.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pix)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    main = QColor(color or style.color)
+    main = qcolor(color or style.color)
     if kind == "polygon":
-        fill = QColor(color or style.fill or "#00000000")
+        fill = qcolor(color or style.fill or "#FFFFFF00")
         painter.setBrush(fill)
-        painter.setPen(QColor(style.color))
+        painter.setPen(qcolor(style.color))
         painter.drawRect(2, 2, 14, 10)
     elif kind == "line":
         pen = painter.pen()
