@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from sahelgis import __version__
 from sahelgis.ui import settings as app_settings
+from sahelgis.ui.autosave import autosave_all
 
 log = logging.getLogger("sahelgis")
 
@@ -56,11 +57,16 @@ def install_excepthook(log_path: Path) -> None:
         if app is None or threading.current_thread() is not threading.main_thread():
             sys.__excepthook__(kind, value, tb)
             return
+        rescued = autosave_all()
+        note = (
+            "Your unsaved changes were copied to a recovery file"
+            if rescued
+            else "Your project is not lost"
+        )
         box = QMessageBox(
             QMessageBox.Icon.Critical,
             "SahelGIS — unexpected error",
-            f"Something went wrong: {value}\n\nYour project is not "
-            f"lost; details are in {log_path}.",
+            f"Something went wrong: {value}\n\n{note}; details are in {log_path}.",
         )
         box.setDetailedText(details)
         box.exec()

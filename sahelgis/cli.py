@@ -167,17 +167,27 @@ def cmd_gui(argv: list[str]) -> int:
 
     app = create_app()
     log_path = setup_logging()
+    recovered = None
+    if args.snapshot is None:
+        from sahelgis.ui.autosave import offer_recovery
+
+        recovered = offer_recovery(None)
     path = args.project
     if path is None and args.snapshot is None:
         path = app_settings.last_project()
     if path is None:
         path = paths.demo_project()
-    try:
-        project = load_project(path) if path.exists() else new_project()
-    except SahelGISError as exc:
-        if args.snapshot is not None or args.project is not None:
-            return _fail(str(exc))
-        project = new_project()
+    if recovered is not None:
+        project = recovered
+    else:
+        try:
+            project = load_project(path) if path.exists() else new_project()
+        except SahelGISError as exc:
+            if args.snapshot is not None or args.project is not None:
+                return _fail(str(exc))
+            project = new_project()
+        if args.project is not None and not path.exists():
+            return _fail(f"{path}: file not found")
     # a snapshot neither reads nor writes the user's remembered layout
     window = MainWindow(project, remember_layout=args.snapshot is None)
     if args.snapshot is not None:

@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,14 +68,33 @@ def save_project(
     path = Path(path)
     if path.suffix.lower() != PROJECT_SUFFIX:
         path = path.with_name(path.name + PROJECT_SUFFIX)
+    write_copy(project, path, progress, keep_backup=True)
+    project.set_path(path)
+    project.mark_saved()
+    return path
+
+
+def write_copy(
+    project: Project,
+    path: str | Path,
+    progress: Progress = NULL_PROGRESS,
+    *,
+    keep_backup: bool = False,
+) -> Path:
+    """Write the project to ``path`` atomically without changing the project.
+
+    A hidden temporary file beside the target is written and flushed, then
+    replaces the target in one ``os.replace``; with ``keep_backup`` the previous
+    file is kept as ``NAME.bak.gpkg`` first. Autosave uses this directly.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}.gpkg")
-    if tmp.exists():
-        tmp.unlink()
+    token = secrets.token_hex(3)
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}-{token}.gpkg")
     try:
         _write(project, tmp, progress)
         _fsync(tmp)
-        if path.exists():
+        if keep_backup and path.exists():
             _keep_backup(path)
         os.replace(tmp, path)
         _fsync_dir(path.parent)
@@ -82,8 +102,6 @@ def save_project(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    project.set_path(path)
-    project.mark_saved()
     return path
 
 
@@ -352,4 +370,5 @@ __all__ = [
     "project_info",
     "read_state",
     "save_project",
+    "write_copy",
 ]

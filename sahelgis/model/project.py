@@ -283,6 +283,10 @@ class Project:
         self.undo_stack.set_clean()
         self._refresh_modified()
 
+    def mark_modified(self) -> None:
+        """Mark unsaved changes outside the undo history (e.g. a recovered copy)."""
+        self._mark_state_dirty()
+
     def _mark_state_dirty(self) -> None:
         self._state_dirty = True
         self._refresh_modified()

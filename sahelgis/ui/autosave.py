@@ -14,6 +14,8 @@ close cleanly, whether to recover it.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import threading
 import weakref
@@ -37,6 +39,7 @@ DEFAULT_MINUTES = 2.0
 JOIN_TIMEOUT_S = 30.0
 
 _autosavers: weakref.WeakSet[Autosaver] = weakref.WeakSet()
+_generations = itertools.count()
 
 
 def recovery_base() -> Path:
@@ -75,7 +78,9 @@ class Autosaver(QObject):
         self.base = Path(base) if base is not None else recovery_base()
         self._project = project
         self._files: set[Path] = set()  # recovery files of the current project
-        self._dirty = False  # changed since the last copy
+        # every change gets a new number; the last complete copy remembers its own
+        self._generation = next(_generations)
+        self._copied: tuple[int, Path] | None = None
         self._closed = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one write at a time
@@ -123,25 +128,30 @@ class Autosaver(QObject):
         Used by the crash handler and tests. Waits for a running background
         write first. Raises ``SahelGISError`` or ``OSError`` when writing fails.
         """
-        if not self._project.modified:
+        if self._closed or not self._project.modified:
             return None
         self._join()
+        if self._up_to_date():
+            assert self._copied is not None
+            return self._copied[1]
+        generation = self._generation
         with self._lock:
             path = recovery.write_recovery(self._project, self.base)
-        self._dirty = False
+        self._copied = (generation, path)
         self._files.add(path)
         self.sig_written.emit(path)
         return path
 
     def autosave_in_background(self) -> bool:
         """Start a background write if there are changes since the last copy."""
-        if self._closed or not self._project.modified or not self._dirty or self.busy:
+        if self._closed or not self._project.modified or self.busy:
+            return False
+        if self._up_to_date():
             return False
         copied = recovery.snapshot(self._project)  # on the GUI thread: consistent
-        self._dirty = False
         self._thread = threading.Thread(
             target=self._write_in_thread,
-            args=(self._project, copied),
+            args=(self._project, copied, self._generation),
             name="sahelgis-autosave",
             daemon=True,
         )
@@ -156,17 +166,20 @@ class Autosaver(QObject):
             except OSError as exc:
                 log.warning("cannot delete recovery file %s: %s", path, exc)
         self._files.clear()
+        self._copied = None
 
     def close(self) -> None:
         """Clean close: stop, wait for a running write, delete the copies."""
         self._closed = True
+        _autosavers.discard(self)
         self._timer.stop()
         self._join()
         self.discard()
 
     # -- internals --------------------------------------------------------------
     def _connect(self, project: Project) -> None:
-        self._dirty = project.modified
+        self._generation = next(_generations)
+        self._copied = None
         if project.modified:
             # e.g. a recovered project: its copy is ours to replace or delete
             self._files.add(recovery.recovery_path_for(project.path, self.base))
@@ -185,32 +198,45 @@ class Autosaver(QObject):
         project.time_window.changed.disconnect(self._on_project_changed)
         project.time_window.settings_changed.disconnect(self._on_project_changed)
 
+    def _up_to_date(self) -> bool:
+        """True when the last complete copy holds the current state."""
+        copied = self._copied
+        return (
+            copied is not None and copied[0] == self._generation and copied[1].exists()
+        )
+
     def _on_project_changed(self, *args: object) -> None:
-        self._dirty = True
+        self._generation = next(_generations)
 
     def _on_project_modified_changed(self, modified: bool) -> None:
         if modified:
-            self._dirty = True
+            self._generation = next(_generations)
         else:  # saved (or undone back to the saved state): the file has it all
             self.discard()
 
     def _on_timer_timeout(self) -> None:
         self.autosave_in_background()
 
-    def _write_in_thread(self, project: Project, copied: Project) -> None:
+    def _write_in_thread(
+        self, project: Project, copied: Project, generation: int
+    ) -> None:
         try:
             with self._lock:
                 path = recovery.write_recovery(copied, self.base)
+            if project is self._project:
+                self._copied = (generation, path)
         except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
-            self._sig_done.emit(project, None, exc)
+            result: tuple[Path | None, Exception | None] = (None, exc)
         else:
-            self._sig_done.emit(project, path, None)
+            result = (path, None)
+        # RuntimeError: the autosaver was deleted with its window meanwhile
+        with contextlib.suppress(RuntimeError):
+            self._sig_done.emit(project, *result)
 
     def _on_write_done(
         self, project: Project, path: Path | None, error: BaseException | None
     ) -> None:
-        if error is not None:
-            self._dirty = True  # try again next time
+        if error is not None:  # the next tick tries again
             log.error("autosave failed: %s", error, exc_info=error)
             self.sig_failed.emit(str(error))
             return
@@ -218,6 +244,8 @@ class Autosaver(QObject):
         if self._closed or project is not self._project or not project.modified:
             # saved, switched or closed while writing: the copy is not needed
             recovery.discard(path)
+            if self._copied is not None and self._copied[1] == path:
+                self._copied = None
             return
         self._files.add(path)
         self.sig_written.emit(path)
@@ -237,7 +265,7 @@ def autosave_all() -> list[Path]:
     for saver in list(_autosavers):
         try:
             path = saver.autosave_now()
-        except Exception:  # noqa: BLE001 - the crash dialog must still show
+        except Exception:  # the crash dialog must still show
             log.exception("autosave from the crash handler failed")
             continue
         if path is not None:

@@ -29,6 +29,7 @@ from sahelgis.model.layers import ROLE_ROADS, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.analysis_controller import AnalysisController
+from sahelgis.ui.autosave import Autosaver
 from sahelgis.ui.canvas.map_canvas import MapCanvas
 from sahelgis.ui.canvas.tools import (
     TOOL_BUFFER,
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
         self._build_tools()
         self._connect_canvas()
         self._connect_project()
+        self.autosaver = Autosaver(self.project, self)
         self.resize(1400, 880)
         self.resizeDocks(
             [self.layers_dock, self.identify_dock],
@@ -389,6 +391,7 @@ class MainWindow(QMainWindow):
 
     def set_project(self, project: Project) -> None:
         """Show another project (after New or Open)."""
+        self.autosaver.set_project(project)
         self.project = project
         self.canvas.deleteLater()
         self.canvas = MapCanvas(project)
@@ -650,4 +653,5 @@ class MainWindow(QMainWindow):
                 store.setValue(app_settings.LAST_PROJECT, str(self.project.path))
         self.time_controls.stop()
         self.runner.wait(5000)
+        self.autosaver.close()
         event.accept()

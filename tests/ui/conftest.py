@@ -7,8 +7,11 @@ from PySide6.QtCore import QSettings
 
 
 @pytest.fixture(autouse=True)
-def _fresh_settings(tmp_path, qapp):
-    """Never read or write the developer's real QSettings."""
+def _fresh_settings(tmp_path, qapp, monkeypatch):
+    """Never read or write the developer's real QSettings or recovery files."""
+    monkeypatch.setattr(
+        "sahelgis.ui.autosave.recovery_base", lambda: tmp_path / "appdata"
+    )
     qapp.setOrganizationName("SahelGIS-tests")
     qapp.setApplicationName("SahelGIS-tests")
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
