@@ -33,7 +33,7 @@ class Project:
     layer_added = Signal(str)  # layer id
     layer_removed = Signal(str)  # layer id
     layers_reordered = Signal()
-    layer_changed = Signal(str, str)  # layer id, what: visible|opacity|style|name
+    layer_changed = Signal(str, str)  # layer id, what: visible|opacity|style|name|data
     view_extent_changed = Signal(object)
     filter_changed = Signal(object)  # EventFilter
     selection_changed = Signal(object)  # Selection | None

@@ -19,10 +19,11 @@ from sahelgis import __version__, paths
 from sahelgis.errors import SahelGISError
 from sahelgis.io.acled import ImportReport, read_acled
 from sahelgis.io.basedata import HOME_BOUNDS_LONLAT, base_layers, credits_text
+from sahelgis.io.drawings_io import export_drawings, import_drawings
 from sahelgis.io.project_file import load_project, save_project
 from sahelgis.io.vector import list_vector_layers, read_road_layer, read_vector
 from sahelgis.model import acled_schema as acled
-from sahelgis.model import crs
+from sahelgis.model import crs, drawings
 from sahelgis.model.events import EventTable
 from sahelgis.model.layer_factory import event_layer
 from sahelgis.model.layers import ROLE_ROADS, VectorLayer
@@ -30,6 +31,15 @@ from sahelgis.model.project import Project
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.analysis_controller import AnalysisController
 from sahelgis.ui.autosave import Autosaver
+from sahelgis.ui.canvas.drawing_tools import (
+    DRAWING_TOOLS,
+    TOOL_DRAW_LINE,
+    TOOL_DRAW_POINT,
+    TOOL_DRAW_POLYGON,
+    TOOL_EDIT,
+    TOOL_MEASURE,
+    DrawingController,
+)
 from sahelgis.ui.canvas.map_canvas import MapCanvas
 from sahelgis.ui.canvas.tools import (
     TOOL_BUFFER,
@@ -50,6 +60,9 @@ from sahelgis.ui.workers import TaskRunner
 
 EVENT_FILTER = "ACLED export (*.csv *.xlsx *.txt);;All files (*)"
 PROJECT_FILTER = "SahelGIS project (*.gpkg)"
+DRAWINGS_FILTER = (
+    "GeoPackage (*.gpkg);;GeoJSON (*.geojson *.json);;Shapefile (*.shp);;KML (*.kml)"
+)
 VECTOR_FILTER = (
     "Vector data (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.zip);;All files (*)"
 )
@@ -74,6 +87,7 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.canvas = MapCanvas(self.project)
         self.setCentralWidget(self.canvas)
+        self.drawing = DrawingController(self.canvas, self.project)
         self.layer_panel = LayerPanel(self.project)
         self.identify_panel = IdentifyPanel()
         self.result_panel = ResultPanel()
@@ -243,6 +257,16 @@ class MainWindow(QMainWindow):
         )
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        drawings_menu = bar.addMenu("&Drawings")
+        drawings_menu.addAction(
+            self._action("&New drawing layer", self.new_drawing_layer, "Ctrl+Shift+N")
+        )
+        drawings_menu.addAction(
+            self._action("&Import drawings…", self.import_drawings_dialog)
+        )
+        drawings_menu.addAction(
+            self._action("&Export drawings…", self.export_drawings_dialog)
+        )
         view_menu = bar.addMenu("&View")
         view_menu.addAction(
             self._action("Zoom to &full extent", self.canvas.zoom_full, "Ctrl+0")
@@ -304,6 +328,37 @@ class MainWindow(QMainWindow):
                 "F",
                 "Click a polygon (the selected polygon layer, else a cercle)",
             ),
+            (TOOL_DRAW_POINT, "Draw point", "D", "Click to add a point"),
+            (
+                TOOL_DRAW_LINE,
+                "Draw line",
+                "Shift+L",
+                "Click vertices; double-click "
+                "or Enter finishes, Esc cancels, Backspace undoes a vertex",
+            ),
+            (
+                TOOL_DRAW_POLYGON,
+                "Draw polygon",
+                "G",
+                "Click vertices; double-click, "
+                "Enter or clicking the first vertex closes it",
+            ),
+            (
+                TOOL_MEASURE,
+                "Measure",
+                "M",
+                "Ground length per segment and in total "
+                "(km, mi); click the first vertex for the area",
+            ),
+            (
+                TOOL_EDIT,
+                "Edit drawings",
+                "E",
+                "Click to select, drag to move, Delete "
+                "removes; drag a handle, double-click an edge to add a vertex, "
+                "right-click a handle to remove it; double-click a drawing to edit "
+                "its name and note",
+            ),
             (
                 TOOL_BUFFER,
                 "Buffer",
@@ -320,6 +375,14 @@ class MainWindow(QMainWindow):
             bar.addAction(action)
             self.tool_actions[tool] = action
         self.tool_actions[TOOL_PAN].setChecked(True)
+        self.snap_action = QAction("Snap", self, checkable=True, checked=True)
+        self.snap_action.setToolTip(
+            "Snap drawing to towns, road vertices and drawings within 10 pixels"
+        )
+        self.snap_action.toggled.connect(
+            lambda on: setattr(self.drawing, "snapping", on)
+        )
+        bar.addAction(self.snap_action)
         clear = self._action("Clear selection", self.clear_selection, "Esc")
         bar.addAction(clear)
         bar.addSeparator()
@@ -345,7 +408,11 @@ class MainWindow(QMainWindow):
 
     def set_tool(self, tool: str) -> None:
         """Activate a map tool."""
-        self.canvas.set_tool(tool)
+        if tool in DRAWING_TOOLS:
+            self.drawing.set_tool(tool)  # also puts the canvas in pan mode
+        else:
+            self.drawing.set_tool(None)
+            self.canvas.set_tool(tool)
         self.tool_actions[tool].setChecked(True)
 
     def clear_selection(self) -> None:
@@ -356,12 +423,18 @@ class MainWindow(QMainWindow):
     def _on_layer_panel_current_changed(self, *args: object) -> None:
         layer_id = self.layer_panel.current_layer_id()
         self.canvas.pick_layer_id = layer_id
+        if layer_id and self.project.layer(layer_id).role == drawings.ROLE_DRAWING:
+            self.drawing.active_layer_id = layer_id
 
     def _connect_canvas(self) -> None:
         self.canvas.sig_cursor_moved.connect(self._on_canvas_cursor_moved)
         self.canvas.sig_scale_changed.connect(self._on_canvas_scale_changed)
         self.canvas.sig_events_identified.connect(self.identify_panel.show_events)
         self.canvas.sig_buffer_requested.connect(self._on_canvas_buffer_requested)
+        self.drawing.sig_measure.connect(self.statusBar().showMessage)
+        self.drawing.sig_message.connect(
+            lambda text: self.statusBar().showMessage(text, 5000)
+        )
         self.layer_panel.sig_zoom_to_layer.connect(self.canvas.zoom_to_layer)
         self.layer_panel.tree.currentItemChanged.connect(
             self._on_layer_panel_current_changed
@@ -393,9 +466,13 @@ class MainWindow(QMainWindow):
         """Show another project (after New or Open)."""
         self.autosaver.set_project(project)
         self.project = project
+        self.drawing.detach()
         self.canvas.deleteLater()
         self.canvas = MapCanvas(project)
         self.setCentralWidget(self.canvas)
+        self.drawing = DrawingController(self.canvas, project)
+        self.drawing.snapping = self.snap_action.isChecked()
+        self.tool_actions[TOOL_PAN].setChecked(True)
         self.layer_panel.set_project(project)
         self.time_controls.set_project(project)
         self.chart_panel.set_project(project)
@@ -608,6 +685,49 @@ class MainWindow(QMainWindow):
         replaced = self.project.replace_role(ROLE_ROADS, layer)
         names = ", ".join(old.name for old in replaced) or "nothing"
         self.statusBar().showMessage(f"Roads from {path.name} replace {names}", 10_000)
+
+    # -- drawings -------------------------------------------------------------
+    def new_drawing_layer(self) -> None:
+        """Add an empty drawing layer and draw into it."""
+        count = len(drawings.drawing_layers(self.project)) + 1
+        layer = drawings.add_drawing_layer(self.project, f"Drawings {count}")
+        self.drawing.active_layer_id = layer.id
+
+    def import_drawings_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import drawings", app_settings.last_dir(), DRAWINGS_FILTER
+        )
+        if not path:
+            return
+        try:
+            self.project.add_layer(import_drawings(Path(path)))
+        except SahelGISError as exc:
+            self.show_error("Import drawings", exc)
+
+    def export_drawings_dialog(self) -> None:
+        layer_id = self.layer_panel.current_layer_id()
+        if not layer_id or self.project.layer(layer_id).role != drawings.ROLE_DRAWING:
+            layer_id = self.drawing.active_layer_id
+        if not layer_id:
+            self.statusBar().showMessage("No drawing layer to export", 5000)
+            return
+        layer = self.project.layer(layer_id)
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export drawings",
+            str(Path(app_settings.last_dir()) / f"{layer.name}.gpkg"),
+            DRAWINGS_FILTER,
+        )
+        if not path:
+            return
+        try:
+            written = export_drawings(layer, Path(path))
+        except (SahelGISError, OSError) as exc:
+            self.show_error("Export drawings", exc)
+            return
+        self.statusBar().showMessage(
+            "Exported " + ", ".join(p.name for p in written), 10_000
+        )
 
     # -- output ---------------------------------------------------------------
     def snapshot_dialog(self) -> None:

@@ -14,12 +14,14 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QWidget
 
 from sahelgis.model import crs
+from sahelgis.model.drawings import ROLE_DRAWING
 from sahelgis.model.event_query import shown_rows, trail_rows
 from sahelgis.model.identify import events_near
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection, selection_from_display_polygon
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
+from sahelgis.ui.canvas.drawing_tools import drawing_layer_items
 from sahelgis.ui.canvas.geometry_paths import lines_path, polygons_path
 from sahelgis.ui.canvas.items import (
     LabelsItem,
@@ -251,6 +253,8 @@ class MapCanvas(pg.PlotWidget):
         )
 
     def _vector_items(self, layer: VectorLayer) -> list[pg.GraphicsObject]:
+        if layer.role == ROLE_DRAWING:
+            return drawing_layer_items(layer)
         style = layer.style
         geoms = layer.display_geometry().to_numpy()
         kind = layer.geometry_kind
