@@ -57,6 +57,23 @@ def swatch(style: Style, kind: str, color: str | None = None) -> QIcon:
     return QIcon(pix)
 
 
+def has_other_values(layer: Layer) -> bool:
+    """True when some feature's category has no colour of its own (grey)."""
+    style = layer.style
+    if isinstance(layer, EventLayer):
+        column = layer.events.frame.get(style.category_field)
+    elif isinstance(layer, VectorLayer):
+        column = layer.data.get(style.category_field)
+    else:
+        return False
+    if column is None:
+        return False
+    values = (
+        column.cat.categories if hasattr(column, "cat") else column.dropna().unique()
+    )
+    return any(str(v) not in style.categories for v in values)
+
+
 def layer_kind(layer: Layer) -> str:
     """'point', 'line' or 'polygon'."""
     if isinstance(layer, VectorLayer | EventLayer):
@@ -190,10 +207,10 @@ class LayerPanel(QWidget):
         item.setToolTip(0, tip)
         style = layer.style
         if style.category_field and style.categories:
-            for value, color in [
-                *style.categories.items(),
-                ("other", OTHER_CATEGORY_COLOR),
-            ]:
+            entries = list(style.categories.items())
+            if has_other_values(layer):
+                entries.append(("other", OTHER_CATEGORY_COLOR))
+            for value, color in entries:
                 child = QTreeWidgetItem([value])
                 child.setIcon(0, swatch(style, kind, color))
                 child.setFlags(Qt.ItemFlag.ItemIsEnabled)
