@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_import(argv[1:])
     if argv and argv[0] == "info":
         return cmd_info(argv[1:])
+    if argv and argv[0] in ("buffer", "corridor", "counts", "zones"):
+        from sahelgis.analysis_cli import COMMANDS
+
+        return COMMANDS[argv[0]](argv[1:])
     return cmd_gui(argv)
 
 

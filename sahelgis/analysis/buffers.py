@@ -138,10 +138,10 @@ class EventIndex:
         if self.n == 0 or east < west or north < south:
             return []
         cell = self.cell
-        ix0 = max(int(math.floor((west - self.west) / cell)), 0)
-        ix1 = min(int(math.floor((east - self.west) / cell)), self.nx - 1)
-        iy0 = max(int(math.floor((south - self.south) / cell)), 0)
-        iy1 = min(int(math.floor((north - self.south) / cell)), self.ny - 1)
+        ix0 = max(math.floor((west - self.west) / cell), 0)
+        ix1 = min(math.floor((east - self.west) / cell), self.nx - 1)
+        iy0 = max(math.floor((south - self.south) / cell), 0)
+        iy1 = min(math.floor((north - self.south) / cell), self.ny - 1)
         if ix0 > ix1 or iy0 > iy1:
             return []
         out = []
@@ -171,6 +171,41 @@ class EventIndex:
         if not keep.all():
             rows, lon, lat = rows[keep], lon[keep], lat[keep]
         return rows, lon, lat
+
+    def cells_in_box(
+        self, west: float, south: float, east: float, north: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Keys and lon/lat boxes ``(n, 4)`` of the non-empty grid cells that
+        overlap a box."""
+        if self.n == 0 or east < west or north < south:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
+        cell = self.cell
+        ix0 = max(math.floor((west - self.west) / cell), 0)
+        ix1 = min(math.floor((east - self.west) / cell), self.nx - 1)
+        iy0 = max(math.floor((south - self.south) / cell), 0)
+        iy1 = min(math.floor((north - self.south) / cell), self.ny - 1)
+        if ix0 > ix1 or iy0 > iy1:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
+        ix, iy = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
+        ix, iy = ix.ravel(), iy.ravel()
+        keys = iy * self.nx + ix
+        full = self.starts[keys + 1] > self.starts[keys]
+        ix, iy, keys = ix[full], iy[full], keys[full]
+        x0 = self.west + ix * cell
+        y0 = self.south + iy * cell
+        return keys, np.column_stack([x0, y0, x0 + cell, y0 + cell])
+
+    def gather(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, lon, lat)`` of every event in the given grid cells."""
+        a = self.starts[keys]
+        lengths = self.starts[keys + 1] - a
+        total = int(lengths.sum())
+        if total == 0:
+            empty = np.zeros(0)
+            return np.zeros(0, dtype=np.int64), empty, empty
+        shift = np.repeat(a - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        pos = shift + np.arange(total)
+        return self.order[pos], self.lon[pos], self.lat[pos]
 
     def mark_box(
         self,
@@ -428,10 +463,25 @@ class BufferResult:
         if not self.by:
             return self.counts.set_index("ring")
         index = ["ring", *self.by[:-1]]
-        table = self.counts.pivot_table(
-            index=index, columns=self.by[-1], values=COUNT, aggfunc="sum", fill_value=0
+        frame = self.counts.assign(
+            ring=pd.Categorical(
+                self.counts["ring"], categories=list(self.labels), ordered=True
+            )
         )
-        return table.reindex(list(self.labels), level=0)
+        table = frame.pivot_table(
+            index=index,
+            columns=self.by[-1],
+            values=COUNT,
+            aggfunc="sum",
+            fill_value=0,
+            observed=True,
+        )
+        if len(index) == 1:
+            table = table.reindex(pd.CategoricalIndex(
+                list(self.labels), categories=list(self.labels), ordered=True,
+                name="ring",
+            ), fill_value=0)  # fmt: skip
+        return table
 
 
 def _ring_labels(radii: np.ndarray, unit: str) -> tuple[str, ...]:

@@ -230,12 +230,11 @@ def _build_codes(events: EventTable, key: str) -> tuple[np.ndarray, np.ndarray]:
         return codes, labels
     codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
     codes = np.asarray(codes)
-    labels = np.array(
-        [v.item() if hasattr(v, "item") else v for v in np.asarray(uniques)] + [""],
-        dtype=object,
-    )
-    codes = np.where(codes < 0, len(labels) - 1, codes).astype(np.int32)
-    return codes, labels
+    values = [v.item() if hasattr(v, "item") else v for v in np.asarray(uniques)]
+    if (codes < 0).any():  # missing values get an empty label
+        values.append("")
+        codes = np.where(codes < 0, len(values) - 1, codes)
+    return codes.astype(np.int32), np.array(values, dtype=object)
 
 
 def tidy_counts(
