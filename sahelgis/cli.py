@@ -4,6 +4,10 @@ sahelgis [PROJECT]                       open the GUI
 sahelgis --snapshot OUT.png [PROJECT]    render the main window to PNG and exit
 sahelgis import EVENTS.csv|.xlsx -o OUT.gpkg [--report REJECTS.csv]
 sahelgis info PROJECT_OR_FILE
+sahelgis buffer EVENTS --town NAME | --at LON,LAT --radius 70mi [...]
+sahelgis corridor EVENTS --road RN4 --within 10km [--segment 25km]
+sahelgis counts EVENTS --by cercle|region|hex:25km
+sahelgis zones EVENTS [--rules RULES.toml] [--by year] -o ZONES.gpkg
 """
 
 from __future__ import annotations
