@@ -10,15 +10,25 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from PySide6.QtCore import QObject
 
+from sahelgis.analysis.areas import (
+    choropleth_layer,
+    classify,
+    counts_per_area,
+    counts_per_hex,
+)
 from sahelgis.analysis.buffers import BufferResult, buffer_counts
-from sahelgis.analysis.places import is_admin_capital, nearest_town
-from sahelgis.analysis.units import format_distance
+from sahelgis.analysis.corridors import corridor, road_by_ref, road_refs
+from sahelgis.analysis.isolation import town_isolation
+from sahelgis.analysis.places import is_admin_capital, nearest_town, resolve_town
+from sahelgis.analysis.units import format_distance, parse_distance, parse_distances
+from sahelgis.analysis.zones import DEFAULT_RULES, ZoneRules, support_zones
+from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
 from sahelgis.model.event_query import shown_rows
 from sahelgis.model.layers import EventLayer, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.model.styles import Style
-from sahelgis.ui.analysis_dialogs import BufferDialog
+from sahelgis.ui.analysis_dialogs import BufferDialog, FormDialog
 from sahelgis.ui.panels.result_panel import ResultPanel
 
 if TYPE_CHECKING:
@@ -26,6 +36,17 @@ if TYPE_CHECKING:
 
 ROLE_ANALYSIS = "analysis"
 SNAP_PX = 8.0
+RAMP = ("#FFFFB2", "#FECC5C", "#FD8D3C", "#F03B20", "#BD0026")
+PERIOD_PALETTE = (
+    "#1B9E77",
+    "#D95F02",
+    "#7570B3",
+    "#E7298A",
+    "#66A61E",
+    "#E6AB02",
+    "#A6761D",
+    "#666666",
+)
 BUFFER_STYLE = Style(
     color="#0057B8",
     fill="#0057B81F",
@@ -164,29 +185,377 @@ class AnalysisController(QObject):
             unit=spec.get("unit", "km"),
         )
 
+    # -- other analyses (Analysis menu) --------------------------------------------
+    def _rows(self, events: EventLayer) -> Any:
+        return shown_rows(events, self.project.time_window, self.project.event_filter)
+
+    def _base(self, role: str) -> VectorLayer | None:
+        for layer in self.project.layers_with_role(role):
+            if isinstance(layer, VectorLayer):
+                return layer
+        return None
+
+    def _ask(self, dialog: FormDialog) -> dict[str, object] | None:
+        dialog.finish()
+        return dialog.values() if dialog.exec() else None
+
+    def rings_dialog(self) -> VectorLayer | None:
+        """Distance rings around a town typed by name."""
+        dialog = FormDialog("Distance rings", parent=self.canvas)
+        dialog.add_text("town", "Town", "Bamako")
+        dialog.add_text("radii", "Radii", "25, 50, 100 km")
+        values = self._ask(dialog)
+        if values is None:
+            return None
+        return self.add_rings(str(values["town"]), str(values["radii"]))
+
+    def add_rings(self, town: str, radii_text: str) -> VectorLayer | None:
+        """Rings around a named town: counts per ring and year."""
+        lon, lat, row = resolve_town(town, self.places())
+        radii = parse_distances(radii_text)
+        unit = "mi" if "mi" in radii_text else "km"
+        spec = {
+            "kind": "buffer",
+            "name": str(row["name"]),
+            "lon": lon,
+            "lat": lat,
+            "capital": bool(is_admin_capital(row)),
+            "radii_m": radii,
+            "unit": unit,
+            "by": ["year", "event_type"],
+            "max_geo_precision": 3,
+        }
+        return self.add_buffer(spec)
+
+    def corridor_dialog(self) -> list[VectorLayer] | None:
+        """Road corridor: pick a road and distances."""
+        roads = self._base("roads")
+        if roads is None:
+            raise SahelGISError("no road layer in the project")
+        dialog = FormDialog("Road corridor", roads.caveat or "", parent=self.canvas)
+        dialog.add_choice("road", "Road", road_refs(roads.data))
+        dialog.add_text("within", "Within", "10 km")
+        dialog.add_text("segment", "Segment length", "25 km")
+        values = self._ask(dialog)
+        if values is None:
+            return None
+        spec = {
+            "kind": "corridor",
+            "road": values["road"],
+            "within_m": parse_distance(str(values["within"])),
+            "segment_m": parse_distance(str(values["segment"])),
+            "unit": "mi" if "mi" in str(values["within"]) else "km",
+        }
+        return self.add_corridor(spec)
+
+    def compute_corridor(self, spec: dict[str, Any]) -> Any:
+        events, roads = self.event_layer(), self._base("roads")
+        if events is None or roads is None:
+            return None
+        line = road_by_ref(spec["road"], roads.data)
+        return corridor(
+            line,
+            spec["within_m"],
+            spec["segment_m"],
+            events.events,
+            rows=self._rows(events),
+            by="year",
+            name=spec["road"],
+            unit=spec.get("unit", "km"),
+        )
+
+    def add_corridor(self, spec: dict[str, Any]) -> list[VectorLayer] | None:
+        """Corridor polygon and a heat strip of events per segment (one undo)."""
+        result = self.compute_corridor(spec)
+        if result is None:
+            return None
+        strip = result.segments.copy()
+        strip, style = _classed(strip, "count", "line")
+        layers = [
+            VectorLayer(
+                name=f"{result.layer_name} — events per segment",
+                data=strip,
+                role=ROLE_ANALYSIS,
+                style=style,
+                analysis=spec,
+            ),
+            VectorLayer(
+                name=result.layer_name,
+                data=result.corridor_frame(),
+                role=ROLE_ANALYSIS,
+                analysis=spec,
+                style=Style(color="#C1121F", fill="#C1121F22", line_width=1.5),
+            ),
+        ]
+        self._add_layers(layers, f"Corridor {result.layer_name}")
+        self.show(layers[0].id)
+        return layers
+
+    def counts_dialog(self) -> VectorLayer | None:
+        """Counts per cercle, region or hexagon as a choropleth."""
+        dialog = FormDialog("Counts per area", parent=self.canvas)
+        dialog.add_choice("by", "Areas", ["cercle", "region", "hexagon"])
+        dialog.add_text("size", "Hexagon size", "25 km")
+        dialog.add_choice(
+            "method", "Classes", ["quantiles", "natural_breaks", "equal_interval"]
+        )
+        values = self._ask(dialog)
+        if values is None:
+            return None
+        spec = {
+            "kind": "counts",
+            "by": values["by"],
+            "method": values["method"],
+            "size_m": parse_distance(str(values["size"] or "25 km")),
+        }
+        return self.add_counts(spec)
+
+    def compute_counts(self, spec: dict[str, Any]) -> Any:
+        events = self.event_layer()
+        if events is None:
+            return None
+        rows = self._rows(events)
+        if spec["by"] == "hexagon":
+            cells, table = counts_per_hex(
+                events.events, spec["size_m"], rows=rows, by="year"
+            )
+            areas, name_field = cells, "hex_id"
+        else:
+            role, name_field = (
+                ("cercles", "name_fr")
+                if spec["by"] == "cercle"
+                else ("regions", "adm1_name")
+            )
+            base = self._base(role)
+            if base is None:
+                return None
+            areas = base.data
+            table = counts_per_area(
+                events.events, areas, name_field, rows=rows, by="year"
+            )
+        layer = choropleth_layer(
+            areas, table, name_field, period="year", method=spec["method"], k=5
+        )
+        return layer, table, name_field
+
+    def add_counts(self, spec: dict[str, Any]) -> VectorLayer | None:
+        """Add a choropleth layer of counts per area."""
+        computed = self.compute_counts(spec)
+        if computed is None:
+            return None
+        frame, _, _ = computed
+        frame = frame[frame["count"] > 0] if spec["by"] == "hexagon" else frame
+        categories = _ramp_categories(frame)
+        style = Style(
+            color="#7A7A7A",
+            fill="#FFFFFF",
+            line_width=0.6,
+            category_field="class_label",
+            categories=categories,
+            label_field=None,
+        )
+        layer = VectorLayer(
+            name=f"Events per {spec['by']} ({spec['method']})",
+            data=frame,
+            role=ROLE_ANALYSIS,
+            style=style,
+            analysis=spec,
+        )
+        self.project.add_layer(layer)
+        self.show(layer.id)
+        return layer
+
+    def zones_dialog(self) -> VectorLayer | None:
+        """Support zones from control-indicator events."""
+        rules = DEFAULT_RULES
+        dialog = FormDialog(
+            "Support zones",
+            "Events matching the rules (actors AND (sub-event types OR keywords in "
+            "notes)) are clustered per year with DBSCAN in metres; each cluster's "
+            "hull, buffered by the margin, is a zone.",
+            parent=self.canvas,
+        )
+        dialog.add_text("actors", "Actors", ", ".join(rules.actors))
+        dialog.add_text(
+            "keywords", "Keywords in notes", ", ".join(rules.notes_keywords)
+        )
+        dialog.add_number("eps_km", "Cluster distance (km)", rules.eps_km, 1, 200)
+        dialog.add_number("min_events", "Minimum events", rules.min_events, 2, 500, 0)
+        dialog.add_number("margin_km", "Margin (km)", rules.margin_km, 0, 100)
+        values = self._ask(dialog)
+        if values is None:
+            return None
+        data = rules.to_dict() | {
+            "actors": [
+                a.strip() for a in str(values["actors"]).split(",") if a.strip()
+            ],
+            "notes_keywords": [
+                k.strip() for k in str(values["keywords"]).split(",") if k.strip()
+            ],
+            "eps_km": float(values["eps_km"]),  # type: ignore[arg-type]
+            "min_events": int(values["min_events"]),  # type: ignore[call-overload]
+            "margin_km": float(values["margin_km"]),  # type: ignore[arg-type]
+        }
+        return self.add_zones({"kind": "zones", "rules": data})
+
+    def add_zones(self, spec: dict[str, Any]) -> VectorLayer | None:
+        """Add support zones per year as one layer coloured by year."""
+        events = self.event_layer()
+        if events is None:
+            return None
+        rules = ZoneRules.from_dict(spec["rules"])
+        zones = support_zones(events.events, rules, rows=self._rows(events), by="year")
+        zones = zones.copy()
+        zones.attrs = {}
+        periods = sorted(zones["period"].astype(str).unique())
+        style = Style(
+            color="#5A189A",
+            fill="#5A189A33",
+            line_width=1.5,
+            category_field="period",
+            categories={
+                p: PERIOD_PALETTE[i % len(PERIOD_PALETTE)] + "55"
+                for i, p in enumerate(periods)
+            },
+            label_field="label",
+        )
+        layer = VectorLayer(
+            name=f"Support zones by year ({len(zones)} zones)",
+            data=zones,
+            role=ROLE_ANALYSIS,
+            style=style,
+            analysis=spec,
+        )
+        self.project.add_layer(layer)
+        table = zones.drop(columns="geometry").copy()
+        # only the event count is charted; the other numbers are descriptions
+        for column in ("distinct_months", "score", "area_km2"):
+            if column in table:
+                table[column] = table[column].map(lambda v: f"{v:,.0f}")
+        self.panel.show_result(
+            f"Support zones: {len(zones)} zones, rules “{rules.name}”", table
+        )
+        return layer
+
+    def isolation_dialog(self) -> VectorLayer | None:
+        """Access roads of a town: attacks per road and month, days since last."""
+        dialog = FormDialog("Town isolation", parent=self.canvas)
+        dialog.add_text("town", "Town", "Nara")
+        dialog.add_text("radius", "Roads within", "100 km")
+        dialog.add_text("within", "Events within of a road", "5 km")
+        values = self._ask(dialog)
+        if values is None:
+            return None
+        lon, lat, row = resolve_town(str(values["town"]), self.places())
+        spec = {
+            "kind": "isolation",
+            "name": str(row["name"]),
+            "lon": lon,
+            "lat": lat,
+            "radius_m": parse_distance(str(values["radius"])),
+            "within_m": parse_distance(str(values["within"])),
+        }
+        return self.add_isolation(spec)
+
+    def compute_isolation(self, spec: dict[str, Any]) -> Any:
+        events, roads = self.event_layer(), self._base("roads")
+        if events is None or roads is None:
+            return None
+        return town_isolation(
+            events.events,
+            spec["lon"],
+            spec["lat"],
+            roads.data,
+            spec["radius_m"],
+            spec["within_m"],
+            rows=self._rows(events),
+            name=spec["name"],
+        )
+
+    def add_isolation(self, spec: dict[str, Any]) -> VectorLayer | None:
+        """Add the access roads of a town, classed by events."""
+        result = self.compute_isolation(spec)
+        if result is None:
+            return None
+        frame, style = _classed(result.roads.copy(), "events", "line")
+        layer = VectorLayer(
+            name=f"{spec['name']} — access roads",
+            data=frame,
+            role=ROLE_ANALYSIS,
+            style=style,
+            analysis=spec,
+        )
+        self.project.add_layer(layer)
+        self.show(layer.id)
+        return layer
+
+    def _add_layers(self, layers: list[VectorLayer], text: str) -> None:
+        stack = self.project.undo_stack
+        stack.begin_macro(text)
+        try:
+            for layer in reversed(layers):
+                self.project.add_layer(layer)
+        finally:
+            stack.end_macro()
+
     # -- showing --------------------------------------------------------------
     def show(self, layer_id: str) -> None:
         """Show an analysis layer's result, recomputed for the current state."""
         layer = self.project.layer(layer_id)
         spec = getattr(layer, "analysis", {})
-        if spec.get("kind") != "buffer":
-            return
-        result = self.compute_buffer(spec)
-        if result is None:
+        kind = spec.get("kind")
+        window = self.project.time_window.label() or "all dates"
+        state = f"{window}; {self.project.event_filter.describe()}"
+        if kind == "buffer":
+            result = self.compute_buffer(spec)
+            if result is None:
+                return
+            self.last_result = result
+            radius = format_distance(result.radii_m[-1], result.unit)
+            title = f"{result.name}: {result.total:,} events within {radius} — {state}"
+            table = result.wide().reset_index()
+            keys = [c for c in table.columns if c in ("ring", *result.by[:-1])]
+            table[keys] = table[keys].astype(str)  # labels, not quantities
+            table.columns = [str(c) for c in table.columns]
+            self.panel.show_result(title, table, result.precision_warning)
+        elif kind == "corridor":
+            result = self.compute_corridor(spec)
+            if result is None:
+                return
+            share = result.share.copy()
+            share[result.share_by] = share[result.share_by].astype(str)
+            last = share[result.share_by].iloc[-2] if len(share) > 1 else "all"
+            title = f"{result.share_text(last)} — {state}"
+            self.panel.show_result(title, share, _caveat(self._base("roads")))
+        elif kind == "counts":
+            computed = self.compute_counts(spec)
+            if computed is None:
+                return
+            _, table, name_field = computed
+            wide = table.pivot_table(
+                index=name_field,
+                columns="year",
+                values="count",
+                aggfunc="sum",
+                fill_value=0,
+            )
+            wide = wide[wide.sum(axis=1) > 0].reset_index()
+            wide.columns = [str(c) for c in wide.columns]
+            self.panel.show_result(f"Events per {spec['by']} and year — {state}", wide)
+        elif kind == "isolation":
+            result = self.compute_isolation(spec)
+            if result is None:
+                return
+            roads = result.roads.drop(columns="geometry").copy()
+            self.panel.show_result(
+                f"{spec['name']}: access roads within "
+                f"{format_distance(spec['radius_m'])} — {state}",
+                roads,
+                _caveat(self._base("roads")),
+            )
+        else:
             return
         self.current = layer_id
-        self.last_result = result
-        window = self.project.time_window.label() or "all dates"
-        radius = format_distance(result.radii_m[-1], result.unit)
-        title = (
-            f"{result.name}: {result.total:,} events within {radius} — "
-            f"{window}; {self.project.event_filter.describe()}"
-        )
-        table = result.wide().reset_index()
-        keys = [c for c in table.columns if c in ("ring", *result.by[:-1])]
-        table[keys] = table[keys].astype(str)  # labels, not quantities
-        table.columns = [str(c) for c in table.columns]
-        self.panel.show_result(title, table, result.precision_warning)
 
     def _on_state_changed(self, *args: object) -> None:
         if self.current is not None:
@@ -197,3 +566,35 @@ class AnalysisController(QObject):
             self.current = None
             self.last_result = None
             self.panel.show_result("The result's layer was removed.", pd.DataFrame())
+
+
+def _caveat(layer: VectorLayer | None) -> str | None:
+    return layer.caveat if layer is not None and layer.caveat else None
+
+
+def _ramp_categories(frame: pd.DataFrame) -> dict[str, str]:
+    """Class label -> ramp colour, in class order."""
+    labels = frame[["class", "class_label"]].drop_duplicates().sort_values("class")
+    labels = labels[labels["class"] >= 0]
+    return {
+        str(label): RAMP[min(i, len(RAMP) - 1)]
+        for i, label in enumerate(labels["class_label"])
+    }
+
+
+def _classed(frame: Any, column: str, kind: str) -> tuple[Any, Style]:
+    """Add quantile classes of ``column`` and a ramp style (heat strips)."""
+    values = frame[column].to_numpy()
+    bins, classes = classify(values, "quantiles", min(5, max(len(values), 1)))
+    lower = [values.min() if len(values) else 0, *bins[:-1]]
+    labels = [f"{lo:g}–{hi:g}" for lo, hi in zip(lower, bins, strict=True)]
+    frame["class"] = classes
+    frame["class_label"] = [labels[c] if c >= 0 else "" for c in classes]
+    style = Style(
+        color="#7A7A7A",
+        line_width=6.0 if kind == "line" else 1.0,
+        category_field="class_label",
+        categories=_ramp_categories(frame),
+        label_field=None,
+    )
+    return frame, style

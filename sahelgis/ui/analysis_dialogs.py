@@ -78,3 +78,75 @@ class BufferDialog(QDialog):
             "by": list(GROUPINGS[self.by.currentText()]),
             "max_geo_precision": 2 if self.exclude_imprecise.isChecked() else 3,
         }
+
+
+class FormDialog(QDialog):
+    """A small form: each row a label and a widget; ``values()`` reads them."""
+
+    def __init__(
+        self, title: str, note: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout(self)
+        if note:
+            label = QLabel(note)
+            label.setWordWrap(True)
+            self.form.addRow(label)
+        self.fields: dict[str, QWidget] = {}
+        self._buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self._buttons.accepted.connect(self.accept)
+        self._buttons.rejected.connect(self.reject)
+
+    def add_text(
+        self, key: str, label: str, value: str = "", placeholder: str = ""
+    ) -> QLineEdit:
+        widget = QLineEdit(value)
+        widget.setPlaceholderText(placeholder)
+        self.fields[key] = widget
+        self.form.addRow(label, widget)
+        return widget
+
+    def add_choice(
+        self, key: str, label: str, items: list[str], current: str = ""
+    ) -> QComboBox:
+        widget = QComboBox()
+        widget.addItems(items)
+        if current:
+            widget.setCurrentText(current)
+        self.fields[key] = widget
+        self.form.addRow(label, widget)
+        return widget
+
+    def add_number(
+        self,
+        key: str,
+        label: str,
+        value: float,
+        minimum: float,
+        maximum: float,
+        decimals: int = 1,
+    ) -> QDoubleSpinBox:
+        widget = QDoubleSpinBox(minimum=minimum, maximum=maximum, decimals=decimals)
+        widget.setValue(value)
+        self.fields[key] = widget
+        self.form.addRow(label, widget)
+        return widget
+
+    def finish(self) -> None:
+        """Add the OK/Cancel buttons (call after the fields)."""
+        self.form.addRow(self._buttons)
+
+    def values(self) -> dict[str, object]:
+        """Field values by key (text, choice text or number)."""
+        out: dict[str, object] = {}
+        for key, widget in self.fields.items():
+            if isinstance(widget, QLineEdit):
+                out[key] = widget.text().strip()
+            elif isinstance(widget, QComboBox):
+                out[key] = widget.currentText()
+            elif isinstance(widget, QDoubleSpinBox):
+                out[key] = widget.value()
+        return out

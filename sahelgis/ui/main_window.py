@@ -257,6 +257,18 @@ class MainWindow(QMainWindow):
         )
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        analysis_menu = bar.addMenu("&Analysis")
+        for text, method, key in (
+            ("&Buffer tool (click a town)", lambda: self.set_tool(TOOL_BUFFER), None),
+            ("Distance &rings…", self.analysis.rings_dialog, None),
+            ("Road &corridor…", self.analysis.corridor_dialog, None),
+            ("Counts per &area…", self.analysis.counts_dialog, None),
+            ("&Support zones…", self.analysis.zones_dialog, None),
+            ("Town &isolation…", self.analysis.isolation_dialog, None),
+        ):
+            analysis_menu.addAction(
+                self._action(text, lambda _=False, m=method: self.run_analysis(m), key)
+            )
         drawings_menu = bar.addMenu("&Drawings")
         drawings_menu.addAction(
             self._action("&New drawing layer", self.new_drawing_layer, "Ctrl+Shift+N")
@@ -401,6 +413,17 @@ class MainWindow(QMainWindow):
             [self.play_action, self.back_action, self.forward_action]
         )
 
+    def run_analysis(self, method: object) -> None:
+        """Run an analysis dialog; explain bad input instead of raising."""
+        try:
+            result = method()  # type: ignore[operator]
+        except (SahelGISError, ValueError) as exc:
+            QMessageBox.warning(self, "Analysis", str(exc))
+            return
+        if result is not None:
+            self.result_dock.show()
+            self.result_dock.raise_()
+
     def _on_canvas_buffer_requested(self, x: float, y: float) -> None:
         if self.analysis.buffer_at(x, y) is not None:
             self.result_dock.show()
@@ -425,6 +448,8 @@ class MainWindow(QMainWindow):
         self.canvas.pick_layer_id = layer_id
         if layer_id and self.project.layer(layer_id).role == drawings.ROLE_DRAWING:
             self.drawing.active_layer_id = layer_id
+        if layer_id and getattr(self.project.layer(layer_id), "analysis", None):
+            self.analysis.show(layer_id)
 
     def _connect_canvas(self) -> None:
         self.canvas.sig_cursor_moved.connect(self._on_canvas_cursor_moved)

@@ -1,0 +1,78 @@
+"""Each analysis from the Analysis menu adds an undoable layer and a result."""
+
+import pytest
+
+from sahelgis import paths
+from sahelgis.io.project_file import load_project
+from sahelgis.ui.analysis_dialogs import FormDialog
+
+
+@pytest.fixture
+def demo_window(make_main_window):
+    project = load_project(paths.demo_project())
+    return make_main_window(project)
+
+
+def answer(monkeypatch, **values):
+    """Make FormDialog.exec fill the given fields and accept."""
+
+    def fake_exec(dialog):
+        for key, value in values.items():
+            widget = dialog.fields[key]
+            if hasattr(widget, "setCurrentText"):
+                widget.setCurrentText(value)
+            elif hasattr(widget, "setValue"):
+                widget.setValue(value)
+            else:
+                widget.setText(value)
+        return True
+
+    monkeypatch.setattr(FormDialog, "exec", fake_exec)
+
+
+def test_corridor_rn4_shares_and_heat_strip(demo_window, monkeypatch):
+    answer(monkeypatch, road="RN4", within="10 km", segment="20 km")
+    before = len(demo_window.project.layers)
+    demo_window.run_analysis(demo_window.analysis.corridor_dialog)
+    layers = demo_window.project.layers
+    assert len(layers) == before + 2
+    assert layers[0].name == "RN4 — within 10 km — events per segment"
+    assert "lie within 10 km of RN4" in demo_window.result_panel.title.text()
+    assert "APPROXIMATE" in demo_window.result_panel.warning.text()
+    demo_window.project.undo_stack.undo()  # one entry removes both layers
+    assert len(demo_window.project.layers) == before
+
+
+def test_counts_per_cercle_choropleth(demo_window, monkeypatch):
+    answer(monkeypatch, by="cercle", method="quantiles")
+    demo_window.run_analysis(demo_window.analysis.counts_dialog)
+    layer = demo_window.project.layers[0]
+    assert layer.style.category_field == "class_label"
+    table = demo_window.result_panel.model.frame
+    assert int(table.drop(columns="name_fr").to_numpy().sum()) == 3000
+
+
+def test_rings_isolation_and_zones(demo_window, monkeypatch):
+    answer(monkeypatch, town="bamako", radii="25, 50, 113 km")
+    demo_window.run_analysis(demo_window.analysis.rings_dialog)
+    assert demo_window.project.layers[0].name == "Bamako — 25, 50, 113 km"
+    answer(monkeypatch, town="Nara", radius="100 km", within="5 km")
+    demo_window.run_analysis(demo_window.analysis.isolation_dialog)
+    assert demo_window.project.layers[0].name == "Nara — access roads"
+    assert "RN4" in " ".join(demo_window.result_panel.model.frame["label"])
+    answer(monkeypatch)
+    demo_window.run_analysis(demo_window.analysis.zones_dialog)
+    zones = demo_window.project.layers[0]
+    assert zones.name.startswith("Support zones by year")
+    assert zones.feature_count > 0
+
+
+def test_unknown_town_gets_a_message_not_a_traceback(demo_window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(
+        "sahelgis.ui.main_window.QMessageBox.warning",
+        lambda parent, title, text: shown.append(text),
+    )
+    answer(monkeypatch, town="Narra", radii="10 km")
+    demo_window.run_analysis(demo_window.analysis.rings_dialog)
+    assert "Nara" in shown[0]
