@@ -154,17 +154,7 @@ class AnalysisController(QObject):
         if result is None:
             self.panel.show_result("No visible event layer to count.", pd.DataFrame())
             return None
-        layer = VectorLayer(
-            name=result.layer_name,
-            data=result.rings,
-            role=ROLE_ANALYSIS,
-            style=BUFFER_STYLE,
-            analysis=spec,
-            attribution="",
-        )
-        self.project.add_layer(layer)
-        self.show(layer.id)
-        return layer
+        return self._add_result(result.layer_name, result.rings, BUFFER_STYLE, spec)
 
     def compute_buffer(self, spec: dict[str, Any]) -> BufferResult | None:
         """The buffer counts for the current window and filters."""
@@ -354,16 +344,9 @@ class AnalysisController(QObject):
             categories=categories,
             label_field=None,
         )
-        layer = VectorLayer(
-            name=f"Events per {spec['by']} ({spec['method']})",
-            data=frame,
-            role=ROLE_ANALYSIS,
-            style=style,
-            analysis=spec,
+        return self._add_result(
+            f"Events per {spec['by']} ({spec['method']})", frame, style, spec
         )
-        self.project.add_layer(layer)
-        self.show(layer.id)
-        return layer
 
     def zones_dialog(self) -> VectorLayer | None:
         """Support zones from control-indicator events."""
@@ -478,12 +461,14 @@ class AnalysisController(QObject):
         if result is None:
             return None
         frame, style = _classed(result.roads.copy(), "events", "line")
+        return self._add_result(f"{spec['name']} — access roads", frame, style, spec)
+
+    def _add_result(
+        self, name: str, data: Any, style: Style, spec: dict[str, Any]
+    ) -> VectorLayer:
+        """Add one result layer (undoable) and show its table."""
         layer = VectorLayer(
-            name=f"{spec['name']} — access roads",
-            data=frame,
-            role=ROLE_ANALYSIS,
-            style=style,
-            analysis=spec,
+            name=name, data=data, role=ROLE_ANALYSIS, style=style, analysis=spec
         )
         self.project.add_layer(layer)
         self.show(layer.id)
