@@ -8,6 +8,7 @@ sahelgis buffer EVENTS --town NAME | --at LON,LAT --radius 70mi [...]
 sahelgis corridor EVENTS --road RN4 --within 10km [--segment 25km]
 sahelgis counts EVENTS --by cercle|region|hex:25km
 sahelgis zones EVENTS [--rules RULES.toml] [--by year] -o ZONES.gpkg
+sahelgis export PROJECT [--figure NAME | --all | --list] -o OUT.png|svg|pdf|pptx|gif
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_import(argv[1:])
     if argv and argv[0] == "info":
         return cmd_info(argv[1:])
+    if argv and argv[0] == "export":
+        from sahelgis.export.cli import cmd_export
+
+        return cmd_export(argv[1:])
     if argv and argv[0] in ("buffer", "corridor", "counts", "zones"):
         from sahelgis.analysis_cli import COMMANDS
 

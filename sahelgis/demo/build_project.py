@@ -34,6 +34,9 @@ def build_demo_project(events_csv: Path | None = None) -> Project:
     project = Project(base_layers())
     project.add_layer(event_layer(table, report.path))
     project.view_extent = crs.lonlat_box_to_display(DEMO_VIEW_LONLAT)
+    from sahelgis.export.report_figures import add_report_figures
+
+    add_report_figures(project)
     return project
 
 

@@ -11,7 +11,7 @@ that need exact distances project to a CRS centred on their own site
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 from pyproj import CRS, Geod, Transformer
 
@@ -24,11 +24,24 @@ WGS84 = CRS.from_epsg(4326)
 GEOD = Geod(ellps="WGS84")
 
 
-@lru_cache(maxsize=8)
+_local = threading.local()
+
+
 def _transformer(src: str, dst: str) -> Transformer:
-    return Transformer.from_crs(
-        CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True
-    )
+    """A cached transformer per thread: pyproj transformers are not thread-safe
+    (a preview rendered on a worker thread crashed inside PROJ when sharing one).
+    """
+    cache = getattr(_local, "transformers", None)
+    if cache is None:
+        cache = _local.transformers = {}
+    key = (src, dst)
+    transformer = cache.get(key)
+    if transformer is None:
+        transformer = Transformer.from_crs(
+            CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True
+        )
+        cache[key] = transformer
+    return transformer
 
 
 def to_display() -> Transformer:

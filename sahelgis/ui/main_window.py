@@ -244,6 +244,14 @@ class MainWindow(QMainWindow):
                 "Save map &snapshot (PNG)…", self.snapshot_dialog, "Ctrl+Shift+P"
             )
         )
+        file_menu.addAction(
+            self._action(
+                "Export &figure…",
+                self.export_figure_dialog,
+                "Ctrl+E",
+                "Compose a slide figure (PNG, SVG, PDF, PPTX, GIF) from the map",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -764,6 +772,13 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.canvas.grab().save(path, "PNG")
+
+    def export_figure_dialog(self) -> None:
+        """Open the figure composer on the current project and view."""
+        from sahelgis.ui.figure_composer import FigureComposer
+
+        dialog = FigureComposer(self.project, self.project.view_extent, parent=self)
+        dialog.exec()
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -1,0 +1,221 @@
+"""Animations of the time window: PNG frames, GIF (Pillow) and MP4 (optional).
+
+Frames are the figure rendered for successive windows (tech_notes §4): the
+figure's window is cut at the time window's step (month, quarter, year...),
+cumulative or rolling as the project's time window is set, and every frame
+shows its dates. GIF needs only Pillow. MP4 needs the optional packages
+``imageio`` and ``imageio-ffmpeg``, whose bundled ffmpeg is GPL: SahelGIS does
+not depend on them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sahelgis.analysis.progress import NULL_PROGRESS, Progress
+from sahelgis.export import ExportError
+from sahelgis.export.render import figure_for, render_rgb
+from sahelgis.model.time_window import DAY, STEPS, add_steps, as_day, step_bins
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from sahelgis.model.figures import FigureSpec
+    from sahelgis.model.project import Project
+
+ANIMATION_FORMATS: tuple[str, ...] = (".gif", ".mp4")
+DEFAULT_FPS = 1.5
+DEFAULT_DPI = 90
+MAX_FRAMES = 400
+
+
+def animation_windows(
+    project: Project,
+    spec: FigureSpec,
+    step: str | None = None,
+    mode: str | None = None,
+) -> list[tuple[np.datetime64, np.datetime64]]:
+    """The inclusive window of every frame.
+
+    ``step`` defaults to the project's time-window step and ``mode``
+    ("cumulative" or "rolling", ``length`` steps long) to its mode.
+    """
+    step = step or project.time_window.step
+    if step not in STEPS:
+        raise ExportError(f"unknown animation step {step!r}; use one of {STEPS}")
+    mode = mode or project.time_window.mode
+    window = spec.window_for(project)
+    if window is None:
+        span = project.event_span()
+        if span is None:
+            raise ExportError(
+                "nothing to animate: the project has no events (import an ACLED "
+                "export first)"
+            )
+        window = as_day(span[0]), as_day(span[1])
+    start, end = window
+    bins = step_bins(start, end, step)
+    frames = []
+    for _, stop in itertools.pairwise(bins):
+        last = min(stop - DAY, end)
+        if mode == "rolling":
+            first = max(start, add_steps(stop, step, -project.time_window.length))
+        else:
+            first = start
+        frames.append((first, last))
+    return frames
+
+
+def render_frames(
+    project: Project,
+    spec: FigureSpec,
+    *,
+    step: str | None = None,
+    dpi: int | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> list[npt.NDArray[np.uint8]]:
+    """RGB frames (height × width × 3), one per window."""
+    windows = animation_windows(project, spec, step)
+    if len(windows) > MAX_FRAMES:
+        raise ExportError(
+            f"{len(windows)} frames at a {step or project.time_window.step} step "
+            f"is too many (at most {MAX_FRAMES}); use a longer step"
+        )
+    single = spec.with_(small_multiples=None, show_window=True)
+    frames = []
+    for i, window in enumerate(windows):
+        progress.check()
+        progress.set(i / len(windows), f"Frame {i + 1}/{len(windows)}")
+        fig = figure_for(project, single, window=window)
+        frames.append(render_rgb(fig, dpi or min(spec.dpi, DEFAULT_DPI)))
+    return frames
+
+
+def export_animation(
+    project: Project,
+    spec: FigureSpec,
+    path: str | Path,
+    *,
+    step: str | None = None,
+    fps: float = DEFAULT_FPS,
+    dpi: int | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> Path:
+    """Write the animation: ``.gif``, ``.mp4``, or PNG frames into a folder.
+
+    A path without a suffix (or an existing folder) receives
+    ``frame_0001.png`` …; returns the path written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix and suffix not in ANIMATION_FORMATS:
+        raise ExportError(
+            f"{path.name}: animations are written as .gif, .mp4 or PNG frames in "
+            "a folder (a path without a suffix)"
+        )
+    if fps <= 0:
+        raise ExportError(f"frames per second must be positive, got {fps}")
+    if suffix == ".mp4":
+        _check_mp4()
+    frames = render_frames(project, spec, step=step, dpi=dpi, progress=progress)
+    progress.set(0.95, "Writing")
+    try:
+        if suffix == ".gif":
+            write_gif(frames, path, fps)
+        elif suffix == ".mp4":
+            write_mp4(frames, path, fps)
+        else:
+            write_png_frames(frames, path)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+    progress.set(1.0, "Animation written")
+    return path
+
+
+def write_png_frames(frames: list[npt.NDArray[np.uint8]], folder: Path) -> list[Path]:
+    """Save frames as ``frame_0001.png`` … in ``folder``."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, frame in enumerate(frames, 1):
+        target = folder / f"frame_{i:04d}.png"
+        Image.fromarray(frame).save(target)
+        written.append(target)
+    return written
+
+
+def write_gif(frames: list[npt.NDArray[np.uint8]], path: Path, fps: float) -> None:
+    """An endlessly looping GIF (Pillow, adaptive palette per frame)."""
+    from PIL import Image
+
+    if not frames:
+        raise ExportError("no frame to write")
+    images = [
+        Image.fromarray(f).convert("P", palette=Image.Palette.ADAPTIVE, colors=255)
+        for f in frames
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    images[0].save(
+        path,
+        save_all=True,
+        append_images=images[1:],
+        duration=round(1000 / fps),
+        loop=0,
+        optimize=False,
+    )
+
+
+def _check_mp4() -> None:
+    try:
+        import imageio.v2  # noqa: F401
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError as exc:
+        raise ExportError(
+            "MP4 needs the optional packages imageio and imageio-ffmpeg "
+            "(pip install 'sahelgis[video]'; its ffmpeg is GPL); GIF and PNG "
+            "frames work without them"
+        ) from exc
+
+
+def pad_to_multiple(
+    frame: npt.NDArray[np.uint8], block: int = 16
+) -> npt.NDArray[np.uint8]:
+    """Pad a frame with white to a multiple of ``block`` pixels (video codecs)."""
+    h, w = frame.shape[:2]
+    ph, pw = (-h) % block, (-w) % block
+    if not ph and not pw:
+        return frame
+    return np.pad(frame, ((0, ph), (0, pw), (0, 0)), constant_values=255)
+
+
+def write_mp4(frames: list[npt.NDArray[np.uint8]], path: Path, fps: float) -> None:
+    """An H.264 MP4 via imageio-ffmpeg (optional dependency)."""
+    _check_mp4()
+    import imageio.v2 as imageio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = imageio.get_writer(
+        str(path), fps=fps, codec="libx264", quality=8, macro_block_size=16
+    )
+    try:
+        for frame in frames:
+            writer.append_data(pad_to_multiple(frame))
+    finally:
+        writer.close()
+
+
+__all__ = [
+    "ANIMATION_FORMATS",
+    "animation_windows",
+    "export_animation",
+    "pad_to_multiple",
+    "render_frames",
+    "write_gif",
+    "write_mp4",
+    "write_png_frames",
+]
