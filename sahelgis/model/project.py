@@ -306,6 +306,10 @@ class Project:
                 continue
             if layer.attribution and layer.attribution not in seen:
                 seen.append(layer.attribution)
+        basemap = self.extra_state.get("basemap")
+        credit = basemap.get("attribution") if isinstance(basemap, dict) else None
+        if credit and credit not in seen:
+            seen.append(credit)
         return seen
 
     def has_synthetic_visible(self) -> bool:

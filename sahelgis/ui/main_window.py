@@ -21,6 +21,7 @@ from sahelgis.io.acled import ImportReport, read_acled
 from sahelgis.io.basedata import HOME_BOUNDS_LONLAT, base_layers, credits_text
 from sahelgis.io.drawings_io import export_drawings, import_drawings
 from sahelgis.io.project_file import load_project, save_project
+from sahelgis.io.tiles import TileCache, provider_from_state, provider_state
 from sahelgis.io.vector import list_vector_layers, read_road_layer, read_vector
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import crs, drawings
@@ -31,6 +32,7 @@ from sahelgis.model.project import Project
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.analysis_controller import AnalysisController
 from sahelgis.ui.autosave import Autosaver
+from sahelgis.ui.basemap_dialog import BasemapDialog, saved_cache_limit_mb
 from sahelgis.ui.canvas.drawing_tools import (
     DRAWING_TOOLS,
     TOOL_DRAW_LINE,
@@ -41,6 +43,7 @@ from sahelgis.ui.canvas.drawing_tools import (
     DrawingController,
 )
 from sahelgis.ui.canvas.map_canvas import MapCanvas
+from sahelgis.ui.canvas.tile_layer import TileManager
 from sahelgis.ui.canvas.tools import (
     TOOL_BUFFER,
     TOOL_FEATURE,
@@ -151,6 +154,21 @@ class MainWindow(QMainWindow):
         self.crs_label.setToolTip(crs.DISPLAY_CRS_NAME + "\n" + crs.DISPLAY_CRS_PROJ4)
         for label in (self.cursor_label, self.scale_label, self.crs_label):
             self.statusBar().addPermanentWidget(label)
+        self.basemap_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.basemap_label)
+        self.tiles = TileManager(
+            self.canvas, TileCache(limit_mb=saved_cache_limit_mb()), parent=self
+        )
+        self.tiles.sig_status.connect(
+            lambda text: self.statusBar().showMessage(text, 10_000)
+        )
+        self.tiles.sig_attribution_changed.connect(self._on_tiles_attribution_changed)
+        self.tiles.sig_active_changed.connect(
+            lambda on: self.canvas.set_basemap_underlay(on)
+        )
+        self.tiles.set_provider(
+            provider_from_state(self.project.extra_state.get("basemap"))
+        )
         self._build_menus()
         self._build_tools()
         self._connect_canvas()
@@ -304,6 +322,14 @@ class MainWindow(QMainWindow):
         view_menu.addAction(
             self._action(
                 "Zoom &out", lambda: self._zoom(2.0), QKeySequence.StandardKey.ZoomOut
+            )
+        )
+        view_menu.addAction(
+            self._action(
+                "&Basemap…",
+                self.basemap_dialog,
+                None,
+                "Online tiles under the bundled basemap, tile cache, offline areas",
             )
         )
         view_menu.addSeparator()
@@ -503,6 +529,9 @@ class MainWindow(QMainWindow):
         self.canvas.deleteLater()
         self.canvas = MapCanvas(project)
         self.setCentralWidget(self.canvas)
+        self.tiles.set_canvas(self.canvas)
+        self.tiles.set_provider(provider_from_state(project.extra_state.get("basemap")))
+        self.canvas.set_basemap_underlay(self.tiles.provider is not None)
         self.drawing = DrawingController(self.canvas, project)
         self.drawing.snapping = self.snap_action.isChecked()
         self.tool_actions[TOOL_PAN].setChecked(True)
@@ -773,6 +802,19 @@ class MainWindow(QMainWindow):
         if path:
             self.canvas.grab().save(path, "PNG")
 
+    def basemap_dialog(self) -> None:
+        """Choose online tiles, manage the tile cache and offline areas."""
+        dialog = BasemapDialog(self.tiles, self.canvas.extent(), parent=self)
+        if dialog.exec():
+            state = provider_state(self.tiles.provider)
+            if state is None:
+                self.project.extra_state.pop("basemap", None)
+            else:
+                self.project.extra_state["basemap"] = state
+
+    def _on_tiles_attribution_changed(self, text: str) -> None:
+        self.basemap_label.setText(f"Basemap: {text}" if text else "")
+
     def export_figure_dialog(self) -> None:
         """Open the figure composer on the current project and view."""
         from sahelgis.ui.figure_composer import FigureComposer
@@ -814,4 +856,5 @@ class MainWindow(QMainWindow):
         self.time_controls.stop()
         self.runner.wait(5000)
         self.autosaver.close()
+        self.tiles.shutdown()
         event.accept()

@@ -12,6 +12,7 @@ def _fresh_settings(tmp_path, qapp, monkeypatch):
     monkeypatch.setattr(
         "sahelgis.ui.autosave.recovery_base", lambda: tmp_path / "appdata"
     )
+    monkeypatch.setenv("SAHELGIS_TILE_CACHE", str(tmp_path / "tiles"))
     qapp.setOrganizationName("SahelGIS-tests")
     qapp.setApplicationName("SahelGIS-tests")
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):

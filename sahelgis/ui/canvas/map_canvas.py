@@ -17,7 +17,13 @@ from sahelgis.model import crs
 from sahelgis.model.drawings import ROLE_DRAWING
 from sahelgis.model.event_query import shown_rows, trail_rows
 from sahelgis.model.identify import events_near
-from sahelgis.model.layers import EventLayer, Layer, VectorLayer
+from sahelgis.model.layers import (
+    ROLE_COUNTRIES,
+    ROLE_REGIONS,
+    EventLayer,
+    Layer,
+    VectorLayer,
+)
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection, selection_from_display_polygon
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
@@ -161,6 +167,7 @@ class MapCanvas(pg.PlotWidget):
         project.time_window.settings_changed.connect(self._on_project_events_changed)
         project.filter_changed.connect(self._on_project_events_changed)
         project.selection_changed.connect(self._on_project_selection_changed)
+        self.basemap_underlay = False
         self.rebuild()
 
     # -- building -------------------------------------------------------------
@@ -273,7 +280,10 @@ class MapCanvas(pg.PlotWidget):
                 mask = codes == code
                 if not mask.any():
                     continue
-                fill = style.fill is not None or style.category_field
+                fill = (style.fill is not None or style.category_field) and not (
+                    self.basemap_underlay
+                    and layer.role in (ROLE_COUNTRIES, ROLE_REGIONS)
+                )
                 brush = QBrush(qcolor(color)) if fill else None
                 groups.append((polygons_path(geoms[mask]), outline, brush))
             items.append(PathsItem(groups))
@@ -636,6 +646,17 @@ class MapCanvas(pg.PlotWidget):
         )
         self.selection_item.setZValue(LABEL_Z - 1)
         self.addItem(self.selection_item)
+
+    def set_basemap_underlay(self, on: bool) -> None:
+        """Drop the opaque land fills while online tiles show under the layers."""
+        if on == self.basemap_underlay:
+            return
+        self.basemap_underlay = on
+        for layer in self.project.layers:
+            if layer.role in (ROLE_COUNTRIES, ROLE_REGIONS):
+                self._remove_items(layer.id)
+                self._add_items(layer)
+        self._restack()
 
     def layer_items(self, layer_id: str) -> list[pg.GraphicsObject]:
         """The items drawing a layer (for tests and exports)."""

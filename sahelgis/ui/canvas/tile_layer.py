@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import math
 import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
@@ -217,6 +218,58 @@ class _Result:
     network_failed: bool = False
 
 
+@dataclass
+class _Shared:
+    """State the worker threads read and write (plain Python, thread-safe enough:
+    each field is replaced whole, and the queue is thread-safe)."""
+
+    cache: TileCache
+    timeout: tuple[float, float]
+    max_age_days: float
+    generation: int = 0
+    wanted: frozenset[TileKey] = frozenset()
+    offline_until: float = 0.0
+    results: queue.SimpleQueue[_Result] = field(default_factory=queue.SimpleQueue)
+
+    def offline(self) -> bool:
+        return time.monotonic() < self.offline_until
+
+
+def _fetch(
+    shared: _Shared, provider: TileProvider, key: TileKey, generation: int
+) -> None:
+    """A worker's job: one tile from the cache or the network, decoded."""
+    if generation != shared.generation or key not in shared.wanted:
+        shared.results.put(_Result(generation, key, None, kind="dropped"))
+        return
+    offline = shared.offline()
+    try:
+        result = tiles.fetch_tile(
+            provider,
+            *key,
+            shared.cache,
+            shared.timeout,
+            max_age_days=shared.max_age_days,
+            offline=offline,
+        )
+    except TileUnavailable as exc:
+        shared.results.put(
+            _Result(generation, key, None, kind=exc.kind, message=str(exc))
+        )
+        return
+    image = QImage.fromData(result.data)
+    if image.isNull():
+        shared.results.put(
+            _Result(generation, key, None, kind="invalid", message="undecodable")
+        )
+        return
+    image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    failed = result.source == "stale" and not offline
+    shared.results.put(
+        _Result(generation, key, image, result.source, network_failed=failed)
+    )
+
+
 class _FetchPool:
     """A few daemon threads running queued jobs first in, first out."""
 
@@ -235,7 +288,7 @@ class _FetchPool:
             if self._closed:
                 return
             self._jobs.append((key, job))
-            if self._idle == 0 and len(self._threads) < self.workers:
+            if len(self._jobs) > self._idle and len(self._threads) < self.workers:
                 thread = threading.Thread(
                     target=self._run, name="sahelgis-tiles", daemon=True
                 )
@@ -267,6 +320,7 @@ class _FetchPool:
                     return
                 _, job = self._jobs.popleft()
             job()
+            del job  # hold no reference between jobs
 
 
 class TileManager(QObject):
@@ -290,22 +344,22 @@ class TileManager(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.cache = cache if cache is not None else TileCache()
-        self.timeout = timeout
-        self.max_age_days = max_age_days
+        # what worker threads read: never the QObject itself, whose last
+        # reference must not be dropped (and the object destroyed) off the GUI thread
+        self._shared = _Shared(
+            cache=cache if cache is not None else TileCache(),
+            timeout=timeout,
+            max_age_days=max_age_days,
+        )
         self.retry_s = retry_s
         self._provider: TileProvider | None = None
-        self._generation = 0
         self._images: collections.OrderedDict[TileKey, QImage] = (
             collections.OrderedDict()
         )
-        self._wanted: frozenset[TileKey] = frozenset()
         self._wanted_order: list[TileKey] = []
         self._in_flight: set[TileKey] = set()
         self._missing: set[TileKey] = set()
-        self._offline_until = 0.0
         self._status_said = False
-        self._results: queue.SimpleQueue[_Result] = queue.SimpleQueue()
         self._pool = _FetchPool(workers)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -335,7 +389,30 @@ class TileManager(QObject):
     @property
     def offline(self) -> bool:
         """True while the network is taken to be down (cache only)."""
-        return time.monotonic() < self._offline_until
+        return self._shared.offline()
+
+    @property
+    def cache(self) -> TileCache:
+        """The disk cache tiles are read from and stored in."""
+        return self._shared.cache
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """Connect and read timeouts of one request (s)."""
+        return self._shared.timeout
+
+    @timeout.setter
+    def timeout(self, value: tuple[float, float]) -> None:
+        self._shared.timeout = value
+
+    @property
+    def max_age_days(self) -> float:
+        """Cached tiles younger than this are used without a request."""
+        return self._shared.max_age_days
+
+    @max_age_days.setter
+    def max_age_days(self, value: float) -> None:
+        self._shared.max_age_days = value
 
     def set_provider(self, provider: str | TileProvider | None) -> None:
         """Show tiles from a provider (a key, name or object); None turns them off."""
@@ -343,12 +420,12 @@ class TileManager(QObject):
             provider = tiles.provider(provider)
         if provider == self._provider:
             return
-        self._generation += 1
+        self._shared.generation += 1
         self._pool.clear()
         self._images.clear()
         self._in_flight.clear()
         self._missing.clear()
-        self._offline_until = 0.0
+        self._shared.offline_until = 0.0
         self._status_said = False
         self._retry.stop()
         self._provider = provider
@@ -391,7 +468,7 @@ class TileManager(QObject):
         z = tiles.view_zoom(extent, canvas.metres_per_pixel() / dpr, provider)
         keys = tiles.tiles_for_extent(extent, z)
         self._wanted_order = keys
-        self._wanted = frozenset(keys)
+        self._shared.wanted = frozenset(keys)
         for key in self._pool.clear():  # queued for an older view
             self._in_flight.discard(key)
         for key in keys:
@@ -417,7 +494,7 @@ class TileManager(QObject):
 
     def shutdown(self) -> None:
         """Stop requesting tiles (running requests end by their timeout)."""
-        self._generation += 1
+        self._shared.generation += 1
         self._pool.close()
         self._poll.stop()
         self._debounce.stop()
@@ -427,59 +504,27 @@ class TileManager(QObject):
     def _submit(self, key: TileKey) -> None:
         provider = self._provider
         assert provider is not None
-        generation = self._generation
         self._in_flight.add(key)
-
-        def job() -> None:
-            if generation != self._generation or key not in self._wanted:
-                self._results.put(_Result(generation, key, None, kind="dropped"))
-                return
-            offline = self.offline
-            try:
-                result = tiles.fetch_tile(
-                    provider,
-                    *key,
-                    self.cache,
-                    self.timeout,
-                    max_age_days=self.max_age_days,
-                    offline=offline,
-                )
-            except TileUnavailable as exc:
-                self._results.put(
-                    _Result(generation, key, None, kind=exc.kind, message=str(exc))
-                )
-                return
-            image = QImage.fromData(result.data)
-            if image.isNull():
-                self._results.put(
-                    _Result(
-                        generation, key, None, kind="invalid", message="undecodable"
-                    )
-                )
-                return
-            image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
-            failed = result.source == "stale" and not offline
-            self._results.put(
-                _Result(generation, key, image, result.source, network_failed=failed)
-            )
-
-        self._pool.submit(key, job)
+        generation = self._shared.generation
+        self._pool.submit(
+            key, functools.partial(_fetch, self._shared, provider, key, generation)
+        )
 
     def _drain_results(self) -> None:
         changed = False
         while True:
             try:
-                result = self._results.get_nowait()
+                result = self._shared.results.get_nowait()
             except queue.Empty:
                 break
-            if result.generation != self._generation:
+            if result.generation != self._shared.generation:
                 continue
             self._in_flight.discard(result.key)
             if result.image is not None:
                 self._images[result.key] = result.image
                 changed = True
                 if result.source == "network":
-                    self._offline_until = 0.0
+                    self._shared.offline_until = 0.0
                     self._status_said = False
                 elif result.network_failed:
                     self._went_offline()
@@ -495,7 +540,7 @@ class TileManager(QObject):
 
     def _went_offline(self) -> None:
         if not self.offline:
-            self._offline_until = time.monotonic() + self.retry_s
+            self._shared.offline_until = time.monotonic() + self.retry_s
             self._retry.start(int(self.retry_s * 1000))
         if not self._status_said:
             self._status_said = True
@@ -508,7 +553,7 @@ class TileManager(QObject):
         for key in list(self._images):
             if excess <= 0:
                 break
-            if key not in self._wanted:
+            if key not in self._shared.wanted:
                 del self._images[key]
                 excess -= 1
 

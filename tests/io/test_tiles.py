@@ -1,0 +1,439 @@
+"""Tile maths, the disk cache and the fetcher, against servers on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from sahelgis.errors import Cancelled
+from sahelgis.io import tiles
+from sahelgis.io.tiles import (
+    BulkDownloadForbidden,
+    TileCache,
+    TileUnavailable,
+    custom_provider,
+    download_region,
+    estimate_download,
+    fetch_tile,
+)
+
+BAMAKO = (-7.97522, 12.60915)
+#: A small box around Bamako (lon/lat).
+BOX = (-8.1, 12.5, -7.9, 12.7)
+
+
+def png_bytes(color=(200, 220, 200)) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), color).save(buf, "PNG")
+    return buf.getvalue()
+
+
+class TileServer:
+    """XYZ tiles on 127.0.0.1 (a thread); counts requests; stops itself."""
+
+    def __init__(self, body: bytes | None = None, status: int = 200) -> None:
+        self.requests: list[str] = []
+        body = png_bytes() if body is None else body
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/{{z}}/{{x}}/{{y}}.png"
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, args=(0.05,), daemon=True
+        )
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(2)
+
+
+class BlackHole:
+    """Accepts TCP connections on 127.0.0.1 and never answers; stops itself."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(32)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/{{z}}/{{x}}/{{y}}.png"
+        self.held: list[socket.socket] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        deadline = time.monotonic() + 20  # bounded even if stop() is never called
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.held.append(conn)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(2)
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def server():
+    srv = TileServer()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def cache(tmp_path):
+    c = TileCache(tmp_path / "tiles", limit_mb=10)
+    yield c
+    c.close()
+
+
+def closed_port_url() -> str:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens: connection refused at once
+    return f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
+
+
+# -- tile maths ---------------------------------------------------------------
+def test_lonlat_to_tile_known_values():
+    x, y = tiles.lonlat_to_tile(0.0, 0.0, 1)
+    assert (float(x), float(y)) == (1.0, 1.0)
+    x, y = tiles.lonlat_to_tile(*BAMAKO, 7)
+    assert (int(x), int(y)) == (61, 59)
+
+
+def test_tile_roundtrip_and_bounds():
+    lon, lat = tiles.tile_to_lonlat(*tiles.lonlat_to_tile(*BAMAKO, 12), 12)
+    assert float(lon) == pytest.approx(BAMAKO[0])
+    assert float(lat) == pytest.approx(BAMAKO[1])
+    west, south, east, north = tiles.tile_bounds_lonlat(7, 61, 59)
+    assert west < BAMAKO[0] < east
+    assert south < BAMAKO[1] < north
+
+
+def test_zoom_for_resolution_matches_ground_resolution():
+    for z in (4, 9, 14):
+        mpp = tiles.ground_resolution(z, 13.0)
+        assert tiles.zoom_for_resolution(mpp, 13.0) == z
+    assert tiles.zoom_for_resolution(0.01, 13.0, max_zoom=17) == 17
+
+
+def test_tiles_for_display_extent_cover_the_view_centre_first():
+    from sahelgis.model import crs
+
+    extent = crs.lonlat_box_to_display(BOX)
+    keys = tiles.tiles_for_extent(extent, 11)
+    assert keys
+    x, y = tiles.lonlat_to_tile(-8.0, 12.6, 11)
+    assert (11, int(x), int(y)) in keys
+    cx = sum(k[1] for k in keys) / len(keys)
+    assert abs(keys[0][1] - cx) <= 1
+
+
+def test_view_zoom_caps_tile_count():
+    from sahelgis.model import crs
+
+    extent = crs.lonlat_box_to_display((-12.5, 10.0, 4.5, 25.2))
+    osm = tiles.provider("osm")
+    z = tiles.view_zoom(extent, 10.0, osm, max_tiles=60)
+    assert len(tiles.tiles_for_extent(extent, z)) <= 60
+
+
+def test_estimate_download_counts_and_sizes():
+    one = estimate_download(BOX, [10], tile_bytes=10_000)
+    two = estimate_download(BOX, [10, 11], tile_bytes=10_000)
+    assert one.tiles >= 1
+    assert two.tiles > one.tiles
+    assert two.bytes == two.tiles * 10_000
+    count, size = two  # unpacks as (count, bytes)
+    assert (count, size) == tuple(two)
+
+
+# -- providers ----------------------------------------------------------------
+def test_providers_carry_attribution_and_bulk_terms():
+    assert tiles.provider("OpenStreetMap").attribution.startswith("(C) OpenStreetMap")
+    assert not tiles.provider("osm").allows_bulk
+    assert not tiles.provider("carto_positron").disk_cache
+    assert not tiles.provider("esri_imagery").allows_bulk
+    assert "Esri" in tiles.provider("Esri World Imagery").attribution
+    with pytest.raises(KeyError, match="unknown tile provider"):
+        tiles.provider("Google")
+
+
+def test_provider_urls():
+    url = tiles.provider("carto_positron").build_url(5, 1, 2)
+    assert url == "https://d.basemaps.cartocdn.com/light_all/5/1/2.png"
+    esri = tiles.provider("esri_imagery").build_url(5, 1, 2)
+    assert esri.endswith("/tile/5/2/1")
+
+
+def test_custom_provider_validation_and_state_roundtrip():
+    with pytest.raises(ValueError, match=r"\{y\}"):
+        custom_provider("https://x.org/{z}/{x}.png", "")
+    with pytest.raises(ValueError, match="http"):
+        custom_provider("ftp://x.org/{z}/{x}/{y}.png", "")
+    p = custom_provider("https://x.org/{z}/{x}/{y}.png", "Our tiles", allows_bulk=True)
+    assert p.key.startswith("custom-")
+    state = tiles.provider_state(p)
+    assert tiles.provider_from_state(state) == p
+    assert tiles.provider_from_state(tiles.provider_state(tiles.provider("osm"))) == (
+        tiles.provider("osm")
+    )
+    assert tiles.provider_state(None) is None
+    assert tiles.provider_from_state(None) is None
+    assert tiles.provider_from_state({"provider": "gone"}) is None
+
+
+# -- cache --------------------------------------------------------------------
+def test_cache_is_lazy(tmp_path):
+    c = TileCache(tmp_path / "never")
+    assert c.stats().tiles == 0
+    assert c.clear() == 0
+    assert not (tmp_path / "never").exists()
+
+
+def test_cache_put_get_layout_and_stats(cache):
+    data = png_bytes()
+    cache.put("p", 7, 61, 59, data)
+    got = cache.get("p", 7, 61, 59)
+    assert got is not None
+    assert got.data == data
+    assert (cache.root / "p" / "7" / "61" / "59.png").exists()
+    stats = cache.stats()
+    assert (stats.tiles, stats.bytes) == (1, len(data))
+    assert cache.get("p", 7, 61, 60) is None
+    assert cache.mean_tile_bytes("p") == len(data)
+
+
+def test_cache_survives_reopen(tmp_path):
+    a = TileCache(tmp_path / "c")
+    a.put("p", 1, 0, 0, png_bytes())
+    a.close()
+    b = TileCache(tmp_path / "c")
+    assert b.get("p", 1, 0, 0) is not None
+    b.close()
+
+
+def test_cache_evicts_least_recently_used_and_pinned_last(tmp_path):
+    data = b"\x89PNG\r\n\x1a\n" + bytes(100_000)
+    c = TileCache(tmp_path / "c", limit_mb=0.35)  # room for 3 tiles
+    c.put("p", 1, 0, 0, data, pinned=True)
+    c.put("p", 1, 1, 0, data)
+    c.put("p", 1, 0, 1, data)
+    c.get("p", 1, 1, 0)  # used recently
+    c.put("p", 1, 1, 1, data)  # over the limit: evict down to 90%
+    assert c.stats().bytes <= c.limit_bytes
+    assert c.contains("p", 1, 0, 0)  # pinned stays
+    assert not c.contains("p", 1, 0, 1)  # least recently used went
+    assert not (c.root / "p" / "1" / "0" / "1.png").exists()
+    c.set_limit_mb(0.15)
+    assert c.stats().tiles == 1
+    c.close()
+
+
+def test_cache_clear_per_provider(cache):
+    cache.put("a", 1, 0, 0, png_bytes())
+    cache.put("b", 1, 0, 0, png_bytes())
+    assert cache.clear("a") == 1
+    assert cache.stats("a").tiles == 0
+    assert cache.stats("b").tiles == 1
+    assert cache.clear() == 1
+    assert cache.stats().bytes == 0
+
+
+def test_cache_forgets_tiles_deleted_on_disk(cache):
+    cache.put("p", 1, 0, 0, png_bytes())
+    (cache.root / "p" / "1" / "0" / "0.png").unlink()
+    assert cache.get("p", 1, 0, 0) is None
+    assert cache.stats().tiles == 0
+
+
+def test_damaged_index_is_rebuilt(tmp_path):
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "index.sqlite").write_bytes(b"not a database at all" * 100)
+    c = TileCache(root)
+    c.put("p", 1, 0, 0, png_bytes())
+    assert c.stats().tiles == 1
+    c.close()
+
+
+# -- fetching -----------------------------------------------------------------
+def test_fetch_caches_then_serves_from_cache_after_server_stops(server, cache):
+    p = custom_provider(server.url, "test")
+    first = fetch_tile(p, 10, 500, 470, cache, (1.0, 1.0))
+    assert first.source == "network"
+    assert server.requests == ["/10/500/470.png"]
+    second = fetch_tile(p, 10, 500, 470, cache, (1.0, 1.0))
+    assert second.source == "cache"
+    assert len(server.requests) == 1
+    server.stop()
+    stale = fetch_tile(p, 10, 500, 470, cache, (1.0, 1.0), max_age_days=0.0)
+    assert stale.source == "stale"
+    assert stale.data == first.data
+
+
+def test_fetch_sends_user_agent(cache):
+    seen = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen["ua"] = self.headers.get("User-Agent")
+            body = png_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{{z}}/{{x}}/{{y}}"
+        fetch_tile(custom_provider(url, ""), 1, 0, 0, None, (1.0, 1.0))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert seen["ua"].startswith("SahelGIS/")
+
+
+def test_no_network_raises_tile_unavailable_at_once(cache):
+    p = custom_provider(closed_port_url(), "")
+    t0 = time.monotonic()
+    with pytest.raises(TileUnavailable) as info:
+        fetch_tile(p, 3, 1, 1, cache, (1.0, 1.0))
+    assert info.value.kind == "network"
+    assert time.monotonic() - t0 < 0.5
+    with pytest.raises(TileUnavailable) as info:
+        fetch_tile(p, 3, 1, 1, cache, offline=True)
+    assert info.value.kind == "offline"
+
+
+def test_black_hole_server_times_out_quickly(cache):
+    hole = BlackHole()
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(TileUnavailable, match="timed out"):
+            fetch_tile(custom_provider(hole.url, ""), 3, 1, 1, cache, (0.3, 0.3))
+        assert time.monotonic() - t0 < 1.0
+    finally:
+        hole.stop()
+
+
+def test_http_errors_and_non_images_are_reported(cache):
+    missing = TileServer(status=404)
+    html = TileServer(body=b"<html>rate limited</html>")
+    try:
+        with pytest.raises(TileUnavailable) as info:
+            fetch_tile(custom_provider(missing.url, ""), 3, 1, 1, cache, (1.0, 1.0))
+        assert info.value.kind == "http"
+        assert "404" in str(info.value)
+        with pytest.raises(TileUnavailable) as info:
+            fetch_tile(custom_provider(html.url, ""), 3, 1, 1, cache, (1.0, 1.0))
+        assert info.value.kind == "invalid"
+        assert cache.stats().tiles == 0
+    finally:
+        missing.stop()
+        html.stop()
+
+
+def test_providers_that_forbid_storing_never_touch_the_disk(server, tmp_path):
+    from dataclasses import replace
+
+    cache = TileCache(tmp_path / "c")
+    p = replace(custom_provider(server.url, ""), disk_cache=False)
+    assert fetch_tile(p, 2, 1, 1, cache, (1.0, 1.0)).source == "network"
+    assert cache.stats().tiles == 0
+
+
+def test_file_url_provider(tmp_path):
+    folder = tmp_path / "xyz" / "4" / "7"
+    folder.mkdir(parents=True)
+    (folder / "7.png").write_bytes(png_bytes())
+    p = custom_provider((tmp_path / "xyz").as_uri() + "/{z}/{x}/{y}.png", "mine")
+    assert fetch_tile(p, 4, 7, 7, None).data.startswith(b"\x89PNG")
+    with pytest.raises(TileUnavailable):
+        fetch_tile(p, 4, 7, 8, None)
+
+
+# -- make available offline -----------------------------------------------------
+def test_download_region_refuses_osm(cache):
+    with pytest.raises(BulkDownloadForbidden, match="OpenStreetMap"):
+        download_region(tiles.provider("osm"), BOX, [10], cache)
+    with pytest.raises(BulkDownloadForbidden):
+        download_region(tiles.provider("esri_imagery"), BOX, [10], cache)
+
+
+def test_download_region_fills_and_pins(server, cache):
+    p = custom_provider(server.url, "", allows_bulk=True)
+    expected = estimate_download(BOX, [9, 10]).tiles
+    report = download_region(p, BOX, [9, 10], cache, timeout=(1.0, 1.0))
+    assert report.fetched == expected
+    assert cache.stats().offline_tiles == expected
+    again = download_region(p, BOX, [9, 10], cache, timeout=(1.0, 1.0))
+    assert again.already_cached == expected
+    assert len(server.requests) == expected
+
+
+class CancelAfter:
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.calls = 0
+
+    def set(self, fraction: float, text: str = "") -> None:
+        self.calls += 1
+
+    def cancelled(self) -> bool:
+        return self.calls > self.n
+
+    def check(self) -> None:
+        if self.cancelled():
+            raise Cancelled()
+
+
+def test_download_region_honours_cancel(server, cache):
+    p = custom_provider(server.url, "", allows_bulk=True)
+    with pytest.raises(Cancelled):
+        download_region(p, BOX, [10, 11, 12], cache, CancelAfter(2), timeout=(1, 1))
+    assert 1 <= len(server.requests) <= 3
+
+
+def test_download_region_limits(server, cache):
+    p = custom_provider(server.url, "", allows_bulk=True)
+    with pytest.raises(ValueError, match="more than"):
+        download_region(p, BOX, [14], cache, max_tiles=3)
+    offline = custom_provider(closed_port_url(), "", allows_bulk=True)
+    with pytest.raises(TileUnavailable):
+        download_region(offline, BOX, [12], cache, timeout=(0.5, 0.5))
