@@ -17,7 +17,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,7 +159,8 @@ def figure_for(
         for i, (panel, rect) in enumerate(zip(plan.panels, layout.maps, strict=False)):
             ax = _map_axes(fig, rect, layout.page, plan.extent)
             info.map_axes.append(ax)
-            _draw_panel(ax, panel, plan, rect)
+            underlay = _tile_underlay(ax, project, plan, rect, layout.page, spec.dpi)
+            _draw_panel(ax, panel, plan, rect, underlay)
             if plan.synthetic:
                 _synthetic_mark(ax, scale * (0.75 if many else 1.0))
             if many:
@@ -330,12 +331,57 @@ def _map_axes(
     return ax
 
 
-def _draw_panel(ax: Axes, panel: Panel, plan: FigurePlan, rect: Rect) -> None:
+def _tile_underlay(
+    ax: Axes,
+    project: Project,
+    plan: FigurePlan,
+    rect: Rect,
+    page: tuple[float, float],
+    dpi: int,
+) -> bool:
+    """Draw the project's online basemap from cached tiles; True if drawn."""
+    from sahelgis.io.tiles import TileCache, mosaic_for_extent, provider_from_state
+
+    tile_provider = provider_from_state(project.extra_state.get("basemap"))
+    if tile_provider is None:
+        return False
+    width_in, height_in = rect.w * page[0], rect.h * page[1]
+    scale = min(1.0, 1600 / max(width_in * dpi, 1.0))  # enough for slides
+    width = max(int(width_in * dpi * scale), 16)
+    height = max(int(height_in * dpi * scale), 16)
+    image = mosaic_for_extent(tile_provider, plan.extent, width, height, TileCache())
+    if image is None:
+        return False
+    xmin, ymin, xmax, ymax = plan.extent
+    ax.imshow(
+        image,
+        extent=(xmin, xmax, ymin, ymax),
+        origin="upper",
+        zorder=1,
+        interpolation="bilinear",
+    )
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    return True
+
+
+def _draw_panel(
+    ax: Axes, panel: Panel, plan: FigurePlan, rect: Rect, underlay: bool = False
+) -> None:
     many = len(plan.panels) > 1
     labels: list[_Label] = []
     for i, lp in enumerate(reversed(panel.layers)):
         z = 10 + 2 * i
         layer = lp.layer
+        if (
+            underlay
+            and layer.role in ("countries", "regions")
+            and isinstance(layer, VectorLayer)
+        ):
+            # opaque land fills would hide the tiles: keep outlines only
+            layer = replace(
+                layer, style=layer.style.with_(fill=None, category_field=None)
+            )
         if not len(lp.rows):
             continue
         if isinstance(layer, EventLayer):

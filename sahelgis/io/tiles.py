@@ -913,3 +913,59 @@ def download_region(
 def replace_api_key(tile_provider: TileProvider, api_key: str) -> TileProvider:
     """The provider with an API key (for providers whose URL takes one)."""
     return replace(tile_provider, api_key=api_key)
+
+
+def mosaic_for_extent(
+    tile_provider: TileProvider,
+    extent: Extent,
+    width_px: int,
+    height_px: int,
+    cache: TileCache,
+) -> np.ndarray | None:
+    """Cached tiles warped onto a display-CRS grid (RGBA, row 0 = north).
+
+    For figures: only tiles already in the cache are used (an export never
+    waits on the network); pixels without a tile stay transparent. Nearest
+    neighbour sampling of each output pixel's lon/lat in the tile pyramid.
+    Returns None when no tile of the extent is cached.
+    """
+    from io import BytesIO
+
+    from PIL import Image
+
+    xmin, ymin, xmax, ymax = extent
+    best = view_zoom(extent, (xmax - xmin) / max(width_px, 1), tile_provider)
+    xs = xmin + (np.arange(width_px) + 0.5) * (xmax - xmin) / width_px
+    ys = ymax - (np.arange(height_px) + 0.5) * (ymax - ymin) / height_px
+    gx, gy = np.meshgrid(xs, ys)
+    lon, lat = crs.to_lonlat().transform(gx.ravel(), gy.ravel())
+    lat_r = np.radians(np.clip(np.asarray(lat), -85.0511, 85.0511))
+    fx = (np.asarray(lon) + 180.0) / 360.0
+    fy = (1.0 - np.log(np.tan(lat_r) + 1.0 / np.cos(lat_r)) / math.pi) / 2.0
+    out = np.zeros((height_px * width_px, 4), dtype=np.uint8)
+    empty = np.ones(len(out), dtype=bool)
+    found = False
+    # the best zoom first; coarser cached tiles fill what is missing
+    for z in range(best, max(best - 5, tile_provider.min_zoom - 1), -1):
+        n = 2**z
+        tx, ty = fx * n, fy * n
+        keys = np.floor(tx).astype(np.int64) * n + np.floor(ty).astype(np.int64)
+        for key in np.unique(keys[empty]):
+            x, y = int(key // n), int(key % n)
+            cached = cache.get(tile_provider.key, z, x, y)
+            if cached is None:
+                continue
+            try:
+                tile = np.asarray(Image.open(BytesIO(cached.data)).convert("RGBA"))
+            except (OSError, ValueError):
+                continue
+            found = True
+            size = tile.shape[0]
+            sel = (keys == key) & empty
+            px = np.clip(((tx[sel] - x) * size).astype(np.int64), 0, size - 1)
+            py = np.clip(((ty[sel] - y) * size).astype(np.int64), 0, size - 1)
+            out[sel] = tile[py, px]
+            empty[sel] = False
+        if not empty.any():
+            break
+    return out.reshape(height_px, width_px, 4) if found else None

@@ -524,6 +524,7 @@ class FigurePlan:
     filter: EventFilter
     window: tuple[np.datetime64, np.datetime64] | None
     chart: dict[str, Any] | None = None  # {"periods": [...], "series": {...}}
+    basemap_credit: str = ""  # online tiles drawn under the layers
 
     @property
     def event_count(self) -> int:
@@ -731,6 +732,7 @@ def plan_figure(
     )
     if spec.chart:
         plan.chart = chart_series(project, plan)
+    plan.basemap_credit = basemap_credit(project)
     plan.source_line = (
         spec.source_line if spec.source_line is not None else _auto_source(plan)
     )
@@ -982,6 +984,12 @@ def _filter_text(flt: EventFilter) -> str:
     return text
 
 
+def basemap_credit(project: Project) -> str:
+    """Credit of the online tile basemap the project shows under its layers."""
+    state = project.extra_state.get("basemap")
+    return str(state.get("attribution") or "") if isinstance(state, dict) else ""
+
+
 def _auto_source(plan: FigurePlan) -> str:
     layers = plan.layers
     credits: list[str] = []
@@ -991,6 +999,8 @@ def _auto_source(plan: FigurePlan) -> str:
     for layer in events_first:
         if layer.attribution and layer.attribution not in credits:
             credits.append(layer.attribution)
+    if plan.basemap_credit and plan.basemap_credit not in credits:
+        credits.append(plan.basemap_credit)
     if plan.synthetic and not any("synthetic" in c.lower() for c in credits):
         credits.insert(0, "SYNTHETIC data made by SahelGIS (not ACLED)")
     text = "Source: " + "; ".join(credits) + "." if credits else ""
