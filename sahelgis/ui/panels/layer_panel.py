@@ -219,13 +219,9 @@ class LayerPanel(QWidget):
         else:
             item.setIcon(0, swatch(style, kind))
         if layer.caveat:
-            note = QTreeWidgetItem(
-                [
-                    "⚠ "
-                    + layer.caveat.split(":")[0].lower()
-                    + ": straight segments, not surveyed"
-                ]
-            )
+            # the caveat's first sentence; the whole text is in the tooltip
+            note = QTreeWidgetItem(["⚠ " + layer.caveat.split(". ")[0].rstrip(".")])
+            note.setToolTip(0, layer.caveat)
             note.setFlags(Qt.ItemFlag.ItemIsEnabled)
             note.setForeground(0, QColor("#B00020"))
             note.setData(0, ID_ROLE, layer.id)
