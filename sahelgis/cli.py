@@ -66,7 +66,7 @@ def cmd_import(argv: list[str]) -> int:
     from sahelgis.errors import SahelGISError
     from sahelgis.io.acled import read_acled
     from sahelgis.io.basedata import base_layers
-    from sahelgis.io.project_file import is_project_file, load_project, save_project
+    from sahelgis.io.project_file import load_project, save_project
     from sahelgis.model.layer_factory import event_layer
     from sahelgis.model.project import Project
 
@@ -82,7 +82,9 @@ def cmd_import(argv: list[str]) -> int:
             report.save_rejects(args.report)
         if len(table) == 0:
             return _fail(f"{args.events.name}: no row could be read")
-        if args.output.exists() and is_project_file(args.output):
+        if args.output.exists():
+            # never replace a file that is not one of our projects (a newer
+            # project, a damaged one, someone's GeoPackage): load_project says why
             project = load_project(args.output)
         else:
             project = Project(base_layers())
@@ -102,7 +104,7 @@ def cmd_info(argv: list[str]) -> int:
     parser.add_argument("path", type=Path)
     args = parser.parse_args(argv)
     from sahelgis.errors import SahelGISError
-    from sahelgis.io.project_file import project_info, read_state
+    from sahelgis.io.project_file import has_project_state, project_info, read_state
 
     path: Path = args.path
     try:
@@ -113,6 +115,8 @@ def cmd_info(argv: list[str]) -> int:
         try:
             state = read_state(path)
         except SahelGISError:
+            if has_project_state(path):
+                raise  # a damaged or newer project: say so, not its tables
             return _info_vector(path)
         info = project_info(path)
         print(
@@ -123,9 +127,11 @@ def cmd_info(argv: list[str]) -> int:
             dates = entry.get("date_range")
             extra = f", {dates[0]} to {dates[1]}" if dates else ""
             flags = " [SYNTHETIC]" if entry.get("synthetic") else ""
+            count = entry.get("feature_count")
+            count_text = f"{count:,}" if isinstance(count, int) else "?"
             print(
-                f"  {entry['name']}{flags}: {entry['kind']}, "
-                f"{entry.get('feature_count', '?'):,} features, EPSG:4326{extra}"
+                f"  {entry.get('name', '?')}{flags}: {entry.get('kind', '?')}, "
+                f"{count_text} features, EPSG:4326{extra}"
             )
     except SahelGISError as exc:
         return _fail(str(exc))

@@ -124,6 +124,7 @@ def join_table(
     *,
     iso_column: str | None = None,
     keep_unmatched_polygons: bool = True,
+    source: str | Path = "table",
 ) -> JoinResult:
     """Attach ``table``'s columns to the polygons its ``key`` column names.
 
@@ -140,6 +141,8 @@ def join_table(
         Optional column of ``table`` with ISO codes, tried before ``key``.
     keep_unmatched_polygons
         Keep polygons the table does not mention (their table columns empty).
+    source
+        The table's file, named by errors (default: the word "table").
 
     Raises
     ------
@@ -150,7 +153,7 @@ def join_table(
     for column in (key, iso_column):
         if column is not None and column not in table:
             raise InputError(
-                "table",
+                source,
                 f"has no column {column!r} (columns: {', '.join(map(str, table))}); "
                 "name the column holding country names or ISO codes",
             )
@@ -158,8 +161,8 @@ def join_table(
     positions: list[int | None] = []
     matched_by: dict[str, str] = {}
     unmatched: list[str] = []
-    owner: dict[int, str] = {}
-    for _, row in table.iterrows():
+    owner: dict[int, tuple[int, str]] = {}
+    for number, (_, row) in enumerate(table.iterrows(), start=1):
         label = str(row[key])
         hit = None
         if iso_column is not None and pd.notna(row[iso_column]):
@@ -172,12 +175,13 @@ def join_table(
             continue
         pos, how = hit
         if pos in owner:
+            first, first_label = owner[pos]
             raise InputError(
-                "table",
-                f"rows {owner[pos]!r} and {label!r} both name the same polygon; "
-                "keep one row per place",
+                source,
+                f"rows {first} ({first_label!r}) and {number} ({label!r}) both "
+                "name the same polygon; keep one row per place",
             )
-        owner[pos] = label
+        owner[pos] = (number, label)
         matched_by[label] = how
         positions.append(pos)
     extra = table.copy()
@@ -198,9 +202,26 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(path, "file not found")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(path, f"not a readable UTF-8 CSV table ({exc})") from exc
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(path, "the file is empty") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path, f"not a readable UTF-8 CSV table ({exc}); save it as CSV UTF-8"
+        ) from exc
+    except pd.errors.ParserError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise InputError(path, f"not a readable UTF-8 CSV table ({first})") from exc
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas makes the extra leading fields of wider rows an index
+        raise InputError(
+            path,
+            "not a readable UTF-8 CSV table (rows have more fields than the "
+            "header; check the delimiter and the quotes)",
+        )
+    return frame
 
 
 __all__ = [

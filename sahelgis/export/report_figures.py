@@ -303,8 +303,9 @@ def fig4_countries(project: Project | None = None) -> tuple[VectorLayer, JoinRes
     ``unmatched`` and in the layer's caveat.
     """
     polygons = pyogrio.read_dataframe(paths.base_gpkg(), layer="admin0_africa")
-    table = read_table(paths.data_dir() / FIG4_CSV)
-    result = join_table(polygons, table, "country", iso_column="iso_a3")
+    source = paths.data_dir() / FIG4_CSV
+    table = read_table(source)
+    result = join_table(polygons, table, "country", iso_column="iso_a3", source=source)
     frame = result.frame
     matched = frame["category"].notna() & (frame["category"].astype(str) != "")
     frame["category"] = frame["category"].where(matched, NOT_DISCUSSED)

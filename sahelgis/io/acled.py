@@ -215,11 +215,16 @@ def _normalise_name(name: str) -> str:
     return name.strip().lower()
 
 
-def _describe(names: Iterable[str], limit: int = 12) -> str:
-    shown = [" ".join(n.split()) or "(unnamed)" for n in names]
+def _describe(names: Iterable[str], limit: int = 12, width: int = 40) -> str:
+    shown = [_clip(" ".join(n.split()), width) or "(unnamed)" for n in names]
     more = len(shown) - limit
     text = ", ".join(shown[:limit])
     return f"{text}, … (+{more} more)" if more > 0 else text
+
+
+def _clip(text: str, width: int) -> str:
+    """A name cut to ``width`` characters (a 3 KB "header" is not a column name)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _check_columns(path: Path, names: Sequence[str]) -> None:
@@ -599,6 +604,22 @@ def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
     )
 
 
+def _refuse_plain_zip(path: Path) -> None:
+    """A ZIP that is not an Office file: say so (ACLED downloads come zipped)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return  # _read_xlsx reports the damaged archive
+    if names and "[Content_Types].xml" not in names:
+        inside = _describe(names, limit=3)
+        raise InputError(
+            path,
+            f"a ZIP archive ({inside}), not a CSV or .xlsx file: unzip it and "
+            "import the file inside",
+        )
+
+
 def _load_text(path: Path, progress: Progress) -> _TextColumns:
     if not path.exists():
         raise InputError(path, "file not found")
@@ -616,6 +637,7 @@ def _load_text(path: Path, progress: Progress) -> _TextColumns:
             path, "old Excel .xls workbooks are not supported; save as .xlsx or CSV"
         )
     if head.startswith(b"PK\x03\x04"):
+        _refuse_plain_zip(path)
         return _read_xlsx(path, progress)
     if path.suffix.lower() in _EXCEL_SUFFIXES:
         raise InputError(path, "named like an Excel workbook but is not one")

@@ -26,6 +26,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from shapely.geometry.base import BaseGeometry
 
 from sahelgis.errors import InputError, SahelGISError
+from sahelgis.io.vector import check_lonlat
 from sahelgis.model import crs
 from sahelgis.model.drawings import (
     COL_CATEGORY,
@@ -280,7 +281,7 @@ def _spatial_layers(path: Path) -> list[str]:
 
 def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer)
+        frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore")
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise InputError(
             path, f"cannot read layer {layer!r}: {_first_line(exc)}"
@@ -296,6 +297,7 @@ def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
             )
         frame = frame.set_crs(crs.WGS84)
     frame = frame.to_crs(crs.WGS84)
+    check_lonlat(path, frame)
     geoms = frame.geometry
     frame = frame[~(geoms.isna() | geoms.is_empty).to_numpy()]
     if frame.empty:

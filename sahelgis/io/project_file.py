@@ -113,6 +113,23 @@ def load_project(path: str | Path, progress: Progress = NULL_PROGRESS) -> Projec
     """
     path = Path(path)
     state = read_state(path)
+    try:
+        project = _project_from_state(path, state, progress)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # a hand-edited or damaged state: say so, never a traceback
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        raise ProjectFileError(
+            path, f"the project state is damaged ({reason})"
+        ) from exc
+    project.set_path(path)
+    project.mark_saved()
+    progress.set(1.0, "Loaded")
+    return project
+
+
+def _project_from_state(
+    path: Path, state: dict[str, Any], progress: Progress
+) -> Project:
     layers: list[Layer] = []
     entries = state.get("layers", [])
     blobs = _read_event_blobs(path)
@@ -122,7 +139,11 @@ def load_project(path: str | Path, progress: Progress = NULL_PROGRESS) -> Projec
         layers.append(_load_layer(path, entry, blobs))
     project = Project(layers)
     extent = state.get("view_extent")
-    project.view_extent = tuple(extent) if extent else None  # type: ignore[assignment]
+    if extent:
+        extent = tuple(float(v) for v in extent)
+        if len(extent) != 4:
+            raise ValueError(f"view_extent has {len(extent)} numbers, not 4")
+    project.view_extent = extent or None  # type: ignore[assignment]
     if state.get("event_filter"):
         project.event_filter = EventFilter.from_dict(state["event_filter"])
     if state.get("selection"):
@@ -131,9 +152,6 @@ def load_project(path: str | Path, progress: Progress = NULL_PROGRESS) -> Projec
     if isinstance(window, dict):
         project.time_window.update_from_dict(window)
     project.extra_state = dict(state.get("extra", {}))
-    project.set_path(path)
-    project.mark_saved()
-    progress.set(1.0, "Loaded")
     return project
 
 
@@ -168,9 +186,18 @@ def read_state(path: str | Path) -> dict[str, Any]:
         state = json.loads(row[0])
     except json.JSONDecodeError as exc:
         raise ProjectFileError(path, f"the project state is damaged ({exc})") from exc
+    if not isinstance(state, dict):
+        raise ProjectFileError(
+            path, f"the project state is damaged (a JSON {type(state).__name__})"
+        )
     if state.get("format") != FORMAT_NAME:
         raise ProjectFileError(path, "not a SahelGIS project state")
-    version = int(state.get("version", 0))
+    try:
+        version = int(state.get("version", 0))
+    except (TypeError, ValueError) as exc:
+        raise ProjectFileError(
+            path, f"the project state is damaged (version {state.get('version')!r})"
+        ) from exc
     if version > FORMAT_VERSION:
         raise ProjectFileError(
             path,
@@ -184,6 +211,24 @@ def project_info(path: str | Path) -> ProjectInfo:
     """Layer names, kinds, feature counts and date ranges, from the state only."""
     state = read_state(path)
     return ProjectInfo(path=Path(path), layers=list(state.get("layers", [])))
+
+
+def has_project_state(path: str | Path) -> bool:
+    """True when the file has SahelGIS's state table, even a damaged or newer one.
+
+    Tells a damaged project (report it) from a plain GeoPackage (list its
+    layers); reads the file only.
+    """
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as con:
+            row = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+                (STATE_TABLE,),
+            ).fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None
 
 
 def is_project_file(path: str | Path) -> bool:
@@ -342,15 +387,23 @@ def _load_layer(path: Path, entry: dict[str, Any], blobs: dict[str, bytes]) -> L
     }
     table = entry.get("table", "")
     if entry.get("kind") == "events":
-        blob = blobs.get(table)
-        if blob is not None:
-            frame = pa.ipc.open_stream(blob).read_all().to_pandas()
-        else:
+        frame = _cached_events(blobs.get(table))
+        if frame is None:  # no cache, or a damaged one: the feature table
             frame = _read_table(path, table).drop(columns="geometry")
         return EventLayer(
             events=EventTable(frame, synthetic=common["synthetic"]), **common
         )
     return VectorLayer(data=_read_table(path, table), **common)
+
+
+def _cached_events(blob: bytes | None) -> pd.DataFrame | None:
+    """The event table from its Arrow cache; None when absent or damaged."""
+    if blob is None:
+        return None
+    try:
+        return pa.ipc.open_stream(blob).read_all().to_pandas()
+    except (pa.ArrowException, OSError, ValueError):
+        return None
 
 
 def _read_table(path: Path, table: str) -> gpd.GeoDataFrame:
@@ -365,6 +418,7 @@ def _read_table(path: Path, table: str) -> gpd.GeoDataFrame:
 __all__ = [
     "FORMAT_VERSION",
     "ProjectInfo",
+    "has_project_state",
     "is_project_file",
     "load_project",
     "project_info",

@@ -22,11 +22,18 @@ def list_vector_layers(path: str | Path) -> list[tuple[str, str]]:
     if not path.exists():
         raise InputError(path, "file not found")
     try:
-        return [(str(n), str(g)) for n, g in pyogrio.list_layers(path)]
+        layers = [(str(n), str(g)) for n, g in pyogrio.list_layers(path)]
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise InputError(
             path, f"not a readable vector file ({_first_line(exc)})"
         ) from exc
+    if not layers:
+        raise InputError(
+            path,
+            "holds no vector layer (a Shapefile needs its .shp, .shx and .dbf "
+            "files side by side or in the same zip)",
+        )
+    return layers
 
 
 def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -38,23 +45,59 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found")
+    if layer is None:
+        list_vector_layers(path)  # raises when there is no layer to read
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer)
+        # a geometry GEOS cannot build (a 2-point ring) becomes None, not an error
+        frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore")
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise InputError(
             path, f"cannot read layer {layer or '(first)'}: {_first_line(exc)}"
         ) from exc
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+    if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(path, "the layer has no geometry column")
     if frame.empty:
         raise InputError(path, "the layer has no features")
+    if frame.geometry.isna().all():
+        raise InputError(
+            path, "the layer has no geometry: every feature's geometry is empty"
+        )
     if frame.crs is None:
         raise InputError(
             path,
             "the layer has no coordinate reference system; "
             "set one in QGIS (Layer > Set CRS) and save again",
         )
-    return frame.to_crs("EPSG:4326")
+    frame = frame.to_crs("EPSG:4326")
+    check_lonlat(path, frame)
+    return frame
+
+
+def check_lonlat(path: Path, frame: gpd.GeoDataFrame) -> None:
+    """Raise when features in EPSG:4326 lie outside ±180° / ±90°.
+
+    That is a CRS label that does not match the numbers (metres called
+    degrees), not a place: say which feature and what to do.
+    """
+    bounds = frame.geometry.bounds
+    outside = (
+        (bounds["minx"] < -180)
+        | (bounds["maxx"] > 180)
+        | (bounds["miny"] < -90)
+        | (bounds["maxy"] > 90)
+    ).to_numpy()
+    if not outside.any():
+        return
+    first = int(outside.argmax())
+    b = bounds.iloc[first]
+    raise InputError(
+        path,
+        f"{int(outside.sum())} of {len(frame)} features are outside "
+        f"longitude/latitude range (feature {first + 1}: x {b['minx']:.6g} to "
+        f"{b['maxx']:.6g}, y {b['miny']:.6g} to {b['maxy']:.6g}); the layer's "
+        "coordinate reference system is probably wrong: set the right one in "
+        "QGIS and save again",
+    )
 
 
 def read_road_layer(path: str | Path, layer: str | None = None) -> VectorLayer:
