@@ -21,6 +21,7 @@ from sahelgis.io.acled import ImportReport, read_acled
 from sahelgis.io.basedata import HOME_BOUNDS_LONLAT, base_layers, credits_text
 from sahelgis.io.drawings_io import export_drawings, import_drawings
 from sahelgis.io.project_file import load_project, save_project
+from sahelgis.io.safety import safe_child
 from sahelgis.io.tiles import TileCache, provider_from_state, provider_state
 from sahelgis.io.vector import list_vector_layers, read_road_layer, read_vector
 from sahelgis.model import acled_schema as acled
@@ -581,7 +582,11 @@ class MainWindow(QMainWindow):
             text = (
                 str(exc)
                 if isinstance(exc, SahelGISError)
-                else (f"{getattr(exc, 'filename', '')}: {exc.strerror or exc}")
+                else (
+                    f"{exc.filename}: {exc.strerror or exc}"
+                    if getattr(exc, "filename", None)
+                    else str(exc.strerror or exc)
+                )
             )
             self.statusBar().showMessage(text, 10_000)
             QMessageBox.warning(self, title, text)
@@ -777,7 +782,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(
             self,
             "Export drawings",
-            str(Path(app_settings.last_dir()) / f"{layer.name}.gpkg"),
+            str(safe_child(app_settings.last_dir(), f"{layer.name}.gpkg")),
             DRAWINGS_FILTER,
         )
         if not path:
