@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QStandardPaths, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from sahelgis import __version__
 from sahelgis.ui import settings as app_settings
@@ -63,13 +63,12 @@ def install_excepthook(log_path: Path) -> None:
             if rescued
             else "Your project is not lost"
         )
-        box = QMessageBox(
-            QMessageBox.Icon.Critical,
-            "SahelGIS — unexpected error",
+        from sahelgis.ui.error_dialog import ErrorDialog
+
+        ErrorDialog(
             f"Something went wrong: {value}\n\n{note}; details are in {log_path}.",
-        )
-        box.setDetailedText(details)
-        box.exec()
+            details,
+        ).exec()
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None:
