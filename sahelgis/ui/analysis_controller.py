@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from sahelgis.analysis.areas import (
     choropleth_layer,
@@ -30,6 +30,7 @@ from sahelgis.model.project import Project
 from sahelgis.model.styles import Style
 from sahelgis.ui.analysis_dialogs import BufferDialog, FormDialog
 from sahelgis.ui.panels.result_panel import ResultPanel
+from sahelgis.ui.workers import TaskRunner
 
 if TYPE_CHECKING:
     from sahelgis.ui.canvas.map_canvas import MapCanvas
@@ -60,14 +61,18 @@ BUFFER_STYLE = Style(
 class AnalysisController(QObject):
     """Glue between map gestures, analysis functions and the result panel."""
 
+    sig_failed = Signal(object)  # an exception from a background analysis
+
     def __init__(
         self,
         project: Project,
         canvas: MapCanvas,
         panel: ResultPanel,
         parent: QObject | None = None,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
+        self.runner = runner
         self.project = project
         self.canvas = canvas
         self.panel = panel
@@ -379,15 +384,41 @@ class AnalysisController(QObject):
             "min_events": int(values["min_events"]),  # type: ignore[call-overload]
             "margin_km": float(values["margin_km"]),  # type: ignore[arg-type]
         }
-        return self.add_zones({"kind": "zones", "rules": data})
-
-    def add_zones(self, spec: dict[str, Any]) -> VectorLayer | None:
-        """Add support zones per year as one layer coloured by year."""
+        spec = {"kind": "zones", "rules": data}
+        if self.runner is None:
+            return self.add_zones(spec)
         events = self.event_layer()
         if events is None:
             return None
+        rules_obj, rows = ZoneRules.from_dict(data), self._rows(events)
+
+        def job(progress: Any) -> Any:
+            return support_zones(
+                events.events, rules_obj, rows=rows, by="year", progress=progress
+            )
+
+        # clustering a million events takes tens of seconds: off the GUI thread,
+        # with progress and Cancel
+        self.runner.start(
+            "zones",
+            "Deriving support zones",
+            job,
+            on_done=lambda zones: self.add_zones(spec, zones),
+            on_error=self.sig_failed.emit,
+        )
+        return None
+
+    def add_zones(self, spec: dict[str, Any], zones: Any = None) -> VectorLayer | None:
+        """Add support zones per year as one layer coloured by year (computed
+        here unless given)."""
         rules = ZoneRules.from_dict(spec["rules"])
-        zones = support_zones(events.events, rules, rows=self._rows(events), by="year")
+        if zones is None:
+            events = self.event_layer()
+            if events is None:
+                return None
+            zones = support_zones(
+                events.events, rules, rows=self._rows(events), by="year"
+            )
         zones = zones.copy()
         zones.attrs = {}
         periods = sorted(zones["period"].astype(str).unique())

@@ -138,8 +138,9 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
         self.analysis = AnalysisController(
-            self.project, self.canvas, self.result_panel, self
+            self.project, self.canvas, self.result_panel, self, runner=self.runner
         )
+        self.analysis.sig_failed.connect(self._on_analysis_failed)
         self.history_panel = HistoryPanel(self.project.undo_stack)
         self.history_dock = self._dock(
             "Undo history",
@@ -458,6 +459,12 @@ class MainWindow(QMainWindow):
         if result is not None:
             self.result_dock.show()
             self.result_dock.raise_()
+
+    def _on_analysis_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValueError):
+            QMessageBox.warning(self, "Analysis", str(exc))
+        else:
+            self.show_error("Analysis", exc)
 
     def _on_canvas_buffer_requested(self, x: float, y: float) -> None:
         if self.analysis.buffer_at(x, y) is not None:

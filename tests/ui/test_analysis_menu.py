@@ -52,7 +52,7 @@ def test_counts_per_cercle_choropleth(demo_window, monkeypatch):
     assert int(table.drop(columns="name_fr").to_numpy().sum()) == 3000
 
 
-def test_rings_isolation_and_zones(demo_window, monkeypatch):
+def test_rings_isolation_and_zones(demo_window, monkeypatch, qtbot):
     answer(monkeypatch, town="bamako", radii="25, 50, 113 km")
     demo_window.run_analysis(demo_window.analysis.rings_dialog)
     assert demo_window.project.layers[0].name == "Bamako — 25, 50, 113 km"
@@ -62,6 +62,11 @@ def test_rings_isolation_and_zones(demo_window, monkeypatch):
     assert "RN4" in " ".join(demo_window.result_panel.model.frame["label"])
     answer(monkeypatch)
     demo_window.run_analysis(demo_window.analysis.zones_dialog)
+    # zones are derived in a worker thread, then added on the GUI thread
+    qtbot.waitUntil(
+        lambda: demo_window.project.layers[0].name.startswith("Support zones"),
+        timeout=10_000,
+    )
     zones = demo_window.project.layers[0]
     assert zones.name.startswith("Support zones by year")
     assert zones.feature_count > 0
