@@ -133,3 +133,31 @@ def read_road_layer(path: str | Path, layer: str | None = None) -> VectorLayer:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+EXPORT_SUFFIXES = (".gpkg", ".geojson", ".shp", ".csv")
+
+
+def export_frame(frame: gpd.GeoDataFrame, path: str | Path, layer: str = "") -> Path:
+    """Write a layer's features by file suffix: GeoPackage, GeoJSON, Shapefile,
+    or CSV (geometry as WKT, for spreadsheets). Returns the path written."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise InputError(
+            path,
+            f"cannot write {suffix or 'files without a suffix'}; "
+            f"use one of {', '.join(EXPORT_SUFFIXES)}",
+        )
+    frame = frame.copy()
+    for column in frame.columns:  # categoricals and datetimes as plain values
+        if column != frame.geometry.name and str(frame[column].dtype) == "category":
+            frame[column] = frame[column].astype(str)
+    if suffix == ".csv":
+        table = frame.drop(columns=frame.geometry.name)
+        table["wkt"] = frame.geometry.to_wkt()
+        table.to_csv(path, index=False)
+        return path
+    driver = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".shp": "ESRI Shapefile"}[suffix]
+    pyogrio.write_dataframe(frame, path, layer=layer or path.stem, driver=driver)
+    return path

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sahelgis.ui.canvas.map_canvas import MapCanvas
 
 ROLE_ANALYSIS = "analysis"
+DRAWN_PREFIX = "Drawn line: "
 SNAP_PX = 8.0
 RAMP = ("#FFFFB2", "#FECC5C", "#FD8D3C", "#F03B20", "#BD0026")
 PERIOD_PALETTE = (
@@ -225,10 +226,13 @@ class AnalysisController(QObject):
     def corridor_dialog(self) -> list[VectorLayer] | None:
         """Road corridor: pick a road and distances."""
         roads = self._base("roads")
-        if roads is None:
-            raise SahelGISError("no road layer in the project")
-        dialog = FormDialog("Road corridor", roads.caveat or "", parent=self.canvas)
-        dialog.add_choice("road", "Road", road_refs(roads.data))
+        choices = road_refs(roads.data) if roads is not None else []
+        choices += [DRAWN_PREFIX + name for name in self._drawn_lines()]
+        if not choices:
+            raise SahelGISError("no road layer or drawn line in the project")
+        note = roads.caveat if roads is not None else ""
+        dialog = FormDialog("Road corridor", note, parent=self.canvas)
+        dialog.add_choice("road", "Road or drawn line", choices)
         dialog.add_text("within", "Within", "10 km")
         dialog.add_text("segment", "Segment length", "25 km")
         values = self._ask(dialog)
@@ -245,9 +249,16 @@ class AnalysisController(QObject):
 
     def compute_corridor(self, spec: dict[str, Any]) -> Any:
         events, roads = self.event_layer(), self._base("roads")
-        if events is None or roads is None:
+        if events is None:
             return None
-        line = road_by_ref(spec["road"], roads.data)
+        if str(spec["road"]).startswith(DRAWN_PREFIX):
+            line = self._drawn_lines().get(str(spec["road"])[len(DRAWN_PREFIX) :])
+            if line is None:
+                raise SahelGISError(f"the drawn line {spec['road']!r} is gone")
+        elif roads is None:
+            return None
+        else:
+            line = road_by_ref(spec["road"], roads.data)
         return corridor(
             line,
             spec["within_m"],
@@ -258,6 +269,21 @@ class AnalysisController(QObject):
             name=spec["road"],
             unit=spec.get("unit", "km"),
         )
+
+    def _drawn_lines(self) -> dict[str, Any]:
+        """Lines the analyst drew, by name (for corridors along them)."""
+        lines: dict[str, Any] = {}
+        for layer in self.project.layers_with_role("drawing"):
+            if not isinstance(layer, VectorLayer):
+                continue
+            data = layer.data
+            is_line = data.geometry.geom_type.isin(["LineString", "MultiLineString"])
+            for i, (name, geom) in enumerate(
+                zip(data["name"].fillna(""), data.geometry, strict=True)
+            ):
+                if is_line.iloc[i]:
+                    lines[str(name) or f"{layer.name} #{i + 1}"] = geom
+        return lines
 
     def add_corridor(self, spec: dict[str, Any]) -> list[VectorLayer] | None:
         """Corridor polygon and a heat strip of events per segment (one undo)."""

@@ -81,3 +81,34 @@ def test_unknown_town_gets_a_message_not_a_traceback(demo_window, monkeypatch):
     answer(monkeypatch, town="Narra", radii="10 km")
     demo_window.run_analysis(demo_window.analysis.rings_dialog)
     assert "Nara" in shown[0]
+
+
+def test_result_layers_export_to_gpkg_and_csv(demo_window, monkeypatch, tmp_path):
+    import pyogrio
+
+    answer(monkeypatch, by="region", method="natural_breaks")
+    demo_window.run_analysis(demo_window.analysis.counts_dialog)
+    layer = demo_window.project.layers[0]
+    panel = demo_window.layer_panel
+    gpkg = panel.export_layer(layer.id, str(tmp_path / "regions.gpkg"))
+    back = pyogrio.read_dataframe(gpkg)
+    assert len(back) == layer.feature_count
+    assert back["count"].sum() == layer.data["count"].sum()
+    csv = panel.export_layer(layer.id, str(tmp_path / "regions.csv"))
+    assert "wkt" in csv.read_text().splitlines()[0]
+
+
+def test_corridor_along_a_drawn_line(demo_window, monkeypatch):
+    from shapely import LineString
+
+    from sahelgis.model import drawings
+
+    layer = drawings.add_drawing_layer(demo_window.project, "Notes")
+    drawings.add_feature(demo_window.project, layer.id,
+                         LineString([(-8.0, 12.65), (-7.47, 14.47)]),
+                         name="Supply route")
+    answer(monkeypatch, road="Drawn line: Supply route", within="5 km",
+           segment="20 km")
+    demo_window.run_analysis(demo_window.analysis.corridor_dialog)
+    assert demo_window.project.layers[0].name.startswith(
+        "Drawn line: Supply route — within 5 km")

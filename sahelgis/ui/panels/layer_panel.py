@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMenu,
+    QMessageBox,
     QSlider,
     QTreeWidget,
     QTreeWidgetItem,
@@ -17,6 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sahelgis.errors import SahelGISError
+from sahelgis.io.safety import safe_child, safe_name
+from sahelgis.io.vector import export_frame
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
@@ -322,9 +329,35 @@ class LayerPanel(QWidget):
         menu.addAction("Zoom to layer", lambda: self.sig_zoom_to_layer.emit(layer_id))
         menu.addAction("Style…", lambda: self.edit_style(layer_id))
         menu.addAction("Rename…", lambda: self._rename(layer_id))
+        menu.addAction("Export layer…", lambda: self.export_layer(layer_id))
         menu.addSeparator()
         menu.addAction("Remove layer", lambda: self.project.remove_layer(layer_id))
         menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def export_layer(self, layer_id: str, path: str | None = None) -> Path | None:
+        """Write a layer (e.g. an analysis result) to GeoPackage, GeoJSON,
+        Shapefile or CSV."""
+        layer = self.project.layer(layer_id)
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Export layer",
+                str(safe_child(Path.home(), f"{layer.name}.gpkg")),
+                "GeoPackage (*.gpkg);;GeoJSON (*.geojson);;Shapefile (*.shp);;"
+                "CSV with WKT geometry (*.csv)",
+            )
+            if not path:
+                return None
+        frame = (
+            layer.events.to_geodataframe()
+            if isinstance(layer, EventLayer)
+            else layer.data
+        )
+        try:
+            return export_frame(frame, path, safe_name(layer.name))
+        except (SahelGISError, OSError) as exc:
+            QMessageBox.warning(self, "Export layer", f"{Path(path).name}: {exc}")
+            return None
 
     def _rename(self, layer_id: str) -> None:
         layer = self.project.layer(layer_id)
