@@ -10,8 +10,9 @@ from sahelgis.model.undo import Command, UndoStack
 
 
 def layer(name):
-    data = gpd.GeoDataFrame({"name": [name]}, geometry=[Point(-7.5, 13.5)],
-                            crs="EPSG:4326")
+    data = gpd.GeoDataFrame(
+        {"name": [name]}, geometry=[Point(-7.5, 13.5)], crs="EPSG:4326"
+    )
     return VectorLayer(name=name, data=data)
 
 
@@ -34,8 +35,13 @@ def test_every_layer_change_undoes_and_redoes():
     end = state(project)
     assert project.modified
     assert project.undo_stack.texts() == [
-        "Hide “a”", "Style “b”", "Rename “a”", "Reorder layers", "Add layer “c”",
-        "Remove layer “renamed”"]
+        "Hide “a”",
+        "Style “b”",
+        "Rename “a”",
+        "Reorder layers",
+        "Add layer “c”",
+        "Remove layer “renamed”",
+    ]
     while project.undo_stack.undo():
         pass
     assert state(project) == start
@@ -94,8 +100,9 @@ def test_set_index_walks_history():
 
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["add", "remove", "order", "visible", "opacity", "style",
-                         "rename"]),
+        st.sampled_from(
+            ["add", "remove", "order", "visible", "opacity", "style", "rename"]
+        ),
         st.integers(min_value=0, max_value=50),
         st.floats(min_value=0, max_value=1, allow_nan=False),
     ),
@@ -103,8 +110,7 @@ OPS = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(OPS)
 def test_random_commands_undo_to_initial_and_redo_to_final(ops):
     project = Project([layer("a"), layer("b"), layer("c")])

@@ -104,11 +104,14 @@ def test_corridor_along_a_drawn_line(demo_window, monkeypatch):
     from sahelgis.model import drawings
 
     layer = drawings.add_drawing_layer(demo_window.project, "Notes")
-    drawings.add_feature(demo_window.project, layer.id,
-                         LineString([(-8.0, 12.65), (-7.47, 14.47)]),
-                         name="Supply route")
-    answer(monkeypatch, road="Drawn line: Supply route", within="5 km",
-           segment="20 km")
+    drawings.add_feature(
+        demo_window.project,
+        layer.id,
+        LineString([(-8.0, 12.65), (-7.47, 14.47)]),
+        name="Supply route",
+    )
+    answer(monkeypatch, road="Drawn line: Supply route", within="5 km", segment="20 km")
     demo_window.run_analysis(demo_window.analysis.corridor_dialog)
     assert demo_window.project.layers[0].name.startswith(
-        "Drawn line: Supply route — within 5 km")
+        "Drawn line: Supply route — within 5 km"
+    )

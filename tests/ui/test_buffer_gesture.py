@@ -9,9 +9,9 @@ from tests.ui.test_main_window import widget_point_xy, zoom_to_lonlat
 NARA = (-7.28571, 15.16846)
 
 
-def test_buffer_gesture_on_nara_adds_layer_and_table(make_main_window,
-                                                     demo_like_project, qtbot,
-                                                     monkeypatch):
+def test_buffer_gesture_on_nara_adds_layer_and_table(
+    make_main_window, demo_like_project, qtbot, monkeypatch
+):
     def fake_exec(dialog):
         dialog.radius.setValue(50)
         dialog.unit.setCurrentText("km")
@@ -23,8 +23,11 @@ def test_buffer_gesture_on_nara_adds_layer_and_table(make_main_window,
     window.set_tool(TOOL_BUFFER)
     # click a few pixels off the town: the centre snaps to Nara
     px, py = widget_point_xy(window.canvas, NARA[0] + 0.01, NARA[1] + 0.01)
-    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton,
-                     pos=QPoint(round(px), round(py)))
+    qtbot.mouseClick(
+        window.canvas.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(round(px), round(py)),
+    )
     layer = demo_like_project.layers[0]
     assert layer.name == "Nara — 50 km"
     assert layer.analysis["kind"] == "buffer"
@@ -32,8 +35,9 @@ def test_buffer_gesture_on_nara_adds_layer_and_table(make_main_window,
     nara = places[places["name"] == "Nara"].geometry.iloc[0]
     assert (layer.analysis["lon"], layer.analysis["lat"]) == (nara.x, nara.y)
     events = demo_like_project.event_layers()[0]
-    rows = shown_rows(events, demo_like_project.time_window,
-                      demo_like_project.event_filter)
+    rows = shown_rows(
+        events, demo_like_project.time_window, demo_like_project.event_filter
+    )
     expected = buffer_counts(events.events, nara.x, nara.y, 50_000, rows=rows).total
     assert expected == 7
     table = window.result_panel.model.frame

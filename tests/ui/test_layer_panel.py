@@ -26,7 +26,8 @@ def test_unchecking_hides_layer_in_model_and_canvas(
     assert not colour_near(image, px, py, roads.style.color)
     demo_like_project.set_visible(roads.id, True)
     assert window.layer_panel._top_item(roads.id).checkState(0) == (
-        Qt.CheckState.Checked)
+        Qt.CheckState.Checked
+    )
     assert colour_near(window.canvas.grab().toImage(), px, py, roads.style.color)
 
 

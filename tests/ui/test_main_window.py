@@ -106,7 +106,8 @@ def test_clicking_an_event_identifies_it_and_its_neighbours(
     rows = np.concatenate([r for _, r in found])
     # all 7 Nara events lie within a pixel or two at this zoom; nearest first
     clicked = window.canvas.view_box.mapSceneToView(
-        window.canvas.mapToScene(QPoint(round(px), round(py))))
+        window.canvas.mapToScene(QPoint(round(px), round(py)))
+    )
     x, y = events.display_xy()
     nearest = np.argmin((x - clicked.x()) ** 2 + (y - clicked.y()) ** 2)
     assert rows[0] == nearest
