@@ -37,8 +37,10 @@ from sahelgis.model.time_window import (
     STEPS,
     add_steps,
     as_day,
+    day_label,
     floor_to_step,
     format_window,
+    month_label,
     step_bins,
 )
 from sahelgis.model.undo import Command
@@ -65,20 +67,6 @@ OTHER_KEY = "__other__"
 #: Town labels only on maps narrower than this (metres), as on the canvas.
 TOWN_LABEL_MAX_WIDTH_M = 900_000.0
 
-_MONTHS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 
 Box = tuple[float, float, float, float]
 
@@ -636,14 +624,8 @@ def period_label(step: str, window: tuple[np.datetime64, np.datetime64]) -> str:
     if step == "quarter":
         return f"Q{(int(text[5:7]) - 1) // 3 + 1} {text[:4]}"
     if step == "month":
-        return f"{_MONTHS[int(text[5:7]) - 1]} {text[:4]}"
+        return month_label(start)
     return format_window(window[0], window[1])
-
-
-def day_label(day: np.datetime64) -> str:
-    """ "1 Jan 2023"."""
-    text = str(as_day(day))
-    return f"{int(text[8:10])} {_MONTHS[int(text[5:7]) - 1]} {text[:4]}"
 
 
 def window_text(window: tuple[np.datetime64, np.datetime64] | None) -> str:

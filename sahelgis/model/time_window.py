@@ -118,9 +118,9 @@ def format_window(start: np.datetime64, end: np.datetime64) -> str:
         ):
             y0, y1 = str(start)[:4], str(end)[:4]
             return y0 if y0 == y1 else f"{y0} – {y1}"
-        a, b = _month_label(start), _month_label(end)
+        a, b = month_label(start), month_label(end)
         return a if a == b else f"{a} – {b}"
-    a, b = _day_label(start), _day_label(end)
+    a, b = day_label(start), day_label(end)
     return a if a == b else f"{a} – {b}"
 
 
@@ -140,13 +140,15 @@ _MONTH_NAMES = (
 )
 
 
-def _month_label(day: np.datetime64) -> str:
-    text = str(day)
+def month_label(day: np.datetime64) -> str:
+    """ "Mar 2023"."""
+    text = str(as_day(day))
     return f"{_MONTH_NAMES[int(text[5:7]) - 1]} {text[:4]}"
 
 
-def _day_label(day: np.datetime64) -> str:
-    text = str(day)
+def day_label(day: np.datetime64) -> str:
+    """ "1 Jan 2023"."""
+    text = str(as_day(day))
     return f"{int(text[8:10])} {_MONTH_NAMES[int(text[5:7]) - 1]} {text[:4]}"
 
 
