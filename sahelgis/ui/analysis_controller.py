@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from sahelgis.analysis.areas import (
     choropleth_layer,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sahelgis.ui.canvas.map_canvas import MapCanvas
 
 ROLE_ANALYSIS = "analysis"
+REFRESH_MS = 200
 DRAWN_PREFIX = "Drawn line: "
 SNAP_PX = 8.0
 RAMP = ("#FFFFB2", "#FECC5C", "#FD8D3C", "#F03B20", "#BD0026")
@@ -79,6 +80,11 @@ class AnalysisController(QObject):
         self.panel = panel
         self.current: str | None = None
         self.last_result: BufferResult | None = None
+        # recompute the shown result once the window stops moving: while the time
+        # slider plays, a corridor recount (~100 ms at 1M events) must not run on
+        # every step
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
         self._connect(project)
 
     def _connect(self, project: Project) -> None:
@@ -600,6 +606,10 @@ class AnalysisController(QObject):
         self.current = layer_id
 
     def _on_state_changed(self, *args: object) -> None:
+        if self.current is not None:
+            self._refresh_timer.start()
+
+    def _on_refresh_timer_timeout(self) -> None:
         if self.current is not None:
             self.show(self.current)
 

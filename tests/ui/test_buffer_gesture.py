@@ -48,7 +48,9 @@ def test_buffer_gesture_on_nara_adds_layer_and_table(
     assert "capital" in window.result_panel.warning.text()
     # the result follows the time window live
     demo_like_project.time_window.set_window("2018-01-01", "2020-12-31")
-    assert "Nara: 3 events" in window.result_panel.title.text()
+    qtbot.waitUntil(
+        lambda: "Nara: 3 events" in window.result_panel.title.text(), timeout=3000
+    )
     # creating the result is undoable
     demo_like_project.undo_stack.undo()
     assert layer not in demo_like_project.layers
