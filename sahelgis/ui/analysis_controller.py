@@ -594,12 +594,28 @@ class AnalysisController(QObject):
             result = self.compute_isolation(spec)
             if result is None:
                 return
-            roads = result.roads.drop(columns="geometry").copy()
+            # per road: events, days since the last one, trend; per month the
+            # counts (charted, stacked by road)
+            summary = "; ".join(
+                f"{row.label}: {int(row.events)} events, last {_days(row)} days "
+                f"ago, trend {row.trend_per_month:+.2f}/month"
+                for row in result.roads.itertuples()
+            )
+            monthly = result.monthly.pivot_table(
+                index="month",
+                columns="label",
+                values="count",
+                aggfunc="sum",
+                fill_value=0,
+            ).reset_index()
+            monthly.columns = [str(c) for c in monthly.columns]
+            monthly["month"] = monthly["month"].astype(str)
+            caveat = _caveat(self._base("roads"))
             self.panel.show_result(
                 f"{spec['name']}: access roads within "
-                f"{format_distance(spec['radius_m'])} — {state}",
-                roads,
-                _caveat(self._base("roads")),
+                f"{format_distance(spec['radius_m'])} — {state}. {summary or 'none'}",
+                monthly,
+                caveat,
             )
         else:
             return
@@ -618,6 +634,11 @@ class AnalysisController(QObject):
             self.current = None
             self.last_result = None
             self.panel.show_result("The result's layer was removed.", pd.DataFrame())
+
+
+def _days(row: Any) -> str:
+    value = row.days_since_last
+    return "—" if value != value else str(int(value))  # NaN: no event yet
 
 
 def _caveat(layer: VectorLayer | None) -> str | None:

@@ -59,7 +59,8 @@ def test_rings_isolation_and_zones(demo_window, monkeypatch, qtbot):
     answer(monkeypatch, town="Nara", radius="100 km", within="5 km")
     demo_window.run_analysis(demo_window.analysis.isolation_dialog)
     assert demo_window.project.layers[0].name == "Nara — access roads"
-    assert "RN4" in " ".join(demo_window.result_panel.model.frame["label"])
+    assert "RN4" in " ".join(demo_window.result_panel.model.frame.columns)
+    assert "days ago, trend" in demo_window.result_panel.title.text()
     answer(monkeypatch)
     demo_window.run_analysis(demo_window.analysis.zones_dialog)
     # zones are derived in a worker thread, then added on the GUI thread
