@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sahelgis.model.project import Project
+    from sahelgis.model.styles import Style
 
 FORMATS: tuple[str, ...] = (".png", ".svg", ".pdf")
 RC: dict[str, Any] = {
@@ -422,7 +423,6 @@ def _draw_events(
 ) -> None:
     x, y = layer.display_xy()
     style = layer.style
-    ms = max(style.size * PX_TO_PT * 1.1 * shrink, 1.5)
     values = category_values(layer, rows)
     order = [*style.categories, OTHER_KEY] if style.category_field else [""]
     present = pd.unique(values)
@@ -438,19 +438,47 @@ def _draw_events(
             if style.category_field
             else style.color
         )
-        ax.plot(
+        _plot_points(
+            ax,
             x[sel],
             y[sel],
-            linestyle="none",
-            marker=MARKERS.get(style.symbol, "o"),
-            markersize=ms,
-            markerfacecolor=color,
-            markeredgecolor="white",
-            markeredgewidth=0.35 * shrink,
-            alpha=layer.opacity,
+            color,
+            style,
+            shrink,
+            0.35,
+            layer.opacity,
+            z,
             rasterized=True,
-            zorder=z,
         )
+
+
+def _plot_points(
+    ax: Axes,
+    x: np.ndarray,
+    y: np.ndarray,
+    color: str,
+    style: Style,
+    shrink: float,
+    edge: float,
+    opacity: float,
+    z: float,
+    *,
+    rasterized: bool = False,
+) -> None:
+    """Point markers in one colour, sized like the canvas (pixels → points)."""
+    ax.plot(
+        x,
+        y,
+        linestyle="none",
+        marker=MARKERS.get(style.symbol, "o"),
+        markersize=max(style.size * PX_TO_PT * 1.1 * shrink, 1.5),
+        markerfacecolor=color,
+        markeredgecolor="white",
+        markeredgewidth=edge * shrink,
+        alpha=opacity,
+        rasterized=rasterized,
+        zorder=z,
+    )
 
 
 def _pad_box(extent: tuple[float, ...], frac: float = 0.05) -> tuple[float, ...]:
@@ -529,21 +557,11 @@ def _draw_vector(
         )
     else:
         x, y = shapely.get_x(geoms), shapely.get_y(geoms)
-        ms = max(style.size * PX_TO_PT * 1.1 * shrink, 1.5)
         point_colors = colors or [style.color] * len(geoms)
         for color in dict.fromkeys(point_colors):
             sel = np.array([c == color for c in point_colors])
-            ax.plot(
-                x[sel],
-                y[sel],
-                linestyle="none",
-                marker=MARKERS.get(style.symbol, "o"),
-                markersize=ms,
-                markerfacecolor=color,
-                markeredgecolor="white",
-                markeredgewidth=0.6 * shrink,
-                alpha=layer.opacity,
-                zorder=z,
+            _plot_points(
+                ax, x[sel], y[sel], color, style, shrink, 0.6, layer.opacity, z
             )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,84 +19,12 @@ from sahelgis.io.tiles import (
     estimate_download,
     fetch_tile,
 )
+from tests.tile_servers import BlackHole, TileServer, closed_port_url
+from tests.tile_servers import png as png_bytes
 
 BAMAKO = (-7.97522, 12.60915)
 #: A small box around Bamako (lon/lat).
 BOX = (-8.1, 12.5, -7.9, 12.7)
-
-
-def png_bytes(color=(200, 220, 200)) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (256, 256), color).save(buf, "PNG")
-    return buf.getvalue()
-
-
-class TileServer:
-    """XYZ tiles on 127.0.0.1 (a thread); counts requests; stops itself."""
-
-    def __init__(self, body: bytes | None = None, status: int = 200) -> None:
-        self.requests: list[str] = []
-        body = png_bytes() if body is None else body
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests.append(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/{{z}}/{{x}}/{{y}}.png"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, args=(0.05,), daemon=True
-        )
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(2)
-
-
-class BlackHole:
-    """Accepts TCP connections on 127.0.0.1 and never answers; stops itself."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(32)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/{{z}}/{{x}}/{{y}}.png"
-        self.held: list[socket.socket] = []
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        deadline = time.monotonic() + 20  # bounded even if stop() is never called
-        while not self.stopping.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.held.append(conn)
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(2)
-        for conn in self.held:
-            conn.close()
-        self.sock.close()
 
 
 @pytest.fixture
@@ -113,14 +39,6 @@ def cache(tmp_path):
     c = TileCache(tmp_path / "tiles", limit_mb=10)
     yield c
     c.close()
-
-
-def closed_port_url() -> str:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens: connection refused at once
-    return f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
 
 
 # -- tile maths ---------------------------------------------------------------

@@ -6,12 +6,8 @@ The servers are threads that stop themselves: a tile server (Pillow PNGs), and a
 
 from __future__ import annotations
 
-import io
-import socket
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -23,6 +19,8 @@ from sahelgis.model import crs
 from sahelgis.model.project import Project
 from sahelgis.ui.canvas.map_canvas import MapCanvas
 from sahelgis.ui.canvas.tile_layer import OFFLINE_MESSAGE, TILE_Z, TileManager
+from tests.tile_servers import BlackHole, TileServer, closed_port_url
+from tests.tile_servers import png as tile_png
 
 BAMAKO = (-7.97522, 12.60915)
 BOX = (-8.10, 12.52, -7.85, 12.70)  # Bamako and Kati, lon/lat
@@ -30,101 +28,12 @@ TILE_RGB = (30, 140, 90)
 
 
 def png(draw=None, color=TILE_RGB) -> bytes:
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (256, 256), color)
-    if draw is not None:
-        draw(ImageDraw.Draw(image))
-    buf = io.BytesIO()
-    image.save(buf, "PNG")
-    return buf.getvalue()
-
-
-class TileServer:
-    """Serves ``tile(z, x, y) -> bytes`` on 127.0.0.1; counts requests."""
-
-    def __init__(self, tile=None) -> None:
-        body = png()
-        self.tile = tile or (lambda z, x, y: body)
-        self.requests: list[str] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests.append(self.path)
-                z, x, y = (int(p.split(".")[0]) for p in self.path.split("/")[1:4])
-                data = server.tile(z, x, y)
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = (
-            f"http://127.0.0.1:{self.httpd.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
-        )
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, args=(0.05,), daemon=True
-        )
-        self.thread.start()
-        self.running = True
-
-    def stop(self) -> None:
-        if self.running:
-            self.running = False
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.thread.join(2)
-
-
-class BlackHole:
-    """Accepts TCP connections on 127.0.0.1 and never replies; stops itself."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.05)
-        self.url = (
-            f"http://127.0.0.1:{self.sock.getsockname()[1]}/{{z}}/{{x}}/{{y}}.png"
-        )
-        self.held: list[socket.socket] = []
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        deadline = time.monotonic() + 20  # bounded even if never stopped
-        while not self.stopping.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.held.append(conn)
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(2)
-        for conn in self.held:
-            conn.close()
-        self.sock.close()
-
-
-def closed_port_url() -> str:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
+    return tile_png(draw, color)
 
 
 @pytest.fixture
 def server():
-    srv = TileServer()
+    srv = TileServer(body=png())
     yield srv
     srv.stop()
 
