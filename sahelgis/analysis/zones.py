@@ -579,6 +579,7 @@ def support_zones(
     by: str | None = "year",
     *,
     progress: Progress = NULL_PROGRESS,
+    span: tuple[np.datetime64, np.datetime64] | None = None,
 ) -> gpd.GeoDataFrame:
     """Support-zone polygons per period (see the module docstring for the method).
 
@@ -595,6 +596,10 @@ def support_zones(
         ``None``/``"all"`` for one period over everything.
     progress
         Progress and cancel.
+    span
+        First and last day of all the considered events (not only indicators),
+        when ``events`` holds only the indicator events gathered from
+        partitions; default: the span of the considered rows of ``events``.
 
     Returns
     -------
@@ -631,8 +636,12 @@ def support_zones(
     codes, labels = group_codes(events, key)
     period = codes[ind]
     dates = events.dates[ind].astype("datetime64[D]")
-    all_dates = events.dates[considered].astype("datetime64[D]")
-    data_first, data_last = all_dates.min(), all_dates.max()
+    if span is None:
+        all_dates = events.dates[considered].astype("datetime64[D]")
+        data_first, data_last = all_dates.min(), all_dates.max()
+    else:
+        data_first = np.datetime64(span[0], "D")
+        data_last = np.datetime64(span[1], "D")
     if acled.SUB_EVENT_TYPE in events.frame:
         sub_codes, sub_labels = group_codes(events, acled.SUB_EVENT_TYPE)
         sub_types = sub_labels[sub_codes[ind]]

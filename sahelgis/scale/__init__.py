@@ -1,0 +1,1 @@
+"""Scale-out: the partitioned event store, batch recipes and their engines."""

@@ -1,0 +1,894 @@
+"""The partitioned event store: ACLED events in one folder of GeoParquet files.
+
+Why
+---
+A research desk keeps every country and every year of several event datasets;
+that does not fit in one project file, nor in one laptop's memory. The store
+keeps them on disk so that a view or an analysis reads only what it needs.
+
+Layout
+------
+::
+
+    STORE/
+      sahelgis_store.json                    the manifest (the only truth)
+      country=Mali/year=2023/part-<id>.parquet
+      country=Burkina%20Faso/year=2024/part-<id>.parquet
+
+- Partitions are one country and one year (Hive-style folder names, so DuckDB,
+  Spark or pyarrow see the same partitions); a big partition is split into
+  files of at most :data:`MAX_FILE_ROWS` rows.
+- Each file is GeoParquet 1.1 (WKB points, EPSG:4326, a ``bbox`` covering
+  column) plus every ACLED column. Rows are sorted along a Hilbert curve, in
+  row groups of :data:`ROW_GROUP_ROWS`, so each row group covers a small box.
+- The manifest lists every file with its rows, bytes and, per row group, the
+  lon/lat box and date span. A read picks files and row groups from the
+  manifest alone (no file opened), then filters the rows exactly.
+
+Safety
+------
+Files are immutable. An append writes new files, then replaces the manifest in
+one ``os.replace``; only then are superseded files deleted. A crash at any
+point leaves the last manifest and every file it names intact (files that no
+manifest names are ignored and removed by :meth:`EventStore.vacuum`).
+
+Appending the same ACLED event twice (an ``event_id_cnty`` already in the
+store, in any partition of the same country) replaces the stored version: ACLED
+revises events, and the newer export wins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sahelgis.analysis.progress import NULL_PROGRESS, Progress
+from sahelgis.errors import SahelGISError
+from sahelgis.model import acled_schema as acled
+from sahelgis.model.events import EventTable, optimise_dtypes
+from sahelgis.scale.hilbert import hilbert_key
+
+FORMAT_NAME = "sahelgis-event-store"
+FORMAT_VERSION = 1
+MANIFEST = "sahelgis_store.json"
+#: Rows per Parquet row group: the unit a bounding-box read skips.
+ROW_GROUP_ROWS = 16_384
+#: Rows per file: bounds the memory one Dask task needs, however big a
+#: country-year grows.
+MAX_FILE_ROWS = 262_144
+#: An append that leaves more files than this in a partition rewrites it.
+MAX_FILES_PER_PARTITION = 8
+UNKNOWN_COUNTRY = "unknown"
+
+BBox = tuple[float, float, float, float]
+
+
+class StoreError(SahelGISError):
+    """A store that cannot be opened or written, named in the message."""
+
+
+# ------------------------------------------------------------- manifest ---
+@dataclass(frozen=True)
+class RowGroup:
+    """What the manifest knows of one row group."""
+
+    rows: int
+    bytes: int
+    west: float
+    east: float
+    south: float
+    north: float
+    first_day: int
+    last_day: int
+
+    def hits(
+        self, bbox: BBox | None, first_day: int | None, last_day: int | None
+    ) -> bool:
+        if bbox is not None:
+            w, s, e, n = bbox
+            if self.east < w or self.west > e or self.north < s or self.south > n:
+                return False
+        if first_day is not None and self.last_day < first_day:
+            return False
+        return not (last_day is not None and self.first_day > last_day)
+
+
+def _group_json(g: RowGroup) -> list[float]:
+    return [g.rows, g.bytes, g.west, g.east, g.south, g.north, g.first_day, g.last_day]
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One immutable Parquet file of a partition."""
+
+    path: str  # relative to the store root, with "/" separators
+    country: str
+    year: int
+    rows: int
+    bytes: int
+    row_groups: tuple[RowGroup, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "country": self.country,
+            "year": self.year,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "row_groups": [_group_json(g) for g in self.row_groups],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StoredFile:
+        groups = tuple(
+            RowGroup(int(g[0]), int(g[1]), *map(float, g[2:6]), int(g[6]), int(g[7]))
+            for g in data["row_groups"]
+        )
+        return cls(
+            str(data["path"]),
+            str(data["country"]),
+            int(data["year"]),
+            int(data["rows"]),
+            int(data["bytes"]),
+            groups,
+        )
+
+
+@dataclass
+class Manifest:
+    """The store's table of contents."""
+
+    files: list[StoredFile] = field(default_factory=list)
+    synthetic: bool = False
+    sources: list[str] = field(default_factory=list)
+    created: str = ""
+    updated: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "synthetic": self.synthetic,
+            "sources": self.sources,
+            "created": self.created,
+            "updated": self.updated,
+            "files": [f.to_json() for f in self.files],
+        }
+
+
+# ------------------------------------------------------------ selection ---
+@dataclass(frozen=True)
+class FilePart:
+    """The row groups to read of one file."""
+
+    path: Path
+    row_groups: tuple[int, ...]
+    rows: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a read will touch, and what it skips (the pruning saving)."""
+
+    parts: tuple[FilePart, ...]
+    bbox: BBox | None
+    start: np.datetime64 | None
+    end: np.datetime64 | None
+    countries: tuple[str, ...] | None
+    total_files: int
+    total_row_groups: int
+    total_rows: int
+    total_bytes: int
+
+    @property
+    def rows(self) -> int:
+        return sum(p.rows for p in self.parts)
+
+    @property
+    def bytes(self) -> int:
+        return sum(p.bytes for p in self.parts)
+
+    @property
+    def row_groups(self) -> int:
+        return sum(len(p.row_groups) for p in self.parts)
+
+    @property
+    def files(self) -> int:
+        return len(self.parts)
+
+    def describe(self) -> str:
+        """ "reads 3 of 450 files, 12 of 900 row groups, 4.1 of 380.2 MB (1.1%)"."""
+        share = 100.0 * self.bytes / self.total_bytes if self.total_bytes else 0.0
+        return (
+            f"reads {self.files:,} of {self.total_files:,} files, "
+            f"{self.row_groups:,} of {self.total_row_groups:,} row groups, "
+            f"{self.bytes / 1e6:,.1f} of {self.total_bytes / 1e6:,.1f} MB "
+            f"({share:.1f}%)"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "total_files": self.total_files,
+            "row_groups": self.row_groups,
+            "total_row_groups": self.total_row_groups,
+            "rows": self.rows,
+            "total_rows": self.total_rows,
+            "bytes": self.bytes,
+            "total_bytes": self.total_bytes,
+        }
+
+
+@dataclass(frozen=True)
+class AppendReport:
+    """What an append did."""
+
+    added: int
+    replaced: int
+    duplicates_in_input: int
+    partitions: tuple[tuple[str, int], ...]
+    files_written: int
+    compacted: int
+
+    def describe(self) -> str:
+        text = (
+            f"{self.added:,} events added to {len(self.partitions):,} partitions "
+            f"({self.files_written:,} files written"
+        )
+        if self.compacted:
+            text += f", {self.compacted} partitions compacted"
+        text += ")"
+        if self.replaced:
+            text += f"; {self.replaced:,} stored events replaced by newer versions"
+        if self.duplicates_in_input:
+            text += (
+                f"; {self.duplicates_in_input:,} repeated event ids in the input "
+                "(the last one kept)"
+            )
+        return text
+
+
+# --------------------------------------------------------------- helpers ---
+def _days(values: np.ndarray) -> np.ndarray:
+    return values.astype("datetime64[D]").astype(np.int64)
+
+
+def _day(value: object | None) -> int | None:
+    if value is None:
+        return None
+    return int(np.datetime64(value, "D").astype(np.int64))
+
+
+def partition_dir(country: str, year: int) -> str:
+    """Hive-style folder of a partition ("country=Burkina%20Faso/year=2023")."""
+    return f"country={quote(country, safe='')}/year={int(year)}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _row_group_stats(path: Path) -> tuple[int, tuple[RowGroup, ...]]:
+    """Row-group boxes and spans from the Parquet footer's statistics."""
+    meta = pq.ParquetFile(path).metadata
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    lon_i, lat_i = names.index(acled.LONGITUDE), names.index(acled.LATITUDE)
+    date_i = names.index(acled.EVENT_DATE)
+    groups = []
+    for g in range(meta.num_row_groups):
+        rg = meta.row_group(g)
+        lon, lat, day = (rg.column(i).statistics for i in (lon_i, lat_i, date_i))
+        groups.append(
+            RowGroup(
+                rows=rg.num_rows,
+                bytes=rg.total_compressed_size
+                if hasattr(rg, "total_compressed_size")
+                else sum(rg.column(i).total_compressed_size for i in range(len(names))),
+                west=float(lon.min),
+                east=float(lon.max),
+                south=float(lat.min),
+                north=float(lat.max),
+                first_day=_day(np.datetime64(day.min, "s")) or 0,
+                last_day=_day(np.datetime64(day.max, "s")) or 0,
+            )
+        )
+    return os.path.getsize(path), tuple(groups)
+
+
+def _write_file(frame: pd.DataFrame, path: Path) -> None:
+    """One GeoParquet file (WKB points + bbox covering), written then renamed."""
+    import geopandas as gpd
+
+    geometry = gpd.points_from_xy(
+        frame[acled.LONGITUDE].to_numpy(), frame[acled.LATITUDE].to_numpy()
+    )
+    # categoricals are stored as plain strings (Parquet dictionary-encodes them
+    # anyway) so that every file has the same schema whatever its categories
+    plain = {
+        name: frame[name].astype(object).where(frame[name].notna(), None)
+        for name in frame.columns
+        if isinstance(frame[name].dtype, pd.CategoricalDtype)
+    }
+    gdf = gpd.GeoDataFrame(frame.assign(**plain), geometry=geometry, crs="EPSG:4326")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gdf.to_parquet(
+        tmp,
+        index=False,
+        compression="zstd",
+        write_covering_bbox=True,
+        row_group_size=ROW_GROUP_ROWS,
+    )
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _sorted_for_storage(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows along the Hilbert curve (then by date), so row groups are compact."""
+    key = hilbert_key(
+        frame[acled.LONGITUDE].to_numpy(), frame[acled.LATITUDE].to_numpy()
+    )
+    days = _days(frame[acled.EVENT_DATE].to_numpy())
+    order = np.lexsort((days, key))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate event frames whose categoricals have different categories."""
+    frames = [f for f in frames if len(f.columns)]
+    if not frames:
+        return pd.DataFrame()
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    out: dict[str, Any] = {}
+    for name in frames[0].columns:
+        parts = [f[name] for f in frames if name in f.columns]
+        if len(parts) != len(frames):
+            raise StoreError(f"column {name!r} is missing from some files")
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            from pandas.api.types import union_categoricals
+
+            out[name] = pd.Series(
+                union_categoricals([p.astype(p.dtype) for p in parts]), name=name
+            )
+        else:
+            out[name] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(out)
+
+
+def _as_frame(table: pa.Table) -> pd.DataFrame:
+    drop = [n for n in ("geometry", "bbox") if n in table.column_names]
+    frame = table.drop_columns(drop).to_pandas()
+    if acled.EVENT_DATE in frame:
+        frame[acled.EVENT_DATE] = frame[acled.EVENT_DATE].astype("datetime64[s]")
+    return frame
+
+
+def exact_mask(
+    frame: pd.DataFrame,
+    bbox: BBox | None,
+    start: np.datetime64 | None,
+    end: np.datetime64 | None,
+    countries: Sequence[str] | None,
+) -> np.ndarray | None:
+    """Rows inside the box, the dates and the countries (None: all rows)."""
+    mask = np.ones(len(frame), dtype=bool)
+    if bbox is not None:
+        w, s, e, n = bbox
+        lon = frame[acled.LONGITUDE].to_numpy(dtype="float64")
+        lat = frame[acled.LATITUDE].to_numpy(dtype="float64")
+        mask &= (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+    if start is not None or end is not None:
+        days = _days(frame[acled.EVENT_DATE].to_numpy())
+        if start is not None:
+            mask &= days >= _day(start)
+        if end is not None:
+            mask &= days <= _day(end)
+    if countries is not None and acled.COUNTRY in frame:
+        mask &= frame[acled.COUNTRY].astype(str).isin(list(countries)).to_numpy()
+    return None if bool(mask.all()) else mask
+
+
+def _dictionary_columns(path: Path) -> list[str]:
+    """Repeated-text columns to read straight into categoricals."""
+    names = set(pq.read_schema(path).names)
+    return [c for c in acled.CATEGORICAL_COLUMNS if c in names]
+
+
+def read_part(
+    part: FilePart,
+    columns: Sequence[str] | None = None,
+    *,
+    bbox: BBox | None = None,
+    start: np.datetime64 | None = None,
+    end: np.datetime64 | None = None,
+    countries: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The rows of one file's selected row groups that pass the exact filter."""
+    try:
+        handle = pq.ParquetFile(
+            part.path, read_dictionary=_dictionary_columns(part.path)
+        )
+        table = handle.read_row_groups(
+            list(part.row_groups), columns=list(columns) if columns else None
+        )
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"{part.path}: cannot read this store file ({exc})") from exc
+    frame = _as_frame(table)
+    mask = exact_mask(frame, bbox, start, end, countries)
+    if mask is not None:
+        frame = frame[mask].reset_index(drop=True)
+    return frame
+
+
+# ----------------------------------------------------------------- store ---
+class EventStore:
+    """A partitioned GeoParquet event dataset (see the module docstring)."""
+
+    def __init__(self, root: Path, manifest: Manifest) -> None:
+        self.root = root
+        self.manifest = manifest
+
+    # -- opening ----------------------------------------------------------
+    @staticmethod
+    def is_store(path: str | Path) -> bool:
+        """True when ``path`` is a store folder (has a manifest)."""
+        return (Path(path) / MANIFEST).is_file()
+
+    @classmethod
+    def create(cls, root: str | Path, *, synthetic: bool = False) -> EventStore:
+        """A new empty store in ``root`` (created; must be empty or absent)."""
+        root = Path(root)
+        if cls.is_store(root):
+            raise StoreError(f"{root}: a SahelGIS event store already exists here")
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise StoreError(
+                f"{root}: not an empty folder; give a new folder for the store"
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        now = _now()
+        store = cls(root, Manifest(synthetic=synthetic, created=now, updated=now))
+        store._write_manifest()
+        return store
+
+    @classmethod
+    def open(cls, root: str | Path) -> EventStore:
+        """Open a store folder; a clear error when it is not one."""
+        root = Path(root)
+        path = root / MANIFEST
+        if not path.is_file():
+            raise StoreError(
+                f"{root}: not a SahelGIS event store (no {MANIFEST}); create one "
+                "with `sahelgis import EXPORT.csv --store FOLDER`"
+            )
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{path}: unreadable store manifest ({exc})") from exc
+        if data.get("format") != FORMAT_NAME:
+            raise StoreError(f"{path}: not a SahelGIS event store manifest")
+        if int(data.get("version", 0)) > FORMAT_VERSION:
+            raise StoreError(
+                f"{path}: store format {data.get('version')} is newer than this "
+                f"SahelGIS reads ({FORMAT_VERSION}); update SahelGIS"
+            )
+        try:
+            files = [StoredFile.from_json(f) for f in data.get("files", [])]
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise StoreError(f"{path}: damaged file list in the manifest") from exc
+        manifest = Manifest(
+            files=files,
+            synthetic=bool(data.get("synthetic", False)),
+            sources=[str(s) for s in data.get("sources", [])],
+            created=str(data.get("created", "")),
+            updated=str(data.get("updated", "")),
+        )
+        return cls(root, manifest)
+
+    @classmethod
+    def open_or_create(cls, root: str | Path, *, synthetic: bool = False) -> EventStore:
+        return (
+            cls.open(root)
+            if cls.is_store(root)
+            else cls.create(root, synthetic=synthetic)
+        )
+
+    # -- facts --------------------------------------------------------------
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.manifest.files)
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.bytes for f in self.manifest.files)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.manifest.synthetic
+
+    def partitions(self) -> dict[tuple[str, int], list[StoredFile]]:
+        """Files per (country, year)."""
+        out: dict[tuple[str, int], list[StoredFile]] = {}
+        for f in self.manifest.files:
+            out.setdefault((f.country, f.year), []).append(f)
+        return out
+
+    def countries(self) -> list[str]:
+        return sorted({f.country for f in self.manifest.files})
+
+    def years(self) -> list[int]:
+        return sorted({f.year for f in self.manifest.files})
+
+    def bounds(self) -> BBox | None:
+        """Lon/lat box of every stored event."""
+        groups = [g for f in self.manifest.files for g in f.row_groups]
+        if not groups:
+            return None
+        return (
+            min(g.west for g in groups),
+            min(g.south for g in groups),
+            max(g.east for g in groups),
+            max(g.north for g in groups),
+        )
+
+    def date_range(self) -> tuple[np.datetime64, np.datetime64] | None:
+        groups = [g for f in self.manifest.files for g in f.row_groups]
+        if not groups:
+            return None
+        first = min(g.first_day for g in groups)
+        last = max(g.last_day for g in groups)
+        return np.datetime64(first, "D"), np.datetime64(last, "D")
+
+    def summary(self) -> dict[str, Any]:
+        """What ``sahelgis info STORE`` prints."""
+        span = self.date_range()
+        return {
+            "store": str(self.root),
+            "events": self.rows,
+            "files": len(self.manifest.files),
+            "partitions": len(self.partitions()),
+            "countries": self.countries(),
+            "years": f"{self.years()[0]}–{self.years()[-1]}" if span else "",
+            "first_date": str(span[0]) if span else "",
+            "last_date": str(span[1]) if span else "",
+            "bytes": self.bytes,
+            "synthetic": self.synthetic,
+            "sources": self.manifest.sources,
+        }
+
+    def columns(self) -> list[str]:
+        """Event columns stored (from the first file's schema)."""
+        if not self.manifest.files:
+            return []
+        schema = pq.read_schema(self.root / self.manifest.files[0].path)
+        return [n for n in schema.names if n not in ("geometry", "bbox")]
+
+    # -- reading ------------------------------------------------------------
+    def select(
+        self,
+        bbox: BBox | None = None,
+        start: object | None = None,
+        end: object | None = None,
+        countries: Iterable[str] | None = None,
+    ) -> Selection:
+        """Files and row groups a read of this box, dates and countries needs."""
+        first, last = _day(start), _day(end)
+        wanted = None if countries is None else tuple(sorted(set(countries)))
+        y0 = None if start is None else int(str(np.datetime64(start, "Y")))
+        y1 = None if end is None else int(str(np.datetime64(end, "Y")))
+        parts = []
+        for f in self.manifest.files:
+            if wanted is not None and f.country not in wanted:
+                continue
+            if (y0 is not None and f.year < y0) or (y1 is not None and f.year > y1):
+                continue
+            groups = [
+                i for i, g in enumerate(f.row_groups) if g.hits(bbox, first, last)
+            ]
+            if groups:
+                parts.append(
+                    FilePart(
+                        self.root / f.path,
+                        tuple(groups),
+                        sum(f.row_groups[i].rows for i in groups),
+                        sum(f.row_groups[i].bytes for i in groups),
+                    )
+                )
+        return Selection(
+            parts=tuple(parts),
+            bbox=bbox,
+            start=None if start is None else np.datetime64(start, "D"),
+            end=None if end is None else np.datetime64(end, "D"),
+            countries=wanted,
+            total_files=len(self.manifest.files),
+            total_row_groups=sum(len(f.row_groups) for f in self.manifest.files),
+            total_rows=self.rows,
+            total_bytes=sum(g.bytes for f in self.manifest.files for g in f.row_groups),
+        )
+
+    def iter_frames(
+        self,
+        selection: Selection,
+        columns: Sequence[str] | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> Iterator[pd.DataFrame]:
+        """The selected rows, one file at a time (bounded memory)."""
+        for i, part in enumerate(selection.parts):
+            progress.check()
+            progress.set(i / max(len(selection.parts), 1), f"Reading {part.path.name}")
+            yield read_part(
+                part,
+                columns,
+                bbox=selection.bbox,
+                start=selection.start,
+                end=selection.end,
+                countries=selection.countries,
+            )
+
+    def read(
+        self,
+        selection: Selection | None = None,
+        columns: Sequence[str] | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> EventTable:
+        """The selected events as one in-memory table (sorted by date)."""
+        selection = selection or self.select()
+        wanted = None
+        if columns is not None:
+            wanted = list(dict.fromkeys([*acled.REQUIRED_COLUMNS, *columns]))
+        frames = list(self.iter_frames(selection, wanted, progress))
+        frame = concat_frames(frames) if frames else self._empty_frame(wanted)
+        progress.set(1.0, f"{len(frame):,} events read")
+        return EventTable(optimise_dtypes(frame), synthetic=self.synthetic)
+
+    def _empty_frame(self, columns: Sequence[str] | None) -> pd.DataFrame:
+        names = list(columns or self.columns() or acled.REQUIRED_COLUMNS)
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+        frame[acled.EVENT_DATE] = pd.Series(dtype="datetime64[s]")
+        for c in (acled.LATITUDE, acled.LONGITUDE):
+            if c in frame:
+                frame[c] = pd.Series(dtype="float64")
+        return frame
+
+    # -- writing ------------------------------------------------------------
+    def append(
+        self,
+        events: EventTable | pd.DataFrame,
+        *,
+        source: str = "",
+        progress: Progress = NULL_PROGRESS,
+    ) -> AppendReport:
+        """Add events (typed as the ACLED importer makes them); newer versions of
+        stored event ids replace the old ones."""
+        frame = events.frame if isinstance(events, EventTable) else events
+        if isinstance(events, EventTable) and events.synthetic and not self.synthetic:
+            if self.rows:
+                raise StoreError(
+                    f"{self.root}: will not mix SYNTHETIC events into a store of "
+                    "real events"
+                )
+            self.manifest.synthetic = True
+        elif (
+            isinstance(events, EventTable)
+            and not events.synthetic
+            and self.synthetic
+            and self.rows
+        ):
+            raise StoreError(
+                f"{self.root}: this store holds SYNTHETIC events; import real "
+                "events into a new store"
+            )
+        missing = [c for c in acled.REQUIRED_COLUMNS if c not in frame]
+        if missing:
+            raise StoreError(f"events lack required columns: {', '.join(missing)}")
+        frame = frame.reset_index(drop=True)
+        if frame[acled.EVENT_DATE].dtype != "datetime64[s]":
+            frame = frame.assign(
+                **{acled.EVENT_DATE: frame[acled.EVENT_DATE].astype("datetime64[s]")}
+            )
+        ids = frame[acled.EVENT_ID].astype(str)
+        repeated = ids.duplicated(keep="last").to_numpy()
+        n_repeated = int(repeated.sum())
+        if n_repeated:
+            frame = frame[~repeated].reset_index(drop=True)
+            ids = ids[~repeated].reset_index(drop=True)
+        if acled.COUNTRY in frame:
+            country = frame[acled.COUNTRY].astype(str).fillna(UNKNOWN_COUNTRY)
+            country = country.replace({"": UNKNOWN_COUNTRY, "nan": UNKNOWN_COUNTRY})
+        else:
+            country = pd.Series(UNKNOWN_COUNTRY, index=frame.index)
+        year = frame[acled.EVENT_DATE].dt.year.to_numpy()
+
+        # newer versions replace stored events of the same country
+        progress.set(0.0, "Checking event ids against the store")
+        replaced = 0
+        keep_files: list[StoredFile] = []
+        rewrite: list[tuple[StoredFile, np.ndarray]] = []
+        incoming_by_country = {
+            c: set(ids[country == c]) for c in pd.unique(country.to_numpy())
+        }
+        for f in self.manifest.files:
+            incoming = incoming_by_country.get(f.country)
+            if not incoming:
+                keep_files.append(f)
+                continue
+            stored = (
+                pq.read_table(self.root / f.path, columns=[acled.EVENT_ID])
+                .column(0)
+                .to_pandas()
+                .astype(str)
+            )
+            hit = stored.isin(incoming).to_numpy()
+            if hit.any():
+                replaced += int(hit.sum())
+                rewrite.append((f, ~hit))
+            else:
+                keep_files.append(f)
+
+        new_files: list[StoredFile] = []
+        touched: set[tuple[str, int]] = set()
+        for f, keep in rewrite:
+            progress.check()
+            if keep.any():
+                old = read_part(
+                    FilePart(
+                        self.root / f.path, tuple(range(len(f.row_groups))), f.rows, 0
+                    )
+                )
+                new_files += self._write_partition(old[keep], f.country, f.year)
+            touched.add((f.country, f.year))
+
+        groups = pd.DataFrame({"c": country.to_numpy(), "y": year}).groupby(
+            ["c", "y"], sort=True
+        )
+        n_groups = groups.ngroups
+        partitions = []
+        for i, ((c, y), index) in enumerate(groups.indices.items()):
+            progress.check()
+            progress.set(0.1 + 0.8 * i / max(n_groups, 1), f"Writing {c} {y}")
+            part = frame.iloc[index]
+            new_files += self._write_partition(part, str(c), int(y))
+            partitions.append((str(c), int(y)))
+            touched.add((str(c), int(y)))
+
+        files = keep_files + new_files
+        compacted = 0
+        by_partition: dict[tuple[str, int], list[StoredFile]] = {}
+        for f in files:
+            by_partition.setdefault((f.country, f.year), []).append(f)
+        for key in sorted(touched):
+            pfiles = by_partition.get(key, [])
+            small = sum(f.rows for f in pfiles) <= MAX_FILE_ROWS * len(pfiles) // 2
+            if len(pfiles) > MAX_FILES_PER_PARTITION or (len(pfiles) > 1 and small):
+                progress.check()
+                by_partition[key] = self._compact(pfiles)
+                compacted += 1
+        self.manifest.files = [
+            f for key in sorted(by_partition) for f in by_partition[key]
+        ]
+        if source and source not in self.manifest.sources:
+            self.manifest.sources.append(source)
+        self.manifest.updated = _now()
+        superseded = {f.path for f, _ in rewrite}
+        self._commit(superseded)
+        progress.set(1.0, "Stored")
+        return AppendReport(
+            added=len(frame),
+            replaced=replaced,
+            duplicates_in_input=n_repeated,
+            partitions=tuple(partitions),
+            files_written=len(new_files),
+            compacted=compacted,
+        )
+
+    def _write_partition(
+        self, frame: pd.DataFrame, country: str, year: int
+    ) -> list[StoredFile]:
+        frame = _sorted_for_storage(frame)
+        out = []
+        folder = partition_dir(country, year)
+        for a in range(0, len(frame), MAX_FILE_ROWS):
+            chunk = frame.iloc[a : a + MAX_FILE_ROWS]
+            rel = f"{folder}/part-{secrets.token_hex(6)}.parquet"
+            path = self.root / rel
+            _write_file(chunk, path)
+            size, groups = _row_group_stats(path)
+            out.append(StoredFile(rel, country, int(year), len(chunk), size, groups))
+        return out
+
+    def _compact(self, files: list[StoredFile]) -> list[StoredFile]:
+        """Rewrite a partition's files as few, Hilbert-sorted files."""
+        frames = [
+            read_part(
+                FilePart(self.root / f.path, tuple(range(len(f.row_groups))), 0, 0)
+            )
+            for f in files
+        ]
+        merged = concat_frames(frames)
+        return self._write_partition(merged, files[0].country, files[0].year)
+
+    def compact(self, progress: Progress = NULL_PROGRESS) -> int:
+        """Rewrite every partition held in several files; returns how many."""
+        done = 0
+        parts = self.partitions()
+        old = {f.path for f in self.manifest.files}
+        files: list[StoredFile] = []
+        for i, (_key, pfiles) in enumerate(sorted(parts.items())):
+            progress.check()
+            progress.set(i / max(len(parts), 1), "Compacting")
+            if len(pfiles) > 1 and sum(f.rows for f in pfiles) > 0:
+                files += self._compact(pfiles)
+                done += 1
+            else:
+                files += pfiles
+        self.manifest.files = files
+        self.manifest.updated = _now()
+        self._commit(old - {f.path for f in files})
+        return done
+
+    def _commit(self, superseded: set[str]) -> None:
+        """Publish the manifest, then delete files it no longer names."""
+        self._write_manifest()
+        live = {f.path for f in self.manifest.files}
+        for rel in superseded - live:
+            # a file left behind is never read; vacuum() removes it later
+            with contextlib.suppress(OSError):
+                (self.root / rel).unlink()
+
+    def _write_manifest(self) -> None:
+        path = self.root / MANIFEST
+        tmp = path.with_name(f".{MANIFEST}.{secrets.token_hex(4)}.tmp")
+        text = json.dumps(self.manifest.to_json(), indent=1)
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(self.root)
+
+    def vacuum(self) -> int:
+        """Delete files no manifest names (left by a crash); returns how many."""
+        live = {f.path for f in self.manifest.files}
+        removed = 0
+        for path in self.root.rglob("*"):
+            if not path.is_file() or path.name == MANIFEST:
+                continue
+            rel = path.relative_to(self.root).as_posix()
+            if rel not in live and (path.suffix in (".parquet", ".tmp")):
+                path.unlink()
+                removed += 1
+        return removed
+
+
+def country_of(path: str) -> str:
+    """The country of a partition path (``country=Burkina%20Faso/...``)."""
+    head = path.split("/", 1)[0]
+    return unquote(head.split("=", 1)[1]) if "=" in head else head
