@@ -3,7 +3,10 @@
 sahelgis [PROJECT]                       open the GUI
 sahelgis --snapshot OUT.png [PROJECT]    render the main window to PNG and exit
 sahelgis import EVENTS.csv|.xlsx -o OUT.gpkg [--report REJECTS.csv]
-sahelgis info PROJECT_OR_FILE
+sahelgis import EVENTS.csv|.xlsx --store FOLDER   (append to a partitioned store)
+sahelgis info PROJECT_OR_FILE_OR_STORE
+sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE] [--engine local|dask]
+sahelgis recipe PROJECT.gpkg -o RECIPE.toml
 sahelgis buffer EVENTS --town NAME | --at LON,LAT --radius 70mi [...]
 sahelgis corridor EVENTS --road RN4 --within 10km [--segment 25km]
 sahelgis counts EVENTS --by cercle|region|hex:25km
@@ -31,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_import(argv[1:])
     if argv and argv[0] == "info":
         return cmd_info(argv[1:])
+    if argv and argv[0] in ("batch", "recipe"):
+        from sahelgis.scale.batch import cmd_batch, cmd_recipe
+
+        return (cmd_batch if argv[0] == "batch" else cmd_recipe)(argv[1:])
     if argv and argv[0] == "export":
         from sahelgis.export.cli import cmd_export
 
@@ -54,12 +61,17 @@ def cmd_import(argv: list[str]) -> int:
         description="Import an ACLED export (CSV or XLSX) into a SahelGIS project.",
     )
     parser.add_argument("events", type=Path)
-    parser.add_argument(
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument(
         "-o",
         "--output",
         type=Path,
-        required=True,
         help="project file to create, or to add the events to",
+    )
+    target.add_argument(
+        "--store",
+        type=Path,
+        help="partitioned event store folder to create, or to append the events to",
     )
     parser.add_argument("--report", type=Path, help="write rejected rows to this CSV")
     args = parser.parse_args(argv)
@@ -82,6 +94,8 @@ def cmd_import(argv: list[str]) -> int:
             report.save_rejects(args.report)
         if len(table) == 0:
             return _fail(f"{args.events.name}: no row could be read")
+        if args.store is not None:
+            return _import_to_store(table, args.events, args.store)
         if args.output.exists():
             # never replace a file that is not one of our projects (a newer
             # project, a damaged one, someone's GeoPackage): load_project says why
@@ -98,6 +112,37 @@ def cmd_import(argv: list[str]) -> int:
     return EXIT_OK
 
 
+def _import_to_store(table: object, source: Path, folder: Path) -> int:
+    from sahelgis.scale.store import EventStore
+
+    store = EventStore.open_or_create(folder, synthetic=bool(table.synthetic))  # type: ignore[attr-defined]
+    report = store.append(table, source=source.name)  # type: ignore[arg-type]
+    print(report.describe())
+    print(
+        f"store {folder}: {store.rows:,} events in {len(store.partitions()):,} "
+        f"partitions, {store.bytes / 1e6:,.1f} MB"
+    )
+    return EXIT_OK
+
+
+def _info_store(path: Path) -> int:
+    from sahelgis.scale.store import EventStore
+
+    store = EventStore.open(path)
+    info = store.summary()
+    flag = " [SYNTHETIC]" if info["synthetic"] else ""
+    print(
+        f"{path.name}: SahelGIS event store{flag}, {info['events']:,} events, "
+        f"{info['partitions']:,} partitions (country × year) in {info['files']:,} "
+        f"GeoParquet files, {info['bytes'] / 1e6:,.1f} MB"
+    )
+    print(f"  dates: {info['first_date']} to {info['last_date']}")
+    print(f"  countries: {', '.join(info['countries'])}")
+    if info["sources"]:
+        print(f"  imported from: {', '.join(info['sources'])}")
+    return EXIT_OK
+
+
 def cmd_info(argv: list[str]) -> int:
     """Print layers, CRS, feature counts and date ranges of a project or data file."""
     parser = argparse.ArgumentParser(prog="sahelgis info")
@@ -110,6 +155,8 @@ def cmd_info(argv: list[str]) -> int:
     try:
         if not path.exists():
             return _fail(f"{path}: file not found")
+        if path.is_dir():
+            return _info_store(path)
         if path.suffix.lower() in (".csv", ".xlsx", ".txt"):
             return _info_events(path)
         try:
