@@ -167,11 +167,22 @@ def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def warm_up() -> None:
+    """Import the analysis stack in a worker before the first partition (run
+    with ``client.run``), so a run's first tasks do not pay for it."""
+    import sahelgis.analysis.areas
+    import sahelgis.analysis.buffers
+    import sahelgis.analysis.corridors
+    import sahelgis.analysis.zones  # noqa: F401
+
+
 def _worker_rss() -> float:
     return peak_rss_mb()
 
 
-def connect(scheduler: str | None, workers: int) -> tuple[Client, Any]:
+def connect(
+    scheduler: str | None, workers: int, timeout: str = "10s"
+) -> tuple[Client, Any]:
     """A client of the given scheduler, or of a new LocalCluster of processes."""
     try:
         from distributed import Client, LocalCluster
@@ -182,7 +193,7 @@ def connect(scheduler: str | None, workers: int) -> tuple[Client, Any]:
         ) from exc
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=timeout)
         except OSError as exc:
             raise EngineError(
                 f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it "
@@ -207,6 +218,7 @@ def run_dask(
     workers: int = 2,
     progress: Progress = NULL_PROGRESS,
     client: Client | None = None,
+    connect_timeout: str = "10s",
 ) -> tuple[list[T.Output], RunInfo]:
     """Run the recipe on a Dask cluster (see the module docstring)."""
     import dask
@@ -220,7 +232,7 @@ def run_dask(
     cluster = None
     if client is None:
         progress.set(0.0, "Connecting to Dask")
-        client, cluster = connect(scheduler, workers)
+        client, cluster = connect(scheduler, workers, connect_timeout)
     try:
         n_workers = len(client.scheduler_info().get("workers", {}))
         if n_workers == 0:

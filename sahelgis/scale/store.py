@@ -456,6 +456,7 @@ class EventStore:
     def __init__(self, root: Path, manifest: Manifest) -> None:
         self.root = root
         self.manifest = manifest
+        self._written: set[str] = set()  # files made by the running operation
 
     # -- opening ----------------------------------------------------------
     @staticmethod
@@ -753,6 +754,8 @@ class EventStore:
             else:
                 keep_files.append(f)
 
+        before = {f.path for f in self.manifest.files}
+        self._written = set()
         new_files: list[StoredFile] = []
         touched: set[tuple[str, int]] = set()
         for f, keep in rewrite:
@@ -797,8 +800,7 @@ class EventStore:
         if source and source not in self.manifest.sources:
             self.manifest.sources.append(source)
         self.manifest.updated = _now()
-        superseded = {f.path for f, _ in rewrite}
-        self._commit(superseded)
+        self._commit(before)
         progress.set(1.0, "Stored")
         return AppendReport(
             added=len(frame),
@@ -820,6 +822,7 @@ class EventStore:
             rel = f"{folder}/part-{secrets.token_hex(6)}.parquet"
             path = self.root / rel
             _write_file(chunk, path)
+            self._written.add(rel)
             size, groups = _row_group_stats(path)
             out.append(StoredFile(rel, country, int(year), len(chunk), size, groups))
         return out
@@ -838,6 +841,7 @@ class EventStore:
     def compact(self, progress: Progress = NULL_PROGRESS) -> int:
         """Rewrite every partition held in several files; returns how many."""
         done = 0
+        self._written = set()
         parts = self.partitions()
         old = {f.path for f in self.manifest.files}
         files: list[StoredFile] = []
@@ -855,10 +859,11 @@ class EventStore:
         return done
 
     def _commit(self, superseded: set[str]) -> None:
-        """Publish the manifest, then delete files it no longer names."""
+        """Publish the manifest, then delete the files of ``superseded`` that it
+        no longer names."""
         self._write_manifest()
         live = {f.path for f in self.manifest.files}
-        for rel in superseded - live:
+        for rel in (superseded | self._written) - live:
             # a file left behind is never read; vacuum() removes it later
             with contextlib.suppress(OSError):
                 (self.root / rel).unlink()
