@@ -10,9 +10,11 @@ sahelgis counts EVENTS --by cercle|region|hex:25km [--per year] [--wide]
 sahelgis zones EVENTS [--rules RULES.toml] [--by year] [--print-rules]
     [-o ZONES.gpkg|ZONES.csv]
 
-EVENTS is an ACLED export (.csv, .txt, .xlsx) or a SahelGIS project / GeoPackage
+EVENTS is an ACLED export (.csv, .txt, .xlsx), a SahelGIS project / GeoPackage
 (.gpkg: its event layers are analysed together, and its roads, places and admin
-layers are used when present; otherwise the bundled base data). Each command
+layers are used when present; otherwise the bundled base data), or a partitioned
+event store folder (only the partitions and row groups of the analysis's box and
+dates are read). Each command
 prints its table as CSV on stdout (or writes it with -o) and, last, a line
 ``total: N events``. Warnings go to stderr as ``warning: ...``; errors as one
 line ``sahelgis: ...`` with exit code 1 (2 for bad usage).
@@ -79,6 +81,22 @@ class Inputs:
     source: Path
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     caveats: dict[str, str] = field(default_factory=dict)
+    #: A partitioned event store: ``events`` is read by :meth:`need`.
+    store: Any = None
+
+    def need(
+        self,
+        bbox: tuple[float, float, float, float] | None = None,
+        start: np.datetime64 | None = None,
+        end: np.datetime64 | None = None,
+    ) -> EventTable:
+        """The events, read from a store only where and when the analysis looks
+        (its box and dates), so it skips most of the partitions."""
+        if self.store is not None and self.events is None:
+            selection = self.store.select(bbox, start, end)
+            _note(f"{self.source.name}: {selection.describe()}")
+            self.events = self.store.read(selection)
+        return self.events
 
     def layer(self, role: str) -> gpd.GeoDataFrame:
         """The layer with this role: the project's, else the bundled one."""
@@ -113,6 +131,10 @@ def load_inputs(path: Path) -> Inputs:
 
     if not path.exists():
         raise CliError(f"{path}: file not found")
+    if path.is_dir():
+        from sahelgis.scale.store import EventStore
+
+        return Inputs(None, path, store=EventStore.open(path))  # type: ignore[arg-type]
     suffix = path.suffix.lower()
     if suffix in EVENT_SUFFIXES:
         table, report = read_acled(path)
@@ -196,6 +218,12 @@ def _date(text: str | None, option: str) -> np.datetime64 | None:
         return np.datetime64(text.strip(), "D")
     except ValueError:
         raise CliError(f"{option} {text!r}: write the date as YYYY-MM-DD") from None
+
+
+def _window(
+    args: argparse.Namespace,
+) -> tuple[np.datetime64 | None, np.datetime64 | None]:
+    return _date(args.date_from, "--from"), _date(args.date_to, "--to")
 
 
 def _rows(inputs: Inputs, args: argparse.Namespace) -> np.ndarray:
@@ -369,6 +397,9 @@ def _buffer(args: argparse.Namespace) -> int:
             _note(f"--at is {snapped[1]:.0f} m from {name}")
         else:
             name, capital = f"{lon:.5f}, {lat:.5f}", False
+    from sahelgis.analysis.buffers import lonlat_box_around
+
+    inputs.need(lonlat_box_around(lon, lat, max(radii)), *_window(args))
     rows = _rows(inputs, args)
     result = buffer_counts(
         inputs.events,
@@ -450,6 +481,16 @@ def _corridor(args: argparse.Namespace) -> int:
     roads = inputs.layer("roads")
     line = road_by_ref(args.road, roads)
     from sahelgis.analysis.results import select_rows
+
+    if inputs.store is not None and inputs.events is None:
+        from sahelgis.scale.tasks import CorridorTask, RoadLine
+
+        box = CorridorTask("c", (RoadLine(args.road, line.wkt),), within, None).extent()
+        _note(
+            "share of events relative to those in the road's box "
+            + ", ".join(f"{v:.2f}" for v in box)
+        )
+        inputs.need(box, *_window(args))
 
     rows = select_rows(
         inputs.events,
@@ -537,6 +578,11 @@ def _counts(args: argparse.Namespace) -> int:
 
     kind = args.by.strip().lower()
     inputs = load_inputs(args.events)
+    box = None
+    if not kind.startswith("hex") and inputs.store is not None:
+        role = "regions" if kind.startswith("region") else "cercles"
+        box = tuple(float(v) for v in inputs.layer(role).total_bounds)
+    inputs.need(box, *_window(args))  # type: ignore[arg-type]
     rows = select_rows(
         inputs.events,
         start=_date(args.date_from, "--from"),
@@ -651,6 +697,7 @@ def _zones(args: argparse.Namespace) -> int:
         sys.stdout.write(dump_rules(rules))
         return EXIT_OK
     inputs = load_inputs(args.events)
+    inputs.need(None, *_window(args))
     rows = select_rows(
         inputs.events,
         start=_date(args.date_from, "--from"),

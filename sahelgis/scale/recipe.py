@@ -468,7 +468,7 @@ def recipe_from_project(project: Project) -> str:
     analyses: list[dict[str, Any]] = []
     notes: list[str] = []
     seen: set[str] = set()
-    for layer in project.layers:
+    for layer in reversed(project.layers):  # oldest first, as they were made
         spec = getattr(layer, "analysis", None) or {}
         kind = spec.get("kind")
         if not kind:

@@ -126,14 +126,15 @@ def test_local_and_local_cluster_give_identical_tables(
     tmp_path: Path, split_store: EventStore, local_cluster: distributed.Client
 ) -> None:
     recipe = _recipe(tmp_path)
-    local, info = run_local(recipe, split_store)
+    local, _ = run_local(recipe, split_store)
     dask_out, dinfo = run_dask(recipe, split_store, client=local_cluster)
     assert dinfo.partitions >= 15  # really split, not one partition
     assert dinfo.workers == 2
     _assert_same(local, dask_out)
     counted = {o.task.id: o.events for o in local}
     assert counted["cercles"] == 3000
-    assert counted["rings"] > 0 and counted["roads"] > 0
+    assert counted["rings"] > 0
+    assert counted["roads"] > 0
     assert len(local[-1].tables["zones"]) > 0  # zones found, and equal
 
 
@@ -144,7 +145,7 @@ def test_parity_holds_with_a_pruned_scope(
     recipe = _recipe(tmp_path, scope, zones=False)
     assert recipe.read_scope().bbox is not None  # from the analyses' extents
     local, info = run_local(recipe, split_store)
-    dask_out, dinfo = run_dask(recipe, split_store, client=local_cluster)
+    dask_out, _ = run_dask(recipe, split_store, client=local_cluster)
     _assert_same(local, dask_out)
     assert info.selection is not None
     assert info.selection.rows < split_store.rows  # partitions were skipped
@@ -169,8 +170,10 @@ def process_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     common = ["--no-dashboard"]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1"]
-            + ["--port", "0", "--scheduler-file", str(sched_file), *common],
+            [
+                *(sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1"),
+                *("--port", "0", "--scheduler-file", str(sched_file), *common),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
@@ -184,9 +187,11 @@ def process_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for _ in range(2):
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "dask", "worker", "--scheduler-file"]
-                    + [str(sched_file), "--nworkers", "1", "--nthreads", "1"]
-                    + ["--host", "127.0.0.1", *common],
+                    [
+                        *(sys.executable, "-m", "dask", "worker", "--scheduler-file"),
+                        *(str(sched_file), "--nworkers", "1", "--nthreads", "1"),
+                        *("--host", "127.0.0.1", *common),
+                    ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                     env=env,

@@ -223,4 +223,5 @@ def test_summary_describes_the_store(demo_store: EventStore) -> None:
     assert info["years"] == "2018–2024"
     assert info["synthetic"] is True
     w, s, e, n = demo_store.bounds()
-    assert -13 < w < e < 5 and 10 < s < n < 25
+    assert -13 < w < e < 5
+    assert 10 < s < n < 25
