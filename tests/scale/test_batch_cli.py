@@ -103,10 +103,8 @@ def test_batch_refuses_what_it_cannot_do(
     recipe = tmp_path / "r.toml"
     recipe.write_text(RECIPE, encoding="utf-8")
     out = tmp_path / "out"
-    code = main(
-        ["batch", str(recipe), "--dataset", str(DEMO_CSV), "-o", str(out)]
-        + ["--engine", "dask"]
-    )
+    dataset = ["--dataset", str(DEMO_CSV)]
+    code = main(["batch", str(recipe), *dataset, "-o", str(out), "--engine", "dask"])
     assert code == 1
     assert "the dask engine reads a partitioned event store" in capsys.readouterr().err
     assert main(["batch", str(recipe), "-o", str(out)]) == 1
