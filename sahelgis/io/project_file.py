@@ -383,6 +383,7 @@ def _load_layer(path: Path, entry: dict[str, Any], blobs: dict[str, bytes]) -> L
         "synthetic": bool(entry.get("synthetic", False)),
         "source_path": entry.get("source_path", ""),
         "analysis": dict(entry.get("analysis") or {}),
+        "source_query": dict(entry.get("source_query") or {}),
         "style": Style.from_dict(entry.get("style", {})),
     }
     table = entry.get("table", "")

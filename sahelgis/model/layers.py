@@ -61,6 +61,10 @@ class Layer:
     #: For analysis results: what made the layer (kind and parameters), so the
     #: result can be recomputed when the time window or filters change.
     analysis: dict[str, Any] = field(default_factory=dict)
+    #: For layers read from an event store: the store and what was read (box,
+    #: dates, countries), so the analyst can tell and repeat where events came
+    #: from after the project is reopened.
+    source_query: dict[str, Any] = field(default_factory=dict)
 
     kind = "layer"
 
@@ -91,6 +95,7 @@ class Layer:
             "synthetic": self.synthetic,
             "source_path": self.source_path,
             "analysis": self.analysis,
+            "source_query": self.source_query,
             "style": self.style.to_dict(),
         }
 

@@ -62,6 +62,10 @@ class RunInfo:
     peak_rss_mb: float = 0.0
     worker_peak_rss_mb: list[float] = field(default_factory=list)
     partitions: int = 0
+    #: Rows and analysis seconds of each partition (Dask): what a bigger
+    #: cluster divides among its workers.
+    partition_rows: list[int] = field(default_factory=list)
+    partition_seconds: list[float] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +80,9 @@ class RunInfo:
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "worker_peak_rss_mb": [round(v, 1) for v in self.worker_peak_rss_mb],
             "read": self.selection.to_json() if self.selection else None,
+            "partition_rows_max": max(self.partition_rows, default=0),
+            "partition_seconds_sum": round(sum(self.partition_seconds), 3),
+            "partition_seconds_max": round(max(self.partition_seconds, default=0), 3),
         }
 
 
@@ -152,6 +159,9 @@ def partition_partials(
         frame = frame[mask].reset_index(drop=True)
     events = EventTable(optimise_dtypes(_plain_text(frame)))
     return {task.id: T.compute(task, events) for task in tasks}
+
+
+PART_STATS = "_partition"
 
 
 def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -241,6 +251,7 @@ def run_dask(
         address = str(client.scheduler.address)
         partials: dict[str, list[T.Tables]] = {t.id: [] for t in recipe.tasks}
         n_parts = 0
+        part_stats: list[tuple[int, float]] = []
         if selection.parts:
             columns = [*T.columns_for(recipe.tasks), "geometry"]
             filters = _filters(scope)
@@ -265,6 +276,7 @@ def run_dask(
                     progress.set(
                         done / max(n_parts, 1), f"{done} of {n_parts} partitions done"
                     )
+                    part_stats.append(result[PART_STATS])
                     for task in recipe.tasks:
                         partials[task.id].append(result[task.id])
                         if len(partials[task.id]) >= MERGE_EVERY:
@@ -296,6 +308,8 @@ def run_dask(
             peak_rss_mb=peak_rss_mb(),
             worker_peak_rss_mb=sorted(float(v) for v in rss.values()),
             partitions=n_parts,
+            partition_rows=[r for r, _ in part_stats],
+            partition_seconds=[t for _, t in part_stats],
         )
         progress.set(1.0, "Done")
         return outputs, info
@@ -306,11 +320,13 @@ def run_dask(
                 cluster.close()
 
 
-def _run_partition(
-    part: pd.DataFrame, payload: tuple[Any, Scope]
-) -> dict[str, T.Tables]:
+def _run_partition(part: pd.DataFrame, payload: tuple[Any, Scope]) -> dict[str, Any]:
     tasks, scope = payload
-    return partition_partials(part, tasks, scope)
+    t0 = time.perf_counter()
+    out: dict[str, Any] = dict(partition_partials(part, tasks, scope))
+    # rows read and analysis seconds: the per-partition cost a cluster divides
+    out[PART_STATS] = (len(part), time.perf_counter() - t0)
+    return out
 
 
 def _empty_part() -> pd.DataFrame:

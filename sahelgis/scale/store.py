@@ -686,9 +686,16 @@ class EventStore:
         *,
         source: str = "",
         progress: Progress = NULL_PROGRESS,
+        check_ids: bool = True,
+        compact: bool = True,
     ) -> AppendReport:
         """Add events (typed as the ACLED importer makes them); newer versions of
-        stored event ids replace the old ones."""
+        stored event ids replace the old ones.
+
+        A bulk load of events known to be new (a generator's chunks) may skip
+        the id check (``check_ids=False``) and the compaction of partitions
+        (``compact=False``), then call :meth:`compact` once at the end.
+        """
         frame = events.frame if isinstance(events, EventTable) else events
         if isinstance(events, EventTable) and events.synthetic and not self.synthetic:
             if self.rows:
@@ -733,11 +740,13 @@ class EventStore:
         replaced = 0
         keep_files: list[StoredFile] = []
         rewrite: list[tuple[StoredFile, np.ndarray]] = []
-        incoming_by_country = {
-            c: set(ids[country == c]) for c in pd.unique(country.to_numpy())
-        }
+        incoming_by_country = (
+            {c: set(ids[country == c]) for c in pd.unique(country.to_numpy())}
+            if check_ids and self.manifest.files
+            else {}
+        )
         for f in self.manifest.files:
-            incoming = incoming_by_country.get(f.country)
+            incoming = incoming_by_country.get(f.country) if check_ids else None
             if not incoming:
                 keep_files.append(f)
                 continue
@@ -787,7 +796,7 @@ class EventStore:
         by_partition: dict[tuple[str, int], list[StoredFile]] = {}
         for f in files:
             by_partition.setdefault((f.country, f.year), []).append(f)
-        for key in sorted(touched):
+        for key in sorted(touched) if compact else []:
             pfiles = by_partition.get(key, [])
             small = sum(f.rows for f in pfiles) <= MAX_FILE_ROWS * len(pfiles) // 2
             if len(pfiles) > MAX_FILES_PER_PARTITION or (len(pfiles) > 1 and small):

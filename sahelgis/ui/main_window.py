@@ -28,8 +28,10 @@ from sahelgis.model import acled_schema as acled
 from sahelgis.model import crs, drawings
 from sahelgis.model.events import EventTable
 from sahelgis.model.layer_factory import event_layer
-from sahelgis.model.layers import ROLE_ROADS, VectorLayer
+from sahelgis.model.layers import ROLE_ROADS, EventLayer, VectorLayer
 from sahelgis.model.project import Project
+from sahelgis.scale.recipe import recipe_from_project
+from sahelgis.scale.store import EventStore, Selection
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.analysis_controller import AnalysisController
 from sahelgis.ui.autosave import Autosaver
@@ -60,6 +62,12 @@ from sahelgis.ui.panels.identify_panel import IdentifyPanel
 from sahelgis.ui.panels.layer_panel import LayerPanel
 from sahelgis.ui.panels.result_panel import ResultPanel
 from sahelgis.ui.panels.time_controls import TimeControls
+from sahelgis.ui.store_dialog import (
+    StoreOpenDialog,
+    StoreRequest,
+    start_store_read,
+    view_box_lonlat,
+)
 from sahelgis.ui.workers import TaskRunner
 
 EVENT_FILTER = "ACLED export (*.csv *.xlsx *.txt);;All files (*)"
@@ -70,6 +78,7 @@ DRAWINGS_FILTER = (
 VECTOR_FILTER = (
     "Vector data (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.zip);;All files (*)"
 )
+RECIPE_FILTER = "Batch recipe (*.toml)"
 
 
 def new_project() -> Project:
@@ -248,6 +257,15 @@ class MainWindow(QMainWindow):
             )
         )
         file_menu.addAction(
+            self._action(
+                "Open event s&tore…",
+                lambda: self.open_store_dialog(),
+                "Ctrl+Shift+O",
+                "Read part of a partitioned event store (a folder of GeoParquet "
+                "files): only the map view, countries and years chosen",
+            )
+        )
+        file_menu.addAction(
             self._action("Import &layer…", self.import_layer_dialog, "Ctrl+L")
         )
         file_menu.addAction(
@@ -270,6 +288,14 @@ class MainWindow(QMainWindow):
                 self.export_figure_dialog,
                 "Ctrl+E",
                 "Compose a slide figure (PNG, SVG, PDF, PPTX, GIF) from the map",
+            )
+        )
+        file_menu.addAction(
+            self._action(
+                "Export analyses as re&cipe…",
+                lambda: self.export_recipe_dialog(),
+                None,
+                "Write the project's analyses as a TOML recipe for `sahelgis batch`",
             )
         )
         file_menu.addSeparator()
@@ -759,6 +785,81 @@ class MainWindow(QMainWindow):
         replaced = self.project.replace_role(ROLE_ROADS, layer)
         names = ", ".join(old.name for old in replaced) or "nothing"
         self.statusBar().showMessage(f"Roads from {path.name} replace {names}", 10_000)
+
+    # -- event stores and recipes --------------------------------------------
+    def open_store_dialog(self, folder: str | Path | None = None) -> None:
+        """Pick a store folder (unless given), choose what to read, read it."""
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(
+                self, "Open event store", app_settings.last_store_dir()
+            )
+            if not folder:
+                return
+        path = Path(folder)
+        try:
+            store = EventStore.open(path)
+        except (SahelGISError, OSError) as exc:
+            self.show_error("Open event store", exc)
+            return
+        app_settings.remember_store_dir(path)
+        dialog = StoreOpenDialog(
+            store, view_box_lonlat(self.canvas.extent()), parent=self
+        )
+        if dialog.exec():
+            self.read_store(dialog.request())
+
+    def read_store(self, request: StoreRequest) -> None:
+        """Read a store's chosen part in the background and add it as a layer."""
+
+        def added(layer: EventLayer | None, selection: Selection) -> None:
+            if layer is None:
+                text = f"{request.store.root.name}: no events in that area and years"
+            else:
+                text = f"{layer.name} — {selection.describe()}"
+            self.statusBar().showMessage(text, 10_000)
+
+        start_store_read(
+            self.runner,
+            self.project,
+            request,
+            on_added=added,
+            on_error=lambda exc: self.show_error("Open event store", exc),
+        )
+
+    def export_recipe_dialog(self, path: str | Path | None = None) -> None:
+        """Write the project's analyses as a batch recipe (asks where unless given)."""
+        title = "Export analyses as recipe"
+        try:
+            text = recipe_from_project(self.project)
+        except SahelGISError as exc:
+            self.show_error(title, exc)
+            return
+        if not path:
+            stem = self.project.path.stem if self.project.path else "project"
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                title,
+                str(safe_child(app_settings.last_dir(), f"{stem}_recipe.toml")),
+                RECIPE_FILTER,
+            )
+            if not path:
+                return
+        target = Path(path)
+        if target.suffix.lower() != ".toml":
+            target = target.with_name(target.name + ".toml")
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.show_error(title, exc)
+            return
+        app_settings.remember_dir(target.parent)
+        count = text.count("\n[[analysis]]\n")
+        skipped = text.count("\n# not exported: ")
+        noun = "analysis" if count == 1 else "analyses"
+        message = f"{count} {noun} written to {target.name}"
+        if skipped:
+            message += f" ({skipped} not exportable: see the file's comments)"
+        self.statusBar().showMessage(message, 10_000)
 
     # -- drawings -------------------------------------------------------------
     def new_drawing_layer(self) -> None:

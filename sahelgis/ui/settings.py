@@ -11,6 +11,7 @@ APPLICATION = "SahelGIS"
 RECENT_PROJECTS = "recent_projects"
 LAST_PROJECT = "last_project"
 LAST_DIR = "last_dir"
+LAST_STORE_DIR = "last_store_dir"
 WINDOW_GEOMETRY = "window/geometry"
 WINDOW_STATE = "window/state"
 MAX_RECENT = 10
@@ -47,3 +48,19 @@ def last_project() -> Path | None:
 def last_dir() -> str:
     """The folder last used in a file dialog."""
     return str(settings().value(LAST_DIR, str(Path.home())))
+
+
+def remember_dir(folder: Path) -> None:
+    """Make ``folder`` where the next file dialog starts."""
+    settings().setValue(LAST_DIR, str(folder))
+
+
+def last_store_dir() -> str:
+    """The event store opened last (a folder), else the last dialog folder."""
+    value = settings().value(LAST_STORE_DIR, "")
+    return str(value) if value and Path(value).exists() else last_dir()
+
+
+def remember_store_dir(folder: Path) -> None:
+    """Remember an opened event store, so the next Open starts there."""
+    settings().setValue(LAST_STORE_DIR, str(folder))
