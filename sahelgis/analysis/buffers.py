@@ -508,6 +508,7 @@ def buffer_counts(
     centre_is_capital: bool = False,
     unit: str = "km",
     circle_vertices: int = 128,
+    with_rings: bool = True,
 ) -> BufferResult:
     """Count events within geodesic rings around a point.
 
@@ -540,6 +541,9 @@ def buffer_counts(
         Unit of the ring labels ("km", "mi", "m").
     circle_vertices
         Vertices per ring polygon (display only).
+    with_rings
+        Build the ring polygons; a batch run counting many partitions skips
+        them (``rings`` then has empty geometries).
 
     Returns
     -------
@@ -622,7 +626,7 @@ def buffer_counts(
             COUNT: per_ring.astype(np.int64),
         },
         geometry=[
-            geodesic_ring(lon, lat, a, b, circle_vertices)
+            geodesic_ring(lon, lat, a, b, circle_vertices) if with_rings else None
             for a, b in zip(inner, radii, strict=True)
         ],
         crs="EPSG:4326",

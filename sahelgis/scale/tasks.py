@@ -105,6 +105,7 @@ class CorridorTask:
     unit: str = "km"
     by: tuple[str, ...] = ("year",)
     kind: str = "corridor"
+    share_by: str = "year"
 
     def extent(self) -> tuple[float, float, float, float]:
         from sahelgis.analysis.buffers import lonlat_box_around
@@ -196,9 +197,9 @@ def columns_for(tasks: Sequence[Task]) -> list[str]:
 def compute(task: Task, events: EventTable) -> Tables:
     """The task's tables for these events (all of them, or one partition)."""
     if isinstance(task, BufferTask):
-        return _buffers(task, events)
+        return _buffers(task, events, _bounds(events))
     if isinstance(task, CorridorTask):
-        return _corridors(task, events)
+        return _corridors(task, events, _bounds(events))
     if isinstance(task, CountsTask):
         return _counts(task, events)
     return _indicators(task, events)
@@ -213,11 +214,37 @@ def _span(events: EventTable) -> pd.DataFrame:
     )
 
 
-def _buffers(task: BufferTask, events: EventTable) -> Tables:
-    from sahelgis.analysis.buffers import buffer_counts
+def _bounds(events: EventTable) -> tuple[float, float, float, float] | None:
+    """The events' lon/lat box (None when there are none)."""
+    if len(events) == 0:
+        return None
+    lon, lat = events.lon, events.lat
+    return (
+        float(np.nanmin(lon)),
+        float(np.nanmin(lat)),
+        float(np.nanmax(lon)),
+        float(np.nanmax(lat)),
+    )
+
+
+def _meets(
+    a: tuple[float, float, float, float] | None, b: tuple[float, float, float, float]
+) -> bool:
+    return a is not None and not (
+        a[2] < b[0] or a[0] > b[2] or a[3] < b[1] or a[1] > b[3]
+    )
+
+
+def _buffers(task: BufferTask, events: EventTable, bounds: Any) -> Tables:
+    """Counts per centre; centres whose circle misses the partition's box are
+    skipped (a partition of a far country costs nothing)."""
+    from sahelgis.analysis.buffers import buffer_counts, lonlat_box_around
 
     counts, precision = [], []
+    far = max(task.radii_m)
     for c in task.centres:
+        if not _meets(bounds, lonlat_box_around(c.lon, c.lat, far)):
+            continue
         result = buffer_counts(
             events,
             c.lon,
@@ -228,6 +255,7 @@ def _buffers(task: BufferTask, events: EventTable) -> Tables:
             name=c.name,
             centre_is_capital=c.capital,
             unit=task.unit,
+            with_rings=False,
         )
         counts.append(result.counts.assign(centre=c.name))
         split = result.by_precision.drop(columns="total").reset_index()
@@ -236,15 +264,38 @@ def _buffers(task: BufferTask, events: EventTable) -> Tables:
         )
         precision.append(split.assign(centre=c.name))
     return {
-        "counts": pd.concat(counts, ignore_index=True),
-        "precision": pd.concat(precision, ignore_index=True),
+        "counts": _concat(counts),
+        "precision": _concat(precision),
     }
 
 
-def _corridors(task: CorridorTask, events: EventTable) -> Tables:
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _corridors(task: CorridorTask, events: EventTable, bounds: Any) -> Tables:
+    """Counts per road segment, and the events per year of the partition (the
+    share's denominator) even where no road passes."""
     from sahelgis.analysis.corridors import corridor
+    from sahelgis.analysis.results import group_codes
 
     counts, share = [], []
+    if not _meets(bounds, task.extent()):
+        codes, labels = group_codes(events, task.share_by)
+        total = np.bincount(codes, minlength=len(labels))
+        present = np.flatnonzero(total)
+        for road in task.roads:
+            share.append(
+                pd.DataFrame(
+                    {
+                        task.share_by: labels[present],
+                        "in_corridor": np.zeros(len(present), dtype=np.int64),
+                        "total": total[present].astype(np.int64),
+                        "road": road.name,
+                    }
+                )
+            )
+        return {"counts": pd.DataFrame(), "share": _concat(share)}
     for road in task.roads:
         result = corridor(
             road.geometry,
@@ -254,6 +305,7 @@ def _corridors(task: CorridorTask, events: EventTable) -> Tables:
             by=task.by,
             name=road.name,
             unit=task.unit,
+            share_by=task.share_by,
         )
         counts.append(result.counts.assign(road=road.name))
         part = result.share
@@ -261,10 +313,7 @@ def _corridors(task: CorridorTask, events: EventTable) -> Tables:
         share.append(
             part[[result.share_by, "in_corridor", "total"]].assign(road=road.name)
         )
-    return {
-        "counts": pd.concat(counts, ignore_index=True),
-        "share": pd.concat(share, ignore_index=True),
-    }
+    return {"counts": _concat(counts), "share": _concat(share)}
 
 
 def _counts(task: CountsTask, events: EventTable) -> Tables:
@@ -315,7 +364,7 @@ def merge(task: Task, partials: Sequence[Tables]) -> Tables:
     for name in partials[0]:
         frames = [p[name] for p in partials if len(p[name])]
         if not frames:
-            out[name] = partials[0][name]
+            out[name] = pd.DataFrame()
             continue
         frame = pd.concat(frames, ignore_index=True)
         keys = _keys_of(frame)
@@ -398,13 +447,19 @@ def _finish_buffers(task: BufferTask, merged: Tables) -> Output:
     from sahelgis.analysis.buffers import _ring_labels, geodesic_ring
 
     keys = ["centre", "ring", *task.by]
-    counts = merged["counts"]
-    counts = normalise(counts[[*keys, COUNT]], keys)
-    precision = normalise(
-        merged["precision"][["centre", "ring", acled.GEO_PRECISION, COUNT]],
-        ["centre", "ring", acled.GEO_PRECISION],
-    )
+    counts = normalise(_columns(merged["counts"], [*keys, COUNT]), keys)
     labels = _ring_labels(np.asarray(task.radii_m), task.unit)
+    # every centre × ring × precision, zeros included, whichever partitions
+    # the events came from
+    split = ["centre", "ring", acled.GEO_PRECISION]
+    precision = _columns(merged["precision"], [*split, COUNT])
+    for key in split:
+        precision[key] = precision[key].astype(str)
+    grid = pd.MultiIndex.from_product(
+        [[c.name for c in task.centres], list(labels), ["1", "2", "3"]], names=split
+    )
+    precision = precision.groupby(split)[COUNT].sum().reindex(grid, fill_value=0)
+    precision = normalise(precision.reset_index(), split)
     totals = counts.groupby(["centre", "ring"])[COUNT].sum()
     inner = (0.0, *task.radii_m[:-1])
     records, geoms = [], []
@@ -432,12 +487,19 @@ def _finish_buffers(task: BufferTask, merged: Tables) -> Output:
     )
 
 
+def _columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame[columns]``, or an empty table with those columns."""
+    if frame.empty and not set(columns) <= set(frame.columns):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return frame[columns]
+
+
 def _finish_corridors(task: CorridorTask, merged: Tables) -> Output:
     import geopandas as gpd
 
     keys = ["road", "segment", "km_from", "km_to", *task.by]
-    counts = normalise(merged["counts"][[*keys, COUNT]], keys)
-    share = merged["share"]
+    counts = normalise(_columns(merged["counts"], [*keys, COUNT]), keys)
+    share = _columns(merged["share"], ["road", task.share_by, "in_corridor", "total"])
     period = [c for c in share.columns if c not in ("road", "in_corridor", "total")]
     share = normalise(
         share[["road", *period, "in_corridor", "total"]], ["road", *period]
