@@ -1,4 +1,4 @@
-"""The model, analysis and io packages never import Qt (conventions §1)."""
+"""The non-UI packages (model, analysis, io, demo, scale) never import Qt."""
 
 import ast
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sahelgis"
-QT_FREE = ["model", "analysis", "io", "demo"]
+QT_FREE = ["model", "analysis", "io", "demo", "scale"]
 FORBIDDEN = ("PySide6", "pyqtgraph", "sahelgis.ui", "sahelgis.app")
 
 
