@@ -322,6 +322,18 @@ def save_rules(rules: ZoneRules, path: str | Path) -> Path:
     return path
 
 
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file as a dict; an InputError naming the file says what is wrong."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, f"{what} file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read the {what}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, f"not a valid TOML {what} file ({exc})") from None
+
+
 def load_rules(path: str | Path) -> ZoneRules:
     """Read rules from a TOML file; missing keys keep the defaults of
     :class:`ZoneRules` (not of :data:`DEFAULT_RULES`).
@@ -332,14 +344,7 @@ def load_rules(path: str | Path) -> ZoneRules:
         When the file is missing, not TOML, or has unknown or wrongly typed keys.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "rules file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read the rules: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not a valid TOML rules file ({exc})") from None
+    data = read_toml(path, "rules")
     try:
         return ZoneRules.from_dict(data)
     except (ValueError, TypeError) as exc:

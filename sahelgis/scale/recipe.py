@@ -44,7 +44,6 @@ scope. Towns, roads and areas come from the bundled base data.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,16 +166,10 @@ def _by(value: Any, default: Sequence[str], ctx: _Where) -> tuple[str, ...]:
 
 def load_recipe(path: str | Path) -> Recipe:
     """Read and check a recipe; errors name the file, the analysis and the field."""
+    from sahelgis.analysis.zones import read_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "recipe file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read the recipe: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not a valid TOML recipe ({exc})") from None
-    return recipe_from_dict(data, path)
+    return recipe_from_dict(read_toml(path, "recipe"), path)
 
 
 def recipe_from_dict(data: dict[str, Any], path: Path) -> Recipe:

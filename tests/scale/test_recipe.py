@@ -110,7 +110,7 @@ def test_scope_box_is_the_union_of_the_analyses_extents(tmp_path: Path) -> None:
         ("[[analysis]]\nkind='zones'\ncolour='red'", "unknown keys: colour"),
         ("[scope]\nfrom='2024-13-01'\n[[analysis]]\nkind='zones'", "[scope]: from"),
         ("[scope]\nbbox=[1, 2, 0, 3]\n[[analysis]]\nkind='zones'", "[scope]: bbox"),
-        ("name = \n", "not a valid TOML recipe"),
+        ("name = \n", "not a valid TOML recipe file"),
     ],
 )
 def test_bad_recipes_name_the_analysis_and_field(
