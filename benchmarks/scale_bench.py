@@ -181,29 +181,27 @@ def table_hashes(outputs: list[Any]) -> dict[str, str]:
 
 def child(engine: str, store_dir: Path, recipe_path: Path, counts_csv: Path) -> None:
     """Run one engine; print its figures as JSON (last line)."""
-    from sahelgis.scale.engines import peak_rss_mb, run_dask, run_local, warm_up
+    from sahelgis.scale.engines import (
+        connect,
+        peak_rss_mb,
+        run_dask,
+        run_local,
+        warm_up,
+    )
     from sahelgis.scale.recipe import load_recipe
     from sahelgis.scale.store import EventStore
 
     store = EventStore.open(store_dir)
     recipe = load_recipe(recipe_path)
     startup = 0.0
+    # the engines reset the peak-memory mark of this process and of the workers
+    # as they start, so the figures are the run's own
     if engine == "local":
         outputs, info = run_local(recipe, store)
     else:
-        from distributed import Client, LocalCluster
-
         workers = int(engine.split(":")[1])
         t0 = time.perf_counter()
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            host="127.0.0.1",
-            memory_limit=0,
-        )
-        client = Client(cluster)
+        client, cluster = connect(None, workers)
         client.run(warm_up)
         startup = time.perf_counter() - t0
         outputs, info = run_dask(recipe, store, client=client)
@@ -310,6 +308,22 @@ def main() -> None:
     selection = store.select(scope.bbox, scope.start, scope.end, scope.countries)
     log(f"scope {scope.describe()}: {selection.describe()}")
 
+    # an analyst's map view: one degree around Bamako, every year
+    view = (-8.5, 12.1, -7.5, 13.1)
+    view_sel = store.select(view)
+    t0 = time.perf_counter()
+    view_events = store.read(view_sel)
+    view_s = time.perf_counter() - t0
+    view_read = {
+        **view_sel.to_json(),
+        "bbox": view,
+        "events": len(view_events),
+        "read_s": round(view_s, 3),
+        "bytes_share_read": round(view_sel.bytes / view_sel.total_bytes, 4),
+    }
+    log(f"Bamako view {view}: {view_sel.describe()}, {len(view_events):,} events")
+    del view_events
+
     engines: dict[str, Any] = {}
     for engine in args.engines.split(","):
         log(f"running {engine} ...")
@@ -348,6 +362,7 @@ def main() -> None:
             "bytes_share_read": round(selection.bytes / selection.total_bytes, 4),
             "rows_share_read": round(selection.rows / selection.total_rows, 4),
         },
+        "view_read": view_read,
         "engines": engines,
         "identical_tables": identical,
         "baseline": base,

@@ -86,8 +86,26 @@ class RunInfo:
         }
 
 
+def reset_peak() -> None:
+    """Start this process's peak-memory mark afresh (Linux), so a run reports
+    its own peak, not one inherited from a parent at fork time or an earlier
+    run."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+
+
 def peak_rss_mb() -> float:
-    """This process's peak resident memory, MB."""
+    """This process's peak resident memory since :func:`reset_peak`, MB."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
@@ -99,6 +117,7 @@ def run_local(
     progress: Progress = NULL_PROGRESS,
 ) -> tuple[list[T.Output], RunInfo]:
     """Run the recipe in this process on the scope's events."""
+    reset_peak()
     start = time.perf_counter()
     scope = recipe.read_scope()
     selection = None
@@ -249,6 +268,8 @@ def run_dask(
             client.wait_for_workers(1, timeout=30)
             n_workers = len(client.scheduler_info().get("workers", {}))
         address = str(client.scheduler.address)
+        reset_peak()
+        client.run(reset_peak)
         partials: dict[str, list[T.Tables]] = {t.id: [] for t in recipe.tasks}
         n_parts = 0
         part_stats: list[tuple[int, float]] = []
