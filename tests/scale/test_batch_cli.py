@@ -27,6 +27,14 @@ areas = "cercle"
 """
 
 
+@pytest.fixture
+def recipe(tmp_path: Path) -> Path:
+    """A two-analysis recipe file."""
+    path = tmp_path / "r.toml"
+    path.write_text(RECIPE, encoding="utf-8")
+    return path
+
+
 def test_import_into_a_store_then_info(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -45,10 +53,11 @@ def test_import_into_a_store_then_info(
 
 
 def test_batch_writes_tables_layers_and_summary(
-    tmp_path: Path, demo_store: EventStore, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    recipe: Path,
+    demo_store: EventStore,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    recipe = tmp_path / "r.toml"
-    recipe.write_text(RECIPE, encoding="utf-8")
     out = tmp_path / "out"
     code = main(
         ["batch", str(recipe), "--dataset", str(demo_store.root), "-o", str(out)]
@@ -81,10 +90,11 @@ def test_batch_writes_tables_layers_and_summary(
 
 
 def test_a_failed_run_leaves_the_previous_results(
-    tmp_path: Path, demo_store: EventStore, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    recipe: Path,
+    demo_store: EventStore,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    recipe = tmp_path / "r.toml"
-    recipe.write_text(RECIPE, encoding="utf-8")
     out = tmp_path / "out"
     args = ["batch", str(recipe), "--dataset", str(demo_store.root), "-o", str(out)]
     assert main(args) == 0
@@ -98,10 +108,8 @@ def test_a_failed_run_leaves_the_previous_results(
 
 
 def test_batch_refuses_what_it_cannot_do(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, recipe: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    recipe = tmp_path / "r.toml"
-    recipe.write_text(RECIPE, encoding="utf-8")
     out = tmp_path / "out"
     dataset = ["--dataset", str(DEMO_CSV)]
     code = main(["batch", str(recipe), *dataset, "-o", str(out), "--engine", "dask"])
@@ -119,10 +127,8 @@ def test_batch_refuses_what_it_cannot_do(
 
 
 def test_batch_on_an_export_matches_batch_on_its_store(
-    tmp_path: Path, demo_store: EventStore
+    tmp_path: Path, recipe: Path, demo_store: EventStore
 ) -> None:
-    recipe = tmp_path / "r.toml"
-    recipe.write_text(RECIPE, encoding="utf-8")
     a, b = tmp_path / "a", tmp_path / "b"
     assert main(["batch", str(recipe), "--dataset", str(DEMO_CSV), "-o", str(a)]) == 0
     store = str(demo_store.root)
