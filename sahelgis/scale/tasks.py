@@ -507,22 +507,23 @@ def _finish_corridors(task: CorridorTask, merged: Tables) -> Output:
     share["share"] = np.where(
         share["total"] > 0, share["in_corridor"] / share["total"].clip(lower=1), 0.0
     ).round(6)
+    from sahelgis.analysis.corridors import corridor
+    from sahelgis.model.events import EventTable
+
+    # the segment geometries: the corridor function on no events
+    empty = EventTable(
+        pd.DataFrame(
+            {
+                acled.EVENT_ID: pd.Series(dtype=object),
+                acled.EVENT_DATE: pd.Series(dtype="datetime64[s]"),
+                acled.EVENT_TYPE: pd.Series(dtype=object),
+                acled.LATITUDE: pd.Series(dtype="float64"),
+                acled.LONGITUDE: pd.Series(dtype="float64"),
+            }
+        )
+    )
     polys = []
     for road in task.roads:
-        from sahelgis.analysis.corridors import corridor
-        from sahelgis.model.events import EventTable
-
-        empty = EventTable(
-            pd.DataFrame(
-                {
-                    acled.EVENT_ID: pd.Series(dtype=object),
-                    acled.EVENT_DATE: pd.Series(dtype="datetime64[s]"),
-                    acled.EVENT_TYPE: pd.Series(dtype=object),
-                    acled.LATITUDE: pd.Series(dtype="float64"),
-                    acled.LONGITUDE: pd.Series(dtype="float64"),
-                }
-            )
-        )
         shape = corridor(
             road.geometry, task.within_m, task.segment_m, empty, by=None, name=road.name
         )
