@@ -64,23 +64,6 @@ def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def vm_hwm_mb() -> float:
-    """Peak RSS of this process since the last reset (Linux), MB."""
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def reset_hwm() -> None:
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
-            handle.write("5")
-    except OSError:
-        pass
-
-
 # ---------------------------------------------------------------- dataset ---
 def build_store(folder: Path, n: int, seed: int) -> dict[str, Any]:
     """The partitioned store of N synthetic events (reused when complete)."""
@@ -239,14 +222,15 @@ def baseline(store_dir: Path, ours_counts: Path) -> dict[str, Any]:
     import pandas as pd
 
     from sahelgis.io.basedata import base_layers
+    from sahelgis.scale.engines import peak_rss_mb, reset_peak
     from sahelgis.scale.store import EventStore
 
     store = EventStore.open(store_dir)
     files = [str(store_dir / f.path) for f in store.manifest.files]
     cercles = next(layer.data for layer in base_layers() if layer.role == "cercles")
     gc.collect()
-    reset_hwm()
-    base_rss = vm_hwm_mb()
+    reset_peak()
+    base_rss = peak_rss_mb()
     t0 = time.perf_counter()
     events = pd.concat([gpd.read_parquet(f) for f in files], ignore_index=True)
     events = gpd.GeoDataFrame(events, geometry="geometry", crs="EPSG:4326")
@@ -259,7 +243,7 @@ def baseline(store_dir: Path, ours_counts: Path) -> dict[str, Any]:
     joined["year"] = pd.to_datetime(joined["event_date"]).dt.year
     counts = joined.groupby(["name_fr", "year"]).size()
     t_total = time.perf_counter() - t0
-    peak = vm_hwm_mb() - base_rss
+    peak = peak_rss_mb() - base_rss
     ours = pd.read_csv(ours_counts).set_index(["name_fr", "year"])["count"]
     theirs = counts.reindex(ours.index, fill_value=0)
     same = bool((ours == theirs).all()) and int(ours.sum()) == int(counts.sum())

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from sahelgis.model.events import EventTable
 
 __all__ = [
+    "DRAWN_PREFIX",
     "CorridorResult",
     "LocalProjector",
     "corridor",
@@ -79,6 +80,10 @@ __all__ = [
     "road_by_ref",
     "road_refs",
 ]
+
+#: How a drawn line is named where roads are listed ("Drawn line: detour"),
+#: in the corridor dialog and in saved corridor analyses.
+DRAWN_PREFIX = "Drawn line: "
 
 #: Longest piece of road (metres) whose lon/lat box is queried at once.
 _PIECE_M = 20_000.0

@@ -347,24 +347,13 @@ def zoom_for_resolution(
 
 
 def display_extent_to_lonlat(extent: Extent) -> Extent:
-    """The lon/lat box containing a display-CRS box (edges densified)."""
-    xmin, ymin, xmax, ymax = extent
-    t = np.linspace(0.0, 1.0, 17)
-    xs = np.concatenate([xmin + (xmax - xmin) * t, np.full(17, xmax)])
-    xs = np.concatenate([xs, xmax - (xmax - xmin) * t, np.full(17, xmin)])
-    ys = np.concatenate([np.full(17, ymin), ymin + (ymax - ymin) * t])
-    ys = np.concatenate([ys, np.full(17, ymax), ymax - (ymax - ymin) * t])
-    lon, lat = crs.to_lonlat().transform(xs, ys)
-    lon = np.asarray(lon)[np.isfinite(lon)]
-    lat = np.asarray(lat)[np.isfinite(lat)]
-    if lon.size == 0:
+    """The lon/lat box containing a display-CRS box, within Web Mercator's
+    latitudes (the whole tiled world when the box misses the globe)."""
+    box = crs.display_box_to_lonlat(extent)
+    if box is None:
         return (-180.0, -MAX_LAT, 180.0, MAX_LAT)
-    return (
-        max(float(lon.min()), -180.0),
-        max(float(lat.min()), -MAX_LAT),
-        min(float(lon.max()), 180.0),
-        min(float(lat.max()), MAX_LAT),
-    )
+    west, south, east, north = box
+    return (west, max(south, -MAX_LAT), east, min(north, MAX_LAT))
 
 
 def tile_range(box_lonlat: Extent, z: int) -> tuple[int, int, int, int]:

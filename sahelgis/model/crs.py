@@ -94,3 +94,30 @@ def lonlat_box_to_display(
     )
     x, y = to_display().transform(lon, lat)
     return float(x.min()), float(y.min()), float(x.max()), float(y.max())
+
+
+def display_box_to_lonlat(
+    extent: tuple[float, float, float, float],
+) -> tuple[float, float, float, float] | None:
+    """The lon/lat box containing a display-CRS box (edges densified, since the
+    azimuthal projection bends them), clipped to the globe; None when no part
+    of the box is on the globe."""
+    import numpy as np
+
+    xmin, ymin, xmax, ymax = extent
+    t = np.linspace(0.0, 1.0, 17)
+    xs = np.concatenate([xmin + (xmax - xmin) * t, np.full(17, xmax)])
+    xs = np.concatenate([xs, xmax - (xmax - xmin) * t, np.full(17, xmin)])
+    ys = np.concatenate([np.full(17, ymin), ymin + (ymax - ymin) * t])
+    ys = np.concatenate([ys, np.full(17, ymax), ymax - (ymax - ymin) * t])
+    lon, lat = to_lonlat().transform(xs, ys)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return None
+    lon, lat = np.asarray(lon)[ok], np.asarray(lat)[ok]
+    return (
+        max(float(lon.min()), -180.0),
+        max(float(lat.min()), -90.0),
+        min(float(lon.max()), 180.0),
+        min(float(lat.max()), 90.0),
+    )

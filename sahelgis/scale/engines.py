@@ -205,10 +205,6 @@ def warm_up() -> None:
     import sahelgis.analysis.zones  # noqa: F401
 
 
-def _worker_rss() -> float:
-    return peak_rss_mb()
-
-
 def connect(
     scheduler: str | None, workers: int, timeout: str = "10s"
 ) -> tuple[Client, Any]:
@@ -315,7 +311,7 @@ def run_dask(
             ]
             outputs.append(T.finish(task, T.merge(task, pieces)))
             seconds[task.id] = time.perf_counter() - t0
-        rss = client.run(_worker_rss)
+        rss = client.run(peak_rss_mb)
         events = selection.rows  # rows read (before the exact filter)
         info = RunInfo(
             engine="dask",

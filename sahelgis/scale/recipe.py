@@ -492,6 +492,8 @@ def recipe_from_project(project: Project) -> str:
 
 
 def _from_spec(spec: dict[str, Any], project: Project) -> dict[str, Any] | None:
+    from sahelgis.analysis.corridors import DRAWN_PREFIX
+
     kind = spec["kind"]
     if kind == "buffer":
         unit = str(spec.get("unit", "km"))
@@ -507,11 +509,12 @@ def _from_spec(spec: dict[str, Any], project: Project) -> dict[str, Any] | None:
         unit = str(spec.get("unit", "km"))
         item: dict[str, Any] = {"kind": "corridor"}
         road = str(spec["road"])
-        if road.startswith("Drawn line: "):
-            line = _drawn_line(project, road[len("Drawn line: ") :])
+        if road.startswith(DRAWN_PREFIX):
+            name = road[len(DRAWN_PREFIX) :]
+            line = _drawn_line(project, name)
             if line is None:
                 return None
-            item |= {"name": road[len("Drawn line: ") :], "line": line}
+            item |= {"name": name, "line": line}
         else:
             item["roads"] = [road]
         item["within"] = _km(spec["within_m"], unit)

@@ -17,7 +17,12 @@ from sahelgis.analysis.areas import (
     counts_per_hex,
 )
 from sahelgis.analysis.buffers import BufferResult, buffer_counts
-from sahelgis.analysis.corridors import corridor, road_by_ref, road_refs
+from sahelgis.analysis.corridors import (
+    DRAWN_PREFIX,
+    corridor,
+    road_by_ref,
+    road_refs,
+)
 from sahelgis.analysis.isolation import town_isolation
 from sahelgis.analysis.places import is_admin_capital, nearest_town, resolve_town
 from sahelgis.analysis.units import format_distance, parse_distance, parse_distances
@@ -37,7 +42,6 @@ if TYPE_CHECKING:
 
 ROLE_ANALYSIS = "analysis"
 REFRESH_MS = 200
-DRAWN_PREFIX = "Drawn line: "
 SNAP_PX = 8.0
 RAMP = ("#FFFFB2", "#FECC5C", "#FD8D3C", "#F03B20", "#BD0026")
 PERIOD_PALETTE = (

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
@@ -49,28 +48,12 @@ MAX_NAMED_COUNTRIES = 3
 
 
 def view_box_lonlat(extent: tuple[float, float, float, float]) -> BBox | None:
-    """The lon/lat box around a display-CRS view (edges densified, since the
-    azimuthal projection bends them); None when the view is not on the globe."""
-    xmin, ymin, xmax, ymax = extent
-    t = np.linspace(0.0, 1.0, 21)
-    xs = np.concatenate(
-        [xmin + (xmax - xmin) * t, np.full(21, xmax), xmin + (xmax - xmin) * t,
-         np.full(21, xmin)]
-    )  # fmt: skip
-    ys = np.concatenate(
-        [np.full(21, ymin), ymin + (ymax - ymin) * t, np.full(21, ymax),
-         ymin + (ymax - ymin) * t]
-    )  # fmt: skip
-    lon, lat = crs.to_lonlat().transform(xs, ys)
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    if not ok.any():
+    """The lon/lat box around a display-CRS view; None when the view is off the
+    globe or wider than a hemisphere (no useful box to prune by)."""
+    box = crs.display_box_to_lonlat(extent)
+    if box is None or box[2] - box[0] >= 180.0:
         return None
-    lon, lat = lon[ok], lat[ok]
-    west, east = max(float(lon.min()), -180.0), min(float(lon.max()), 180.0)
-    south, north = max(float(lat.min()), -90.0), min(float(lat.max()), 90.0)
-    if east - west >= 180.0:  # zoomed out past a hemisphere: no useful box
-        return None
-    return west, south, east, north
+    return box
 
 
 def size_text(n_bytes: float) -> str:
