@@ -267,7 +267,13 @@ def cmd_gui(argv: list[str]) -> int:
         args.snapshot.parent.mkdir(parents=True, exist_ok=True)
         if not image.save(str(args.snapshot), "PNG"):
             return _fail(f"{args.snapshot}: cannot write the PNG")
-        print(f"wrote {args.snapshot}")
+        from sahelgis.io.tile_consent import headless_report
+
+        state = project.extra_state.get("basemap")
+        problem, note = headless_report(state, path.name, window.tiles.consent)
+        if problem:
+            print(f"sahelgis: warning: {problem}", file=sys.stderr)
+        print(f"wrote {args.snapshot}" + (f" ({note})" if note else ""))
         window.project.mark_saved()
         window.close()
         return EXIT_OK

@@ -120,7 +120,15 @@ def cmd_export(argv: list[str]) -> int:
         return _fail(f"{exc.filename or args.output}: {exc.strerror or exc}")
     if written is None:
         return EXIT_USAGE
-    print(f"wrote {written}")  # noqa: T201
+    from sahelgis.io.tile_consent import MemoryConsent, headless_report
+
+    state = project.extra_state.get("basemap")
+    problem, note = headless_report(
+        state, args.project.name, MemoryConsent(), fetches=False
+    )
+    if problem:
+        print(f"sahelgis export: warning: {problem}", file=sys.stderr)  # noqa: T201
+    print(f"wrote {written}" + (f" ({note})" if note else ""))  # noqa: T201
     return EXIT_OK
 
 

@@ -16,6 +16,21 @@ Rules the code enforces, from the providers' terms:
 - tiles of providers whose terms forbid storing them (``disk_cache=False``)
   never reach the disk cache.
 
+Rules against hostile files (a project names its basemap, and projects are
+traded between analysts):
+
+- a basemap state read from a file is validated with a typed schema
+  (``BasemapStateModel``); what is wrong gives one line naming the file and the
+  key (``read_basemap_state``), and the project opens without online tiles;
+- custom URLs must be ``http``/``https`` with a plain host name (no
+  credentials, no placeholders in the host, at most ``MAX_URL_CHARS``); a
+  ``file:`` URL is accepted only inside the tile cache folder;
+- a provider that came from a file is marked ``from_file``: whether the network
+  may be used for it is decided by the user's consent for its host
+  (``sahelgis.io.tile_consent``), never by the file;
+- one tile answer is read in chunks and refused past ``MAX_TILE_BYTES``;
+  redirects are followed only to the same host over http(s).
+
 The disk cache is a folder ``<root>/<provider>/<z>/<x>/<y>.<ext>`` with a small
 SQLite index (``index.sqlite``) for its size limit (least recently used tiles go
 first; tiles downloaded for offline use go last) and its statistics. It lives
@@ -28,17 +43,19 @@ import hashlib
 import http.client
 import math
 import os
+import re
 import sqlite3
 import sys
 import threading
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from sahelgis import __version__
 from sahelgis.analysis.progress import NULL_PROGRESS, Progress
@@ -63,6 +80,16 @@ MAX_BULK_TILES = 20_000
 #: Give up a bulk download after this many network failures in a row.
 MAX_CONSECUTIVE_FAILURES = 5
 CUSTOM_KEY = "custom"
+#: The largest tile answer read (bytes); a longer body is refused, not read.
+MAX_TILE_BYTES = 4 * 1024 * 1024
+#: Bytes read at a time from the network or a file.
+READ_CHUNK_BYTES = 64 * 1024
+#: The longest custom tile URL template accepted (characters).
+MAX_URL_CHARS = 2048
+#: URL schemes a custom provider may use (``file`` only inside the tile cache).
+NETWORK_SCHEMES = ("http", "https")
+#: Placeholders a URL template may contain.
+PLACEHOLDERS = ("{z}", "{x}", "{y}", "{s}", "{r}", "{apikey}")
 IMAGE_MAGIC = {
     b"\x89PNG\r\n\x1a\n": "png",
     b"\xff\xd8\xff": "jpg",
@@ -119,6 +146,14 @@ class TileProvider:
     disk_cache: bool = True
     terms: str = ""
     api_key: str = ""
+    #: True when a file (a project) named this provider rather than the user
+    #: in this app: the network is then used only with consent for its host.
+    from_file: bool = field(default=False, compare=False)
+
+    @property
+    def uses_network(self) -> bool:
+        """True for ``http``/``https`` providers (``file:`` tiles are local)."""
+        return urllib.parse.urlsplit(self.url).scheme.lower() in NETWORK_SCHEMES
 
     def build_url(self, z: int, x: int, y: int) -> str:
         """The URL of one tile."""
@@ -218,6 +253,91 @@ def provider(name: str) -> TileProvider:
     raise KeyError(f"unknown tile provider {name!r}; expected one of: {known}")
 
 
+def short_text(value: object, limit: int = 80) -> str:
+    """A value for a one-line message: its repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` (symlinks resolved) lies inside ``folder``."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def file_url_path(url: str) -> Path:
+    """The local path of a ``file:`` URL (query and fragment ignored)."""
+    return Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
+
+
+#: What a host name of a custom URL may contain (letters, digits, . - _ and the
+#: colons of an IPv6 address); no placeholders, spaces or markup.
+_HOST_CHARS = re.compile(r"[a-z0-9._:-]+")
+
+
+def check_tile_url(url: str, cache_root: Path | None = None) -> str:
+    """Check a custom XYZ URL template; returns it stripped.
+
+    Accepted: ``http``/``https`` URLs with a plain host (no user name or
+    password, no placeholder in the host) and ``{z}``, ``{x}``, ``{y}`` in the
+    path or query, at most ``MAX_URL_CHARS`` long; ``file:`` URLs only when
+    they point inside the tile cache folder ``cache_root`` (default:
+    ``default_cache_dir()``). Raises ``ValueError`` saying what was found and
+    what is expected.
+    """
+    if not isinstance(url, str):
+        raise ValueError(f"the tile URL must be text; got {short_text(url)}")
+    url = url.strip()
+    if len(url) > MAX_URL_CHARS:
+        raise ValueError(
+            f"the tile URL is {len(url):,} characters long; at most "
+            f"{MAX_URL_CHARS:,} are accepted"
+        )
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise ValueError(f"the tile URL has control characters: {short_text(url)}")
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in url]
+    if missing:
+        raise ValueError(
+            f"the tile URL needs {', '.join(missing)}; got {short_text(url)} "
+            "(e.g. https://tiles.example.org/{z}/{x}/{y}.png)"
+        )
+    try:
+        parts = urllib.parse.urlsplit(url)
+        _ = parts.port  # a malformed port raises here, not at the first request
+    except ValueError as exc:
+        raise ValueError(
+            f"the tile URL is malformed ({exc}): {short_text(url)}"
+        ) from exc
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        root = Path(cache_root) if cache_root is not None else default_cache_dir()
+        sample = file_url_path(url.replace("{", "").replace("}", ""))
+        if parts.netloc not in ("", "localhost") or not _inside(sample, root):
+            raise ValueError(
+                f"file: tile URLs are accepted only inside the tile cache folder "
+                f"{root}; got {short_text(url)}"
+            )
+        return url
+    if scheme not in NETWORK_SCHEMES:
+        raise ValueError(
+            f"the tile URL must start with http:// or https://; got {short_text(url)}"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "the tile URL must not carry a user name or password; got "
+            f"{short_text(parts._replace(netloc=parts.hostname or '').geturl())}"
+        )
+    if not parts.hostname or not _HOST_CHARS.fullmatch(parts.hostname):
+        raise ValueError(
+            "the tile URL needs a plain host name (no placeholders in it); got "
+            f"{short_text(url)}"
+        )
+    return url
+
+
 def custom_provider(
     url: str,
     attribution: str,
@@ -225,32 +345,25 @@ def custom_provider(
     name: str = "Custom XYZ tiles",
     max_zoom: int = 19,
     allows_bulk: bool = False,
+    from_file: bool = False,
+    cache_root: Path | None = None,
 ) -> TileProvider:
-    """A provider for a user's XYZ URL (``http``, ``https`` or ``file``).
+    """A provider for a user's XYZ URL (``http``, ``https``; ``file`` in the cache).
 
     ``allows_bulk`` is the user's statement that the server's terms allow
     downloading for offline use (e.g. the organisation's own tile server).
-    Raises ``ValueError`` with what is wrong when the template is unusable.
+    ``from_file`` marks a provider named by a project rather than the user.
+    Raises ``ValueError`` with what is wrong when the template is unusable
+    (see ``check_tile_url``).
     """
-    url = url.strip()
-    missing = [part for part in ("{z}", "{x}", "{y}") if part not in url]
-    if missing:
-        raise ValueError(
-            f"the tile URL needs {', '.join(missing)}; got {url!r} "
-            "(e.g. https://tiles.example.org/{z}/{x}/{y}.png)"
-        )
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https", "file"):
-        raise ValueError(
-            f"the tile URL must start with http://, https:// or file://; got {url!r}"
-        )
+    url = check_tile_url(url, cache_root)
     digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:10]
+    host = urllib.parse.urlsplit(url).hostname or "local files"
     return TileProvider(
         key=f"{CUSTOM_KEY}-{digest}",
         name=name,
         url=url,
-        attribution=attribution.strip()
-        or f"Tiles: {urllib.parse.urlsplit(url).netloc}",
+        attribution=attribution.strip() or f"Tiles: {host}",
         max_zoom=int(max_zoom),
         allows_bulk=allows_bulk,
         terms=(
@@ -259,6 +372,7 @@ def custom_provider(
             else "Downloads for offline use are off unless you state the server "
             "allows them."
         ),
+        from_file=from_file,
     )
 
 
@@ -280,23 +394,101 @@ def provider_state(tile_provider: TileProvider | None) -> dict[str, Any] | None:
     return state
 
 
-def provider_from_state(state: object) -> TileProvider | None:
-    """The provider a saved basemap state names; None if off or unknown."""
-    if not isinstance(state, dict) or not state.get("provider"):
-        return None
-    key = str(state["provider"])
-    if key.startswith(CUSTOM_KEY):
+#: The project key that holds the basemap state (named in messages).
+BASEMAP_KEY = "basemap"
+_Text = Annotated[str, Field(max_length=500)]
+
+
+class BasemapStateModel(BaseModel):
+    """The typed schema of a saved basemap (``project.extra_state["basemap"]``).
+
+    Strict types (no coercion of ``"19"`` to 19 or of 1 to True), bounded
+    lengths and zooms; unknown keys are ignored.
+    """
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    provider: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Annotated[str, Field(max_length=200)] = ""
+    attribution: _Text = ""
+    url: Annotated[str, Field(max_length=MAX_URL_CHARS)] = ""
+    max_zoom: Annotated[int, Field(ge=0, le=24)] = 19
+    allows_bulk: StrictBool = False
+
+
+class BasemapRead(NamedTuple):
+    """A basemap state read from a file: the provider (None: no online tiles)
+    and a one-line problem ('' when the state was fine or absent)."""
+
+    provider: TileProvider | None
+    problem: str
+
+
+def read_basemap_state(
+    state: object, source: str = "project", cache_root: Path | None = None
+) -> BasemapRead:
+    """Validate a basemap state from a file and build its provider.
+
+    ``source`` names the file in messages (e.g. ``"survey.gpkg"``). Never
+    raises for bad input: a state that is wrong (types, lengths, unknown
+    provider, refused URL) gives ``BasemapRead(None, "survey.gpkg: basemap.url:
+    …")``, one line naming the file and the key. The provider is marked
+    ``from_file``: it needs the user's consent for its host before any request.
+    """
+    if state is None:
+        return BasemapRead(None, "")
+    if not isinstance(state, dict):
+        return BasemapRead(
+            None,
+            f"{source}: {BASEMAP_KEY}: expected an object with a provider; got "
+            f"{type(state).__name__} {short_text(state, 40)}; online tiles are off",
+        )
+    if not state.get("provider"):
+        return BasemapRead(None, "")  # tiles off
+    try:
+        model = BasemapStateModel.model_validate(state)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in (BASEMAP_KEY, *error["loc"]))
+        return BasemapRead(
+            None,
+            f"{source}: {where}: {error['msg']}; got "
+            f"{short_text(error.get('input'), 60)}; online tiles are off",
+        )
+    if model.provider.startswith(CUSTOM_KEY):
         try:
-            return custom_provider(
-                str(state.get("url", "")),
-                str(state.get("attribution", "")),
-                name=str(state.get("name") or "Custom XYZ tiles"),
-                max_zoom=int(state.get("max_zoom", 19)),
-                allows_bulk=bool(state.get("allows_bulk", False)),
+            tile_provider = custom_provider(
+                model.url,
+                model.attribution,
+                name=model.name or "Custom XYZ tiles",
+                max_zoom=model.max_zoom,
+                allows_bulk=model.allows_bulk,
+                from_file=True,
+                cache_root=cache_root,
             )
-        except ValueError:
-            return None
-    return PROVIDERS.get(key)
+        except ValueError as exc:
+            return BasemapRead(
+                None, f"{source}: {BASEMAP_KEY}.url: {exc}; online tiles are off"
+            )
+        return BasemapRead(tile_provider, "")
+    known = PROVIDERS.get(model.provider)
+    if known is None:
+        return BasemapRead(
+            None,
+            f"{source}: {BASEMAP_KEY}.provider: unknown provider "
+            f"{short_text(model.provider, 60)}; expected one of "
+            f"{', '.join(PROVIDERS)} or {CUSTOM_KEY}-…; online tiles are off",
+        )
+    return BasemapRead(replace(known, from_file=True), "")
+
+
+def provider_from_state(state: object) -> TileProvider | None:
+    """The provider a saved basemap state names; None if off, unknown or refused.
+
+    The provider is marked ``from_file`` (see ``read_basemap_state``, which
+    also says what is wrong).
+    """
+    return read_basemap_state(state).provider
 
 
 # -- tile maths ---------------------------------------------------------------
@@ -721,25 +913,65 @@ class TileResult(NamedTuple):
     source: str
 
 
+def _read_limited(stream: Any, url: str, limit: int = MAX_TILE_BYTES) -> bytes:
+    """Read a body in chunks; refuse it (TileUnavailable) past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(READ_CHUNK_BYTES)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise TileUnavailable(
+                url, f"the answer is larger than {limit:,} bytes", "invalid"
+            )
+        chunks.append(chunk)
+
+
+def _read_file_tile(url: str, cache_root: Path | None = None) -> bytes:
+    """A ``file:`` tile, only from a regular file inside the tile cache folder."""
+    root = Path(cache_root) if cache_root is not None else default_cache_dir()
+    path = file_url_path(url)
+    if not _inside(path, root):
+        raise TileUnavailable(
+            url, f"file: tiles are read only inside the tile cache {root}", "invalid"
+        )
+    try:
+        if not path.resolve().is_file():
+            raise TileUnavailable(url, "no such file", "http")
+        with path.open("rb") as handle:
+            return _read_limited(handle, url)
+    except OSError as exc:
+        raise TileUnavailable(url, str(exc), "network") from exc
+
+
+def _same_host(a: urllib.parse.SplitResult, b: urllib.parse.SplitResult) -> bool:
+    return (a.hostname or "").lower() == (b.hostname or "").lower()
+
+
 def _http_get(url: str, timeout: tuple[float, float], redirects: int = 3) -> bytes:
-    """GET with separate connect and read timeouts; raises TileUnavailable."""
+    """GET with separate connect and read timeouts; raises TileUnavailable.
+
+    The body is read in chunks and refused past ``MAX_TILE_BYTES`` (also when
+    ``Content-Length`` announces more); redirects are followed only over
+    http(s) to the same host, so consent for a host is never used for another.
+    """
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "file":
-        try:
-            return Path(urllib.parse.unquote(parts.path)).read_bytes()
-        except FileNotFoundError as exc:
-            raise TileUnavailable(url, "no such file", "http") from exc
-        except OSError as exc:
-            raise TileUnavailable(url, str(exc), "network") from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TileUnavailable(url, "not an http(s) or file URL", "invalid")
+        return _read_file_tile(url)
+    if parts.scheme not in NETWORK_SCHEMES or not parts.hostname:
+        raise TileUnavailable(url, "not an http(s) URL", "invalid")
     connect_timeout, read_timeout = timeout
     cls = (
         http.client.HTTPSConnection
         if parts.scheme == "https"
         else http.client.HTTPConnection
     )
-    conn = cls(parts.hostname, parts.port, timeout=connect_timeout)
+    try:
+        conn = cls(parts.hostname, parts.port, timeout=connect_timeout)
+    except ValueError as exc:  # a malformed port
+        raise TileUnavailable(url, str(exc), "invalid") from exc
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -753,7 +985,16 @@ def _http_get(url: str, timeout: tuple[float, float], redirects: int = 3) -> byt
         response = conn.getresponse()
         status = response.status
         location = response.getheader("Location")
-        data = response.read()
+        length = response.getheader("Content-Length")
+        announced = int(length) if length and length.strip().isdigit() else 0
+        if announced > MAX_TILE_BYTES:
+            raise TileUnavailable(
+                url,
+                f"the answer announces {announced:,} bytes; at most "
+                f"{MAX_TILE_BYTES:,} are read",
+                "invalid",
+            )
+        data = _read_limited(response, url) if status == 200 else b""
     except (OSError, http.client.HTTPException) as exc:
         reason = (
             "timed out"
@@ -764,7 +1005,17 @@ def _http_get(url: str, timeout: tuple[float, float], redirects: int = 3) -> byt
     finally:
         conn.close()
     if status in (301, 302, 303, 307, 308) and location and redirects > 0:
-        return _http_get(urllib.parse.urljoin(url, location), timeout, redirects - 1)
+        target = urllib.parse.urljoin(url, location)
+        target_parts = urllib.parse.urlsplit(target)
+        if target_parts.scheme not in NETWORK_SCHEMES or not _same_host(
+            parts, target_parts
+        ):
+            raise TileUnavailable(
+                url,
+                f"redirect to another host refused ({short_text(target, 60)})",
+                "http",
+            )
+        return _http_get(target, timeout, redirects - 1)
     if status != 200:
         raise TileUnavailable(url, f"HTTP {status}", "http")
     return data

@@ -1,10 +1,11 @@
-"""View > Basemap…: online tiles under the bundled basemap, cache, offline copies."""
+"""View > Basemap…: online tiles under the bundled basemap, cache, offline copies,
+and the tile hosts allowed or refused for projects that name them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,6 +17,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QSpinBox,
@@ -24,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from sahelgis.errors import SahelGISError
-from sahelgis.io import tiles
+from sahelgis.io import tile_consent, tiles
 from sahelgis.io.tiles import Extent, TileProvider
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.canvas.tile_layer import TileManager
@@ -90,10 +93,13 @@ class BasemapDialog(QDialog):
         for key, provider in tiles.PROVIDERS.items():
             self.provider_combo.addItem(provider.name, key)
         self.provider_combo.addItem(CUSTOM_LABEL, tiles.CUSTOM_KEY)
+        # plain text: URLs, names and credits may come from a project file
         self.terms_label = QLabel()
         self.terms_label.setWordWrap(True)
+        self.terms_label.setTextFormat(Qt.TextFormat.PlainText)
         self.attribution_label = QLabel()
         self.attribution_label.setWordWrap(True)
+        self.attribution_label.setTextFormat(Qt.TextFormat.PlainText)
         self.custom_url = QLineEdit()
         self.custom_url.setPlaceholderText("https://tiles.example.org/{z}/{x}/{y}.png")
         self.custom_attribution = QLineEdit()
@@ -165,6 +171,33 @@ class BasemapDialog(QDialog):
         offline_form.addRow(self.download_button)
         offline_form.addRow(self.download_status)
 
+        self.hosts_list = QListWidget()
+        self.hosts_list.setMaximumHeight(110)
+        self.allow_host_button = QPushButton("Allow")
+        self.allow_host_button.clicked.connect(lambda: self._set_host_answer(True))
+        self.refuse_host_button = QPushButton("Refuse")
+        self.refuse_host_button.clicked.connect(lambda: self._set_host_answer(False))
+        self.forget_host_button = QPushButton("Forget")
+        self.forget_host_button.clicked.connect(self.forget_selected_host)
+        hosts_box = QGroupBox("Tile servers named by projects")
+        hosts_layout = QVBoxLayout(hosts_box)
+        hosts_note = QLabel(
+            "Projects may name a tile server; its tiles are loaded only from "
+            "servers allowed here (choosing a provider above allows it)."
+        )
+        hosts_note.setWordWrap(True)
+        hosts_layout.addWidget(hosts_note)
+        hosts_layout.addWidget(self.hosts_list)
+        hosts_row = QHBoxLayout()
+        for button in (
+            self.allow_host_button,
+            self.refuse_host_button,
+            self.forget_host_button,
+        ):
+            hosts_row.addWidget(button)
+        hosts_row.addStretch(1)
+        hosts_layout.addLayout(hosts_row)
+
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -174,7 +207,9 @@ class BasemapDialog(QDialog):
         layout.addWidget(source_box)
         layout.addWidget(cache_box)
         layout.addWidget(offline_box)
+        layout.addWidget(hosts_box)
         layout.addWidget(buttons)
+        self.update_hosts_list()
 
         self._select_current()
         self.provider_combo.currentIndexChanged.connect(self._on_provider_changed)
@@ -225,7 +260,7 @@ class BasemapDialog(QDialog):
         try:
             provider = self.selected_provider()
         except ValueError as exc:
-            self.terms_label.setText(f"<b>Custom URL:</b> {exc}")
+            self.terms_label.setText(f"Custom URL: {exc}")
             self.attribution_label.setText("")
             self._set_download_allowed(None)
             return
@@ -381,13 +416,59 @@ class BasemapDialog(QDialog):
         try:
             provider = self.selected_provider()
         except ValueError as exc:
-            self.terms_label.setText(f"<b>Custom URL:</b> {exc}")
+            self.terms_label.setText(f"Custom URL: {exc}")
             return False
         limit = float(self.limit_spin.value())
         self.cache.set_limit_mb(limit)
         app_settings.settings().setValue(CACHE_LIMIT_KEY, limit)
+        current = self.manager.provider
+        if provider is not None and provider == current and current.from_file:
+            # unchanged: pressing OK is no answer to the project's tile host
+            self.manager.consent_changed()
+            return True
+        if provider is not None and provider.uses_network:
+            # the user chose this provider here: that allows its host
+            self.manager.consent.remember(tile_consent.tile_host(provider), True)
         self.manager.set_provider(provider)
         return True
+
+    # -- tile hosts -------------------------------------------------------------
+    def update_hosts_list(self) -> None:
+        """List the remembered tile hosts and the answer for each."""
+        self.hosts_list.clear()
+        for host, allowed in sorted(self.manager.consent.decisions().items()):
+            item = QListWidgetItem(f"{host} — {'allowed' if allowed else 'refused'}")
+            item.setData(Qt.ItemDataRole.UserRole, host)
+            self.hosts_list.addItem(item)
+        has = self.hosts_list.count() > 0
+        for button in (
+            self.allow_host_button,
+            self.refuse_host_button,
+            self.forget_host_button,
+        ):
+            button.setEnabled(has)
+
+    def selected_host(self) -> str | None:
+        """The host selected in the list, or None."""
+        item = self.hosts_list.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def _set_host_answer(self, allowed: bool) -> None:
+        host = self.selected_host()
+        if host is None:
+            return
+        self.manager.consent.remember(host, allowed)
+        self.manager.consent_changed()
+        self.update_hosts_list()
+
+    def forget_selected_host(self) -> None:
+        """Forget the answer for the selected host (asked again next time)."""
+        host = self.selected_host()
+        if host is None:
+            return
+        self.manager.consent.forget(host)
+        self.manager.consent_changed()
+        self.update_hosts_list()
 
     def accept(self) -> None:  # Qt override
         if self.apply():
@@ -400,4 +481,50 @@ class BasemapDialog(QDialog):
         super().done(result)
 
 
-__all__ = ["CACHE_LIMIT_KEY", "BasemapDialog", "saved_cache_limit_mb"]
+def ask_tile_consent(
+    manager: TileManager, host: str, parent: QWidget | None = None
+) -> QMessageBox:
+    """Ask whether to load tiles from ``host`` (named by a project), without
+    blocking: the answer is remembered for the host and applied when given.
+
+    The text is plain (the host comes from a file). "Load tiles" allows the
+    host, "Don't load" (and Escape) refuses it; either is remembered, so the
+    question is not asked again for that host. Returns the open message box
+    (one per manager: asking again while it is open returns it).
+    """
+    box: QMessageBox | None = getattr(manager, "consent_box", None)
+    if box is not None and box.isVisible():
+        return box
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Online map tiles")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(
+        tile_consent.QUESTION.format(host=host)
+        + "\n\n"
+        + tile_consent.DETAIL.format(host=host)
+    )
+    load = box.addButton("Load tiles", QMessageBox.ButtonRole.AcceptRole)
+    refuse = box.addButton("Don't load", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(refuse)
+    box.setEscapeButton(refuse)
+
+    def on_finished(_result: int) -> None:
+        clicked = box.clickedButton()
+        if clicked in (load, refuse):
+            manager.consent.remember(host, clicked is load)
+            manager.consent_changed()
+
+    box.finished.connect(on_finished)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    manager.consent_box = box  # type: ignore[attr-defined]
+    box.open()
+    return box
+
+
+__all__ = [
+    "CACHE_LIMIT_KEY",
+    "BasemapDialog",
+    "ask_tile_consent",
+    "saved_cache_limit_mb",
+]

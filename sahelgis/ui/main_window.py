@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -22,7 +22,7 @@ from sahelgis.io.basedata import HOME_BOUNDS_LONLAT, base_layers, credits_text
 from sahelgis.io.drawings_io import export_drawings, import_drawings
 from sahelgis.io.project_file import load_project, save_project
 from sahelgis.io.safety import safe_child
-from sahelgis.io.tiles import TileCache, provider_from_state, provider_state
+from sahelgis.io.tiles import TileCache, provider_state, read_basemap_state
 from sahelgis.io.vector import list_vector_layers, read_road_layer, read_vector
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import crs, drawings
@@ -35,7 +35,11 @@ from sahelgis.scale.store import EventStore, Selection
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.analysis_controller import AnalysisController
 from sahelgis.ui.autosave import Autosaver
-from sahelgis.ui.basemap_dialog import BasemapDialog, saved_cache_limit_mb
+from sahelgis.ui.basemap_dialog import (
+    BasemapDialog,
+    ask_tile_consent,
+    saved_cache_limit_mb,
+)
 from sahelgis.ui.canvas.drawing_tools import (
     DRAWING_TOOLS,
     TOOL_DRAW_LINE,
@@ -168,8 +172,12 @@ class MainWindow(QMainWindow):
         self.basemap_label = QLabel("")
         self.statusBar().addPermanentWidget(self.basemap_label)
         self.tiles = TileManager(
-            self.canvas, TileCache(limit_mb=saved_cache_limit_mb()), parent=self
+            self.canvas,
+            TileCache(limit_mb=saved_cache_limit_mb()),
+            consent=app_settings.SettingsTileConsent(),
+            parent=self,
         )
+        self.tiles.sig_consent_needed.connect(self._on_tiles_consent_needed)
         self.tiles.sig_status.connect(
             lambda text: self.statusBar().showMessage(text, 10_000)
         )
@@ -177,9 +185,7 @@ class MainWindow(QMainWindow):
         self.tiles.sig_active_changed.connect(
             lambda on: self.canvas.set_basemap_underlay(on)
         )
-        self.tiles.set_provider(
-            provider_from_state(self.project.extra_state.get("basemap"))
-        )
+        self._show_basemap(self.project)
         self._build_menus()
         self._build_tools()
         self._connect_canvas()
@@ -564,7 +570,7 @@ class MainWindow(QMainWindow):
         self.canvas = MapCanvas(project)
         self.setCentralWidget(self.canvas)
         self.tiles.set_canvas(self.canvas)
-        self.tiles.set_provider(provider_from_state(project.extra_state.get("basemap")))
+        self._show_basemap(project)
         self.canvas.set_basemap_underlay(self.tiles.provider is not None)
         self.drawing = DrawingController(self.canvas, project)
         self.drawing.snapping = self.snap_action.isChecked()
@@ -924,6 +930,18 @@ class MainWindow(QMainWindow):
                 self.project.extra_state.pop("basemap", None)
             else:
                 self.project.extra_state["basemap"] = state
+
+    def _show_basemap(self, project: Project) -> None:
+        """Show the project's online basemap (its host asked about first)."""
+        name = project.path.name if project.path else "project"
+        basemap = read_basemap_state(project.extra_state.get("basemap"), name)
+        self.tiles.set_provider(basemap.provider)
+        if basemap.problem:
+            self.statusBar().showMessage(basemap.problem, 15_000)
+
+    def _on_tiles_consent_needed(self, host: str) -> None:
+        if self.remember_layout:  # a snapshot asks nothing
+            QTimer.singleShot(0, self, lambda: ask_tile_consent(self.tiles, host, self))
 
     def _on_tiles_attribution_changed(self, text: str) -> None:
         self.basemap_label.setText(f"Basemap: {text}" if text else "")

@@ -64,3 +64,50 @@ def last_store_dir() -> str:
 def remember_store_dir(folder: Path) -> None:
     """Remember an opened event store, so the next Open starts there."""
     settings().setValue(LAST_STORE_DIR, str(folder))
+
+
+#: Tile hosts the user allowed / refused for basemaps named by project files.
+ALLOWED_TILE_HOSTS = "basemap/allowed_hosts"
+REFUSED_TILE_HOSTS = "basemap/refused_hosts"
+
+
+def _host_list(key: str) -> list[str]:
+    value = settings().value(key, [])
+    if isinstance(value, str):  # QSettings gives one item back as a string
+        value = [value]
+    return [str(v) for v in (value or []) if str(v)]
+
+
+class SettingsTileConsent:
+    """The user's answers per tile host, kept in QSettings (see
+    ``sahelgis.io.tile_consent``)."""
+
+    def decision(self, host: str) -> bool | None:
+        """True if allowed, False if refused, None if never asked."""
+        host = host.strip().lower()
+        if host in _host_list(ALLOWED_TILE_HOSTS):
+            return True
+        if host in _host_list(REFUSED_TILE_HOSTS):
+            return False
+        return None
+
+    def remember(self, host: str, allowed: bool) -> None:
+        """Store the answer for a host (replacing an older one)."""
+        host = host.strip().lower()
+        self.forget(host)
+        key = ALLOWED_TILE_HOSTS if allowed else REFUSED_TILE_HOSTS
+        settings().setValue(key, [*_host_list(key), host])
+
+    def forget(self, host: str) -> None:
+        """Drop the answer for a host (the next project naming it asks again)."""
+        host = host.strip().lower()
+        for key in (ALLOWED_TILE_HOSTS, REFUSED_TILE_HOSTS):
+            hosts = _host_list(key)
+            if host in hosts:
+                settings().setValue(key, [h for h in hosts if h != host])
+
+    def decisions(self) -> dict[str, bool]:
+        """Every remembered host and its answer."""
+        answers = dict.fromkeys(_host_list(REFUSED_TILE_HOSTS), False)
+        answers.update(dict.fromkeys(_host_list(ALLOWED_TILE_HOSTS), True))
+        return answers

@@ -296,11 +296,13 @@ def test_providers_that_forbid_storing_never_touch_the_disk(server, tmp_path):
     assert cache.stats().tiles == 0
 
 
-def test_file_url_provider(tmp_path):
+def test_file_url_provider_inside_the_tile_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAHELGIS_TILE_CACHE", str(tmp_path))
     folder = tmp_path / "xyz" / "4" / "7"
     folder.mkdir(parents=True)
     (folder / "7.png").write_bytes(png_bytes())
     p = custom_provider((tmp_path / "xyz").as_uri() + "/{z}/{x}/{y}.png", "mine")
+    assert not p.uses_network
     assert fetch_tile(p, 4, 7, 7, None).data.startswith(b"\x89PNG")
     with pytest.raises(TileUnavailable):
         fetch_tile(p, 4, 7, 8, None)

@@ -14,6 +14,11 @@ basemap when there is no network, saying so once in the status bar. The tile
 layer is not a project layer: only the provider's name is saved, in
 ``project.extra_state["basemap"]``.
 
+A provider named by a project file is used online only once the user allowed
+its host (``sahelgis.io.tile_consent``): until then the manager shows cached
+tiles only, emits ``sig_consent_needed`` once with the host for the window to
+ask, and says in the status bar that online tiles were not loaded.
+
 Workers are daemon threads, not a ``QThreadPool``: a pool waits for its running
 tasks when it is destroyed, so one request to a server that never answers
 would hold the app's exit for the whole read timeout.
@@ -37,13 +42,18 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap, QPolygonF, QTransform
 from PySide6.QtWidgets import QWidget
 
-from sahelgis.io import tiles
+from sahelgis.io import tile_consent, tiles
+from sahelgis.io.tile_consent import HostConsent, MemoryConsent
 from sahelgis.io.tiles import TileCache, TileKey, TileProvider, TileUnavailable
 from sahelgis.model import crs
 
 #: Below every layer, the base-layer cache included.
 TILE_Z = -1_000_000
 OFFLINE_MESSAGE = "Tiles unavailable (offline): showing the bundled basemap"
+NOT_ALLOWED_MESSAGE = (
+    "Online tiles from {host} not loaded (not allowed for this host): showing "
+    "cached tiles only. Change this in View > Basemap…"
+)
 #: Tiles kept decoded in memory (about 256 KiB each).
 MEMORY_TILES = 256
 #: How far up the pyramid a missing tile borrows a coarser one meanwhile.
@@ -229,6 +239,8 @@ class _Shared:
     generation: int = 0
     wanted: frozenset[TileKey] = frozenset()
     offline_until: float = 0.0
+    #: False: the provider's host is not allowed, only the cache is read.
+    network: bool = True
     results: queue.SimpleQueue[_Result] = field(default_factory=queue.SimpleQueue)
 
     def offline(self) -> bool:
@@ -242,7 +254,7 @@ def _fetch(
     if generation != shared.generation or key not in shared.wanted:
         shared.results.put(_Result(generation, key, None, kind="dropped"))
         return
-    offline = shared.offline()
+    offline = shared.offline() or not shared.network
     try:
         result = tiles.fetch_tile(
             provider,
@@ -330,6 +342,7 @@ class TileManager(QObject):
     sig_attribution_changed = Signal(str)
     sig_active_changed = Signal(bool)
     sig_tiles_changed = Signal()  # the drawn tiles changed
+    sig_consent_needed = Signal(str)  # a file named tiles from this host: ask
 
     def __init__(
         self,
@@ -341,9 +354,12 @@ class TileManager(QObject):
         workers: int = 4,
         debounce_ms: int = 150,
         retry_s: float = 60.0,
+        consent: HostConsent | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        #: The user's answers per host, for providers named by a file.
+        self.consent: HostConsent = consent if consent is not None else MemoryConsent()
         # what worker threads read: never the QObject itself, whose last
         # reference must not be dropped (and the object destroyed) off the GUI thread
         self._shared = _Shared(
@@ -414,11 +430,45 @@ class TileManager(QObject):
     def max_age_days(self, value: float) -> None:
         self._shared.max_age_days = value
 
+    @property
+    def network_allowed(self) -> bool:
+        """True when tiles of the current provider may come from the network."""
+        return tile_consent.network_allowed(self._provider, self.consent)
+
+    @property
+    def host(self) -> str:
+        """The host the current provider's tiles come from ('' if none/local)."""
+        return tile_consent.tile_host(self._provider) if self._provider else ""
+
+    def consent_changed(self) -> None:
+        """Re-read the consent for the current provider's host (after the user
+        answered): when now allowed, missing tiles are requested again."""
+        allowed = self.network_allowed
+        if allowed == self._shared.network:
+            return
+        self._shared.network = allowed
+        self._shared.generation += 1
+        self._pool.clear()
+        self._in_flight.clear()
+        self._missing.clear()
+        self._status_said = False
+        if self._provider is not None:
+            self.refresh()
+
     def set_provider(self, provider: str | TileProvider | None) -> None:
-        """Show tiles from a provider (a key, name or object); None turns them off."""
+        """Show tiles from a provider (a key, name or object); None turns them off.
+
+        A provider named by a file (``from_file``) is fetched from the network
+        only when the user allowed its host (``consent``); otherwise the cache
+        alone is read and ``sig_consent_needed`` asks for an answer when there
+        is none yet.
+        """
         if isinstance(provider, str):
             provider = tiles.provider(provider)
-        if provider == self._provider:
+        if provider == self._provider and (
+            provider is None or provider.from_file == self._provider.from_file
+        ):
+            self.consent_changed()
             return
         self._shared.generation += 1
         self._pool.clear()
@@ -429,6 +479,7 @@ class TileManager(QObject):
         self._status_said = False
         self._retry.stop()
         self._provider = provider
+        self._shared.network = self.network_allowed
         self.item.attribution = self.attribution
         self.item.setVisible(provider is not None)
         self.item.set_tiles([])
@@ -436,6 +487,8 @@ class TileManager(QObject):
         self.sig_active_changed.emit(provider is not None)
         if provider is not None:
             self.refresh()
+        if tile_consent.needs_question(provider, self.consent):
+            self.sig_consent_needed.emit(self.host)
 
     def set_canvas(self, canvas: pg.PlotWidget) -> None:
         """Draw on another canvas (e.g. after a project was opened)."""
@@ -532,6 +585,9 @@ class TileManager(QObject):
                 self._went_offline()
             elif result.kind in ("http", "invalid"):
                 self._missing.add(result.key)
+            elif result.kind == "offline" and not self._shared.network:
+                self._missing.add(result.key)  # asked again after consent
+                self._not_allowed()
         if changed:
             self._trim_memory()
             self._update_item()
@@ -545,6 +601,11 @@ class TileManager(QObject):
         if not self._status_said:
             self._status_said = True
             self.sig_status.emit(OFFLINE_MESSAGE)
+
+    def _not_allowed(self) -> None:
+        if not self._status_said:
+            self._status_said = True
+            self.sig_status.emit(NOT_ALLOWED_MESSAGE.format(host=self.host))
 
     def _trim_memory(self) -> None:
         excess = len(self._images) - MEMORY_TILES
