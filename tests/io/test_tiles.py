@@ -357,3 +357,238 @@ def test_download_region_limits(server, cache):
     offline = custom_provider(closed_port_url(), "", allows_bulk=True)
     with pytest.raises(TileUnavailable):
         download_region(offline, BOX, [12], cache, timeout=(0.5, 0.5))
+
+
+# -- hostile tile URLs and answers ------------------------------------------------
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///dev/zero?{z}/{x}/{y}",
+        "file:///etc/passwd#{z}{x}{y}",
+        "file://fileserver/share/{z}/{x}/{y}.png",
+    ],
+)
+def test_file_urls_outside_the_tile_cache_are_refused(url, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAHELGIS_TILE_CACHE", str(tmp_path / "tiles"))
+    with pytest.raises(ValueError, match="only inside the tile cache folder"):
+        custom_provider(url, "")
+
+
+def test_file_urls_climbing_out_of_the_cache_are_refused(tmp_path, monkeypatch):
+    root = tmp_path / "tiles"
+    (root / "mine").mkdir(parents=True)
+    monkeypatch.setenv("SAHELGIS_TILE_CACHE", str(root))
+    with pytest.raises(ValueError, match="tile cache"):
+        custom_provider(root.as_uri() + "/mine/../../../etc/{z}/{x}/{y}", "")
+    (root / "link").symlink_to("/", target_is_directory=True)
+    with pytest.raises(ValueError, match="tile cache"):
+        custom_provider(root.as_uri() + "/link/dev/{z}{x}{y}", "")
+
+
+def test_a_tile_symlinked_out_of_the_cache_is_not_read(tmp_path, monkeypatch):
+    root = tmp_path / "tiles"
+    (root / "xyz" / "1" / "0").mkdir(parents=True)
+    (root / "xyz" / "1" / "0" / "0.png").symlink_to("/dev/zero")
+    monkeypatch.setenv("SAHELGIS_TILE_CACHE", str(root))
+    p = custom_provider(root.as_uri() + "/xyz/{z}/{x}/{y}.png", "")
+    with pytest.raises(TileUnavailable, match="only inside the tile cache"):
+        fetch_tile(p, 1, 0, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("url", "match"),
+    [
+        ("ftp://x.org/{z}/{x}/{y}.png", "http:// or https://"),
+        ("gopher://x.org/{z}/{x}/{y}", "http:// or https://"),
+        ("data:image/png;base64,{z}{x}{y}", "http:// or https://"),
+        ("javascript:alert({z}{x}{y})", "http:// or https://"),
+        ("http://{s}.x.org/{z}/{x}/{y}.png", "plain host name"),
+        ("http://{z}.x.org/{x}/{y}.png", "plain host name"),
+        ("http://<b>x</b>/{z}/{x}/{y}.png", "plain host name"),
+        ("http:///{z}/{x}/{y}.png", "plain host name"),
+        ("http://x.org:99999/{z}/{x}/{y}.png", "malformed"),
+        ("http://x.org/{z}/{x}/{y}.png\nSet-Cookie: a", "control characters"),
+    ],
+)
+def test_custom_urls_other_than_plain_http_are_refused(url, match):
+    with pytest.raises(ValueError, match=match):
+        custom_provider(url, "")
+
+
+def test_credentials_in_a_tile_url_are_refused_and_not_repeated():
+    url = "http://analyst:s3cret@127.0.0.1:9/{z}/{x}/{y}.png"
+    with pytest.raises(ValueError, match="user name or password") as info:
+        custom_provider(url, "")
+    assert "s3cret" not in str(info.value)
+
+
+def test_an_over_long_url_is_refused_in_one_short_line():
+    url = "https://x.org/{z}/{x}/{y}.png?" + "a" * 100_000
+    with pytest.raises(ValueError, match="at most 2,048") as info:
+        custom_provider(url, "")
+    assert len(str(info.value)) < 200
+
+
+class _Endless(BaseHTTPRequestHandler):
+    """Answers 200 with an endless body (bounded: stops after 64 MB)."""
+
+    sent = 0
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        chunk = b"\x89PNG\r\n\x1a\n" + b"\0" * (1 << 16)
+        try:
+            for _ in range(1024):
+                self.wfile.write(chunk)
+                type(self).sent += len(chunk)
+        except OSError:
+            pass  # the client hung up, as it should
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _serve(handler):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    return httpd
+
+
+def test_an_endless_answer_is_cut_at_the_size_limit(cache):
+    import tracemalloc
+
+    httpd = _serve(_Endless)
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{{z}}/{{x}}/{{y}}"
+        tracemalloc.start()
+        with pytest.raises(TileUnavailable, match="larger than 4,194,304") as info:
+            fetch_tile(custom_provider(url, ""), 1, 0, 0, cache, (1.0, 2.0))
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert info.value.kind == "invalid"
+    assert peak < 3 * tiles.MAX_TILE_BYTES
+    assert cache.stats().tiles == 0
+
+
+def test_an_announced_oversize_answer_is_not_read(cache):
+    class Huge(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(10 * tiles.MAX_TILE_BYTES))
+            self.end_headers()
+            self.wfile.write(b"\x89PNG\r\n\x1a\n")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = _serve(Huge)
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{{z}}/{{x}}/{{y}}"
+        with pytest.raises(TileUnavailable, match="announces 41,943,040 bytes"):
+            fetch_tile(custom_provider(url, ""), 1, 0, 0, cache, (1.0, 1.0))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _redirecting(location_for):
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/ok/"):
+                body = png_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_response(302)
+            self.send_header("Location", location_for(self.server.server_address[1]))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return _serve(Redirect)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://localhost:{port}/ok/1/0/0",  # another host name (still loopback)
+        "file:///etc/passwd",
+        "ftp://127.0.0.1/ok/1/0/0",
+    ],
+)
+def test_redirects_leave_neither_the_host_nor_http(location, cache):
+    httpd = _redirecting(lambda port: location.format(port=port))
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{{z}}/{{x}}/{{y}}"
+        with pytest.raises(TileUnavailable, match="redirect to another host"):
+            fetch_tile(custom_provider(url, ""), 1, 0, 0, cache, (1.0, 1.0))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_redirect_on_the_same_host_is_followed(cache):
+    httpd = _redirecting(lambda port: "/ok/1/0/0")
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{{z}}/{{x}}/{{y}}"
+        result = fetch_tile(custom_provider(url, ""), 1, 0, 0, cache, (1.0, 1.0))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.source == "network"
+
+
+# -- basemap state read from a project -------------------------------------------
+def test_a_basemap_from_a_file_is_marked_and_needs_consent():
+    osm = tiles.read_basemap_state({"provider": "osm"}, "p.gpkg")
+    assert osm.problem == ""
+    assert osm.provider == tiles.provider("osm")
+    assert osm.provider.from_file
+    assert not tiles.provider("osm").from_file
+    state = tiles.provider_state(custom_provider("https://x.org/{z}/{x}/{y}", "X"))
+    custom = tiles.read_basemap_state(state, "p.gpkg").provider
+    assert custom.from_file
+    assert custom.url == "https://x.org/{z}/{x}/{y}"
+    assert tiles.read_basemap_state(None) == (None, "")
+    assert tiles.read_basemap_state({"provider": ""}) == (None, "")
+
+
+@pytest.mark.parametrize(
+    ("state", "key"),
+    [
+        (
+            {"provider": "custom-1", "url": "file:///dev/zero?{z}/{x}/{y}"},
+            "basemap.url",
+        ),
+        ({"provider": "custom-1", "url": "https://x.org/{x}/{y}"}, "basemap.url"),
+        ({"provider": "custom-1", "url": 7}, "basemap.url"),
+        (
+            {"provider": "custom-1", "url": "https://x.org/" + "a" * 100_000},
+            "basemap.url",
+        ),
+        ({"provider": "osm", "max_zoom": "19"}, "basemap.max_zoom"),
+        ({"provider": "osm", "max_zoom": 1e9}, "basemap.max_zoom"),
+        ({"provider": "osm", "allows_bulk": 1}, "basemap.allows_bulk"),
+        ({"provider": "osm", "attribution": ["x"]}, "basemap.attribution"),
+        ({"provider": 5}, "basemap.provider"),
+        ({"provider": "google"}, "basemap.provider"),
+        (["osm"], "basemap"),
+    ],
+)
+def test_a_wrong_basemap_state_gives_one_line_naming_file_and_key(state, key):
+    provider, problem = tiles.read_basemap_state(state, "survey.gpkg")
+    assert provider is None
+    assert problem.startswith(f"survey.gpkg: {key}:")
+    assert "\n" not in problem
+    assert len(problem) < 400
+    assert tiles.provider_from_state(state) is None
