@@ -510,6 +510,7 @@ def ask_tile_consent(
     box.setEscapeButton(refuse)
 
     def on_finished(_result: int) -> None:
+        manager.consent_box = None  # type: ignore[attr-defined]
         clicked = box.clickedButton()
         if clicked in (load, refuse):
             manager.consent.remember(host, clicked is load)

@@ -358,3 +358,107 @@ def test_dropping_the_manager_while_requests_hang_is_safe(cache, qtbot):
     finally:
         hole.stop()  # the hanging requests end now, on their threads
     qtbot.wait(150)
+
+
+# -- consent for providers named by a file ---------------------------------------
+def test_a_file_named_provider_fetches_nothing_until_its_host_is_allowed(
+    make_manager, server, qtbot
+):
+    from dataclasses import replace
+
+    from sahelgis.io.tile_consent import MemoryConsent
+
+    consent = MemoryConsent()
+    manager = make_manager(consent=consent)
+    statuses = []
+    manager.sig_status.connect(statuses.append)
+    provider = replace(custom_provider(server.url, "t"), from_file=True)
+    with qtbot.waitSignal(manager.sig_consent_needed, timeout=1000) as asked:
+        manager.set_provider(provider)
+    assert asked.args == [f"127.0.0.1:{server.port}"]
+    assert not manager.network_allowed
+    qtbot.waitUntil(lambda: manager.pending() == 0, timeout=2000)
+    qtbot.waitUntil(lambda: bool(statuses), timeout=2000)
+    assert statuses == [
+        f"Online tiles from 127.0.0.1:{server.port} not loaded (not allowed for "
+        "this host): showing cached tiles only. Change this in View > Basemap…"
+    ]
+    assert server.requests == []
+    consent.remember(manager.host, True)
+    manager.consent_changed()
+    qtbot.waitUntil(lambda: all_loaded(manager), timeout=3000)
+    assert len(server.requests) > 0
+
+
+def test_a_refused_host_is_not_asked_again_and_cached_tiles_still_show(
+    make_manager, server, cache, qtbot
+):
+    from dataclasses import replace
+
+    from sahelgis.io.tile_consent import MemoryConsent
+
+    user_choice = custom_provider(server.url, "t")
+    warm = make_manager()
+    warm.set_provider(user_choice)  # chosen in the app: fetched and cached
+    qtbot.waitUntil(lambda: all_loaded(warm), timeout=3000)
+    fetched = len(server.requests)
+    warm.shutdown()
+
+    consent = MemoryConsent(refused={f"127.0.0.1:{server.port}"})
+    manager = make_manager(consent=consent)
+    asked = []
+    manager.sig_consent_needed.connect(asked.append)
+    manager.set_provider(replace(user_choice, from_file=True))
+    qtbot.waitUntil(lambda: all_loaded(manager), timeout=3000)
+    assert asked == []
+    assert len(server.requests) == fetched  # from the cache only
+
+
+def test_dialog_choice_allows_the_host_and_lists_it(
+    make_manager, server, canvas, qtbot
+):
+    from dataclasses import replace
+
+    from sahelgis.io.tile_consent import MemoryConsent
+    from sahelgis.ui.basemap_dialog import BasemapDialog
+
+    consent = MemoryConsent()
+    manager = make_manager(consent=consent)
+    manager.set_provider(replace(custom_provider(server.url, "t"), from_file=True))
+    dialog = BasemapDialog(manager, canvas.extent())
+    qtbot.addWidget(dialog)
+    assert dialog.hosts_list.count() == 0
+    assert dialog.apply()  # OK on the project's own choice is no consent
+    assert consent.decisions() == {}
+    assert not manager.network_allowed
+    combo = dialog.provider_combo
+    combo.setCurrentIndex(combo.findData("osm"))
+    combo.setCurrentIndex(combo.findData(tiles.CUSTOM_KEY))
+    dialog.custom_url.setText(server.url + "?v=2")
+    assert dialog.apply()  # a URL typed by the user: its host is allowed
+    host = f"127.0.0.1:{server.port}"
+    assert consent.decisions() == {host: True}
+    dialog.update_hosts_list()
+    assert dialog.hosts_list.item(0).text() == f"{host} — allowed"
+    dialog.hosts_list.setCurrentRow(0)
+    dialog.refuse_host_button.click()
+    assert consent.decisions() == {host: False}
+    dialog.hosts_list.setCurrentRow(0)
+    dialog.forget_host_button.click()
+    assert consent.decisions() == {}
+    assert dialog.hosts_list.count() == 0
+
+
+def test_dialog_shows_a_hostile_url_as_plain_text(make_manager, canvas, qtbot):
+    from PySide6.QtCore import Qt
+
+    from sahelgis.ui.basemap_dialog import BasemapDialog
+
+    dialog = BasemapDialog(make_manager(), canvas.extent())
+    qtbot.addWidget(dialog)
+    combo = dialog.provider_combo
+    combo.setCurrentIndex(combo.findData(tiles.CUSTOM_KEY))
+    dialog.custom_url.setText('<img src="/dev/zero">{z}')
+    assert dialog.terms_label.textFormat() == Qt.TextFormat.PlainText
+    assert "<img" in dialog.terms_label.text()
+    assert dialog.attribution_label.textFormat() == Qt.TextFormat.PlainText
