@@ -377,6 +377,8 @@ class BasemapDialog(QDialog):
             return
         if provider is None:
             return
+        if provider.uses_network:  # the user asked for it here: allows its host
+            self.manager.consent.remember(tile_consent.tile_host(provider), True)
         self.cache.set_limit_mb(self.limit_spin.value())
         self.download_button.setEnabled(False)
         self.download_status.setText("Downloading…")
