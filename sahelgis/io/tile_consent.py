@@ -31,8 +31,9 @@ from sahelgis.io.tiles import TileProvider, read_basemap_state
 QUESTION = "This project shows map tiles from {host}. Load them?"
 DETAIL = (
     "Loading them sends requests to {host}, which then learns this computer's "
-    "IP address and when you work. Your answer is remembered for {host}; change "
-    "it in View > Basemap…. Until then, only tiles already in the cache are shown."
+    "IP address and when you work. Your answer is remembered for {host} "
+    "(View > Basemap… changes it). Until then, only tiles already in the cache "
+    "are shown."
 )
 
 
