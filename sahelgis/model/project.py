@@ -163,13 +163,10 @@ class Project:
         old = self.layers_with_role(role)
         index = self._layers.index(old[0]) if old else 0
         new_layer.role = role
-        self.undo_stack.begin_macro(f"Replace {role} with “{new_layer.name}”")
-        try:
+        with self.undo_stack.macro(f"Replace {role} with “{new_layer.name}”"):
             for layer in old:
                 self.remove_layer(layer.id)
             self.add_layer(new_layer, index)
-        finally:
-            self.undo_stack.end_macro()
         return old
 
     # -- primitive changes (run by commands; they emit the signals) -------------
@@ -208,6 +205,8 @@ class Project:
                 lambda: self._set_attr(layer_id, attr, value),
                 lambda: self._set_attr(layer_id, attr, old),
                 merge_key=(layer_id, attr) if merge else None,
+                before=old,
+                after=value,
             )
         )
 
