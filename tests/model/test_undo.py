@@ -216,10 +216,15 @@ def test_a_failing_part_rolls_the_group_back_and_records_nothing():
     before = state(project)
     seen = []
     project.undo_stack.changed.connect(lambda: seen.append("changed"))
-    with pytest.raises(KeyError), project.undo_stack.macro("two edits"):
-        project.rename_layer(a.id, "renamed")
-        project.set_visible(b.id, False)
-        project.remove_layer("no-such-layer")
+
+    def edit():
+        with project.undo_stack.macro("two edits"):
+            project.rename_layer(a.id, "renamed")
+            project.set_visible(b.id, False)
+            project.remove_layer("no-such-layer")
+
+    with pytest.raises(KeyError, match="no-such-layer"):
+        edit()
     assert state(project) == before
     assert project.undo_stack.texts() == []
     assert not project.modified
@@ -241,9 +246,14 @@ def test_a_command_that_raises_in_redo_changes_nothing():
     assert values == [1]
     assert stack.texts() == ["add 1"]
     assert stack.is_clean
-    with pytest.raises(RuntimeError), stack.macro("group"):
-        stack.push(counter_command(values, 2))
-        stack.push(Command("bad", fail, values.pop))
+
+    def group():
+        with stack.macro("group"):
+            stack.push(counter_command(values, 2))
+            stack.push(Command("bad", fail, values.pop))
+
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        group()
     assert values == [1]
     assert stack.texts() == ["add 1"]
 
@@ -303,11 +313,16 @@ def test_nested_groups_form_one_entry():
 def test_a_failing_inner_group_rolls_back_the_outer_one():
     stack = UndoStack()
     values = []
-    with pytest.raises(ValueError), stack.macro("outer"):
-        stack.push(counter_command(values, 1))
-        with stack.macro("inner"):
-            stack.push(counter_command(values, 2))
-            raise ValueError("stop")
+
+    def groups():
+        with stack.macro("outer"):
+            stack.push(counter_command(values, 1))
+            with stack.macro("inner"):
+                stack.push(counter_command(values, 2))
+                raise ValueError("stop")
+
+    with pytest.raises(ValueError, match="stop"):
+        groups()
     assert values == []
     assert stack.texts() == []
     assert stack.is_clean
