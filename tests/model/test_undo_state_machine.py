@@ -119,7 +119,7 @@ class UndoMachine(RuleBasedStateMachine):
         elif kind == "rename":
             project.rename_layer(target.id, f"name {self.fresh()}")
         elif kind == "style":
-            project.set_style(target.id, target.style.with_(size=self.fresh()))
+            project.set_style(target.id, target.style.with_(size=100 + self.fresh()))
         elif kind == "visible":
             project.set_visible(target.id, not target.visible)
         else:
