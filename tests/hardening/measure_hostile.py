@@ -4,6 +4,10 @@ Run from the repository root with the venv's Python (not a test)::
 
     python tests/hardening/measure_hostile.py [-k SUBSTRING] [--timeout 90]
 
+``--root`` measures another checkout (its cases and its code), e.g. the main
+branch against a feature branch; ``--max-memory-mb`` caps each child's address
+space so a runaway case fails instead of filling the machine.
+
 Each case of ``tests.hardening.hostile.all_cases()`` whose kind is ``project``
 (``--kind`` picks another) is built from its seed into a temporary folder, then
 ``python -m sahelgis --snapshot OUT.png CASEPATH`` runs in a child process, one
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -42,6 +47,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+#: The checkout measured: its cases and its code (``--root`` changes it).
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Limits the issue states for a full ``--snapshot`` of any case.
@@ -173,12 +179,23 @@ def child_env(home: Path, guard_dir: Path, net_log: Path) -> dict[str, str]:
 
 
 def run_child(
-    command: list[str], env: dict[str, str], log: Path, timeout: float
+    command: list[str],
+    env: dict[str, str],
+    log: Path,
+    timeout: float,
+    max_memory_mb: float = 0,
 ) -> tuple[int | None, int | None, float, float]:
     """Run ``command``; return exit code, signal, seconds and peak RSS in MB.
 
     The exit code is None when the child was killed after ``timeout`` seconds.
+    ``max_memory_mb`` > 0 caps the child's address space (``RLIMIT_AS``).
     """
+
+    def cap() -> None:
+        if max_memory_mb > 0:
+            size = int(max_memory_mb * 2**20)
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
     with log.open("wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -189,6 +206,7 @@ def run_child(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, killed as one
+            preexec_fn=cap if max_memory_mb > 0 else None,
         )
         killed = False
         while True:
@@ -215,7 +233,9 @@ def last_line(text: str) -> str:
     return line if len(line) <= 160 else line[:157] + "..."
 
 
-def measure_case(case, work: Path, timeout: float, isolate: bool) -> Measure:
+def measure_case(
+    case, work: Path, timeout: float, isolate: bool, max_memory_mb: float = 0
+) -> Measure:
     """Build one case in ``work`` and snapshot it in a child process."""
     from tests.hardening.hostile import seed_of
 
@@ -232,7 +252,7 @@ def measure_case(case, work: Path, timeout: float, isolate: bool) -> Measure:
     if isolate:
         command = [shutil.which("unshare") or "unshare", "-rn", *command]
     log = work / "output.log"
-    code, sig, seconds, peak_mb = run_child(command, env, log, timeout)
+    code, sig, seconds, peak_mb = run_child(command, env, log, timeout, max_memory_mb)
     text = log.read_text(encoding="utf-8", errors="replace")
     attempts = (
         len(net_log.read_text(encoding="utf-8").splitlines()) if net_log.exists() else 0
@@ -282,6 +302,7 @@ def summary(measures: list[Measure], isolation: str, timeout: float) -> dict:
             for code in sorted({m.exit_code for m in measures}, key=str)
         },
         "network_isolation": isolation,
+        "root": str(ROOT),
         "timeout_s": timeout,
     }
 
@@ -309,9 +330,22 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="auto: an empty network namespace when possible, always the guard",
     )
+    parser.add_argument(
+        "--max-memory-mb",
+        type=float,
+        default=0,
+        help="cap each child's address space (0: no cap)",
+    )
     parser.add_argument("--keep", type=Path, help="keep each case's folder here")
+    parser.add_argument(
+        "--root", type=Path, help="checkout to measure (default: this one)"
+    )
     args = parser.parse_args(argv)
 
+    global ROOT
+    if args.root is not None:
+        ROOT = args.root.resolve()
+    sys.dont_write_bytecode = True  # leave the measured checkout as it was
     sys.path.insert(0, str(ROOT))
     from tests.hardening.hostile import all_cases
 
@@ -332,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     for case in cases:
         with tempfile.TemporaryDirectory(prefix="sahelgis-measure-") as tmp:
             work = Path(tmp)
-            measure = measure_case(case, work, args.timeout, isolate)
+            measure = measure_case(
+                case, work, args.timeout, isolate, args.max_memory_mb
+            )
             if args.keep is not None:
                 shutil.copytree(work, args.keep / case.name, dirs_exist_ok=True)
         measures.append(measure)
