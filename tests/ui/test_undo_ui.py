@@ -56,6 +56,19 @@ def road_file(tmp_path):
 
 
 @pytest.fixture
+def small_project(demo_like_project):
+    """Events and the approximate roads only: quick to save."""
+    project = Project(
+        [
+            *demo_like_project.event_layers(),
+            *demo_like_project.layers_with_role("roads"),
+        ]
+    )
+    project.mark_saved()
+    return project
+
+
+@pytest.fixture
 def questions(monkeypatch):
     """Record "unsaved changes" questions and answer Cancel."""
     asked = []
@@ -69,11 +82,11 @@ def questions(monkeypatch):
 
 
 def test_save_undo_import_roads_is_unsaved_work(
-    make_main_window, demo_like_project, road_file, tmp_path, questions, qtbot
+    make_main_window, small_project, road_file, tmp_path, questions, qtbot
 ):
-    window = make_main_window(demo_like_project)
-    events = demo_like_project.event_layers()[0]
-    demo_like_project.rename_layer(events.id, "Mali events")
+    window = make_main_window(small_project)
+    events = small_project.event_layers()[0]
+    small_project.rename_layer(events.id, "Mali events")
     assert window._save_to(tmp_path / "work.gpkg")
     assert not window.isWindowModified()
     window.undo_action.trigger()
@@ -81,7 +94,7 @@ def test_save_undo_import_roads_is_unsaved_work(
 
     window.import_roads(road_file)
 
-    assert demo_like_project.modified
+    assert small_project.modified
     assert window.isWindowModified()
     assert window.windowTitle().startswith("work.gpkg[*]")
     assert window.undo_action.text() == (
@@ -102,9 +115,9 @@ def test_save_undo_import_roads_is_unsaved_work(
 
 
 def test_grouped_import_at_the_saved_state_undoes_back_to_clean(
-    make_main_window, demo_like_project, road_file, tmp_path, questions
+    make_main_window, small_project, road_file, tmp_path, questions
 ):
-    window = make_main_window(demo_like_project)
+    window = make_main_window(small_project)
     assert window._save_to(tmp_path / "work.gpkg")
     window.import_roads(road_file)
     assert window.isWindowModified()
@@ -116,10 +129,10 @@ def test_grouped_import_at_the_saved_state_undoes_back_to_clean(
 
 
 def test_grouped_edits_obey_the_history_limit_in_the_panel(
-    make_main_window, demo_like_project, road_file, tmp_path
+    make_main_window, small_project, road_file, tmp_path
 ):
     # a short history, as after 500 edits
-    project = Project(list(demo_like_project.layers), undo_limit=2)
+    project = Project(list(small_project.layers), undo_limit=2)
     window = make_main_window(project)
     assert window._save_to(tmp_path / "work.gpkg")
     for _ in range(3):
@@ -128,3 +141,29 @@ def test_grouped_edits_obey_the_history_limit_in_the_panel(
     assert history.count() == 1 + 2  # start row + the two newest imports
     history.itemClicked.emit(history.item(0))  # back as far as the history goes
     assert window.isWindowModified()  # the saved state fell off the history
+
+
+def test_corridor_analysis_after_save_and_undo_is_unsaved_work(
+    make_main_window, monkeypatch
+):
+    from sahelgis import paths
+    from sahelgis.io.project_file import load_project
+    from sahelgis.ui.analysis_dialogs import FormDialog
+
+    def fill_and_accept(dialog):
+        dialog.fields["road"].setCurrentText("RN4")
+        dialog.fields["within"].setText("10 km")
+        return True
+
+    monkeypatch.setattr(FormDialog, "exec", fill_and_accept)
+    project = load_project(paths.demo_project())
+    window = make_main_window(project)
+    shown = next(layer for layer in project.layers if layer.visible)
+    project.set_visible(shown.id, False)
+    project.mark_saved()  # as after File > Save
+    window.undo_action.trigger()
+    assert project.undo_stack.can_redo
+    window.run_analysis(window.analysis.corridor_dialog)
+    assert project.undo_stack.undo_text().startswith("Corridor")
+    assert not project.undo_stack.is_clean  # the group moved off the saved mark
+    assert window.isWindowModified()
