@@ -171,11 +171,23 @@ class UndoStack:
             self._record(command)
 
     def abort_macro(self) -> None:
-        """Close the innermost group, undoing its parts in reverse; record nothing."""
+        """Close the innermost group, undoing its parts in reverse; record nothing.
+
+        If undoing a part raises, the parts are put back and the group is
+        recorded after all, so the history and the unsaved mark still match
+        the state; that error propagates.
+        """
         if not self._macros:
             raise RuntimeError("abort_macro without begin_macro")
-        macro = self._macros.pop()
-        self._run(lambda: _apply_all([(p.undo, p.redo) for p in reversed(macro.parts)]))
+        macro = self._macros[-1]
+        try:
+            self._run(
+                lambda: _apply_all([(p.undo, p.redo) for p in reversed(macro.parts)])
+            )
+        except BaseException:
+            self.end_macro()
+            raise
+        self._macros.pop()
 
     @property
     def in_macro(self) -> bool:

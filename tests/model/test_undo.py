@@ -407,3 +407,25 @@ def test_replace_role_rolls_back_when_the_new_layer_cannot_be_added():
 def test_undo_limit_must_be_positive():
     with pytest.raises(ValueError, match="at least 1"):
         UndoStack(limit=0)
+
+
+def test_a_group_that_cannot_be_rolled_back_is_recorded_as_applied():
+    stack = UndoStack()
+    values = []
+
+    def stuck():
+        raise OSError("cannot undo")
+
+    def group():
+        with stack.macro("group"):
+            stack.push(counter_command(values, 1))
+            stack.push(Command("stuck", lambda: values.append(2), stuck))
+            raise ValueError("a later part failed")
+
+    with pytest.raises(OSError, match="cannot undo") as caught:
+        group()
+    assert isinstance(caught.value.__context__, ValueError)
+    assert values == [1, 2]  # still applied, so it must be in the history
+    assert stack.texts() == ["group"]
+    assert not stack.is_clean
+    assert not stack.in_macro
