@@ -16,7 +16,7 @@ from sahelgis.model.layers import ROLE_ROADS, EventLayer, Layer
 from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
 from sahelgis.model.time_window import TimeWindow
-from sahelgis.model.undo import Command, UndoStack
+from sahelgis.model.undo import DEFAULT_LIMIT, Command, UndoStack
 
 Extent = tuple[float, float, float, float]
 
@@ -28,6 +28,8 @@ class Project:
     ----------
     layers
         Initial layers, top first.
+    undo_limit
+        Most undo entries kept (the oldest are forgotten first).
     """
 
     layer_added = Signal(str)  # layer id
@@ -40,12 +42,14 @@ class Project:
     modified_changed = Signal(bool)
     path_changed = Signal(object)
 
-    def __init__(self, layers: list[Layer] | None = None) -> None:
+    def __init__(
+        self, layers: list[Layer] | None = None, *, undo_limit: int = DEFAULT_LIMIT
+    ) -> None:
         self._layers: list[Layer] = list(layers or [])
         self._path: Path | None = None
         self._modified = False
         self._state_dirty = False  # non-undoable state (window, filters) changed
-        self.undo_stack = UndoStack()
+        self.undo_stack = UndoStack(undo_limit)
         self.undo_stack.changed.connect(self._refresh_modified)
         self.view_extent: Extent | None = None
         self.time_window = TimeWindow()
@@ -163,13 +167,10 @@ class Project:
         old = self.layers_with_role(role)
         index = self._layers.index(old[0]) if old else 0
         new_layer.role = role
-        self.undo_stack.begin_macro(f"Replace {role} with “{new_layer.name}”")
-        try:
+        with self.undo_stack.macro(f"Replace {role} with “{new_layer.name}”"):
             for layer in old:
                 self.remove_layer(layer.id)
             self.add_layer(new_layer, index)
-        finally:
-            self.undo_stack.end_macro()
         return old
 
     # -- primitive changes (run by commands; they emit the signals) -------------
@@ -208,6 +209,8 @@ class Project:
                 lambda: self._set_attr(layer_id, attr, value),
                 lambda: self._set_attr(layer_id, attr, old),
                 merge_key=(layer_id, attr) if merge else None,
+                before=old,
+                after=value,
             )
         )
 

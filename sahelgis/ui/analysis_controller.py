@@ -542,13 +542,9 @@ class AnalysisController(QObject):
         return layer
 
     def _add_layers(self, layers: list[VectorLayer], text: str) -> None:
-        stack = self.project.undo_stack
-        stack.begin_macro(text)
-        try:
+        with self.project.undo_stack.macro(text):
             for layer in reversed(layers):
                 self.project.add_layer(layer)
-        finally:
-            stack.end_macro()
 
     # -- showing --------------------------------------------------------------
     def show(self, layer_id: str) -> None:
