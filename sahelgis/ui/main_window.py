@@ -62,7 +62,7 @@ from sahelgis.ui.panels.layer_panel import LayerPanel
 from sahelgis.ui.panels.result_panel import ResultPanel
 from sahelgis.ui.panels.time_controls import TimeControls
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
-from sahelgis.ui.plain_text import markup, menu_text, plain_label
+from sahelgis.ui.plain_text import markup, menu_text, plain_label, tooltip
 from sahelgis.ui.store_dialog import (
     StoreOpenDialog,
     StoreRequest,
@@ -557,6 +557,8 @@ class MainWindow(QMainWindow):
         # undo texts quote layer names: an "&" in them is not a mnemonic
         self.undo_action.setText(f"&Undo {menu_text(stack.undo_text())}".strip())
         self.redo_action.setText(f"&Redo {menu_text(stack.redo_text())}".strip())
+        self.undo_action.setToolTip(tooltip(f"Undo {stack.undo_text()}".strip()))
+        self.redo_action.setToolTip(tooltip(f"Redo {stack.redo_text()}".strip()))
 
     def set_project(self, project: Project) -> None:
         """Show another project (after New or Open)."""
