@@ -372,7 +372,7 @@ def test_dialogs_show_every_hostile_string_literally(
 
     window = make_main_window(hostile_project)
     project = window.project
-    csv = tmp_path / "<b>B<b> &lt;i&gt;entity.csv"
+    csv = tmp_path / "&lt;i&gt;entity events.csv"
     frame = project.event_layers()[0].events.frame.head(4).copy()
     frame[acled.LATITUDE] = frame[acled.LATITUDE].astype(object)
     frame.loc[frame.index[:2], acled.LATITUDE] = hostile("latitude")
@@ -415,7 +415,7 @@ def test_message_boxes_show_hostile_errors_literally(
     window.run_analysis(lambda: (_ for _ in ()).throw(ValueError(hostile("value"))))
     recovered = Recovery(
         path=tmp_path / "r.gpkg",
-        project_path=Path(tmp_path / "<b>B<b> &lt;i&gt;entity $x$.gpkg"),
+        project_path=Path(tmp_path / "&lt;i&gt;entity $x$.gpkg"),
         saved_at=datetime.now(UTC),
     )
     QTimer.singleShot(0, lambda: audit_modal_and_close(seen))
