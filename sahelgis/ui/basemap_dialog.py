@@ -28,6 +28,7 @@ from sahelgis.io import tiles
 from sahelgis.io.tiles import Extent, TileProvider
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.canvas.tile_layer import TileManager
+from sahelgis.ui.plain_text import plain_label
 from sahelgis.ui.workers import TaskRunner
 
 #: QSettings key of the tile cache's size limit (MB).
@@ -90,9 +91,9 @@ class BasemapDialog(QDialog):
         for key, provider in tiles.PROVIDERS.items():
             self.provider_combo.addItem(provider.name, key)
         self.provider_combo.addItem(CUSTOM_LABEL, tiles.CUSTOM_KEY)
-        self.terms_label = QLabel()
+        self.terms_label = plain_label()  # quotes a project's tile URL
         self.terms_label.setWordWrap(True)
-        self.attribution_label = QLabel()
+        self.attribution_label = plain_label()  # a project's credit text
         self.attribution_label.setWordWrap(True)
         self.custom_url = QLineEdit()
         self.custom_url.setPlaceholderText("https://tiles.example.org/{z}/{x}/{y}.png")
@@ -225,7 +226,7 @@ class BasemapDialog(QDialog):
         try:
             provider = self.selected_provider()
         except ValueError as exc:
-            self.terms_label.setText(f"<b>Custom URL:</b> {exc}")
+            self.terms_label.setText(f"Custom URL: {exc}")
             self.attribution_label.setText("")
             self._set_download_allowed(None)
             return
@@ -381,7 +382,7 @@ class BasemapDialog(QDialog):
         try:
             provider = self.selected_provider()
         except ValueError as exc:
-            self.terms_label.setText(f"<b>Custom URL:</b> {exc}")
+            self.terms_label.setText(f"Custom URL: {exc}")
             return False
         limit = float(self.limit_spin.value())
         self.cache.set_limit_mb(limit)

@@ -602,6 +602,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         name = self.project.path.name if self.project.path else "Untitled project"
+        # "[*]" in a file name would become the unsaved mark: Qt shows "[*][*]" as is
+        name = name.replace("[*]", "[*][*]")
         self.setWindowTitle(f"{name}[*] — SahelGIS {__version__}")
         self.setWindowModified(self.project.modified)
 

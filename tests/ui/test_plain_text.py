@@ -264,7 +264,6 @@ def hostile_project(hostile_table):
             dpi=40,
         ),
     )
-    project.extra_state["basemap"] = {"name": hostile("basemap")}
     project.undo_stack.clear()
     project.mark_saved()
     return project
@@ -401,6 +400,33 @@ def test_dialogs_show_every_hostile_string_literally(
     assert all(a.shown for a in audits[:1] + audits[3:6])
 
 
+def test_basemap_dialog_shows_a_hostile_url_and_credit_literally(
+    make_main_window, hostile_project, qtbot
+):
+    from sahelgis.io import tiles
+    from sahelgis.ui.basemap_dialog import BasemapDialog
+
+    window = make_main_window(hostile_project)
+    dialog = BasemapDialog(window.tiles, window.canvas.extent(), parent=window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.custom_url.setText("https://tiles.example.invalid/{z}/{x}/{y}.png")
+    dialog.custom_attribution.setText(hostile("credit"))
+    dialog.provider_combo.setCurrentIndex(
+        dialog.provider_combo.findData(tiles.CUSTOM_KEY)
+    )
+    Audit().walk(dialog).assert_clean()
+    assert hostile("credit") in dialog.attribution_label.text()
+    dialog.custom_url.setText(f"{LINK}{IMG}")  # unusable: the error quotes it
+    dialog.provider_combo.setCurrentIndex(0)
+    dialog.provider_combo.setCurrentIndex(
+        dialog.provider_combo.findData(tiles.CUSTOM_KEY)
+    )
+    Audit().walk(dialog).assert_clean()
+    assert IMG in dialog.terms_label.text()
+    assert window.tiles.provider is None  # nothing applied, nothing fetched
+
+
 def test_message_boxes_show_hostile_errors_literally(
     make_main_window, hostile_project, tmp_path
 ):
@@ -441,3 +467,12 @@ def test_figure_composer_shows_hostile_figure_literally(hostile_project, qtbot):
     audit.assert_clean(at_least=5)
     assert dialog.status.text() == hostile("export error")
     assert dialog.title_edit.text() == hostile("title")
+
+
+def test_window_title_shows_a_file_name_with_the_unsaved_placeholder(
+    make_main_window, demo_like_project, tmp_path
+):
+    window = make_main_window(demo_like_project)
+    demo_like_project.set_path(tmp_path / "draft[*].gpkg")
+    # the title Qt shows (the placeholder processed), not the one we set
+    assert window.windowHandle().title().startswith("draft[*].gpkg — SahelGIS")
