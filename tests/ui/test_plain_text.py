@@ -100,6 +100,7 @@ class Audit:
     def __init__(self) -> None:
         self.problems: list[str] = []
         self.shown: list[str] = []
+        self.graphics_texts = 0  # text items walked in graphics scenes
 
     def text(self, where: str, text: object, rich: bool) -> None:
         text = "" if text is None else str(text)
@@ -170,6 +171,7 @@ class Audit:
         for item in scene.items():
             if not isinstance(item, QGraphicsTextItem):
                 continue
+            self.graphics_texts += 1
             html, plain = item.toHtml(), item.toPlainText()
             if any(m in html for m in MARKERS):
                 self.shown.append(f"{name} text item")
@@ -344,6 +346,7 @@ def test_main_window_shows_every_hostile_string_literally(
     window.layer_panel.tree.expandAll()
     audit = Audit().walk(window)
     audit.assert_clean(at_least=20)
+    assert audit.graphics_texts > 0  # the chart's pyqtgraph labels were walked
     # the hostile strings are there, shown as written
     assert hostile(acled.ACTOR1) in chart.title.text()
     assert hostile("selection") in chart.title.text()
@@ -425,6 +428,24 @@ def test_basemap_dialog_shows_a_hostile_url_and_credit_literally(
     Audit().walk(dialog).assert_clean()
     assert IMG in dialog.terms_label.text()
     assert window.tiles.provider is None  # nothing applied, nothing fetched
+
+
+def test_store_dialog_shows_hostile_manifest_strings_literally(
+    qtbot, tiny_frame, tmp_path
+):
+    from sahelgis.scale.store import EventStore
+    from sahelgis.ui.store_dialog import StoreOpenDialog
+
+    frame = tiny_frame.copy()
+    frame["country"] = hostile("country")
+    store = EventStore.create(tmp_path / "&lt;i&gt;entity store")
+    store.append(EventTable(optimise_dtypes(frame)), source=hostile("source"))
+    dialog = StoreOpenDialog(store, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    Audit().walk(dialog).assert_clean(at_least=3)
+    assert hostile("source") in dialog.data_label.text()
+    assert dialog.country_list.item(0).text() == hostile("country")
 
 
 def test_message_boxes_show_hostile_errors_literally(
