@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from sahelgis.io.acled import ImportReport
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
-from sahelgis.ui.plain_text import markup, plain_label
+from sahelgis.ui.plain_text import markup, plain_label, window_title
 
 MAX_ROWS_SHOWN = 5000
 
@@ -28,7 +28,7 @@ class ImportReportDialog(QDialog):
     def __init__(self, report: ImportReport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.report = report
-        self.setWindowTitle(f"Import report — {report.path.name}")
+        self.setWindowTitle(window_title(f"Import report — {report.path.name}"))
         self.resize(820, 480)
         layout = QVBoxLayout(self)
         # the file name and the summary may quote the file's own values

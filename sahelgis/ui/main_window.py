@@ -62,7 +62,13 @@ from sahelgis.ui.panels.layer_panel import LayerPanel
 from sahelgis.ui.panels.result_panel import ResultPanel
 from sahelgis.ui.panels.time_controls import TimeControls
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
-from sahelgis.ui.plain_text import markup, menu_text, plain_label, tooltip
+from sahelgis.ui.plain_text import (
+    markup,
+    menu_text,
+    plain_label,
+    tooltip,
+    window_title,
+)
 from sahelgis.ui.store_dialog import (
     StoreOpenDialog,
     StoreRequest,
@@ -602,9 +608,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         name = self.project.path.name if self.project.path else "Untitled project"
-        # "[*]" in a file name would become the unsaved mark: Qt shows "[*][*]" as is
-        name = name.replace("[*]", "[*][*]")
-        self.setWindowTitle(f"{name}[*] — SahelGIS {__version__}")
+        # a "[*]" in the file name must not take the place of the unsaved mark
+        self.setWindowTitle(f"{window_title(name)}[*] — SahelGIS {__version__}")
         self.setWindowModified(self.project.modified)
 
     def _zoom(self, factor: float) -> None:

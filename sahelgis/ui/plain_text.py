@@ -16,7 +16,8 @@ through this module:
 - ``MessageBox``: a ``QMessageBox`` whose text and informative text are plain,
   with the same static ``warning``/``information``/``question``/``critical``;
 - ``plain_progress_label``: the label a ``QProgressDialog`` shows;
-- ``menu_text``: an action or button text in which ``&`` is not a mnemonic.
+- ``menu_text``: an action or button text in which ``&`` is not a mnemonic;
+- ``window_title``: a window title in which ``[*]`` is not the unsaved mark.
 
 Item-view display text (``QTreeWidgetItem``, ``QTableWidgetItem``, models'
 ``DisplayRole``), ``QLineEdit``, ``QPlainTextEdit``, combo box items, window
@@ -110,6 +111,12 @@ def plain_progress_label() -> QLabel:
     label = plain_label()
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return label
+
+
+def window_title(text: object) -> str:
+    """``text`` for ``setWindowTitle``: a ``[*]`` in it is shown, not taken for
+    the unsaved-changes placeholder (Qt shows ``[*][*]`` as ``[*]``)."""
+    return str(text).replace("[*]", "[*][*]")
 
 
 def menu_text(text: object) -> str:
@@ -237,4 +244,5 @@ __all__ = [
     "plain_progress_label",
     "set_plain",
     "tooltip",
+    "window_title",
 ]

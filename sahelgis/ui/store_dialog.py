@@ -39,7 +39,7 @@ from sahelgis.model.layers import EventLayer
 from sahelgis.model.project import Project
 from sahelgis.scale.store import BBox, EventStore, Selection
 from sahelgis.ui.basemap_dialog import lonlat_box_text
-from sahelgis.ui.plain_text import plain_label, tooltip
+from sahelgis.ui.plain_text import plain_label, tooltip, window_title
 from sahelgis.ui.workers import TaskRunner
 
 TASK_KIND = "store"
@@ -174,7 +174,7 @@ class StoreOpenDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.view_bbox = view_bbox
-        self.setWindowTitle(f"Open event store — {store.root.name}")
+        self.setWindowTitle(window_title(f"Open event store — {store.root.name}"))
         layout = QVBoxLayout(self)
         layout.addWidget(self._summary_box())
         layout.addWidget(self._choice_box())

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from sahelgis.analysis.progress import TaskProgress
 from sahelgis.errors import Cancelled
-from sahelgis.ui.plain_text import plain_progress_label
+from sahelgis.ui.plain_text import plain_progress_label, window_title
 
 
 class TaskSignals(QObject):
@@ -78,7 +78,7 @@ class TaskRunner(QObject):
             progress_dialog.setLabelText(title)
             progress_dialog.setCancelButtonText("Cancel")
             progress_dialog.setRange(0, 1000)
-            progress_dialog.setWindowTitle(title)
+            progress_dialog.setWindowTitle(window_title(title))
             progress_dialog.setWindowModality(Qt.WindowModality.WindowModal)
             progress_dialog.setMinimumDuration(400)
             progress_dialog.setAutoClose(False)

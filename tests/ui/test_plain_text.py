@@ -51,6 +51,7 @@ from sahelgis.ui.plain_text import (
     plain_label,
     set_plain,
     tooltip,
+    window_title,
 )
 from tests.ui.test_main_window import widget_pixel, zoom_to_lonlat
 
@@ -286,6 +287,7 @@ def test_helper_shows_data_literally(qtbot):
     assert tooltip("") == ""
     assert tooltip(BOLD) == "<p>&lt;b&gt;B&lt;/b&gt;</p>"
     assert menu_text("R&D") == "R&&D"
+    assert window_title("a[*]b") == "a[*][*]b"
 
 
 def test_message_box_text_is_plain(qtbot):
