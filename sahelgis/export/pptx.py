@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.export import ExportError
 from sahelgis.export.render import figure_for, rc, render_png_bytes
+from sahelgis.export.text import figure_text
 from sahelgis.model.figures import SYNTHETIC_MARK, FigureSpec, figure_notes, plan_figure
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def write_deck(
     prs.slide_width = Inches(SLIDE_W_IN)
     prs.slide_height = Inches(SLIDE_H_IN)
     prs.core_properties.author = "SahelGIS"
-    prs.core_properties.title = specs[0].title or specs[0].name
+    prs.core_properties.title = figure_text(specs[0].title or specs[0].name)
     layout = prs.slide_layouts[TITLE_ONLY_LAYOUT]
     for i, spec in enumerate(specs):
         progress.check()
@@ -94,11 +95,13 @@ def write_deck(
         title.left, title.top = Inches(MARGIN_IN), Inches(TITLE_TOP_IN)
         title.width = Inches(SLIDE_W_IN - 2 * MARGIN_IN)
         title.height = Inches(TITLE_H_IN)
-        title.text = spec.title or spec.name
-        paragraph = title.text_frame.paragraphs[0]
-        paragraph.alignment = PP_ALIGN.LEFT
-        paragraph.runs[0].font.size = Pt(26)
-        paragraph.runs[0].font.bold = True
+        # a title or name may hold line breaks (one paragraph each, some empty)
+        title.text = figure_text(spec.title or spec.name) or "Figure"
+        for paragraph in title.text_frame.paragraphs:
+            paragraph.alignment = PP_ALIGN.LEFT
+            for run in paragraph.runs:
+                run.font.size = Pt(26)
+                run.font.bold = True
         if spec.subtitle:
             box = slide.shapes.add_textbox(
                 Inches(MARGIN_IN),
@@ -107,10 +110,11 @@ def write_deck(
                 Inches(SUBTITLE_H_IN),
             )
             box.name = "Subtitle"
-            box.text_frame.text = spec.subtitle
-            run = box.text_frame.paragraphs[0].runs[0]
-            run.font.size = Pt(15)
-            run.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+            box.text_frame.text = figure_text(spec.subtitle)
+            for paragraph in box.text_frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(15)
+                    run.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
         picture = slide.shapes.add_picture(
             io.BytesIO(png), Inches(left), Inches(top), width=Inches(width)
         )
@@ -124,10 +128,11 @@ def write_deck(
         source.name = "Source line"
         frame = source.text_frame
         frame.word_wrap = True
-        frame.text = plan.source_line
-        for run in frame.paragraphs[0].runs:
-            run.font.size = Pt(10)
-            run.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
+        frame.text = figure_text(plan.source_line)
+        for paragraph in frame.paragraphs:
+            for run in paragraph.runs:
+                run.font.size = Pt(10)
+                run.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
         if plan.synthetic:
             mark = slide.shapes.add_textbox(
                 Inches(SLIDE_W_IN - MARGIN_IN - 3.6),
@@ -142,7 +147,9 @@ def write_deck(
             p.runs[0].font.size = Pt(12)
             p.runs[0].font.bold = True
             p.runs[0].font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
-        slide.notes_slide.notes_text_frame.text = figure_notes(project, plan)
+        slide.notes_slide.notes_text_frame.text = figure_text(
+            figure_notes(project, plan)
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         prs.save(str(path))

@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from sahelgis.export import ExportError
+from sahelgis.export.text import figure_text
 from sahelgis.model import crs
 from sahelgis.model.figures import (
     OTHER_KEY,
@@ -57,6 +58,10 @@ RC: dict[str, Any] = {
     "pdf.fonttype": 42,
     "svg.fonttype": "none",
     "svg.hashsalt": "sahelgis",
+    # text from data is drawn as written: "$...$" is not mathtext (a hostile
+    # \sqrt nest was slow or raised), and text.usetex stays off
+    "text.parse_math": False,
+    "text.usetex": False,
     "axes.unicode_minus": False,
     "path.simplify": True,
     "agg.path.chunksize": 20000,
@@ -171,7 +176,7 @@ def figure_for(
                 ax.text(
                     0.988,
                     0.985,
-                    plan.window_label,
+                    figure_text(plan.window_label),
                     transform=ax.transAxes,
                     ha="right",
                     va="top",
@@ -632,7 +637,10 @@ def _label_candidates(
         return []
     kind = layer.geometry_kind
     geoms = layer.display_geometry().to_numpy()[rows]
-    texts = layer.data[style.label_field].iloc[rows].fillna("").astype(str).to_numpy()
+    texts = [
+        figure_text(t)
+        for t in layer.data[style.label_field].iloc[rows].fillna("").astype(str)
+    ]
     inner = shapely.box(*extent)
     if kind == "line":
         clipped = shapely.intersection(geoms, inner)
@@ -917,7 +925,7 @@ def _panel_title(
     fig.text(
         left,
         bottom + height * 0.2,
-        panel.label,
+        figure_text(panel.label),
         ha="left",
         va="bottom",
         fontsize=12 * scale,
@@ -986,7 +994,10 @@ def _legend(fig: Figure, plan: FigurePlan, scale: float) -> list[str]:
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     avail_w, avail_h = rect.w * fig.dpi, rect.h * fig.dpi
     while True:
-        labels = [_wrap(e.label, rect.w - 0.45 * size / 9.5, size) for e in entries]
+        labels = [
+            _wrap(figure_text(e.label), rect.w - 0.45 * size / 9.5, size)
+            for e in entries
+        ]
         legend = ax.legend(
             handles,
             labels,
@@ -1037,11 +1048,14 @@ def _chart(
             width=0.7,
             edgecolor="white",
             linewidth=0.4,
-            label=name,
+            label=figure_text(name),
         )
         bottom += values
     ax.set_xticks(
-        x, periods, fontsize=7.5 * scale, rotation=0 if len(periods) <= 6 else 45
+        x,
+        [figure_text(p) for p in periods],
+        fontsize=7.5 * scale,
+        rotation=0 if len(periods) <= 6 else 45,
     )
     ax.tick_params(axis="y", labelsize=7.5 * scale)
     ax.spines[["top", "right"]].set_visible(False)
@@ -1117,7 +1131,7 @@ def _inset(
         ax.text(
             anchor.x,
             anchor.y,
-            str(layer.data[name_field].iloc[home]),
+            figure_text(layer.data[name_field].iloc[home]),
             ha="center",
             va="center",
             fontsize=8 * plan.layout.font_scale,
@@ -1149,7 +1163,7 @@ def _header(fig: Figure, plan: FigurePlan, scale: float) -> None:
         fig.text(
             left,
             top,
-            spec.title,
+            figure_text(spec.title),
             ha="left",
             va="top",
             fontsize=20 * scale,
@@ -1161,7 +1175,7 @@ def _header(fig: Figure, plan: FigurePlan, scale: float) -> None:
         fig.text(
             left,
             y,
-            spec.subtitle,
+            figure_text(spec.subtitle),
             ha="left",
             va="top",
             fontsize=12.5 * scale,
@@ -1187,13 +1201,13 @@ def _footer(fig: Figure, plan: FigurePlan, scale: float) -> None:
         fig.text(
             (rect.x + rect.w - logo_w) / pw,
             (rect.y + rect.h / 2) / ph,
-            _wrap(spec.credit, credit_w, size),
+            _wrap(figure_text(spec.credit), credit_w, size),
             ha="right",
             va="center",
             fontsize=size,
             color="#555555",
         )
-    text = _wrap(plan.source_line, rect.w - credit_w - logo_w - 0.2, size)
+    text = _wrap(figure_text(plan.source_line), rect.w - credit_w - logo_w - 0.2, size)
     fig.text(
         rect.x / pw,
         (rect.y + rect.h / 2) / ph,

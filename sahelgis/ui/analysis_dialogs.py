@@ -9,12 +9,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QWidget,
 )
 
 from sahelgis.analysis.units import parse_distances
+from sahelgis.ui.plain_text import plain_label
 
 GROUPINGS = {
     "year × event type": ("year", "event_type"),
@@ -33,9 +33,10 @@ class BufferDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Buffer around a point")
         form = QFormLayout(self)
-        form.addRow("Centre", QLabel(centre_text))
+        # the centre is a town name from the data
+        form.addRow("Centre", plain_label(centre_text))
         if warning:
-            note = QLabel(warning)
+            note = plain_label(warning)
             note.setWordWrap(True)
             note.setStyleSheet("color: #B00020;")
             form.addRow(note)
@@ -90,7 +91,7 @@ class FormDialog(QDialog):
         self.setWindowTitle(title)
         self.form = QFormLayout(self)
         if note:
-            label = QLabel(note)
+            label = plain_label(note)  # e.g. a layer's caveat
             label.setWordWrap(True)
             self.form.addRow(label)
         self.fields: dict[str, QWidget] = {}

@@ -23,13 +23,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from sahelgis.errors import SahelGISError
 from sahelgis.io import recovery
 from sahelgis.io.recovery import Recovery
 from sahelgis.model.project import Project
 from sahelgis.ui import settings as app_settings
+
+# the question quotes the project's name: plain text
+from sahelgis.ui.plain_text import MessageBox as QMessageBox
 
 log = logging.getLogger(__name__)
 

@@ -31,6 +31,7 @@ from sahelgis.io import tile_consent, tiles
 from sahelgis.io.tiles import Extent, TileProvider
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.canvas.tile_layer import TileManager
+from sahelgis.ui.plain_text import plain_label
 from sahelgis.ui.workers import TaskRunner
 
 #: QSettings key of the tile cache's size limit (MB).
@@ -93,13 +94,10 @@ class BasemapDialog(QDialog):
         for key, provider in tiles.PROVIDERS.items():
             self.provider_combo.addItem(provider.name, key)
         self.provider_combo.addItem(CUSTOM_LABEL, tiles.CUSTOM_KEY)
-        # plain text: URLs, names and credits may come from a project file
-        self.terms_label = QLabel()
+        self.terms_label = plain_label()  # quotes a project's tile URL
         self.terms_label.setWordWrap(True)
-        self.terms_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.attribution_label = QLabel()
+        self.attribution_label = plain_label()  # a project's credit text
         self.attribution_label.setWordWrap(True)
-        self.attribution_label.setTextFormat(Qt.TextFormat.PlainText)
         self.custom_url = QLineEdit()
         self.custom_url.setPlaceholderText("https://tiles.example.org/{z}/{x}/{y}.png")
         self.custom_attribution = QLineEdit()

@@ -7,12 +7,13 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
+
+from sahelgis.ui.plain_text import plain_label
 
 
 class ErrorDialog(QDialog):
@@ -24,7 +25,8 @@ class ErrorDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("SahelGIS — unexpected error")
         self.resize(640, 420)
-        self.message = QLabel(message)
+        # the message quotes the error, which may quote a file's values
+        self.message = plain_label(message)
         self.message.setWordWrap(True)
         self.details = QPlainTextEdit(details)
         self.details.setReadOnly(True)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
     QPushButton,
@@ -55,6 +54,8 @@ from sahelgis.model.figures import (
 )
 from sahelgis.model.project import Extent, Project
 from sahelgis.ui import settings as app_settings
+from sahelgis.ui.plain_text import MessageBox as QMessageBox
+from sahelgis.ui.plain_text import plain_label, plain_progress_label, set_plain
 
 PREVIEW_DELAY_MS = 300
 PREVIEW_WIDTH_PX = 760
@@ -301,7 +302,7 @@ class FigureComposer(QDialog):
         dates_row.addWidget(QLabel("to"))
         dates_row.addWidget(self.end_date)
         self.map_filter = QCheckBox("Use the map's current filter")
-        self.filter_label = QLabel("")
+        self.filter_label = plain_label("")  # quotes the actor filter
         self.filter_label.setWordWrap(True)
         self.show_window = QCheckBox("Write the dates on the map")
         data_form.addRow(self.own_dates)
@@ -368,7 +369,7 @@ class FigureComposer(QDialog):
             QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding
         )
         self.preview.setStyleSheet("QLabel { background: #F0F0F0; }")
-        self.status = QLabel("")
+        self.status = plain_label("")  # quotes errors, paths and names
         self.status.setWordWrap(True)
 
         buttons = QHBoxLayout()
@@ -657,7 +658,7 @@ class FigureComposer(QDialog):
             spec = self.spec().with_(legend_hidden=[])
             entries = plan_figure(self.project, spec).legend
         except (SahelGISError, ValueError) as exc:
-            self.status.setText(str(exc))
+            self._set_status(str(exc))
             return
         self._loading = True
         try:
@@ -746,7 +747,7 @@ class FigureComposer(QDialog):
             if pixmap.width() > size.width()
             else pixmap
         )
-        self.status.setText("")
+        self._set_status("")
         self.sig_preview_ready.emit()
 
     def _on_preview_error(self, generation: int, exc: BaseException) -> None:
@@ -757,8 +758,12 @@ class FigureComposer(QDialog):
         self._show_error(str(exc))
 
     def _show_error(self, message: str) -> None:
-        self.status.setText(f"<span style='color:#B00020'>{message}</span>")
+        self._set_status(message, error=True)
         self.sig_failed.emit(message)
+
+    def _set_status(self, text: str, *, error: bool = False) -> None:
+        set_plain(self.status, text)
+        self.status.setStyleSheet("color: #B00020;" if error else "")
 
     # -- output ---------------------------------------------------------------
     def export_dialog(self, suffix: str) -> None:
@@ -785,7 +790,7 @@ class FigureComposer(QDialog):
             return
 
         def done(written: Path) -> None:
-            self.status.setText(f"Wrote {written}")
+            self._set_status(f"Wrote {written}")
             self.sig_exported.emit(written)
 
         def failed(exc: BaseException) -> None:
@@ -798,7 +803,10 @@ class FigureComposer(QDialog):
         progress = TaskProgress()
         busy: QProgressDialog | None = None
         if dialog:
-            busy = QProgressDialog(f"Exporting {Path(path).name}", "Cancel", 0, 0, self)
+            busy = QProgressDialog(self)
+            busy.setLabel(plain_progress_label())  # the file name is data
+            busy.setLabelText(f"Exporting {Path(path).name}")
+            busy.setRange(0, 0)
             busy.setWindowModality(Qt.WindowModality.WindowModal)
             busy.setMinimumDuration(300)
             busy.canceled.connect(progress.cancel)
@@ -815,7 +823,7 @@ class FigureComposer(QDialog):
         def error(exc: BaseException) -> None:
             close_busy()
             if isinstance(exc, Cancelled):
-                self.status.setText("Export cancelled")
+                self._set_status("Export cancelled")
                 return
             failed(exc)
 
@@ -837,7 +845,7 @@ class FigureComposer(QDialog):
         save_figure(self.project, spec)
         self._fill_saved_combo()
         self.saved_combo.setCurrentText(spec.name)
-        self.status.setText(f"Saved figure “{spec.name}” in the project")
+        self._set_status(f"Saved figure “{spec.name}” in the project")
         self.sig_saved.emit(spec.name)
 
     def shutdown(self) -> None:

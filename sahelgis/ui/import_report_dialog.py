@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from sahelgis.io.acled import ImportReport
+from sahelgis.ui.plain_text import MessageBox as QMessageBox
+from sahelgis.ui.plain_text import markup, plain_label, window_title
 
 MAX_ROWS_SHOWN = 5000
 
@@ -26,13 +28,17 @@ class ImportReportDialog(QDialog):
     def __init__(self, report: ImportReport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.report = report
-        self.setWindowTitle(f"Import report — {report.path.name}")
+        self.setWindowTitle(window_title(f"Import report — {report.path.name}"))
         self.resize(820, 480)
         layout = QVBoxLayout(self)
-        summary = QLabel(f"<b>{report.path.name}</b>: {report.summary()}")
+        # the file name and the summary may quote the file's own values
+        summary = QLabel()
+        summary.setTextFormat(Qt.TextFormat.RichText)
+        summary.setText(markup("<b>{}</b>: {}", report.path.name, report.summary()))
+        self.summary = summary
         layout.addWidget(summary)
         if report.warnings:
-            warnings = QLabel("\n".join(f"• {w}" for w in report.warnings))
+            warnings = plain_label("\n".join(f"• {w}" for w in report.warnings))
             warnings.setWordWrap(True)
             layout.addWidget(warnings)
         rejects = report.rejects

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QWidget,
 )
 
@@ -66,6 +65,14 @@ from sahelgis.ui.panels.identify_panel import IdentifyPanel
 from sahelgis.ui.panels.layer_panel import LayerPanel
 from sahelgis.ui.panels.result_panel import ResultPanel
 from sahelgis.ui.panels.time_controls import TimeControls
+from sahelgis.ui.plain_text import MessageBox as QMessageBox
+from sahelgis.ui.plain_text import (
+    markup,
+    menu_text,
+    plain_label,
+    tooltip,
+    window_title,
+)
 from sahelgis.ui.store_dialog import (
     StoreOpenDialog,
     StoreRequest,
@@ -169,7 +176,8 @@ class MainWindow(QMainWindow):
         self.crs_label.setToolTip(crs.DISPLAY_CRS_NAME + "\n" + crs.DISPLAY_CRS_PROJ4)
         for label in (self.cursor_label, self.scale_label, self.crs_label):
             self.statusBar().addPermanentWidget(label)
-        self.basemap_label = QLabel("")
+        # the attribution comes from the project's basemap settings
+        self.basemap_label = plain_label("")
         self.statusBar().addPermanentWidget(self.basemap_label)
         self.tiles = TileManager(
             self.canvas,
@@ -558,8 +566,11 @@ class MainWindow(QMainWindow):
         stack = self.project.undo_stack
         self.undo_action.setEnabled(stack.can_undo)
         self.redo_action.setEnabled(stack.can_redo)
-        self.undo_action.setText(f"&Undo {stack.undo_text()}".strip())
-        self.redo_action.setText(f"&Redo {stack.redo_text()}".strip())
+        # undo texts quote layer names: an "&" in them is not a mnemonic
+        self.undo_action.setText(f"&Undo {menu_text(stack.undo_text())}".strip())
+        self.redo_action.setText(f"&Redo {menu_text(stack.redo_text())}".strip())
+        self.undo_action.setToolTip(tooltip(f"Undo {stack.undo_text()}".strip()))
+        self.redo_action.setToolTip(tooltip(f"Redo {stack.redo_text()}".strip()))
 
     def set_project(self, project: Project) -> None:
         """Show another project (after New or Open)."""
@@ -603,7 +614,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         name = self.project.path.name if self.project.path else "Untitled project"
-        self.setWindowTitle(f"{name}[*] — SahelGIS {__version__}")
+        # a "[*]" in the file name must not take the place of the unsaved mark
+        self.setWindowTitle(f"{window_title(name)}[*] — SahelGIS {__version__}")
         self.setWindowModified(self.project.modified)
 
     def _zoom(self, factor: float) -> None:
@@ -714,7 +726,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         for item in app_settings.recent_projects():
             self.recent_menu.addAction(
-                item, lambda p=item: self.maybe_save() and self.open_project(Path(p))
+                menu_text(item),
+                lambda p=item: self.maybe_save() and self.open_project(Path(p)),
             )
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none)").setEnabled(False)
@@ -957,11 +970,15 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "About SahelGIS",
-            f"<b>SahelGIS {__version__}</b><br>Offline GIS for conflict analysts."
-            f"<p>Map projection: {crs.DISPLAY_CRS_NAME}.</p>"
-            f"<p>{credits_text()}</p>"
-            "<p>ACLED data, when imported, must be credited: "
-            f"“{acled.ACLED_ATTRIBUTION}”.</p>",
+            markup(
+                "<b>SahelGIS {}</b><br>Offline GIS for conflict analysts."
+                "<p>Map projection: {}.</p><p>{}</p>"
+                "<p>ACLED data, when imported, must be credited: “{}”.</p>",
+                __version__,
+                crs.DISPLAY_CRS_NAME,
+                credits_text(),
+                acled.ACLED_ATTRIBUTION,
+            ),
         )
 
     # -- layout ---------------------------------------------------------------

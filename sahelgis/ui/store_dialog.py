@@ -39,6 +39,7 @@ from sahelgis.model.layers import EventLayer
 from sahelgis.model.project import Project
 from sahelgis.scale.store import BBox, EventStore, Selection
 from sahelgis.ui.basemap_dialog import lonlat_box_text
+from sahelgis.ui.plain_text import plain_label, tooltip, window_title
 from sahelgis.ui.workers import TaskRunner
 
 TASK_KIND = "store"
@@ -173,18 +174,18 @@ class StoreOpenDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.view_bbox = view_bbox
-        self.setWindowTitle(f"Open event store — {store.root.name}")
+        self.setWindowTitle(window_title(f"Open event store — {store.root.name}"))
         layout = QVBoxLayout(self)
         layout.addWidget(self._summary_box())
         layout.addWidget(self._choice_box())
-        self.count_label = QLabel("")
+        self.count_label = plain_label("")
         self.count_label.setStyleSheet("font-weight: bold")
         self.count_label.setToolTip(
             "Events in the parts of the store this read opens. With the map "
             "view, events of those parts outside the view are dropped after "
             "reading, so the layer may hold fewer."
         )
-        self.read_label = QLabel("")
+        self.read_label = plain_label("")
         self.read_label.setStyleSheet("color: #555555")
         self.read_label.setWordWrap(True)
         layout.addWidget(self.count_label)
@@ -205,33 +206,34 @@ class StoreOpenDialog(QDialog):
         info = self.store.summary()
         box = QGroupBox("Store")
         form = QFormLayout(box)
-        folder = QLabel(
+        # everything below comes from the store's manifest: plain text
+        folder = plain_label(
             QFontMetrics(self.font()).elidedText(
                 info["store"], Qt.TextElideMode.ElideMiddle, 400
             )
         )
-        folder.setToolTip(info["store"])
+        folder.setToolTip(tooltip(info["store"]))
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Folder:", folder)
-        self.events_label = QLabel(
+        self.events_label = plain_label(
             f"{info['events']:,} in {info['partitions']:,} partitions "
             f"({info['files']:,} files)"
         )
         form.addRow("Events:", self.events_label)
-        countries = QLabel(", ".join(info["countries"]) or "none")
+        countries = plain_label(", ".join(info["countries"]) or "none")
         countries.setWordWrap(True)
         form.addRow("Countries:", countries)
         years = info["years"]
         if info["first_date"]:
             years += f"  ({info['first_date']} to {info['last_date']})"
-        form.addRow("Years:", QLabel(years or "none"))
-        form.addRow("Size on disk:", QLabel(size_text(info["bytes"])))
+        form.addRow("Years:", plain_label(years or "none"))
+        form.addRow("Size on disk:", plain_label(size_text(info["bytes"])))
         if info["synthetic"]:
             data = QLabel("SYNTHETIC demo events, made up: not ACLED data")
             data.setStyleSheet("color: #B00020; font-weight: bold")
         else:
             sources = ", ".join(info["sources"][-3:])
-            data = QLabel("ACLED events" + (f" from {sources}" if sources else ""))
+            data = plain_label("ACLED events" + (f" from {sources}" if sources else ""))
             data.setWordWrap(True)
         self.data_label = data
         form.addRow("Data:", data)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from sahelgis.analysis.progress import TaskProgress
 from sahelgis.errors import Cancelled
+from sahelgis.ui.plain_text import plain_progress_label, window_title
 
 
 class TaskSignals(QObject):
@@ -71,8 +72,13 @@ class TaskRunner(QObject):
         self._running[kind] = task
         progress_dialog: QProgressDialog | None = None
         if dialog:
-            progress_dialog = QProgressDialog(title, "Cancel", 0, 1000, self._parent)
-            progress_dialog.setWindowTitle(title)
+            progress_dialog = QProgressDialog(self._parent)
+            # titles and progress texts quote file names: plain text
+            progress_dialog.setLabel(plain_progress_label())
+            progress_dialog.setLabelText(title)
+            progress_dialog.setCancelButtonText("Cancel")
+            progress_dialog.setRange(0, 1000)
+            progress_dialog.setWindowTitle(window_title(title))
             progress_dialog.setWindowModality(Qt.WindowModality.WindowModal)
             progress_dialog.setMinimumDuration(400)
             progress_dialog.setAutoClose(False)

@@ -38,6 +38,7 @@ from sahelgis.ui.canvas.items import (
     qcolor,
 )
 from sahelgis.ui.canvas.tools import TOOL_BUFFER, TOOL_FEATURE, TOOL_RECT, MapViewBox
+from sahelgis.ui.plain_text import plain_label
 
 LABEL_Z = 10_000
 SCATTER_SYMBOLS = {"t": "t", "d": "d", "+": "+", "o": "o", "s": "s"}
@@ -149,7 +150,7 @@ class MapCanvas(pg.PlotWidget):
         )
         self.synthetic_label.move(8, 8)
         self.synthetic_label.adjustSize()
-        self.window_label = QLabel("", self)
+        self.window_label = plain_label("", self)
         self.window_label.setStyleSheet(
             "QLabel { background: rgba(255,255,255,215); color: #202020;"
             " font-size: 15px; font-weight: bold; padding: 3px 8px; }"

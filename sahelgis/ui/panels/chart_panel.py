@@ -8,7 +8,6 @@ window move (30 a second while playing) only moves the band.
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from typing import Any
 
 import numpy as np
@@ -29,6 +28,7 @@ from sahelgis.model.time_window import (
     format_window,
     step_bins,
 )
+from sahelgis.ui.plain_text import markup, plain_label
 
 OTHER_TYPE_COLOR = "#9E9E9E"
 FATALITIES_COLOR = "#8B0000"
@@ -73,7 +73,8 @@ class ChartPanel(QWidget):
         self._drag_origin: tuple[float, float] | None = None
         self._from_band = False
 
-        self.title = QLabel()
+        # the title quotes the filter (actor text) and the selection's label
+        self.title = plain_label()
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
         self.legend = QLabel()
@@ -86,7 +87,8 @@ class ChartPanel(QWidget):
         self.bottom_plot = self._make_plot("Fatalities", show_dates=True)
         self.bottom_plot.setXLink(self.top_plot)
         self.bands = (self._make_band(self.top_plot), self._make_band(self.bottom_plot))
-        self.hover_label = QLabel(HINT)
+        # event types come from the data
+        self.hover_label = plain_label(HINT)
         self.hover_label.setWordWrap(True)
         self.hover_label.setStyleSheet("color: #333333;")
         self.hover_label.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -322,7 +324,7 @@ class ChartPanel(QWidget):
 
     def _legend_html(self) -> str:
         parts = [
-            f'<span style="color:{type_color(name)}">■</span>&nbsp;{escape(name)}'
+            markup('<span style="color:{}">■</span>&nbsp;{}', type_color(name), name)
             for name in self.bar_items
         ]
         parts.append(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.layers import EventLayer
+from sahelgis.ui.plain_text import plain_label, tooltip
 
 IDENTIFY_FIELDS: tuple[str, ...] = (
     acled.EVENT_DATE,
@@ -46,7 +47,7 @@ class IdentifyPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.header = QLabel("Click an event on the map to see its ACLED fields.")
+        self.header = plain_label("Click an event on the map to see its ACLED fields.")
         self.header.setWordWrap(True)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(2)
@@ -75,11 +76,11 @@ class IdentifyPanel(QWidget):
                     for c in (acled.EVENT_DATE, acled.EVENT_TYPE, acled.LOCATION)
                 )
                 top = QTreeWidgetItem([title, _text(record.get(acled.ACTOR1))])
-                top.setToolTip(0, f"Layer: {layer.name}")
+                top.setToolTip(0, tooltip(f"Layer: {layer.name}"))
                 for name in IDENTIFY_FIELDS:
                     if name in frame.columns:
                         child = QTreeWidgetItem([name, _text(record[name])])
-                        child.setToolTip(1, _text(record[name]))
+                        child.setToolTip(1, tooltip(_text(record[name])))
                         top.addChild(child)
                 self.tree.addTopLevelItem(top)
                 shown += 1

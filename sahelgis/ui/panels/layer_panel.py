@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMenu,
-    QMessageBox,
     QSlider,
     QTreeWidget,
     QTreeWidgetItem,
@@ -29,6 +28,8 @@ from sahelgis.model.project import Project
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
 from sahelgis.ui.canvas.items import qcolor
 from sahelgis.ui.panels.style_dialog import StyleDialog
+from sahelgis.ui.plain_text import MessageBox as QMessageBox
+from sahelgis.ui.plain_text import tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -211,7 +212,7 @@ class LayerPanel(QWidget):
             tip += f"\n\n{layer.caveat}"
         if layer.synthetic:
             tip += "\n\nSYNTHETIC data: made up for demonstration, not ACLED."
-        item.setToolTip(0, tip)
+        item.setToolTip(0, tooltip(tip))
         style = layer.style
         if style.category_field and style.categories:
             entries = list(style.categories.items())
@@ -228,7 +229,7 @@ class LayerPanel(QWidget):
         if layer.caveat:
             # the caveat's first sentence; the whole text is in the tooltip
             note = QTreeWidgetItem(["⚠ " + layer.caveat.split(". ")[0].rstrip(".")])
-            note.setToolTip(0, layer.caveat)
+            note.setToolTip(0, tooltip(layer.caveat))
             note.setFlags(Qt.ItemFlag.ItemIsEnabled)
             note.setForeground(0, QColor("#B00020"))
             note.setData(0, ID_ROLE, layer.id)

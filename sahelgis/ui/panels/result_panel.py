@@ -11,8 +11,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QLabel,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -20,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from sahelgis.model import acled_schema as acled
+from sahelgis.ui.plain_text import MessageBox as QMessageBox
+from sahelgis.ui.plain_text import plain_label, set_plain, tooltip
 
 
 class DataFrameModel(QAbstractTableModel):
@@ -47,8 +47,11 @@ class DataFrameModel(QAbstractTableModel):
             return None
         value = self.frame.iat[index.row(), index.column()]
         if isinstance(value, float | np.floating):
-            return f"{value:,.1f}" if not float(value).is_integer() else f"{value:,.0f}"
-        return str(value)
+            text = f"{value:,.1f}" if not float(value).is_integer() else f"{value:,.0f}"
+        else:
+            text = str(value)
+        # cells are plain; a tooltip is read as HTML when it looks like HTML
+        return tooltip(text) if role == Qt.ItemDataRole.ToolTipRole else text
 
     def headerData(
         self,
@@ -68,10 +71,10 @@ class ResultPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel("Run an analysis (Analysis menu or the Buffer tool).")
+        self.title = plain_label("Run an analysis (Analysis menu or the Buffer tool).")
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
-        self.warning = QLabel("")
+        self.warning = plain_label("")
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #B00020;")
         self.warning.hide()
@@ -101,8 +104,9 @@ class ResultPanel(QWidget):
         self, title: str, table: pd.DataFrame, warning: str | None = None
     ) -> None:
         """Show a wide table (rows e.g. years, columns e.g. event types)."""
-        self.title.setText(title)
-        self.warning.setText(warning or "")
+        # titles quote place, road and layer names; warnings quote caveats
+        set_plain(self.title, title)
+        set_plain(self.warning, warning or "")
         self.warning.setVisible(bool(warning))
         self.model.set_frame(table)
         self.table.resizeColumnsToContents()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.styles import LINE_STYLES, SYMBOLS, Style
+from sahelgis.ui.plain_text import window_title
 
 NO_FIELD = "(none)"
 MAX_CATEGORIES = 24
@@ -83,7 +84,7 @@ class StyleDialog(QDialog):
 
     def __init__(self, layer: Layer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Style — {layer.name}")
+        self.setWindowTitle(window_title(f"Style — {layer.name}"))
         self.layer = layer
         style = layer.style
         form = QFormLayout(self)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from sahelgis.model.project import Project
 from sahelgis.model.time_window import DAY, MODES, STEPS, TimeWindow, as_day
+from sahelgis.ui.plain_text import plain_label
 
 EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -101,7 +102,7 @@ class TimeControls(QWidget):
         self.imprecise_check.toggled.connect(
             lambda on: self.window.set_option("expand_imprecise", bool(on))
         )
-        self.label = QLabel("")
+        self.label = plain_label("")
         self.label.setStyleSheet("font-weight: bold;")
 
         grid = QGridLayout(self)
