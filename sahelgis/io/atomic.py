@@ -297,7 +297,11 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def guard_output(
-    output: str | Path, inputs: Iterable[str | Path] = (), *, option: str = "-o"
+    output: str | Path,
+    inputs: Iterable[str | Path] = (),
+    *,
+    option: str = "-o",
+    project_ok: bool = False,
 ) -> None:
     """Refuse an output that is one of the inputs or an existing project.
 
@@ -313,6 +317,9 @@ def guard_output(
         The files the command reads.
     option
         The option named in the message when it is not ``-o``.
+    project_ok
+        The command adds to an existing project (``sahelgis import -o``): only
+        the inputs are refused.
 
     Raises
     ------
@@ -336,7 +343,7 @@ def guard_output(
             raise OutputRefused(
                 output, f"is the input {kind}{flag}; choose another output file"
             )
-    if real_path(output).is_file() and has_project_state(output):
+    if not project_ok and real_path(output).is_file() and has_project_state(output):
         raise OutputRefused(
             output,
             f"is a SahelGIS project{flag}; choose another output file "
