@@ -201,3 +201,45 @@ def test_guard_refuses_the_input_and_any_project(tmp_path):
     with pytest.raises(OutputRefused, match="is the input file"):
         guard_output(tmp_path / "." / "e.csv", [csv])
     guard_output(tmp_path / "out.csv", [project])  # a new file is fine
+
+
+# -- drawings ------------------------------------------------------------------
+@pytest.fixture
+def drawing_layer():
+    from shapely import Point
+
+    from sahelgis.model import drawings as dr
+
+    project = Project()
+    layer = dr.add_drawing_layer(project, "Sketch")
+    dr.add_feature(project, layer.id, Point(-8.07, 12.74), name="Kati")
+    return layer
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".kml", ".shp"])
+def test_drawings_export_through_a_symlink_keeps_mode(tmp_path, drawing_layer, suffix):
+    from sahelgis.io.drawings_io import export_drawings, import_drawings
+
+    real = tmp_path / "real" / f"sketch{suffix}"
+    export_drawings(drawing_layer, real)
+    real.chmod(0o600)
+    link = tmp_path / f"link{suffix}"
+    link.symlink_to(real)
+    if suffix == ".shp":  # several files: written beside the name given
+        link = tmp_path / "real" / f"sketch{suffix}"
+    export_drawings(drawing_layer, link)
+    assert mode_of(real) == 0o600
+    assert len(import_drawings(real).data) == 1
+    hidden = [p.name for p in real.parent.iterdir() if ".tmp-" in p.name]
+    assert hidden == []
+
+
+def test_drawings_export_refuses_a_read_only_file(tmp_path, drawing_layer):
+    from sahelgis.io.drawings_io import export_drawings
+
+    path = tmp_path / "sketch.geojson"
+    path.write_text("{}")
+    path.chmod(0o444)
+    with pytest.raises(ReadOnlyError, match="is read-only"):
+        export_drawings(drawing_layer, path)
+    assert path.read_text() == "{}"
