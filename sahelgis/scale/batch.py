@@ -242,9 +242,11 @@ def check_output_folder(folder: str | Path, protect: Sequence[str | Path] = ()) 
     from sahelgis.io.atomic import real_path
 
     given = Path(folder)
+    real = real_path(given)
+    if given.name in ("", ".", ".."):
+        given = real  # name the folder itself in messages, not "."
     if os.path.islink(os.path.normpath(os.path.abspath(given))):
         _refuse(given, "is a symbolic link; give a real folder for the results")
-    real = real_path(given)
     if real.exists() and not real.is_dir():
         _refuse(given, "exists and is not a folder; give a folder for the results")
     if _inside(Path.cwd().resolve(), real):
