@@ -261,6 +261,18 @@ def cmd_gui(argv: list[str]) -> int:
     from sahelgis.ui import settings as app_settings
     from sahelgis.ui.main_window import MainWindow, new_project
 
+    if args.snapshot is not None:
+        from sahelgis.io.atomic import OutputRefused, check_writable, guard_output
+
+        shown = args.project or paths.demo_project()
+        try:  # before any work: the PNG never replaces a project
+            guard_output(args.snapshot, [shown], option="--snapshot")
+            check_writable(args.snapshot)
+        except OutputRefused as exc:
+            print(f"sahelgis: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except SahelGISError as exc:
+            return _fail(str(exc))
     app = create_app()
     log_path = setup_logging()
     recovered = None
@@ -294,9 +306,15 @@ def cmd_gui(argv: list[str]) -> int:
         window.canvas.rebuild()
         app.processEvents()
         image = window.grab()
-        args.snapshot.parent.mkdir(parents=True, exist_ok=True)
-        if not image.save(str(args.snapshot), "PNG"):
-            return _fail(f"{args.snapshot}: cannot write the PNG")
+        from sahelgis.errors import InputError
+        from sahelgis.io.atomic import atomic_target
+
+        try:
+            with atomic_target(args.snapshot) as tmp:
+                if not image.save(str(tmp), "PNG"):  # a partial file is removed
+                    raise InputError(args.snapshot, "cannot write the PNG")
+        except SahelGISError as exc:
+            return _fail(str(exc))
         print(f"wrote {args.snapshot}")
         window.project.mark_saved()
         window.close()

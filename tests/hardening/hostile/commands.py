@@ -247,6 +247,19 @@ COMMAND_CASES = [
         ),
     ),
     HostileCase(
+        name="cmd_snapshot_onto_input_project",
+        kind="command",
+        expect="`sahelgis --snapshot P.gpkg P.gpkg`: refused before any window, "
+        "exit 2, one line; P.gpkg byte-identical",
+        build=_build_project_and_events,
+        check=_refused(
+            lambda f, s: ["--snapshot", f / "P.gpkg", f / "P.gpkg"],
+            2,
+            lambda f, s: "sahelgis: P.gpkg: is the input project (given to "
+            "--snapshot); choose another output file",
+        ),
+    ),
+    HostileCase(
         name="cmd_import_report_onto_export",
         kind="command",
         expect="`sahelgis import E.csv -o N.gpkg --report E.csv`: refused before "
