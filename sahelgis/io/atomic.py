@@ -137,12 +137,15 @@ def check_writable(path: str | Path) -> Path:
     ReadOnlyError
         The file, or the nearest existing folder above it, may not be written.
     InputError
-        The target is a folder.
+        The target is a folder or not a regular file (``/dev/null``, a FIFO).
     """
     real = real_path(path)
     name = Path(path).name
     if real.is_dir():
         raise InputError(path, "is a folder; give a file name")
+    if real.exists() and not real.is_file():
+        # /dev/null, a FIFO, a socket: never replaced by a regular file
+        raise InputError(path, "is not a regular file; give a file name")
     if real.exists() and not _writable(real):
         raise ReadOnlyError(
             path, "is read-only; make it writable or save under another name"
@@ -184,6 +187,8 @@ def write_lock(path: str | Path, timeout: float | None = None) -> Iterator[Path]
     ------
     FileBusyError
         Another SahelGIS kept the lock longer than ``timeout``.
+    ReadOnlyError
+        The lock file cannot be created (a read-only folder).
     """
     real = real_path(path)
     real.parent.mkdir(parents=True, exist_ok=True)
@@ -193,6 +198,10 @@ def write_lock(path: str | Path, timeout: float | None = None) -> Iterator[Path]
         lock.acquire(timeout=wait)
     except Timeout:
         raise FileBusyError(path) from None
+    except PermissionError:
+        raise ReadOnlyError(
+            path, f"cannot create its lock file in {real.parent} (read-only folder)"
+        ) from None
     try:
         yield real
     finally:

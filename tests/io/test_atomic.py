@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sahelgis.errors import InputError
 from sahelgis.io import atomic
 from sahelgis.io.atomic import (
     FileBusyError,
@@ -243,3 +244,13 @@ def test_drawings_export_refuses_a_read_only_file(tmp_path, drawing_layer):
     with pytest.raises(ReadOnlyError, match="is read-only"):
         export_drawings(drawing_layer, path)
     assert path.read_text() == "{}"
+
+
+def test_a_device_is_never_replaced_by_a_file(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is not a regular file"):
+        enter(atomic_target(fifo))
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    with pytest.raises(InputError, match="null: is not a regular file"):
+        enter(atomic_target("/dev/null"))
