@@ -316,7 +316,12 @@ def write_outputs(
             if real.exists():
                 old = real.with_name(f".{real.name}.previous-{secrets.token_hex(4)}")
                 real.rename(old)
-            staging.rename(real)
+            try:
+                staging.rename(real)
+            except BaseException:
+                if old is not None:  # put the previous results back
+                    old.rename(real)
+                raise
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
