@@ -255,8 +255,10 @@ COMMAND_CASES = [
         check=_refused(
             lambda f, s: ["--snapshot", f / "P.gpkg", f / "P.gpkg"],
             2,
-            lambda f, s: "sahelgis: P.gpkg: is the input project (given to "
-            "--snapshot); choose another output file",
+            lambda f, s: (
+                "sahelgis: P.gpkg: is the input project (given to "
+                "--snapshot); choose another output file"
+            ),
         ),
     ),
     HostileCase(
