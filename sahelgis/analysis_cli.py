@@ -18,6 +18,11 @@ dates are read). Each command
 prints its table as CSV on stdout (or writes it with -o) and, last, a line
 ``total: N events``. Warnings go to stderr as ``warning: ...``; errors as one
 line ``sahelgis: ...`` with exit code 1 (2 for bad usage).
+
+``-o`` never replaces the command's input nor any SahelGIS project (exit code 2,
+``sahelgis: P.gpkg: is the input project; choose another output file``), nor a
+read-only file; the output is written beside the target and replaces it only
+once the result exists (``sahelgis.io.atomic``).
 """
 
 from __future__ import annotations
@@ -267,18 +272,21 @@ def _emit(
 
     if output is None:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
-    elif output.suffix.lower() == ".gpkg":
-        import pyogrio
+        _out(total_line)
+        return
+    from sahelgis.io.atomic import atomic_target
 
-        if output.exists():
-            output.unlink()
-        for name, frame in (layers or {}).items():
-            write_layer(frame, output, layer=name)
-        pyogrio.write_dataframe(table, output, layer="counts", driver="GPKG")
-        _out(f"wrote {output}")
-    else:
-        write_table(table, output)
-        _out(f"wrote {output}")
+    # written beside the target, which is replaced only once the result exists
+    with atomic_target(output) as tmp:
+        if output.suffix.lower() == ".gpkg":
+            import pyogrio
+
+            for name, frame in (layers or {}).items():
+                write_layer(frame, tmp, layer=name)
+            pyogrio.write_dataframe(table, tmp, layer="counts", driver="GPKG")
+        else:
+            write_table(table, tmp)
+    _out(f"wrote {output}")
     _out(total_line)
 
 
@@ -332,9 +340,17 @@ def _join_negative_values(argv: Sequence[str], options: tuple[str, ...]) -> list
 
 def _run(body: Any, args: argparse.Namespace) -> int:
     from sahelgis.errors import SahelGISError
+    from sahelgis.io.atomic import OutputRefused, check_writable, guard_output
 
     try:
+        if args.output is not None:
+            # before any work: never the input, never a project, never read-only
+            guard_output(args.output, [args.events])
+            check_writable(args.output)
         return int(body(args))
+    except OutputRefused as exc:
+        _err(f"sahelgis: {exc}")
+        return EXIT_USAGE
     except SahelGISError as exc:
         return _fail(str(exc))
     except ValueError as exc:
@@ -709,25 +725,22 @@ def _zones(args: argparse.Namespace) -> int:
     table = pd.DataFrame(zones.drop(columns=zones.geometry.name))
     events_in = int(table["events"].sum()) if len(table) else 0
     total_line = f"total: {events_in} events in {len(table)} zones"
-    if args.output is not None and args.output.suffix.lower() == ".gpkg":
-        from sahelgis.analysis.results import write_layer
-
-        if args.output.exists():
-            args.output.unlink()
-        if len(zones):
-            write_layer(zones, args.output, layer="zones")
-        else:
-            _note("no zone found; nothing written")
-            _out(total_line)
-            return EXIT_OK
-        _out(f"wrote {args.output}")
-        _out(total_line)
-        return EXIT_OK
     if args.output is not None:
         from sahelgis.analysis.results import write_layer
+        from sahelgis.io.atomic import atomic_target
 
-        write_layer(zones, args.output)
-        _out(f"wrote {args.output}")
+        # an existing file is replaced only by a result: with no zone a
+        # GeoPackage is not written at all and the old file stays as it was
+        gpkg = args.output.suffix.lower() == ".gpkg"
+        with atomic_target(args.output) as tmp:
+            if gpkg and len(zones):
+                write_layer(zones, tmp, layer="zones")
+            elif not gpkg:
+                write_layer(zones, tmp)
+        if gpkg and not len(zones):
+            _note("no zone found; nothing written")
+        else:
+            _out(f"wrote {args.output}")
         _out(total_line)
         return EXIT_OK
     _emit(table, None, total_line)

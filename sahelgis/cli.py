@@ -77,11 +77,31 @@ def cmd_import(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from sahelgis.errors import SahelGISError
     from sahelgis.io.acled import read_acled
-    from sahelgis.io.basedata import base_layers
-    from sahelgis.io.project_file import load_project, save_project
-    from sahelgis.model.layer_factory import event_layer
-    from sahelgis.model.project import Project
+    from sahelgis.io.atomic import (
+        OutputRefused,
+        atomic_target,
+        check_writable,
+        guard_output,
+        write_lock,
+    )
 
+    try:
+        # before any work: the report never replaces the export, the project
+        # or another project; the project is never the export itself
+        if args.report is not None:
+            targets = [args.events, args.output or args.store]
+            guard_output(args.report, targets, option="--report")
+            check_writable(args.report)
+        if args.output is not None:
+            if args.output.suffix.lower() != ".gpkg":  # as save_project names it
+                args.output = args.output.with_name(args.output.name + ".gpkg")
+            guard_output(args.output, [args.events], project_ok=True)
+            check_writable(args.output)
+    except OutputRefused as exc:
+        print(f"sahelgis: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SahelGISError as exc:
+        return _fail(str(exc))
     try:
         table, report = read_acled(args.events)
         print(report.summary())
@@ -91,25 +111,35 @@ def cmd_import(argv: list[str]) -> int:
         for warning in report.warnings:
             print(f"  warning: {warning}")
         if args.report:
-            report.save_rejects(args.report)
+            with atomic_target(args.report) as tmp:
+                report.save_rejects(tmp)
         if len(table) == 0:
             return _fail(f"{args.events.name}: no row could be read")
         if args.store is not None:
             return _import_to_store(table, args.events, args.store)
-        if args.output.exists():
-            # never replace a file that is not one of our projects (a newer
-            # project, a damaged one, someone's GeoPackage): load_project says why
-            project = load_project(args.output)
-        else:
-            project = Project(base_layers())
-        project.add_layer(event_layer(table, report.path))
-        written = save_project(project, args.output)
+        # the lock is held from reading the project to replacing it, so two
+        # imports into one project both land (the second reads the first's)
+        with write_lock(args.output):
+            written = _import_to_project(table, report.path, args.output)
     except SahelGISError as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"{exc.filename or args.output}: {exc.strerror or exc}")
     print(f"wrote {written}")
     return EXIT_OK
+
+
+def _import_to_project(table: object, source: Path, output: Path) -> Path:
+    from sahelgis.io.basedata import base_layers
+    from sahelgis.io.project_file import load_project, save_project
+    from sahelgis.model.layer_factory import event_layer
+    from sahelgis.model.project import Project
+
+    # never replace a file that is not one of our projects (a newer project, a
+    # damaged one, someone's GeoPackage): load_project says why
+    project = load_project(output) if output.exists() else Project(base_layers())
+    project.add_layer(event_layer(table, source))  # type: ignore[arg-type]
+    return save_project(project, output)
 
 
 def _import_to_store(table: object, source: Path, folder: Path) -> int:
@@ -231,6 +261,18 @@ def cmd_gui(argv: list[str]) -> int:
     from sahelgis.ui import settings as app_settings
     from sahelgis.ui.main_window import MainWindow, new_project
 
+    if args.snapshot is not None:
+        from sahelgis.io.atomic import OutputRefused, check_writable, guard_output
+
+        shown = args.project or paths.demo_project()
+        try:  # before any work: the PNG never replaces a project
+            guard_output(args.snapshot, [shown], option="--snapshot")
+            check_writable(args.snapshot)
+        except OutputRefused as exc:
+            print(f"sahelgis: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except SahelGISError as exc:
+            return _fail(str(exc))
     app = create_app()
     log_path = setup_logging()
     recovered = None
@@ -264,11 +306,16 @@ def cmd_gui(argv: list[str]) -> int:
         window.canvas.rebuild()
         app.processEvents()
         image = window.grab()
-        args.snapshot.parent.mkdir(parents=True, exist_ok=True)
-        if not image.save(str(args.snapshot), "PNG"):
-            return _fail(f"{args.snapshot}: cannot write the PNG")
+        from sahelgis.errors import InputError
+        from sahelgis.io.atomic import atomic_target
         from sahelgis.io.tile_consent import headless_report
 
+        try:
+            with atomic_target(args.snapshot) as tmp:
+                if not image.save(str(tmp), "PNG"):  # a partial file is removed
+                    raise InputError(args.snapshot, "cannot write the PNG")
+        except SahelGISError as exc:
+            return _fail(str(exc))
         state = project.extra_state.get("basemap")
         problem, note = headless_report(state, path.name, window.tiles.consent)
         if problem:

@@ -162,3 +162,103 @@ def test_usage_errors_exit_2(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+# -- outputs never destroy what they were not asked to replace ----------------
+def tiny_project(tmp_path, name="P.gpkg"):
+    """A one-event project without the base layers (fast to write)."""
+    from sahelgis.io.acled import read_acled
+    from sahelgis.io.project_file import save_project
+    from sahelgis.model.layer_factory import event_layer
+    from sahelgis.model.project import Project
+
+    csv_path = write_csv(tmp_path / f"{name}.csv", [GOOD_ROW])
+    table, _ = read_acled(csv_path)
+    return save_project(Project([event_layer(table, csv_path)]), tmp_path / name)
+
+
+def run_main(argv):
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+    os._exit(main(argv))
+
+
+def test_two_imports_into_one_project_at_once_keep_both_layers(tmp_path):
+    import multiprocessing
+
+    exports = [
+        write_csv(tmp_path / f"{name}.csv", [GOOD_ROW | {"event_id_cnty": name}])
+        for name in ("first", "second")
+    ]
+    project = tiny_project(tmp_path)  # small: no base layers to rewrite
+    context = multiprocessing.get_context("fork")  # inherits the imports: fast
+    procs = [
+        context.Process(target=run_main, args=(["import", str(p), "-o", str(project)],))
+        for p in exports
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+    assert [proc.exitcode for proc in procs] == [0, 0]
+    from sahelgis.io.project_file import load_project
+
+    names = sorted(layer.name for layer in load_project(project).event_layers())
+    assert names == ["P.gpkg (1 events)", "first (1 events)", "second (1 events)"]
+
+
+def test_import_report_never_replaces_the_export_or_a_project(tmp_path, capsys):
+    project = tiny_project(tmp_path)
+    capsys.readouterr()
+    csv_path = write_csv(tmp_path / "export.csv", [GOOD_ROW])
+    before = csv_path.read_bytes(), project.read_bytes()
+    out = str(tmp_path / "new.gpkg")
+    code = main(["import", str(csv_path), "-o", out, "--report", str(csv_path)])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "sahelgis: export.csv: is the input file (given to --report); "
+        "choose another output file\n"
+    )
+    code = main(["import", str(csv_path), "-o", out, "--report", str(project)])
+    assert code == 2
+    assert "P.gpkg: is a SahelGIS project (given to --report)" in (
+        capsys.readouterr().err
+    )
+    assert (csv_path.read_bytes(), project.read_bytes()) == before
+    assert not (tmp_path / "new.gpkg").exists()
+
+
+def test_recipe_never_replaces_a_project(tmp_path, capsys):
+    project = tiny_project(tmp_path)
+    other = tiny_project(tmp_path, "Q.gpkg")
+    capsys.readouterr()
+    before = project.read_bytes(), other.read_bytes()
+    assert main(["recipe", str(project), "-o", str(project)]) == 2
+    assert capsys.readouterr().err == (
+        "sahelgis: P.gpkg: is the input project; choose another output file\n"
+    )
+    assert main(["recipe", str(project), "-o", str(other)]) == 2
+    assert (project.read_bytes(), other.read_bytes()) == before
+
+
+def test_export_never_replaces_a_project(tmp_path, capsys):
+    project = tiny_project(tmp_path)
+    capsys.readouterr()
+    before = project.read_bytes()
+    assert main(["export", str(project), "-o", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("P.gpkg: is the input project; choose another output file\n")
+    assert project.read_bytes() == before
+
+
+def test_import_into_a_read_only_project_is_refused_before_reading(tmp_path, capsys):
+    project = tiny_project(tmp_path)
+    project.chmod(0o444)
+    before = project.read_bytes()
+    capsys.readouterr()
+    missing = tmp_path / "not-read-yet.csv"
+    assert main(["import", str(missing), "-o", str(project)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "sahelgis: P.gpkg: is read-only; make it writable or save under another name"
+    ]
+    assert project.read_bytes() == before

@@ -6,8 +6,10 @@ sahelgis export PROJECT --all -o DECK.pptx|.pdf      every saved figure
 sahelgis export PROJECT --list                       names of the saved figures
 
 A project without saved figures exports its current view (visible layers, time
-window and filter). Errors are one line on stderr; exit codes: 0 written,
-1 error (file, figure, write), 2 usage.
+window and filter). ``-o`` never names the project itself nor any other SahelGIS
+project (refused, exit code 2); files are written beside the target and replace
+it only once whole (``sahelgis.io.atomic``). Errors are one line on stderr;
+exit codes: 0 written, 1 error (file, figure, write), 2 usage.
 """
 
 from __future__ import annotations
@@ -78,9 +80,20 @@ def cmd_export(argv: list[str]) -> int:
         return _fail(f"--dpi {args.dpi} is out of range (10–1200)", EXIT_USAGE)
 
     from sahelgis.errors import SahelGISError
+    from sahelgis.io.atomic import OutputRefused, check_writable, guard_output
     from sahelgis.io.project_file import load_project
     from sahelgis.model.figures import default_spec, find_figure, saved_figures
 
+    try:
+        if args.output is not None and not args.list:
+            # before any work: never the project itself nor another project
+            guard_output(args.output, [args.project])
+            if not args.frames:
+                check_writable(args.output)
+    except OutputRefused as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except SahelGISError as exc:
+        return _fail(str(exc))
     try:
         project = load_project(args.project)
         specs = saved_figures(project)
@@ -150,20 +163,29 @@ def _write(
                 "folder path without a suffix"
             )
             return None
-        return export_animation(
-            project,
-            specs[0],
-            out,
-            step=args.step,
-            fps=args.fps,
-            dpi=args.dpi,
-        )
-    if suffix == ".pptx":
-        return write_deck(project, specs, out, dpi=args.dpi)
-    if suffix == ".pdf" and len(specs) > 1:
-        return render_pages(project, specs, out, dpi=args.dpi)
-    if suffix in FIGURE_SUFFIXES:
-        return render_figure(project, specs[0], out, dpi=args.dpi)
+        if args.frames:
+            return export_animation(
+                project, specs[0], out, step=args.step, fps=args.fps, dpi=args.dpi
+            )
+        from sahelgis.io.atomic import atomic_target
+
+        with atomic_target(out) as tmp:
+            export_animation(
+                project, specs[0], tmp, step=args.step, fps=args.fps, dpi=args.dpi
+            )
+        return out
+    if suffix == ".pptx" or suffix in FIGURE_SUFFIXES:
+        from sahelgis.io.atomic import atomic_target
+
+        # drawn beside the target, which is replaced only by a whole figure
+        with atomic_target(out) as tmp:
+            if suffix == ".pptx":
+                write_deck(project, specs, tmp, dpi=args.dpi)
+            elif suffix == ".pdf" and len(specs) > 1:
+                render_pages(project, specs, tmp, dpi=args.dpi)
+            else:
+                render_figure(project, specs[0], tmp, dpi=args.dpi)
+        return out
     _fail(
         f"{out.name}: unknown output type {suffix or '(no suffix)'}; use .png .svg "
         ".pdf .pptx .gif .mp4, or --frames with a folder"

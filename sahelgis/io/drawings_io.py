@@ -13,7 +13,10 @@ polygons is written as ``<stem>_points.shp``, ``<stem>_lines.shp`` and
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from shapely.geometry.base import BaseGeometry
 
 from sahelgis.errors import InputError, SahelGISError
+from sahelgis.io.atomic import atomic_target, check_writable, write_lock
 from sahelgis.io.vector import check_lonlat
 from sahelgis.model import crs
 from sahelgis.model.drawings import (
@@ -85,19 +89,20 @@ def export_drawings(layer: VectorLayer, path: str | Path) -> list[Path]:
     if frame.empty:
         raise SahelGISError(f"“{layer.name}” has no drawings to export")
     frame = frame.reset_index(drop=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".kml":
-        write_kml(frame, path, layer.name)
-        return [path]
     if suffix == ".shp":
         return _write_shapefiles(frame, path)
-    _remove_existing(path)
-    pyogrio.write_dataframe(
-        frame,
-        path,
-        layer=_layer_name(layer.name) if suffix == ".gpkg" else None,
-        driver=DRIVERS[suffix],
-    )
+    # a fresh file beside the target replaces it whole (symlink followed, mode
+    # kept, read-only refused): never a layer appended to an old export
+    with atomic_target(path) as tmp:
+        if suffix == ".kml":
+            write_kml(frame, tmp, layer.name)
+        else:
+            pyogrio.write_dataframe(
+                frame,
+                tmp,
+                layer=_layer_name(layer.name) if suffix == ".gpkg" else None,
+                driver=DRIVERS[suffix],
+            )
     return [path]
 
 
@@ -105,14 +110,26 @@ def _layer_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "drawings"
 
 
-def _remove_existing(path: Path) -> None:
-    """Replace a previous export instead of appending a layer to it."""
-    if path.suffix.lower() == ".shp":
-        for sibling in path.parent.glob(path.stem + ".*"):
-            if sibling.suffix.lower() in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
-                sibling.unlink()
-    elif path.exists():
-        path.unlink()
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def _replace_shapefile(staged: Path, target: Path) -> None:
+    """Move a Shapefile's parts written as ``staged`` over ``target``'s parts.
+
+    Parts of the previous export that the new one lacks are removed; other
+    files sharing the name (``roads.txt``) are left alone.
+    """
+    new = {p.suffix.lower(): p for p in staged.parent.iterdir()}
+    for suffix, part in new.items():
+        old = target.with_suffix(suffix)
+        if old.exists():  # keep the permissions of the file replaced
+            os.chmod(part, old.stat().st_mode & 0o7777)
+        os.replace(part, old)
+    for sibling in target.parent.iterdir():
+        suffix = sibling.suffix.lower()
+        ours = sibling.stem == target.stem and suffix in _SHAPEFILE_PARTS
+        if ours and suffix not in new and not sibling.is_symlink():
+            sibling.unlink()
 
 
 def _write_shapefiles(frame: gpd.GeoDataFrame, path: Path) -> list[Path]:
@@ -125,15 +142,26 @@ def _write_shapefiles(frame: gpd.GeoDataFrame, path: Path) -> list[Path]:
     written = []
     for key, group in groups.items():
         target = path if len(groups) == 1 else path.with_name(f"{path.stem}_{key}.shp")
-        _remove_existing(target)
+        check_writable(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
         group_types = set(group.geometry.geom_type)
-        pyogrio.write_dataframe(
-            group.reset_index(drop=True),
-            target,
-            driver="ESRI Shapefile",
-            encoding="UTF-8",
-            promote_to_multi=len(group_types) > 1,
-        )
+        with write_lock(target):
+            # every part is written in a private folder first, then moved
+            staging = Path(
+                tempfile.mkdtemp(prefix=f".{target.stem}.tmp-", dir=target.parent)
+            )
+            try:
+                staged = staging / target.name
+                pyogrio.write_dataframe(
+                    group.reset_index(drop=True),
+                    staged,
+                    driver="ESRI Shapefile",
+                    encoding="UTF-8",
+                    promote_to_multi=len(group_types) > 1,
+                )
+                _replace_shapefile(staged, target)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         written.append(target)
     return written
 

@@ -9,9 +9,11 @@ Layout
   reopening 1M events takes well under a second instead of re-reading the
   feature table (or the CSV).
 
-Saving is atomic: the file is written beside the target, flushed, the previous
+Saving is atomic (``sahelgis.io.atomic``): the file is written beside the real
+target (symlinks are followed), flushed, given the old file's mode, the previous
 version is kept as ``<name>.bak.gpkg``, then the new file replaces the old in one
-``os.replace``. A crash at any point leaves a readable project behind.
+``os.replace``, all under the file's lock. A crash at any point leaves a
+readable project behind; a read-only file is refused before any work.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from sahelgis import __version__
 from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import ProjectFileError
+from sahelgis.io.atomic import atomic_target
 from sahelgis.model import crs
 from sahelgis.model.events import EventTable
 from sahelgis.model.filters import EventFilter
@@ -80,28 +82,31 @@ def write_copy(
     progress: Progress = NULL_PROGRESS,
     *,
     keep_backup: bool = False,
+    lock: bool = True,
 ) -> Path:
     """Write the project to ``path`` atomically without changing the project.
 
-    A hidden temporary file beside the target is written and flushed, then
-    replaces the target in one ``os.replace``; with ``keep_backup`` the previous
-    file is kept as ``NAME.bak.gpkg`` first. Autosave uses this directly.
+    The project is written to a hidden temporary file beside the real target
+    (a symlink is written through, the link stays), flushed, given the mode of
+    the file it replaces, then moved over the target in one ``os.replace``
+    (``sahelgis.io.atomic.atomic_target``); with ``keep_backup`` the previous
+    file is kept as ``NAME.bak.gpkg`` first. A read-only file or folder is
+    refused before any work; the write holds the file's lock unless ``lock``
+    is false (recovery copies, which belong to one process). Autosave uses
+    this directly.
+
+    Raises
+    ------
+    ReadOnlyError
+        The file or its folder is read-only.
+    FileBusyError
+        Another SahelGIS is writing the same file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(3)
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}-{token}.gpkg")
-    try:
+    with atomic_target(
+        path, before_replace=_keep_backup if keep_backup else None, lock=lock
+    ) as tmp:
         _write(project, tmp, progress)
-        _fsync(tmp)
-        if keep_backup and path.exists():
-            _keep_backup(path)
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     return path
 
 
@@ -328,8 +333,16 @@ def _table_name(layer: Layer, used: set[str]) -> str:
 
 
 def _keep_backup(path: Path) -> None:
+    """Keep ``path`` (the real target) as ``NAME.bak.gpkg`` beside it."""
     backup = path.with_name(path.stem + ".bak" + PROJECT_SUFFIX)
+    if backup.is_symlink() or backup.is_dir():
+        # never write through a link someone put in place of the backup
+        raise ProjectFileError(
+            backup, "is a link or a folder, not a backup file; move it away"
+        )
     staging = path.with_name(f".{path.name}.bak-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        staging.unlink()
     try:
         os.link(path, staging)  # cheap: the old file's data is not copied
     except OSError:
@@ -337,21 +350,6 @@ def _keep_backup(path: Path) -> None:
 
         shutil.copy2(path, staging)
     os.replace(staging, backup)
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- reading ------------------------------------------------------------------

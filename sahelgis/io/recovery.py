@@ -147,7 +147,7 @@ def write_project_copy(
     nor marks it saved, and keeps no ``.bak`` file. The temporary file is hidden
     (leading dot), unique per call and removed on failure.
     """
-    return project_file.write_copy(project, path, progress)
+    return project_file.write_copy(project, path, progress, lock=False)
 
 
 def write_recovery(

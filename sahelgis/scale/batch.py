@@ -6,17 +6,27 @@ sahelgis recipe PROJECT.gpkg -o RECIPE.toml     (a project's analyses as a recip
 
 OUTDIR gets, per analysis ``ID``: ``ID.<table>.csv`` (tidy counts) and
 ``ID.gpkg`` (its layers), plus ``summary.json`` (the recipe, engine, scope, what
-was read and skipped, times, memory) and ``summary.txt``. OUTDIR is replaced
-only when the whole run has succeeded: a failed or cancelled run leaves the
-previous results as they were.
+was read and skipped, times, memory), ``summary.txt`` and the marker
+``.sahelgis-batch`` (the files this run wrote). OUTDIR is replaced only when the
+whole run has succeeded: a failed or cancelled run leaves the previous results
+as they were.
+
+OUTDIR must be new, empty, or an earlier batch output (it has the marker and
+holds nothing else than what that run wrote); it is never a symlink, never the
+current folder, never the dataset, a folder holding the dataset or the recipe,
+nor a folder inside the dataset. Anything else is refused with exit code 2
+before the run, so a batch never deletes a file it did not write.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +41,13 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_CANCELLED = 130
+
+#: The file that marks a folder as written by ``sahelgis batch`` (JSON: the
+#: files of that run). Only such a folder is ever replaced.
+MARKER = ".sahelgis-batch"
+MARKER_FORMAT = "sahelgis-batch-output"
 
 
 class TextProgress:
@@ -90,8 +106,13 @@ def cmd_batch(argv: Sequence[str]) -> int:
         parser.error("--scheduler needs --engine dask")
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    from sahelgis.io.atomic import OutputRefused
+
     try:
         return _batch(args)
+    except OutputRefused as exc:
+        sys.stderr.write(f"sahelgis: {exc}\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("sahelgis: cancelled; the output folder was not changed\n")
         return EXIT_CANCELLED
@@ -113,6 +134,8 @@ def _batch(args: argparse.Namespace) -> int:
             f"{args.recipe}: no dataset; give --dataset STORE or set "
             'dataset = "FOLDER" in the recipe'
         )
+    # before any work: the output folder is one batch may replace
+    check_output_folder(args.output, protect=(dataset, args.recipe))
     progress = TextProgress()
     if EventStore.is_store(dataset):
         store = EventStore.open(dataset)
@@ -173,6 +196,96 @@ def summary_text(
     return "\n".join(lines) + "\n"
 
 
+def _refuse(folder: Path, reason: str) -> None:
+    from sahelgis.io.atomic import OutputRefused
+
+    raise OutputRefused(folder, reason)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _marker_files(folder: Path) -> set[str] | None:
+    """Names the batch run that made ``folder`` wrote; None: not a batch folder."""
+    marker = folder / MARKER
+    if marker.is_symlink() or not marker.is_file():
+        return None
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != MARKER_FORMAT:
+        return None
+    files = data.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return {f for f in files if f and "/" not in f and f not in (".", "..")}
+
+
+def check_output_folder(folder: str | Path, protect: Sequence[str | Path] = ()) -> Path:
+    """Refuse an output folder a batch run must not replace; returns its real path.
+
+    Parameters
+    ----------
+    folder
+        The ``-o`` folder as given (``.`` and ``..`` are resolved first).
+    protect
+        Files and folders the run reads (the dataset, the recipe): the output
+        folder may neither be, hold, nor lie inside one of them.
+
+    Raises
+    ------
+    OutputRefused
+        One line naming the folder and why; the command exits with code 2.
+    """
+    from sahelgis.io.atomic import real_path
+
+    given = Path(folder)
+    real = real_path(given)
+    if given.name in ("", ".", ".."):
+        given = real  # name the folder itself in messages, not "."
+    if os.path.islink(os.path.normpath(os.path.abspath(given))):
+        _refuse(given, "is a symbolic link; give a real folder for the results")
+    if real.exists() and not real.is_dir():
+        _refuse(given, "exists and is not a folder; give a folder for the results")
+    if _inside(Path.cwd().resolve(), real):
+        _refuse(given, "is the current folder or holds it; give a new folder")
+    for item in protect:
+        if item is None:
+            continue
+        source = real_path(item)
+        if _inside(source, real):
+            what = "is" if source == real else "holds"
+            _refuse(
+                given,
+                f"{what} {Path(item).name}, which the run reads; give a new folder",
+            )
+        if _inside(real, source):
+            _refuse(
+                given,
+                f"is inside the dataset {Path(item).name}; give a folder outside it",
+            )
+    if real.is_dir():
+        names = {p.name for p in real.iterdir()}
+        if names:
+            owned = _marker_files(real)
+            if owned is None:
+                _refuse(
+                    given,
+                    f"is not empty and was not written by sahelgis batch (no {MARKER}"
+                    "); give a new or empty folder",
+                )
+            stranger = sorted(names - owned - {MARKER})
+            if stranger:
+                _refuse(
+                    given,
+                    f"holds {stranger[0]!r}, which sahelgis batch did not write; "
+                    "move it or give a new folder",
+                )
+    return real
+
+
 def write_outputs(
     folder: Path,
     recipe: Recipe,
@@ -180,32 +293,68 @@ def write_outputs(
     info: RunInfo,
     synthetic: bool,
 ) -> list[Path]:
-    """Write every table and layer into a fresh folder, then swap it in."""
-    from sahelgis.analysis.results import write_layer
+    """Write every table and layer into a fresh folder, then swap it in.
 
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise SahelGISError(f"{folder}: exists and is not a folder")
-    if (
-        folder.is_dir()
-        and any(folder.iterdir())
-        and not (folder / "summary.json").exists()
-    ):
-        raise SahelGISError(
-            f"{folder}: not empty and not an earlier batch output; give a new folder"
+    ``folder`` must pass :func:`check_output_folder` (checked again here, under
+    the folder's lock); the previous batch output it replaces is removed only
+    after the new one is in place.
+    """
+    from sahelgis.io.atomic import write_lock
+
+    real = check_output_folder(folder)
+    real.parent.mkdir(parents=True, exist_ok=True)
+    with write_lock(real):
+        real = check_output_folder(folder)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{real.name}.writing-", dir=real.parent)
         )
-    staging = folder.with_name(f".{folder.name}.writing")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+        try:
+            names = _write_files(staging, recipe, outputs, info, synthetic)
+            mode = real.stat().st_mode if real.is_dir() else 0o777 & ~_umask()
+            os.chmod(staging, mode & 0o7777)
+            old = None
+            if real.exists():
+                old = real.with_name(f".{real.name}.previous-{secrets.token_hex(4)}")
+                real.rename(old)
+            try:
+                staging.rename(real)
+            except BaseException:
+                if old is not None:  # put the previous results back
+                    old.rename(real)
+                raise
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if old is not None:
+            # only what the earlier run wrote (checked above) is in it
+            shutil.rmtree(old, ignore_errors=True)
+    return [Path(folder) / name for name in names]
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_files(
+    staging: Path,
+    recipe: Recipe,
+    outputs: Sequence[Output],
+    info: RunInfo,
+    synthetic: bool,
+) -> list[str]:
+    from sahelgis.analysis.results import write_layer, write_table
+    from sahelgis.io.safety import safe_child
+
     written: list[Path] = []
     for out in outputs:
         for name, table in out.tables.items():
-            path = staging / f"{out.task.id}.{name}.csv"
-            table.to_csv(path, index=False, lineterminator="\n")
+            path = safe_child(staging, f"{out.task.id}.{name}.csv")
+            write_table(table, path)
             written.append(path)
         if out.layers:
-            path = staging / f"{out.task.id}.gpkg"
+            path = safe_child(staging, f"{out.task.id}.gpkg")
             for name, layer in out.layers.items():
                 if synthetic:
                     layer = layer.assign(data="SYNTHETIC")
@@ -237,15 +386,10 @@ def write_outputs(
         summary_text(recipe, outputs, info, synthetic), encoding="utf-8"
     )
     written += [staging / "summary.json", staging / "summary.txt"]
-    old = folder.with_name(f".{folder.name}.previous")
-    if old.exists():
-        shutil.rmtree(old)
-    if folder.exists():
-        folder.rename(old)
-    staging.rename(folder)
-    if old.exists():
-        shutil.rmtree(old)
-    return [folder / p.name for p in written]
+    names = [p.name for p in written]
+    marker = {"format": MARKER_FORMAT, "files": sorted(names)}
+    (staging / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
+    return names
 
 
 def cmd_recipe(argv: Sequence[str]) -> int:
@@ -257,18 +401,34 @@ def cmd_recipe(argv: Sequence[str]) -> int:
     parser.add_argument("project", type=Path)
     parser.add_argument("-o", "--output", type=Path, help="TOML file (default stdout)")
     args = parser.parse_args(list(argv))
+    from sahelgis.io.atomic import (
+        OutputRefused,
+        atomic_target,
+        check_writable,
+        guard_output,
+    )
     from sahelgis.io.project_file import load_project
     from sahelgis.scale.recipe import recipe_from_project
 
     try:
         if not args.project.exists():
             return _fail(f"{args.project}: file not found")
+        if args.output is not None:
+            # before any work: never the project itself, nor another project
+            guard_output(args.output, [args.project])
+            check_writable(args.output)
         text = recipe_from_project(load_project(args.project))
+        if args.output is None:
+            sys.stdout.write(text)
+            return EXIT_OK
+        with atomic_target(args.output) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OutputRefused as exc:
+        sys.stderr.write(f"sahelgis: {exc}\n")
+        return EXIT_USAGE
     except SahelGISError as exc:
         return _fail(str(exc))
-    if args.output is None:
-        sys.stdout.write(text)
-        return EXIT_OK
-    args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"{exc.filename or args.output}: {exc.strerror or exc}")
     sys.stdout.write(f"wrote {args.output}\n")
     return EXIT_OK

@@ -66,6 +66,8 @@ if TYPE_CHECKING:
     from sahelgis.model.project import Project
 
 KINDS = ("buffer", "corridor", "counts", "zones")
+#: Most analyses one recipe may list (each writes files into the output folder).
+MAX_ANALYSES = 1000
 AREAS: dict[str, tuple[str, str]] = {
     "cercle": ("cercles", "name_fr"),
     "region": ("regions", "adm1_name"),
@@ -181,6 +183,8 @@ def recipe_from_dict(data: dict[str, Any], path: Path) -> Recipe:
     analyses = data.get("analysis")
     if not isinstance(analyses, list) or not analyses:
         raise ctx.fail("no [[analysis]] tables: a recipe lists at least one analysis")
+    if len(analyses) > MAX_ANALYSES:
+        raise ctx.fail(f"{len(analyses):,} analyses; at most {MAX_ANALYSES:,}")
     scope = _scope(data.get("scope", {}), ctx)
     tasks: list[Task] = []
     used: set[str] = set()

@@ -32,6 +32,13 @@ one ``os.replace``; only then are superseded files deleted. A crash at any
 point leaves the last manifest and every file it names intact (files that no
 manifest names are ignored and removed by :meth:`EventStore.vacuum`).
 
+Appends, compactions and vacuums hold the store's lock (``filelock`` on
+``.sahelgis_store.json.lock``) and re-read the manifest under it, so two
+imports into one store at once both land. The manifest is validated on open
+(pydantic): types, finite numbers, at most :data:`MAX_STORE_FILES` files, and
+every file path must stay inside the store (no absolute path, no ``..``, no
+symlink out of the folder); SahelGIS never reads nor deletes a file outside it.
+
 Appending the same ACLED event twice (an ``event_id_cnty`` already in the
 store, in any partition of the same country) replaces the stored version: ACLED
 revises events, and the newer export wins.
@@ -46,17 +53,19 @@ import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import SahelGISError
+from sahelgis.io.atomic import atomic_target, write_lock
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable, optimise_dtypes
 from sahelgis.scale.hilbert import hilbert_key
@@ -72,6 +81,10 @@ MAX_FILE_ROWS = 262_144
 #: An append that leaves more files than this in a partition rewrites it.
 MAX_FILES_PER_PARTITION = 8
 UNKNOWN_COUNTRY = "unknown"
+#: Most files a manifest may list (a real store holds a few thousand).
+MAX_STORE_FILES = 100_000
+#: Largest manifest read (bytes); a bigger one is refused unread.
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 
 BBox = tuple[float, float, float, float]
 
@@ -167,6 +180,157 @@ class Manifest:
             "updated": self.updated,
             "files": [f.to_json() for f in self.files],
         }
+
+
+# ------------------------------------------------------- manifest schema ---
+_Count = Annotated[int, Field(ge=0, le=2**53)]
+_Coord = Annotated[float, Field(ge=-1e3, le=1e3, allow_inf_nan=False)]
+_Day = Annotated[int, Field(ge=-(10**6), le=10**6)]
+
+
+def check_relative_path(text: str) -> str:
+    """A manifest file path: relative, "/"-separated, no ``..``, a .parquet file.
+
+    Raises ``ValueError`` (with the reason) for anything that could name a
+    file outside the store.
+    """
+    if not text or "\\" in text or "\x00" in text or ":" in text.split("/", 1)[0]:
+        raise ValueError("is not a relative path with '/' separators")
+    pure = PurePosixPath(text)
+    if pure.is_absolute():
+        raise ValueError("is an absolute path; store paths are relative")
+    if any(part in ("", ".", "..") for part in text.split("/")):
+        raise ValueError("uses '..' or '.'; store paths stay inside the store")
+    if pure.suffix != ".parquet":
+        raise ValueError("is not a .parquet file")
+    return text
+
+
+class _FileEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    path: Annotated[str, Field(max_length=1024)]
+    country: Annotated[str, Field(max_length=200)]
+    year: Annotated[int, Field(ge=1, le=9999)]
+    rows: _Count
+    bytes: _Count
+    row_groups: Annotated[
+        list[tuple[_Count, _Count, _Coord, _Coord, _Coord, _Coord, _Day, _Day]],
+        Field(max_length=100_000),
+    ]
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        return check_relative_path(value)
+
+
+class _ManifestFile(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["sahelgis-event-store"]
+    version: Annotated[int, Field(ge=0)] = 0
+    synthetic: bool = False
+    sources: Annotated[
+        list[Annotated[str, Field(max_length=1000)]], Field(max_length=10_000)
+    ] = []
+    created: Annotated[str, Field(max_length=100)] = ""
+    updated: Annotated[str, Field(max_length=100)] = ""
+    files: list[_FileEntry] = []
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """ "files[3].path: is an absolute path ... (got '/etc/x.parquet')"."""
+    error = exc.errors(include_url=False)[0]
+    where = ""
+    for part in error["loc"]:
+        where += f"[{part}]" if isinstance(part, int) else f".{part}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    got = repr(error.get("input"))
+    got = got if len(got) <= 60 else got[:57] + "..."
+    return f"{where.lstrip('.')}: {message} (got {got})"
+
+
+def read_manifest(root: Path) -> Manifest:
+    """The validated manifest of the store in ``root``.
+
+    Raises
+    ------
+    StoreError
+        One line naming the manifest and the entry: not a store, unreadable,
+        newer format, wrong types, too many files, or a file path leaving the
+        store (absolute, ``..``, or a symlink pointing outside).
+    """
+    path = root / MANIFEST
+    if not path.is_file():
+        raise StoreError(
+            f"{root}: not a SahelGIS event store (no {MANIFEST}); create one "
+            "with `sahelgis import EXPORT.csv --store FOLDER`"
+        )
+    try:
+        size = path.stat().st_size
+        if size > MAX_MANIFEST_BYTES:
+            raise StoreError(
+                f"{path}: unreadable store manifest ({size:,} bytes; at most "
+                f"{MAX_MANIFEST_BYTES:,})"
+            )
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise StoreError(f"{path}: unreadable store manifest ({reason})") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+        raise StoreError(f"{path}: not a SahelGIS event store manifest")
+    version = data.get("version", 0)
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise StoreError(
+            f"{path}: store format {version} is newer than this "
+            f"SahelGIS reads ({FORMAT_VERSION}); update SahelGIS"
+        )
+    files = data.get("files")
+    if isinstance(files, list) and len(files) > MAX_STORE_FILES:
+        raise StoreError(
+            f"{path}: files: lists {len(files):,} files; a store holds at most "
+            f"{MAX_STORE_FILES:,}"
+        )
+    try:
+        model = _ManifestFile.model_validate(data)
+    except ValidationError as exc:
+        raise StoreError(f"{path}: damaged manifest, {_first_problem(exc)}") from None
+    if model.version > FORMAT_VERSION:
+        raise StoreError(
+            f"{path}: store format {model.version} is newer than this "
+            f"SahelGIS reads ({FORMAT_VERSION}); update SahelGIS"
+        )
+    real_root = os.path.realpath(root)
+    for i, entry in enumerate(model.files):
+        if not _inside(real_root, root / entry.path):
+            raise StoreError(
+                f"{path}: files[{i}].path {entry.path!r} leads outside the store "
+                "(a symlink); refused"
+            )
+    return Manifest(
+        files=[
+            StoredFile(
+                f.path,
+                f.country,
+                f.year,
+                f.rows,
+                f.bytes,
+                tuple(RowGroup(*g) for g in f.row_groups),
+            )
+            for f in model.files
+        ],
+        synthetic=model.synthetic,
+        sources=list(model.sources),
+        created=model.created,
+        updated=model.updated,
+    )
+
+
+def _inside(real_root: str, path: Path) -> bool:
+    """True when ``path``, symlinks resolved, lies inside the store folder."""
+    real = os.path.realpath(path)
+    return real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 # ------------------------------------------------------------ selection ---
@@ -280,19 +444,6 @@ def partition_dir(country: str, year: int) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _row_group_stats(path: Path) -> tuple[int, tuple[RowGroup, ...]]:
@@ -470,10 +621,7 @@ class EventStore:
         root = Path(root)
         if cls.is_store(root):
             raise StoreError(f"{root}: a SahelGIS event store already exists here")
-        if root.exists() and (not root.is_dir() or any(root.iterdir())):
-            raise StoreError(
-                f"{root}: not an empty folder; give a new folder for the store"
-            )
+        cls._check_empty(root)
         root.mkdir(parents=True, exist_ok=True)
         now = _now()
         store = cls(root, Manifest(synthetic=synthetic, created=now, updated=now))
@@ -482,45 +630,40 @@ class EventStore:
 
     @classmethod
     def open(cls, root: str | Path) -> EventStore:
-        """Open a store folder; a clear error when it is not one."""
+        """Open a store folder; a one-line ``StoreError`` when it is not one or
+        its manifest is damaged or hostile (see :func:`read_manifest`)."""
         root = Path(root)
-        path = root / MANIFEST
-        if not path.is_file():
-            raise StoreError(
-                f"{root}: not a SahelGIS event store (no {MANIFEST}); create one "
-                "with `sahelgis import EXPORT.csv --store FOLDER`"
-            )
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"{path}: unreadable store manifest ({exc})") from exc
-        if data.get("format") != FORMAT_NAME:
-            raise StoreError(f"{path}: not a SahelGIS event store manifest")
-        if int(data.get("version", 0)) > FORMAT_VERSION:
-            raise StoreError(
-                f"{path}: store format {data.get('version')} is newer than this "
-                f"SahelGIS reads ({FORMAT_VERSION}); update SahelGIS"
-            )
-        try:
-            files = [StoredFile.from_json(f) for f in data.get("files", [])]
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise StoreError(f"{path}: damaged file list in the manifest") from exc
-        manifest = Manifest(
-            files=files,
-            synthetic=bool(data.get("synthetic", False)),
-            sources=[str(s) for s in data.get("sources", [])],
-            created=str(data.get("created", "")),
-            updated=str(data.get("updated", "")),
-        )
-        return cls(root, manifest)
+        return cls(root, read_manifest(root))
 
     @classmethod
     def open_or_create(cls, root: str | Path, *, synthetic: bool = False) -> EventStore:
-        return (
-            cls.open(root)
-            if cls.is_store(root)
-            else cls.create(root, synthetic=synthetic)
-        )
+        """Open the store in ``root``, or create it there (under its lock, so
+        two imports creating one store at once share it)."""
+        root = Path(root)
+        if cls.is_store(root):
+            return cls.open(root)
+        cls._check_empty(root)
+        root.mkdir(parents=True, exist_ok=True)
+        with write_lock(root / MANIFEST):
+            if cls.is_store(root):
+                return cls.open(root)
+            return cls.create(root, synthetic=synthetic)
+
+    @staticmethod
+    def _check_empty(root: Path) -> None:
+        if root.is_symlink() or (root.exists() and not root.is_dir()):
+            raise StoreError(
+                f"{root}: not an empty folder; give a new folder for the store"
+            )
+        lock = f".{MANIFEST}.lock"
+        if root.is_dir() and any(p.name != lock for p in root.iterdir()):
+            raise StoreError(
+                f"{root}: not an empty folder; give a new folder for the store"
+            )
+
+    def _locked(self) -> contextlib.AbstractContextManager[Path]:
+        """The store's write lock; the caller re-reads the manifest under it."""
+        return write_lock(self.root / MANIFEST)
 
     # -- facts --------------------------------------------------------------
     @property
@@ -695,7 +838,27 @@ class EventStore:
         A bulk load of events known to be new (a generator's chunks) may skip
         the id check (``check_ids=False``) and the compaction of partitions
         (``compact=False``), then call :meth:`compact` once at the end.
+
+        Holds the store's lock and starts from the manifest on disk, so an
+        append by another process meanwhile is kept, not overwritten.
+
+        Raises
+        ------
+        FileBusyError
+            Another SahelGIS held the store's lock too long.
         """
+        with self._locked():
+            self.manifest = read_manifest(self.root)
+            return self._append(events, source, progress, check_ids, compact)
+
+    def _append(
+        self,
+        events: EventTable | pd.DataFrame,
+        source: str,
+        progress: Progress,
+        check_ids: bool,
+        compact: bool,
+    ) -> AppendReport:
         frame = events.frame if isinstance(events, EventTable) else events
         if isinstance(events, EventTable) and events.synthetic and not self.synthetic:
             if self.rows:
@@ -849,6 +1012,11 @@ class EventStore:
 
     def compact(self, progress: Progress = NULL_PROGRESS) -> int:
         """Rewrite every partition held in several files; returns how many."""
+        with self._locked():
+            self.manifest = read_manifest(self.root)
+            return self._compact_all(progress)
+
+    def _compact_all(self, progress: Progress) -> int:
         done = 0
         self._written = set()
         parts = self.partitions()
@@ -872,34 +1040,45 @@ class EventStore:
         no longer names."""
         self._write_manifest()
         live = {f.path for f in self.manifest.files}
+        real_root = os.path.realpath(self.root)
         for rel in (superseded | self._written) - live:
+            target = self.root / rel
+            # never a file outside the store, whatever a manifest said
+            if target.is_symlink() or not _inside(real_root, target):
+                continue
             # a file left behind is never read; vacuum() removes it later
             with contextlib.suppress(OSError):
-                (self.root / rel).unlink()
+                target.unlink()
 
     def _write_manifest(self) -> None:
-        path = self.root / MANIFEST
-        tmp = path.with_name(f".{MANIFEST}.{secrets.token_hex(4)}.tmp")
+        # the caller holds the store's lock (lock=False: no second lock file)
         text = json.dumps(self.manifest.to_json(), indent=1)
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(self.root)
+        with atomic_target(self.root / MANIFEST, lock=False) as tmp:
+            tmp.write_text(text, encoding="utf-8")
 
     def vacuum(self) -> int:
-        """Delete files no manifest names (left by a crash); returns how many."""
-        live = {f.path for f in self.manifest.files}
-        removed = 0
-        for path in self.root.rglob("*"):
-            if not path.is_file() or path.name == MANIFEST:
-                continue
-            rel = path.relative_to(self.root).as_posix()
-            if rel not in live and (path.suffix in (".parquet", ".tmp")):
-                path.unlink()
-                removed += 1
-        return removed
+        """Delete files no manifest names (left by a crash); returns how many.
+
+        Only regular ``.parquet`` and ``.tmp`` files inside the store folder
+        are removed; symlinks and folders linked from elsewhere are skipped.
+        """
+        with self._locked():
+            self.manifest = read_manifest(self.root)
+            live = {f.path for f in self.manifest.files}
+            real_root = os.path.realpath(self.root)
+            removed = 0
+            for folder, _dirs, names in os.walk(self.root):  # no symlinked folders
+                for name in names:
+                    path = Path(folder) / name
+                    if path.is_symlink() or not path.is_file():
+                        continue
+                    if name == MANIFEST or path.suffix not in (".parquet", ".tmp"):
+                        continue
+                    rel = path.relative_to(self.root).as_posix()
+                    if rel not in live and _inside(real_root, path):
+                        path.unlink()
+                        removed += 1
+            return removed
 
 
 def country_of(path: str) -> str:

@@ -231,3 +231,76 @@ def test_zones_table_gpkg_and_rules(capsys, tmp_path):
 
 def test_command_table():
     assert set(COMMANDS) == {"buffer", "corridor", "counts", "zones"}
+
+
+# -- -o never destroys what it was not asked to replace ----------------------
+@pytest.fixture
+def small_project(tmp_path):
+    """A project of 60 demo events (no base layers: the bundled ones are used)."""
+    from sahelgis.io.acled import read_acled
+    from sahelgis.io.project_file import save_project
+    from sahelgis.model.layer_factory import event_layer
+    from sahelgis.model.project import Project
+
+    lines = paths.demo_events_csv().read_text(encoding="utf-8").splitlines()
+    export = tmp_path / "events.csv"
+    export.write_text("\n".join(lines[:61]) + "\n", encoding="utf-8")
+    table, _ = read_acled(export)
+    return save_project(Project([event_layer(table, export)]), tmp_path / "P.gpkg")
+
+
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [
+        (cmd_counts, ["--by", "region"]),
+        (cmd_zones, ["--from", "2030-01-01"]),
+        (cmd_buffer, ["--town", "Kati", "--radius", "30km"]),
+        (cmd_corridor, ["--road", "RN3", "--within", "10km"]),
+    ],
+)
+def test_output_onto_the_input_project_is_refused(
+    small_project, command, extra, capsys
+):
+    before = small_project.read_bytes()
+    argv = [str(small_project), *extra, "-o", str(small_project)]
+    code, out, err = run(command, argv, capsys)
+    assert code == 2
+    assert err == "sahelgis: P.gpkg: is the input project; choose another output file\n"
+    assert out == ""
+    assert small_project.read_bytes() == before
+
+
+def test_output_onto_another_project_is_refused(small_project, tmp_path, capsys):
+    other = tmp_path / "Q.gpkg"
+    other.write_bytes(small_project.read_bytes())
+    code, _, err = run(cmd_counts, [EVENTS, "--by", "region", "-o", str(other)], capsys)
+    assert code == 2
+    assert err.startswith("sahelgis: Q.gpkg: is a SahelGIS project; choose another")
+    assert other.read_bytes() == small_project.read_bytes()
+
+
+def test_zones_without_result_leaves_an_existing_file(small_project, tmp_path, capsys):
+    old = tmp_path / "zones.gpkg"
+    old.write_bytes(b"an earlier result")
+    argv = [str(small_project), "--from", "2030-01-01", "-o", str(old)]
+    code, _, err = run(cmd_zones, argv, capsys)
+    assert code == 0
+    assert "no zone found; nothing written" in err
+    assert old.read_bytes() == b"an earlier result"
+
+
+def test_output_keeps_mode_and_refuses_read_only(small_project, tmp_path, capsys):
+    out = tmp_path / "counts.csv"
+    out.write_text("old\n", encoding="utf-8")
+    out.chmod(0o600)
+    argv = [str(small_project), "--by", "region", "-o", str(out)]
+    assert run(cmd_counts, argv, capsys)[0] == 0
+    assert out.read_text(encoding="utf-8").startswith("adm1_name")
+    assert out.stat().st_mode & 0o777 == 0o600
+    out.chmod(0o400)
+    code, _, err = run(cmd_counts, argv, capsys)
+    assert code == 1
+    assert err == (
+        "sahelgis: counts.csv: is read-only; make it writable or save under "
+        "another name\n"
+    )

@@ -68,6 +68,7 @@ def test_batch_writes_tables_layers_and_summary(
     assert "SYNTHETIC" in printed
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        ".sahelgis-batch",
         "cercles.counts.csv",
         "cercles.gpkg",
         "rings.counts.csv",
@@ -121,9 +122,76 @@ def test_batch_refuses_what_it_cannot_do(
     mine.mkdir()
     (mine / "thesis.docx").write_text("x", encoding="utf-8")
     args = ["batch", str(recipe), "--dataset", str(DEMO_CSV), "-o", str(mine)]
-    assert main(args) == 1
-    assert "not an earlier batch output" in capsys.readouterr().err
+    assert main(args) == 2
+    assert "was not written by sahelgis batch" in capsys.readouterr().err
     assert (mine / "thesis.docx").exists()
+
+
+def run_batch(recipe: Path, dataset: Path | str, out: Path | str) -> int:
+    return main(["batch", str(recipe), "--dataset", str(dataset), "-o", str(out)])
+
+
+def test_batch_replaces_only_its_own_folder(
+    tmp_path: Path, recipe: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert run_batch(recipe, DEMO_CSV, out) == 0
+    assert (out / ".sahelgis-batch").is_file()
+    assert run_batch(recipe, DEMO_CSV, out) == 0  # its own output: replaced
+    capsys.readouterr()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert run_batch(recipe, DEMO_CSV, out) == 2
+    err = capsys.readouterr().err
+    assert "holds 'notes.txt', which sahelgis batch did not write" in err
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    # an older output (summary.json, no marker) with other files is left alone
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "summary.json").write_text("{}", encoding="utf-8")
+    (old / "thesis.docx").write_text("x", encoding="utf-8")
+    assert run_batch(recipe, DEMO_CSV, old) == 2
+    assert sorted(p.name for p in old.iterdir()) == ["summary.json", "thesis.docx"]
+
+
+def test_batch_never_writes_over_its_dataset(
+    tmp_path: Path,
+    recipe: Path,
+    demo_store: EventStore,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = demo_store.root
+    manifest = (root / "sahelgis_store.json").read_bytes()
+    assert run_batch(recipe, root, root) == 2
+    assert "is store, which the run reads" in capsys.readouterr().err
+    assert run_batch(recipe, root, root / "results") == 2
+    assert "is inside the dataset store" in capsys.readouterr().err
+    assert run_batch(recipe, root, root.parent) == 2
+    assert "holds store, which the run reads" in capsys.readouterr().err
+    assert (root / "sahelgis_store.json").read_bytes() == manifest
+    assert EventStore.open(root).rows == 3000
+
+
+def test_batch_refuses_links_and_the_current_folder(
+    tmp_path: Path,
+    recipe: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    assert run_batch(recipe, DEMO_CSV, link) == 2
+    assert "link: is a symbolic link" in capsys.readouterr().err
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert run_batch(recipe, DEMO_CSV, ".") == 2
+    assert "is the current folder or holds it" in capsys.readouterr().err
+    assert run_batch(recipe, DEMO_CSV, "..") == 2
+    assert list(work.iterdir()) == []
+    assert link.is_symlink()
+    assert list(real.iterdir()) == []
 
 
 def test_batch_on_an_export_matches_batch_on_its_store(
