@@ -21,6 +21,9 @@ What happens when a limit is passed:
 
 from __future__ import annotations
 
+from sahelgis.model.figures import MAX_DPI, MAX_PAGE_INCHES, MIN_DPI
+from sahelgis.model.styles import MAX_LINE_WIDTH, MAX_SYMBOL_SIZE, MIN_SYMBOL_SIZE
+
 # -- the JSON state -----------------------------------------------------------
 #: Characters of the state JSON (``sahelgis_project.value``).
 MAX_STATE_CHARS = 32_000_000
@@ -52,11 +55,9 @@ MAX_WKT_CHARS = 5_000_000
 #: (the Earth's circumference is 4.0e7 m).
 MAX_EXTENT_METRES = 1.0e8
 #: Point symbol diameter and label size, screen pixels (the style dialog allows
-#: 1–40).
-MIN_SYMBOL_SIZE = 0.5
-MAX_SYMBOL_SIZE = 200.0
-#: Line width, screen pixels (the style dialog allows 0.1–20).
-MAX_LINE_WIDTH = 50.0
+#: 1–40), and line width (0.1–20): defined in ``sahelgis.model.styles``, which
+#: also keeps in-session edits within them (imported above: MIN_SYMBOL_SIZE,
+#: MAX_SYMBOL_SIZE, MAX_LINE_WIDTH).
 #: Minimum fatalities of the event filter.
 MAX_FATALITIES = 1_000_000
 #: Time window: rolling length and trail (steps), play speed (steps per second).
@@ -67,11 +68,10 @@ MAX_SPEED = 1_000.0
 #: Earliest and latest year of a saved date.
 MIN_YEAR = 1000
 MAX_YEAR = 9999
-#: Figure page size (inches) and resolution (dots per inch).
+#: Figure page size (inches) and resolution (dots per inch): MAX_PAGE_INCHES,
+#: MIN_DPI, MAX_DPI are defined in ``sahelgis.model.figures`` (imported above),
+#: which refuses figures outside them; a page is at least MIN_PAGE_INCHES.
 MIN_PAGE_INCHES = 0.5
-MAX_PAGE_INCHES = 200.0
-MIN_DPI = 10
-MAX_DPI = 2_400
 #: Tile zoom levels of a basemap.
 MAX_ZOOM = 30
 
@@ -90,4 +90,38 @@ SQLITE_QUERY_SECONDS = 10.0
 #: SQLite virtual-machine steps between two checks of that budget.
 SQLITE_PROGRESS_STEPS = 10_000
 
-__all__ = [name for name in dir() if name.isupper()]
+__all__ = [
+    "MAX_CACHE_BLOB_BYTES",
+    "MAX_CACHE_UNPACKED_BYTES",
+    "MAX_CATEGORIES",
+    "MAX_DPI",
+    "MAX_EVENT_ROWS",
+    "MAX_EXTENT_METRES",
+    "MAX_FATALITIES",
+    "MAX_FIGURES",
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_NODES",
+    "MAX_LAYERS",
+    "MAX_LAYER_ROWS",
+    "MAX_LINE_WIDTH",
+    "MAX_LIST_ITEMS",
+    "MAX_NAME_CHARS",
+    "MAX_NOTES_CHARS",
+    "MAX_PAGE_INCHES",
+    "MAX_SPEED",
+    "MAX_STATE_CHARS",
+    "MAX_SYMBOL_SIZE",
+    "MAX_TEXT_CHARS",
+    "MAX_TRAIL",
+    "MAX_WINDOW_LENGTH",
+    "MAX_WKT_CHARS",
+    "MAX_YEAR",
+    "MAX_ZOOM",
+    "MIN_DPI",
+    "MIN_PAGE_INCHES",
+    "MIN_SPEED",
+    "MIN_SYMBOL_SIZE",
+    "MIN_YEAR",
+    "SQLITE_PROGRESS_STEPS",
+    "SQLITE_QUERY_SECONDS",
+]
