@@ -176,7 +176,7 @@ def read_state(path: str | Path) -> dict[str, Any]:
 
     See ``read_checked_state`` for the warnings about what was fixed.
     """
-    return read_checked_state(path).state
+    return read_checked_state(path).present
 
 
 def read_checked_state(path: str | Path) -> CheckedState:
@@ -499,18 +499,19 @@ class _Reader:
         )
         for i, entry in enumerate(entries):
             table = entry["table"]
-            where = f"layers[{i}].table {table!r}"
+            where = f"layers[{i}].table"
             kind = self.objects().get(table)
             if kind is None or table not in listed:
                 raise ProjectFileError(
                     self.path,
-                    f"{where}: the layer table is missing (damaged file)",
+                    f"layer table {table!r} is missing or damaged ({where}: not "
+                    "a table of the file's gpkg_contents)",
                 )
             if kind != "table" or table.lower().startswith(_RESERVED_PREFIXES):
                 raise ProjectFileError(
                     self.path,
-                    f"{where}: is a {kind} that is not a layer table; SahelGIS "
-                    "reads layers only from tables (hostile or damaged file)",
+                    f"{where} {table!r} is a {kind}, not a layer table; SahelGIS reads "
+                    "layers only from tables of its own (hostile or damaged file)",
                 )
 
     def row_count(self, table: str) -> int:

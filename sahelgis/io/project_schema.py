@@ -97,8 +97,10 @@ def _day(value: str) -> str:
         day = np.datetime64(value, "D")
     except ValueError:
         raise ValueError("is not a date like 2024-06-30") from None
-    year = int(str(day.astype("datetime64[Y]")).lstrip("-")[:4] or 0)
-    if np.isnat(day) or not limits.MIN_YEAR <= year <= limits.MAX_YEAR:
+    if np.isnat(day):
+        raise ValueError("is not a date like 2024-06-30")
+    year = int(day.astype("datetime64[Y]").astype("int64")) + 1970
+    if not limits.MIN_YEAR <= year <= limits.MAX_YEAR:
         raise ValueError(
             f"is not a date in the years {limits.MIN_YEAR}–{limits.MAX_YEAR}"
         )
@@ -172,7 +174,7 @@ class LayerState(_Model):
     """One entry of ``layers``: a layer's metadata and the table holding it."""
 
     id: Annotated[StrictStr, Field(min_length=1, max_length=64)] = _structural()
-    kind: Literal["events", "vector"] = _structural()
+    kind: Literal["events", "vector"] = _structural(default="vector")
     table: Annotated[StrictStr, Field(min_length=1, max_length=200)] = _structural()
     name: Name = "layer"
     visible: StrictBool = True
@@ -370,9 +372,22 @@ class ProjectState(_Model):
 # -- checking -----------------------------------------------------------------------
 @dataclass
 class CheckedState:
-    """A state that passed the schema: plain JSON values, and what was fixed."""
+    """A state that passed the schema, and what was fixed.
+
+    Attributes
+    ----------
+    state
+        Every key of the schema, defaults filled in (what ``load_project``
+        reads).
+    present
+        Only the keys the file has (after fixes), e.g. for ``sahelgis info``
+        to print "?" for what is missing.
+    warnings
+        One line per value reset, cut or left out, naming the file and key.
+    """
 
     state: dict[str, Any]
+    present: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
 
 
@@ -381,15 +396,20 @@ def check_header(path: Path, raw: object) -> None:
     if not isinstance(raw, dict):
         raise ProjectFileError(
             path,
-            f"the project state is a JSON {_json_kind(raw)}, not an object: "
-            "damaged or not a SahelGIS project",
+            f"the project state is damaged (a JSON {_json_kind(raw)}, not an object)",
         )
     if raw.get("format") != FORMAT_NAME:
-        raise ProjectFileError(path, "not a SahelGIS project state")
+        raise ProjectFileError(
+            path,
+            f"format: {_show(raw.get('format'))} is not {FORMAT_NAME!r}: not a "
+            "SahelGIS project state",
+        )
     version = raw.get("version", FORMAT_VERSION)
     if isinstance(version, bool) or not isinstance(version, int):
         raise ProjectFileError(
-            path, f"version: {_show(version)} is not a whole number (damaged state)"
+            path,
+            f"the project state is damaged: version: {_show(version)} is not a "
+            "whole number",
         )
     if version > FORMAT_VERSION:
         raise ProjectFileError(
@@ -404,6 +424,13 @@ def check_shape(path: Path, raw: object) -> None:
 
     Walks the JSON without recursion, so any depth is measured safely.
     """
+    layers = raw.get("layers") if isinstance(raw, dict) else None
+    if isinstance(layers, list) and len(layers) > limits.MAX_LAYERS:
+        raise ProjectFileError(
+            path,
+            f"layers: {len(layers):,} layers, more than the limit of "
+            f"{limits.MAX_LAYERS:,}",
+        )
     stack: list[tuple[object, int]] = [(raw, 1)]
     nodes = 0
     while stack:
@@ -425,13 +452,6 @@ def check_shape(path: Path, raw: object) -> None:
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in value)
-    layers = raw.get("layers") if isinstance(raw, dict) else None
-    if isinstance(layers, list) and len(layers) > limits.MAX_LAYERS:
-        raise ProjectFileError(
-            path,
-            f"layers: {len(layers):,} layers, more than the limit of "
-            f"{limits.MAX_LAYERS:,}",
-        )
 
 
 def check_state(path: str | Path, raw: object) -> CheckedState:
@@ -469,13 +489,19 @@ def check_state(path: str | Path, raw: object) -> CheckedState:
             fixes = [_fix_for(path, error, data) for error in exc.errors()]
             for fix in fixes:
                 if fix.refuse:
-                    raise ProjectFileError(path, fix.message) from None
+                    raise ProjectFileError(
+                        path, f"the project state is damaged: {fix.message}"
+                    ) from None
             for fix in fixes:
                 fix.apply()
                 warnings.append(f"{path.name}: {fix.message}")
             _remove_dropped(data)
             continue
-        return CheckedState(model.model_dump(mode="json"), _unique(warnings))
+        return CheckedState(
+            model.model_dump(mode="json"),
+            model.model_dump(mode="json", exclude_unset=True),
+            _unique(warnings),
+        )
     raise ProjectFileError(path, "the project state is damaged beyond repair")
 
 
@@ -509,7 +535,7 @@ def _fix_for(path: Path, error: Any, data: Any) -> _Fix:
     """What to do about one pydantic error: which value to reset, and the line."""
     loc: tuple[Any, ...] = tuple(error["loc"])
     if not loc:
-        return _Fix(f"the project state is damaged: {_problem(error)}", refuse=True)
+        return _Fix(_problem(error), refuse=True)
     where = _loc_text(loc)
     problem = f"{_show(error.get('input'))} {_problem(error)}"
     target = _resettable(loc, data)
