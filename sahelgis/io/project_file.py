@@ -135,6 +135,9 @@ def load_project(path: str | Path, progress: Progress = NULL_PROGRESS) -> Projec
         raise ProjectFileError(
             path, f"the project state is damaged ({reason})"
         ) from exc
+    except sqlite3.Error as exc:  # a damaged page in a layer or cache table
+        reason = str(exc).splitlines()[0][:200]
+        raise ProjectFileError(path, f"the project file is damaged ({reason})") from exc
     project.set_path(path)
     project.mark_saved()
     project.load_warnings = warnings

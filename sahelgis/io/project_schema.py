@@ -95,7 +95,7 @@ def _colour(value: str) -> str:
 def _day(value: str) -> str:
     try:
         day = np.datetime64(value, "D")
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError("is not a date like 2024-06-30") from None
     if np.isnat(day):
         raise ValueError("is not a date like 2024-06-30")
