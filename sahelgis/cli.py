@@ -242,6 +242,7 @@ def cmd_gui(argv: list[str]) -> int:
         recovered = offer_recovery(None)
     path = args.project
     remembered = None
+    startup_error = ""
     if path is None and args.snapshot is None:
         path = remembered = app_settings.last_project()
         # reopened by the next start only once it has opened and shown
@@ -257,6 +258,7 @@ def cmd_gui(argv: list[str]) -> int:
             if args.snapshot is not None or args.project is not None:
                 return _fail(str(exc))
             print(f"sahelgis: {exc}", file=sys.stderr)
+            startup_error = str(exc)
             project = new_project()
         if args.project is not None and not path.exists():
             return _fail(f"{path}: file not found")
@@ -282,6 +284,8 @@ def cmd_gui(argv: list[str]) -> int:
     install_excepthook(log_path)
     window.show()
     window.show_load_warnings(project.load_warnings)
+    if startup_error:
+        window.statusBar().showMessage(f"Not reopened: {startup_error}", 30_000)
     if remembered is not None and project.path == remembered:
         from PySide6.QtCore import QTimer
 

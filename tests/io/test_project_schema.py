@@ -323,3 +323,24 @@ def test_figures_refuse_absurd_sizes(state):
     project.extra_state["figures"] = [{"name": "ok"}, {"name": "bad", "dpi": 0}]
     assert [f.name for f in saved_figures(project)] == ["ok"]
     assert math.isfinite(FigureSpec().page_size[0])
+
+
+def test_recovery_files_are_checked_like_projects(tmp_path):
+    import random
+
+    from sahelgis.io import recovery
+
+    project = load_project(small_project(tmp_path, random.Random(3)))
+    written = recovery.write_recovery(project, tmp_path / "base")
+    data = read_raw_state(written)
+    data["layers"][0]["opacity"] = NAN
+    data["extra"][recovery.INFO_KEY]["pid"] = "not a pid"
+    write_raw_state(written, json.dumps(data))
+    (found,) = recovery.find_recoveries(tmp_path / "base", include_live=True)
+    assert found.pid is None
+    recovered = recovery.load_recovery(found)
+    assert recovered.layers[0].opacity == 1.0
+    assert any("layers[0].opacity" in w for w in recovered.load_warnings)
+    data["layers"] = "gone"
+    write_raw_state(written, json.dumps(data))
+    assert recovery.find_recoveries(tmp_path / "base", include_live=True) == []
