@@ -25,6 +25,8 @@ from sahelgis import __version__
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+#: The last project is remembered again once it has been shown this long.
+REMEMBER_AFTER_MS = 3000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -281,8 +283,12 @@ def cmd_gui(argv: list[str]) -> int:
 
         recovered = offer_recovery(None)
     path = args.project
+    remembered = None
+    startup_error = ""
     if path is None and args.snapshot is None:
-        path = app_settings.last_project()
+        path = remembered = app_settings.last_project()
+        # reopened by the next start only once it has opened and shown
+        app_settings.forget_last_project(remembered)
     if path is None:
         path = paths.demo_project()
     if recovered is not None:
@@ -293,9 +299,13 @@ def cmd_gui(argv: list[str]) -> int:
         except SahelGISError as exc:
             if args.snapshot is not None or args.project is not None:
                 return _fail(str(exc))
+            print(f"sahelgis: {exc}", file=sys.stderr)
+            startup_error = str(exc)
             project = new_project()
         if args.project is not None and not path.exists():
             return _fail(f"{path}: file not found")
+    for line in project.load_warnings:
+        print(f"sahelgis: warning: {line}", file=sys.stderr)
     # a snapshot neither reads nor writes the user's remembered layout
     window = MainWindow(project, remember_layout=args.snapshot is None)
     if args.snapshot is not None:
@@ -326,6 +336,17 @@ def cmd_gui(argv: list[str]) -> int:
         return EXIT_OK
     install_excepthook(log_path)
     window.show()
+    window.show_load_warnings(project.load_warnings)
+    if startup_error:
+        window.statusBar().showMessage(f"Not reopened: {startup_error}", 30_000)
+    if remembered is not None and project.path == remembered:
+        from PySide6.QtCore import QTimer
+
+        # remembered again once shown for a while: a crash before that does
+        # not make every later start open the same project
+        QTimer.singleShot(
+            REMEMBER_AFTER_MS, lambda: app_settings.remember_project(remembered)
+        )
     return app.exec()
 
 

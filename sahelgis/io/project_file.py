@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import sqlite3
+import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,9 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from sahelgis import __version__
 from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import ProjectFileError
+from sahelgis.io import limits
 from sahelgis.io.atomic import atomic_target
+from sahelgis.io.project_schema import CheckedState, check_state
 from sahelgis.model import crs
 from sahelgis.model.events import EventTable
 from sahelgis.model.filters import EventFilter
@@ -50,6 +55,8 @@ FORMAT_VERSION = 1
 STATE_TABLE = "sahelgis_project"
 CACHE_TABLE = "sahelgis_event_cache"
 PROJECT_SUFFIX = ".gpkg"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -113,103 +120,101 @@ def write_copy(
 def load_project(path: str | Path, progress: Progress = NULL_PROGRESS) -> Project:
     """Open a project file written by ``save_project``.
 
+    The state is checked against ``project_schema`` first: bad optional values
+    are reset with a warning (kept in ``project.load_warnings`` and logged),
+    and only the file's own tables are read, within ``sahelgis.io.limits``.
+
     Raises ``ProjectFileError`` naming the file when it is missing, not a
-    GeoPackage, not a SahelGIS project, from a newer version, or damaged.
+    GeoPackage, not a SahelGIS project, from a newer version, damaged, over a
+    limit, or holds a view or unknown object where a table of ours belongs.
     """
     path = Path(path)
-    state = read_state(path)
+    checked = read_checked_state(path)
+    warnings = list(checked.warnings)
     try:
-        project = _project_from_state(path, state, progress)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        # a hand-edited or damaged state: say so, never a traceback
+        with _Reader(path) as reader:
+            project = _project_from_state(reader, checked.state, progress, warnings)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # a damaged file the schema cannot see (a cache with wrong columns)
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
         raise ProjectFileError(
             path, f"the project state is damaged ({reason})"
         ) from exc
+    except sqlite3.Error as exc:  # a damaged page in a layer or cache table
+        reason = str(exc).splitlines()[0][:200]
+        raise ProjectFileError(path, f"the project file is damaged ({reason})") from exc
     project.set_path(path)
     project.mark_saved()
+    project.load_warnings = warnings
+    for line in warnings:
+        log.warning("%s", line)
     progress.set(1.0, "Loaded")
     return project
 
 
 def _project_from_state(
-    path: Path, state: dict[str, Any], progress: Progress
+    reader: _Reader, state: dict[str, Any], progress: Progress, warnings: list[str]
 ) -> Project:
     layers: list[Layer] = []
-    entries = state.get("layers", [])
-    blobs = _read_event_blobs(path)
+    entries = state["layers"]
+    reader.check_objects(entries)
     for i, entry in enumerate(entries):
         progress.check()
-        progress.set(i / max(len(entries), 1), f"Loading {entry.get('name', '')}")
-        layers.append(_load_layer(path, entry, blobs))
+        progress.set(i / max(len(entries), 1), f"Loading {entry['name']}")
+        layers.append(_load_layer(reader, i, entry, warnings))
     project = Project(layers)
-    extent = state.get("view_extent")
-    if extent:
-        extent = tuple(float(v) for v in extent)
-        if len(extent) != 4:
-            raise ValueError(f"view_extent has {len(extent)} numbers, not 4")
-    project.view_extent = extent or None  # type: ignore[assignment]
-    if state.get("event_filter"):
-        project.event_filter = EventFilter.from_dict(state["event_filter"])
-    if state.get("selection"):
+    extent = state["view_extent"]
+    project.view_extent = tuple(extent) if extent else None  # type: ignore[assignment]
+    project.event_filter = EventFilter.from_dict(state["event_filter"])
+    if state["selection"]:
         project.selection = Selection.from_dict(state["selection"])
-    window = state.get("time_window")
-    if isinstance(window, dict):
-        project.time_window.update_from_dict(window)
-    project.extra_state = dict(state.get("extra", {}))
+    project.time_window.update_from_dict(state["time_window"])
+    extra = dict(state["extra"])
+    for key in ("basemap", "sahelgis_recovery"):
+        if extra.get(key) is None:
+            extra.pop(key, None)
+    if not extra.get("figures"):
+        extra.pop("figures", None)
+    project.extra_state = extra
     return project
 
 
 def read_state(path: str | Path) -> dict[str, Any]:
-    """The project's JSON state, checked for format and version."""
+    """The project's JSON state, checked against the schema (values fixed).
+
+    See ``read_checked_state`` for the warnings about what was fixed.
+    """
+    return read_checked_state(path).present
+
+
+def read_checked_state(path: str | Path) -> CheckedState:
+    """The project's state checked for format, version, size and schema.
+
+    Returns the cleaned state and one warning line per value reset, cut or left
+    out; raises ``ProjectFileError`` (one line naming the file) otherwise.
+    """
     path = Path(path)
     if not path.exists():
         raise ProjectFileError(path, "file not found")
     try:
-        with _connect(path) as con:
-            tables = {
-                r[0]
-                for r in con.execute(
-                    "SELECT name FROM sqlite_master WHERE type='table'"
-                )
-            }
-            if STATE_TABLE not in tables:
-                raise ProjectFileError(
-                    path,
-                    "not a SahelGIS project (a GeoPackage without the "
-                    f"'{STATE_TABLE}' table); use File > Import layer for "
-                    "plain GeoPackages",
-                )
-            row = con.execute(
-                f"SELECT value FROM {STATE_TABLE} WHERE key='state'"
-            ).fetchone()
+        with _Reader(path) as reader:
+            text = reader.state_text()
     except sqlite3.DatabaseError as exc:
         raise ProjectFileError(path, f"not a GeoPackage project file ({exc})") from exc
-    if row is None:
-        raise ProjectFileError(path, "the project state is missing (damaged file)")
     try:
-        state = json.loads(row[0])
-    except json.JSONDecodeError as exc:
-        raise ProjectFileError(path, f"the project state is damaged ({exc})") from exc
-    if not isinstance(state, dict):
-        raise ProjectFileError(
-            path, f"the project state is damaged (a JSON {type(state).__name__})"
-        )
-    if state.get("format") != FORMAT_NAME:
-        raise ProjectFileError(path, "not a SahelGIS project state")
-    try:
-        version = int(state.get("version", 0))
-    except (TypeError, ValueError) as exc:
-        raise ProjectFileError(
-            path, f"the project state is damaged (version {state.get('version')!r})"
-        ) from exc
-    if version > FORMAT_VERSION:
+        state = json.loads(text)
+    except RecursionError:
         raise ProjectFileError(
             path,
-            f"made by a newer SahelGIS (project format {version}); this "
-            f"version reads format {FORMAT_VERSION}: please update SahelGIS",
-        )
-    return state
+            f"the project state nests deeper than {limits.MAX_JSON_DEPTH} levels "
+            "(damaged or hostile file)",
+        ) from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of 5,000 digits
+        reason = str(exc).splitlines()[0][:200]
+        raise ProjectFileError(
+            path, f"the project state is damaged ({reason})"
+        ) from exc
+    return check_state(path, state)
 
 
 def project_info(path: str | Path) -> ProjectInfo:
@@ -358,69 +363,413 @@ def _connect(path: Path) -> sqlite3.Connection:
     return con
 
 
-def _read_event_blobs(path: Path) -> dict[str, bytes]:
-    with _connect(path) as con:
+#: GDAL reads these (and each layer's rtree_ tables) when it opens a layer.
+_GDAL_PREFIXES = ("gpkg_", "rtree_")
+#: Names our own layer tables never take (``_table_name``).
+_RESERVED_PREFIXES = ("gpkg_", "rtree_", "sahelgis_", "sqlite_")
+
+
+class _Reader:
+    """A read-only SQLite connection to a project with a time budget per query.
+
+    Every query runs under ``limits.SQLITE_QUERY_SECONDS`` (a progress handler
+    interrupts it), so no view, however recursive, can make opening hang. Only
+    objects whose ``sqlite_master.type`` is ``table`` are read.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        self.con = sqlite3.connect(uri, uri=True)
+        self._deadline = 0.0
+        self.con.set_progress_handler(self._over_budget, limits.SQLITE_PROGRESS_STEPS)
+        self._objects: dict[str, str] | None = None
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.con.close()
+
+    def _over_budget(self) -> int:
+        return int(time.monotonic() > self._deadline)
+
+    def query(self, what: str, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """All rows of one query, interrupted past the time budget."""
+        self._deadline = time.monotonic() + limits.SQLITE_QUERY_SECONDS
         try:
-            rows = con.execute(
-                f"SELECT table_name, arrow FROM {CACHE_TABLE}"
-            ).fetchall()
+            return self.con.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):
+                raise ProjectFileError(
+                    self.path,
+                    f"reading {what} took longer than "
+                    f"{limits.SQLITE_QUERY_SECONDS:g} s and was stopped "
+                    "(damaged or hostile file)",
+                ) from None
+            raise
+
+    def objects(self) -> dict[str, str]:
+        """Every schema object's name and type (table, view, index, trigger)."""
+        if self._objects is None:
+            rows = self.query(
+                "the list of tables", "SELECT name, type FROM sqlite_master"
+            )
+            self._objects = {str(name): str(kind) for name, kind in rows}
+        return self._objects
+
+    def is_table(self, name: str) -> bool:
+        """True when ``name`` is a real table (not a view or anything else)."""
+        return self.objects().get(name) == "table"
+
+    def state_text(self) -> str:
+        """The JSON text of the state row, refused past its size limit."""
+        if not self.is_table(STATE_TABLE):
+            if STATE_TABLE in self.objects():
+                raise ProjectFileError(
+                    self.path,
+                    f"'{STATE_TABLE}' is a {self.objects()[STATE_TABLE]}, not a "
+                    "table: not a SahelGIS project (hostile or damaged file)",
+                )
+            raise ProjectFileError(
+                self.path,
+                "not a SahelGIS project (a GeoPackage without the "
+                f"'{STATE_TABLE}' table); use File > Import layer for "
+                "plain GeoPackages",
+            )
+        rows = self.query(
+            "the project state",
+            f"SELECT typeof(value), length(value) FROM {STATE_TABLE} "
+            "WHERE key='state' LIMIT 1",
+        )
+        if not rows:
+            raise ProjectFileError(
+                self.path, "the project state is missing (damaged file)"
+            )
+        kind, size = rows[0]
+        if kind not in ("text", "blob"):
+            raise ProjectFileError(
+                self.path, f"the project state is damaged (an SQL {kind})"
+            )
+        if size > limits.MAX_STATE_CHARS:
+            raise ProjectFileError(
+                self.path,
+                f"the project state is {size:,} characters, more than the limit "
+                f"of {limits.MAX_STATE_CHARS:,}",
+            )
+        (value,) = self.query(
+            "the project state",
+            f"SELECT value FROM {STATE_TABLE} WHERE key='state' LIMIT 1",
+        )[0]
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ProjectFileError(
+                    self.path, "the project state is damaged (not UTF-8 text)"
+                ) from exc
+        return str(value)
+
+    def check_objects(self, entries: list[dict[str, Any]]) -> None:
+        """Refuse views where GDAL or we expect tables, and foreign layer tables.
+
+        GDAL reads the ``gpkg_*`` tables and each layer's ``rtree_*`` tables when
+        it opens a layer; a view there could run forever inside GDAL, where no
+        time budget reaches, so the file is refused before GDAL sees it.
+        """
+        for name, kind in self.objects().items():
+            if name.startswith(_GDAL_PREFIXES) and kind not in (
+                "table",
+                "index",
+                "trigger",
+            ):
+                raise ProjectFileError(
+                    self.path,
+                    f"'{name}' is a {kind}, not a table: SahelGIS reads only "
+                    "tables (hostile or damaged file)",
+                )
+        listed = (
+            {
+                str(row[0])
+                for row in self.query(
+                    "gpkg_contents", "SELECT table_name FROM gpkg_contents"
+                )
+            }
+            if self.is_table("gpkg_contents")
+            else set()
+        )
+        for i, entry in enumerate(entries):
+            table = entry["table"]
+            where = f"layers[{i}].table"
+            kind = self.objects().get(table)
+            if kind is None or table not in listed:
+                raise ProjectFileError(
+                    self.path,
+                    f"layer table {table!r} is missing or damaged ({where}: not "
+                    "a table of the file's gpkg_contents)",
+                )
+            if kind != "table" or table.lower().startswith(_RESERVED_PREFIXES):
+                raise ProjectFileError(
+                    self.path,
+                    f"{where} {table!r} is a {kind}, not a layer table; SahelGIS reads "
+                    "layers only from tables of its own (hostile or damaged file)",
+                )
+
+    def row_count(self, table: str) -> int:
+        """Rows of a table checked by ``check_objects``."""
+        quoted = '"' + table.replace('"', '""') + '"'
+        return int(
+            self.query(f"table {table!r}", f"SELECT count(*) FROM {quoted}")[0][0]
+        )
+
+    def cache_blob(self, table: str, warnings: list[str]) -> bytes | None:
+        """The Arrow cache blob of one layer table, None when absent or too big."""
+        kind = self.objects().get(CACHE_TABLE)
+        if kind is None:
+            return None
+        if kind != "table":
+            message = (
+                f"{self.path.name}: '{CACHE_TABLE}' is a {kind}, not a table; "
+                "ignored, events read from their layer tables"
+            )
+            if message not in warnings:
+                warnings.append(message)
+            return None
+        try:
+            rows = self.query(
+                "the event cache",
+                f"SELECT length(arrow) FROM {CACHE_TABLE} WHERE table_name=? LIMIT 1",
+                (table,),
+            )
         except sqlite3.DatabaseError:
-            return {}
-    return dict(rows)
+            return None
+        if not rows or rows[0][0] is None:
+            return None
+        if rows[0][0] > limits.MAX_CACHE_BLOB_BYTES:
+            warnings.append(
+                f"{self.path.name}: event cache of {table!r} is {rows[0][0]:,} bytes, "
+                f"more than {limits.MAX_CACHE_BLOB_BYTES:,}; ignored, events read "
+                "from the layer table"
+            )
+            return None
+        blob = self.query(
+            "the event cache",
+            f"SELECT arrow FROM {CACHE_TABLE} WHERE table_name=? LIMIT 1",
+            (table,),
+        )[0][0]
+        return blob if isinstance(blob, bytes) else None
 
 
-def _load_layer(path: Path, entry: dict[str, Any], blobs: dict[str, bytes]) -> Layer:
+def _load_layer(
+    reader: _Reader, index: int, entry: dict[str, Any], warnings: list[str]
+) -> Layer:
     common = {
-        "name": entry.get("name", "layer"),
+        "name": entry["name"],
         "id": entry["id"],
-        "visible": bool(entry.get("visible", True)),
-        "opacity": float(entry.get("opacity", 1.0)),
-        "role": entry.get("role", ""),
-        "attribution": entry.get("attribution", ""),
-        "caveat": entry.get("caveat", ""),
-        "synthetic": bool(entry.get("synthetic", False)),
-        "source_path": entry.get("source_path", ""),
-        "analysis": dict(entry.get("analysis") or {}),
-        "source_query": dict(entry.get("source_query") or {}),
-        "style": Style.from_dict(entry.get("style", {})),
+        "visible": entry["visible"],
+        "opacity": entry["opacity"],
+        "role": entry["role"],
+        "attribution": entry["attribution"],
+        "caveat": entry["caveat"],
+        "synthetic": entry["synthetic"],
+        "source_path": entry["source_path"],
+        "analysis": dict(entry["analysis"]),
+        "source_query": dict(entry["source_query"]),
+        "style": Style.from_dict(entry["style"]),
     }
-    table = entry.get("table", "")
-    if entry.get("kind") == "events":
-        frame = _cached_events(blobs.get(table))
+    table = entry["table"]
+    if entry["kind"] == "events":
+        frame = _cached_events(reader, table, warnings)
         if frame is None:  # no cache, or a damaged one: the feature table
-            frame = _read_table(path, table).drop(columns="geometry")
+            frame = _read_table(reader, index, table).drop(columns="geometry")
         return EventLayer(
             events=EventTable(frame, synthetic=common["synthetic"]), **common
         )
-    return VectorLayer(data=_read_table(path, table), **common)
+    return VectorLayer(data=_read_table(reader, index, table), **common)
 
 
-def _cached_events(blob: bytes | None) -> pd.DataFrame | None:
-    """The event table from its Arrow cache; None when absent or damaged."""
+def _cached_events(
+    reader: _Reader, table: str, warnings: list[str]
+) -> pd.DataFrame | None:
+    """The event table from its Arrow cache; None when absent, damaged or over
+    a limit (checked before anything is unpacked).
+    """
+    blob = reader.cache_blob(table, warnings)
     if blob is None:
+        return None
+    name = reader.path.name
+    try:
+        size = ipc_stream_size(blob)
+    except (pa.ArrowException, OSError, ValueError, struct.error):
+        warnings.append(
+            f"{name}: event cache of {table!r} is damaged; events read from the "
+            "layer table"
+        )
+        return None
+    if size.rows > limits.MAX_EVENT_ROWS or size.pandas_bytes > (
+        limits.MAX_CACHE_UNPACKED_BYTES
+    ):
+        warnings.append(
+            f"{name}: event cache of {table!r} would unpack to {size.rows:,} rows "
+            f"and {size.pandas_bytes / 1e6:,.0f} MB, more than the limits "
+            f"({limits.MAX_EVENT_ROWS:,} rows, "
+            f"{limits.MAX_CACHE_UNPACKED_BYTES / 1e6:,.0f} MB); ignored, events "
+            "read from the layer table"
+        )
         return None
     try:
         return pa.ipc.open_stream(blob).read_all().to_pandas()
     except (pa.ArrowException, OSError, ValueError):
+        warnings.append(
+            f"{name}: event cache of {table!r} is damaged; events read from the "
+            "layer table"
+        )
         return None
 
 
-def _read_table(path: Path, table: str) -> gpd.GeoDataFrame:
+@dataclass(frozen=True)
+class IpcSize:
+    """What an Arrow IPC stream holds, read from its message headers only.
+
+    Attributes
+    ----------
+    rows
+        Rows of all record batches.
+    columns
+        Top-level columns of the schema.
+    unpacked_bytes
+        Bytes of all buffers once decompressed (as each buffer declares).
+    """
+
+    rows: int
+    columns: int
+    unpacked_bytes: int
+
+    @property
+    def pandas_bytes(self) -> int:
+        """A floor of the memory the table takes as pandas: buffers plus one
+        8-byte slot per cell (object columns, nulls).
+        """
+        return self.unpacked_bytes + 8 * self.rows * max(self.columns, 1)
+
+
+def ipc_stream_size(blob: bytes) -> IpcSize:
+    """Rows, columns and unpacked bytes of an Arrow IPC stream, without unpacking.
+
+    Reads each message's flatbuffer header (``RecordBatch.length``, its buffer
+    list) and, for compressed bodies, the 8-byte uncompressed length that
+    prefixes each buffer (Arrow's IPC format). Arrow allocates what a buffer
+    declares before it decompresses, so these sizes bound what reading takes.
+
+    Raises ``ValueError``, ``struct.error`` or ``pyarrow.ArrowException`` on a
+    damaged stream.
+    """
+    reader = pa.ipc.MessageReader.open_stream(pa.BufferReader(blob))
+    rows = unpacked = columns = 0
+    while True:
+        try:
+            message = reader.read_next_message()
+        except StopIteration:
+            break
+        header = _Flatbuffer(message.metadata.to_pybytes())
+        root = header.root()
+        kind = header.scalar(root, 1, "<B", 0)  # MessageHeader union type
+        table = header.table(root, 2)
+        if table is None:
+            continue
+        if kind == 1:  # Schema: fields are its 2nd member
+            columns = header.vector_length(table, 1)
+            continue
+        batch = header.table(table, 1) if kind == 2 else table
+        if kind not in (2, 3) or batch is None:
+            continue
+        length = header.scalar(batch, 0, "<q", 0)
+        if length < 0:
+            raise ValueError("negative row count")
+        if kind == 3:
+            rows += length
+        compressed = header.table(batch, 3) is not None
+        start, count = header.vector(batch, 2)
+        body = message.body
+        for i in range(count):
+            offset, size = struct.unpack_from("<qq", header.buf, start + 16 * i)
+            if offset < 0 or size < 0 or offset + size > body.size:
+                raise ValueError("buffer outside the message body")
+            if compressed and size >= 8:
+                (declared,) = struct.unpack_from("<q", body, offset)
+                unpacked += size - 8 if declared < 0 else declared
+            else:
+                unpacked += size
+    return IpcSize(rows=rows, columns=columns, unpacked_bytes=unpacked)
+
+
+class _Flatbuffer:
+    """Reads tables, scalars and vectors of one flatbuffer (bounds-checked by
+    ``struct``; see flatbuffers' binary format).
+    """
+
+    def __init__(self, buf: bytes) -> None:
+        self.buf = buf
+
+    def root(self) -> int:
+        return int(struct.unpack_from("<I", self.buf, 0)[0])
+
+    def _slot(self, table: int, index: int) -> int | None:
+        vtable = table - struct.unpack_from("<i", self.buf, table)[0]
+        (vtable_size,) = struct.unpack_from("<H", self.buf, vtable)
+        slot = 4 + 2 * index
+        if slot + 2 > vtable_size:
+            return None
+        (offset,) = struct.unpack_from("<H", self.buf, vtable + slot)
+        return table + offset if offset else None
+
+    def scalar(self, table: int, index: int, fmt: str, default: int) -> int:
+        at = self._slot(table, index)
+        return default if at is None else int(struct.unpack_from(fmt, self.buf, at)[0])
+
+    def table(self, table: int, index: int) -> int | None:
+        at = self._slot(table, index)
+        return None if at is None else at + struct.unpack_from("<I", self.buf, at)[0]
+
+    def vector(self, table: int, index: int) -> tuple[int, int]:
+        at = self.table(table, index)  # a vector is referenced like a table
+        if at is None:
+            return 0, 0
+        return at + 4, int(struct.unpack_from("<I", self.buf, at)[0])
+
+    def vector_length(self, table: int, index: int) -> int:
+        return self.vector(table, index)[1]
+
+
+def _read_table(reader: _Reader, index: int, table: str) -> gpd.GeoDataFrame:
+    """A layer table checked by ``_Reader.check_objects``, within the row limit."""
+    path = reader.path
+    rows = reader.row_count(table)
+    if rows > limits.MAX_LAYER_ROWS:
+        raise ProjectFileError(
+            path,
+            f"layers[{index}].table {table!r}: {rows:,} rows, more than the limit "
+            f"of {limits.MAX_LAYER_ROWS:,}",
+        )
     try:
         return pyogrio.read_dataframe(path, layer=table, use_arrow=True)
     except (DataSourceError, DataLayerError, OSError) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise ProjectFileError(
-            path, f"layer table {table!r} is missing or damaged ({exc})"
+            path, f"layer table {table!r} is missing or damaged ({reason})"
         ) from exc
 
 
 __all__ = [
     "FORMAT_VERSION",
+    "IpcSize",
     "ProjectInfo",
     "has_project_state",
+    "ipc_stream_size",
     "is_project_file",
     "load_project",
     "project_info",
+    "read_checked_state",
     "read_state",
     "save_project",
     "write_copy",

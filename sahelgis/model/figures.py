@@ -58,6 +58,11 @@ SIZE_PRESETS: dict[str, tuple[float, float]] = {
     "A4 portrait": (8.268, 11.693),
 }
 CUSTOM_SIZE = "custom"
+#: Bounds of a figure's resolution (dots per inch) and page side (inches); a
+#: figure of 1e9 dpi would allocate more pixels than any machine has.
+MIN_DPI = 10
+MAX_DPI = 2_400
+MAX_PAGE_INCHES = 200.0
 SCALE_UNITS: tuple[str, ...] = ("km", "mi", "both", "none")
 #: How small multiples split time: calendar periods, or the time window's step.
 MULTIPLE_KEYS: tuple[str, ...] = ("year", "quarter", "month", "step")
@@ -170,8 +175,15 @@ class FigureSpec:
         if self.time_window is not None:
             start, end = (str(as_day(v)) for v in self.time_window)
             self.time_window = (min(start, end), max(start, end))
-        if self.dpi <= 0:
-            raise ValueError(f"dpi must be positive, got {self.dpi}")
+        if not MIN_DPI <= self.dpi <= MAX_DPI:
+            raise ValueError(f"dpi must be {MIN_DPI}–{MAX_DPI}, got {self.dpi}")
+        for name in ("width_in", "height_in"):
+            inches = float(getattr(self, name))
+            if not (math.isfinite(inches) and 0 < inches <= MAX_PAGE_INCHES):
+                raise ValueError(
+                    f"{name} must be a page size in inches (0–{MAX_PAGE_INCHES:g}), "
+                    f"got {inches}"
+                )
 
     # -- sizes ----------------------------------------------------------------
     @property

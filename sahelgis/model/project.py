@@ -56,6 +56,8 @@ class Project:
         self.event_filter = EventFilter()
         self.selection: Selection | None = None
         self.extra_state: dict[str, Any] = {}
+        #: What opening the file reset or left out (one line each), to show once.
+        self.load_warnings: list[str] = []
         self.time_window.changed.connect(self._on_time_window_changed)
         self.time_window.settings_changed.connect(self._on_time_window_changed)
         self._update_time_span()

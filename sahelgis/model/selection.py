@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.errors import ShapelyError
 from shapely.geometry.base import BaseGeometry
 
 from sahelgis.model import crs
@@ -32,8 +33,14 @@ class Selection:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Selection:
-        """Rebuild from ``to_dict`` output."""
-        return cls(shapely.from_wkt(data["wkt"]), str(data.get("label", "Selection")))
+        """Rebuild from ``to_dict`` output (``ValueError`` if the WKT is bad)."""
+        try:
+            geometry = shapely.from_wkt(data["wkt"])
+        except (ShapelyError, TypeError) as exc:
+            raise ValueError(f"selection WKT is not a geometry ({exc})") from None
+        if geometry is None or geometry.is_empty:
+            raise ValueError("selection WKT is empty")
+        return cls(geometry, str(data.get("label", "Selection")))
 
 
 def selection_from_display_polygon(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -14,6 +15,19 @@ SYMBOLS: dict[str, str] = {
 }
 LINE_STYLES: tuple[str, ...] = ("solid", "dash", "dot")
 OTHER_CATEGORY_COLOR = "#9E9E9E"
+#: Bounds of point size and label size, screen pixels (the style dialog offers
+#: 1–40); also listed in ``sahelgis.io.limits`` with every other limit.
+MIN_SYMBOL_SIZE = 0.5
+MAX_SYMBOL_SIZE = 200.0
+#: Largest line width, screen pixels (the style dialog offers 0.1–20).
+MAX_LINE_WIDTH = 50.0
+#: Sizes kept within bounds before they reach the canvas (a NaN or 1e9 size
+#: crashes the renderer): name -> (lowest, highest).
+_SIZE_BOUNDS: dict[str, tuple[float, float]] = {
+    "size": (MIN_SYMBOL_SIZE, MAX_SYMBOL_SIZE),
+    "label_size": (MIN_SYMBOL_SIZE, MAX_SYMBOL_SIZE),
+    "line_width": (0.0, MAX_LINE_WIDTH),
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +37,9 @@ class Style:
     Colours are ``#RRGGBB`` or ``#RRGGBBAA`` strings; sizes are screen pixels
     (point diameter, line width). ``category_field`` switches to a categorical
     style: each value in ``categories`` gets its own colour, others are grey.
+    Sizes outside ``MIN_SYMBOL_SIZE``–``MAX_SYMBOL_SIZE`` (line width
+    0–``MAX_LINE_WIDTH``) are brought to the nearest bound; a size that is not
+    a finite number becomes the default.
     """
 
     color: str = "#444444"
@@ -38,6 +55,15 @@ class Style:
     label_color: str = "#202020"
 
     def __post_init__(self) -> None:
+        for name, (low, high) in _SIZE_BOUNDS.items():
+            value = getattr(self, name)
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"style {name} {value!r} is not a number") from None
+            if not math.isfinite(number):
+                number = float(_DEFAULTS[name])
+            object.__setattr__(self, name, min(max(number, low), high))
         if self.symbol not in SYMBOLS:
             raise ValueError(
                 f"unknown symbol {self.symbol!r}; use one of {list(SYMBOLS)}"
@@ -66,3 +92,6 @@ class Style:
         """Build from ``to_dict`` output, ignoring keys from newer versions."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Style)}

@@ -320,16 +320,46 @@ class TimeWindow:
         }
 
     def update_from_dict(self, data: dict[str, Any]) -> None:
-        """Restore state saved by ``to_dict`` (unknown keys ignored)."""
+        """Restore state saved by ``to_dict``.
+
+        Unknown keys are ignored, and so are values of the wrong type or out of
+        range (a length of NaN or 1e18 steps): the current value stays. Project
+        files are checked by ``sahelgis.io.project_schema`` before this.
+        """
         self.step = (
             data.get("step", self.step) if data.get("step") in STEPS else (self.step)
         )
         self.mode = (
             data.get("mode", self.mode) if data.get("mode") in MODES else (self.mode)
         )
-        for key in ("length", "trail", "expand_imprecise", "loop", "speed"):
-            if key in data:
-                setattr(self, key, type(getattr(self, key))(data[key]))
+        for key, (low, high) in _OPTION_BOUNDS.items():
+            value = data.get(key)
+            if _is_number(value) and low <= value <= high:
+                setattr(self, key, type(getattr(self, key))(value))
+        for key in ("expand_imprecise", "loop"):
+            if isinstance(data.get(key), bool):
+                setattr(self, key, data[key])
         self.settings_changed.emit()
         if data.get("start") and data.get("end"):
-            self.set_window(data["start"], data["end"])
+            try:
+                start, end = as_day(data["start"]), as_day(data["end"])
+            except (TypeError, ValueError):
+                return
+            if not (np.isnat(start) or np.isnat(end)):
+                self.set_window(start, end)
+
+
+#: Accepted ranges of the numeric options (steps; steps per second).
+_OPTION_BOUNDS: dict[str, tuple[float, float]] = {
+    "length": (1, 10_000),
+    "trail": (0, 1_000),
+    "speed": (0.01, 1_000.0),
+}
+
+
+def _is_number(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and bool(np.isfinite(value))
+    )

@@ -90,6 +90,8 @@ VECTOR_FILTER = (
     "Vector data (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.zip);;All files (*)"
 )
 RECIPE_FILTER = "Batch recipe (*.toml)"
+#: Lines of "opened with changes" warnings shown at once.
+MAX_WARNING_LINES = 20
 
 
 def new_project() -> Project:
@@ -682,6 +684,11 @@ class MainWindow(QMainWindow):
             self.set_project(project)
             app_settings.remember_project(path)
             self.statusBar().showMessage(f"Opened {path.name}", 5000)
+            self.show_load_warnings(project.load_warnings)
+
+        def failed(exc: BaseException) -> None:
+            app_settings.forget_last_project(path)  # not reopened at next start
+            self.show_error("Open project", exc)
 
         self.runner.start(
             "project",
@@ -689,8 +696,29 @@ class MainWindow(QMainWindow):
             load_project,
             path,
             on_done=done,
-            on_error=lambda exc: self.show_error("Open project", exc),
+            on_error=failed,
         )
+
+    def show_load_warnings(self, lines: list[str]) -> None:
+        """What opening a project reset or left out, as one plain-text message."""
+        if not lines:
+            return
+        shown = lines[:MAX_WARNING_LINES]
+        if len(lines) > len(shown):
+            shown.append(f"… and {len(lines) - len(shown)} more (see the log file)")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Project opened with changes",
+            "Some values in the project file were wrong and were reset or left "
+            "out; saving keeps these changes.\n\n" + "\n".join(shown),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the lines come from a file
+        box.setObjectName("load_warnings")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.statusBar().showMessage(shown[0], 10_000)
 
     def save(self) -> bool:
         """Save to the project's file (asks for one if new)."""

@@ -39,6 +39,20 @@ def remember_project(path: Path) -> None:
     store.setValue(LAST_DIR, str(path.parent))
 
 
+def forget_last_project(path: Path | None = None) -> None:
+    """Make the next start open no remembered project.
+
+    With ``path``, only when the remembered project is that file: called when
+    opening it fails, and at startup before opening it, so a project that
+    crashes SahelGIS is not reopened by every later start (a clean close or a
+    successful open remembers it again).
+    """
+    store = settings()
+    value = store.value(LAST_PROJECT, "")
+    if path is None or (value and Path(str(value)) == Path(path)):
+        store.remove(LAST_PROJECT)
+
+
 def last_project() -> Path | None:
     """The project open when the app last closed, if it still exists."""
     value = settings().value(LAST_PROJECT, "")
