@@ -49,6 +49,7 @@ import pyarrow.csv as pcsv
 
 from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import InputError
+from sahelgis.io.csv_safe import write_csv
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import DATE_DTYPE, EventTable, optimise_dtypes
 
@@ -187,7 +188,7 @@ class ImportReport:
         path
             Destination file; overwritten.
         """
-        self.rejects.to_csv(Path(path), index=False, encoding="utf-8")
+        write_csv(self.rejects, Path(path))
 
 
 # ----------------------------------------------------------------------------

@@ -202,7 +202,9 @@ def write_outputs(
     for out in outputs:
         for name, table in out.tables.items():
             path = staging / f"{out.task.id}.{name}.csv"
-            table.to_csv(path, index=False, lineterminator="\n")
+            from sahelgis.io.csv_safe import write_csv
+
+            write_csv(table, path)  # spreadsheet formulas escaped
             written.append(path)
         if out.layers:
             path = staging / f"{out.task.id}.gpkg"
