@@ -207,6 +207,7 @@ class _TextColumns:
     record_numbers: np.ndarray | None = None  # None: 1..n_rows
     ragged: list[tuple[int, int, str]] = field(default_factory=list)
     n_fields: int = 0
+    invalid_utf8: _InvalidUtf8 | None = None
 
 
 def _normalise_name(name: str) -> str:
@@ -505,65 +506,195 @@ def _read_ragged_csv(
     return text
 
 
+def _parse_text(
+    path: Path,
+    head: bytes,
+    data: bytes | None,
+    encoding: str,
+    progress: Progress,
+) -> _TextColumns:
+    """Parse UTF-8 CSV bytes (``data``), or the UTF-8 file itself when ``data`` is
+    None, into text columns; raise :class:`_NotThisEncoding` on invalid UTF-8."""
+    progress.set(0.05, f"Decoding ({encoding})")
+    progress.check()
+    if data is None:
+        header_text = head.decode(encoding, errors="ignore")
+    else:
+        header_text = data[:_HEAD_BYTES].decode("utf-8", errors="ignore")
+    if not header_text.strip():
+        raise InputError(path, "the file is empty")
+    delimiter, raw_names = _choose_delimiter(header_text.lstrip("\ufeff"))
+    _check_columns(path, [_normalise_name(n) for n in raw_names])
+
+    progress.set(0.1, "Parsing CSV")
+    progress.check()
+    try:
+        table = _arrow_read(str(path) if data is None else data, delimiter, raw_names)
+    except pa.ArrowInvalid as exc:
+        message = str(exc)
+        if "UTF8" in message or "UTF-8" in message:
+            raise _NotThisEncoding from exc
+        if "CSV parse error" not in message:
+            raise InputError(
+                path, f"cannot be read as CSV: {message.splitlines()[0]}"
+            ) from exc
+        return _read_ragged_csv(path, data, encoding, delimiter, raw_names, progress)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(
+            path, f"cannot be read as CSV: {str(exc).splitlines()[0]}"
+        ) from exc
+    return _text_from_table(table, encoding, delimiter)
+
+
 def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
-    """Decode and parse a delimited text file into text columns."""
+    """Decode and parse a delimited text file into text columns.
+
+    UTF-16/32 (BOM or NUL pattern) is decoded as such. Anything else is read as
+    UTF-8 when it is valid UTF-8, or *mostly* UTF-8 (more valid multi-byte
+    characters than invalid bytes): the records with invalid bytes are then
+    rejected, see :func:`_mark_invalid_utf8`. Otherwise charset-normalizer picks
+    the single-byte encoding (:data:`LEGACY_ENCODINGS`).
+    """
     wide = _detect_wide_or_binary(path, head)
     if wide in _UNICODE_WIDE:
-        candidates = [wide]
-    elif wide == "utf-8-sig":
-        candidates = ["utf-8-sig", "cp1252", "latin-1"]
-    elif _is_utf8_prefix(head, final=len(head) < _HEAD_BYTES):
-        candidates = ["utf-8", "cp1252", "latin-1"]
-    else:
-        candidates = ["cp1252", "latin-1"]
-
-    for encoding in candidates:
-        progress.set(0.05, f"Decoding ({encoding})")
-        progress.check()
-        data: bytes | None = None  # None: pyarrow reads the UTF-8 file itself
-        if encoding.startswith("utf-8"):
-            header_text = head.decode(encoding, errors="ignore")
-        else:
-            try:
-                data = _transcode(path, encoding)
-            except UnicodeDecodeError as exc:
-                if wide in _UNICODE_WIDE:
-                    raise InputError(
-                        path, f"cannot be decoded as {encoding.upper()} ({exc.reason})"
-                    ) from exc
-                continue
-            header_text = data[:_HEAD_BYTES].decode("utf-8", errors="ignore")
-        if not header_text.strip():
-            raise InputError(path, "the file is empty")
-        delimiter, raw_names = _choose_delimiter(header_text.lstrip("\ufeff"))
-        _check_columns(path, [_normalise_name(n) for n in raw_names])
-
-        progress.set(0.1, "Parsing CSV")
-        progress.check()
         try:
-            table = _arrow_read(
-                str(path) if data is None else data, delimiter, raw_names
-            )
-        except pa.ArrowInvalid as exc:
-            message = str(exc)
-            if "UTF8" in message or "UTF-8" in message:
-                continue  # not this encoding: try the next one
-            if "CSV parse error" not in message:
-                raise InputError(
-                    path, f"cannot be read as CSV: {message.splitlines()[0]}"
-                ) from exc
-            try:
-                return _read_ragged_csv(
-                    path, data, encoding, delimiter, raw_names, progress
-                )
-            except _NotThisEncoding:
-                continue
-        except (pa.ArrowException, OSError) as exc:
+            data = _transcode(path, wide)
+        except UnicodeDecodeError as exc:
             raise InputError(
-                path, f"cannot be read as CSV: {str(exc).splitlines()[0]}"
+                path, f"cannot be decoded as {wide.upper()} ({exc.reason})"
             ) from exc
-        return _text_from_table(table, encoding, delimiter)
-    raise InputError(path, f"cannot be decoded as text (tried {', '.join(candidates)})")
+        try:
+            return _parse_text(path, head, data, wide, progress)
+        except _NotThisEncoding as exc:  # cannot happen: data is our own UTF-8
+            raise InputError(path, f"cannot be decoded as {wide.upper()}") from exc
+    utf8 = "utf-8-sig" if wide == "utf-8-sig" else "utf-8"
+    if _is_utf8_prefix(head, final=len(head) < _HEAD_BYTES):
+        try:
+            return _parse_text(path, head, None, utf8, progress)  # the fast path
+        except _NotThisEncoding:
+            pass
+    progress.set(0.05, "Checking the text encoding")
+    progress.check()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    marked = _mark_invalid_utf8(raw)
+    if marked is not None:
+        data, bad = marked
+        text = _parse_text(path, head, data, utf8, progress)
+        text.invalid_utf8 = bad
+        return text
+    tried: list[str] = []
+    for encoding in _legacy_candidates(raw):
+        tried.append(encoding)
+        try:
+            data = raw.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        del raw
+        return _parse_text(path, head, data, encoding, progress)
+    raise InputError(path, f"cannot be decoded as text (tried {', '.join(tried)})")
+
+
+#: Single-byte encodings charset-normalizer chooses from for a file that is not
+#: (mostly) UTF-8: what spreadsheets on Western-locale Windows save ACLED exports
+#: as. Wider lists let it guess cp1250 or Mac Roman for French text ("prčs").
+LEGACY_ENCODINGS: tuple[str, ...] = ("cp1252", "latin-1")
+_LEGACY_SAMPLE_BYTES = 1 << 18
+_NON_ASCII_LINES = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
+
+
+def _legacy_candidates(raw: bytes) -> list[str]:
+    """Encodings to try, charset-normalizer's choice first.
+
+    It judges the lines that hold non-ASCII bytes (up to 256 KiB of them), so a
+    long ASCII start does not hide the accents further down.
+    """
+    import charset_normalizer
+
+    sample = bytearray()
+    for match in _NON_ASCII_LINES.finditer(raw):
+        sample += match.group()
+        if len(sample) >= _LEGACY_SAMPLE_BYTES:
+            break
+    isolation = [codecs.lookup(e).name for e in LEGACY_ENCODINGS]
+    best = charset_normalizer.from_bytes(bytes(sample), cp_isolation=isolation).best()
+    order = list(LEGACY_ENCODINGS)
+    if best is not None:
+        chosen = codecs.lookup(best.encoding).name
+        order.sort(key=lambda e: codecs.lookup(e).name != chosen)
+    return order
+
+
+# Invalid UTF-8 bytes are replaced by ``_MARK_OPEN + index + _MARK_CLOSE`` (two
+# private-use characters absent from the file), so every cell that held them
+# says which bytes it held, whatever the parser drops or reorders.
+_MARK_CANDIDATES = tuple(chr(c) for c in range(0xE000, 0xE100))
+_BAD_RUN = re.compile("[\udc80-\udcff]+")
+_DECODE_CHUNK = 1 << 24
+
+
+@dataclass
+class _InvalidUtf8:
+    """The invalid byte runs of a mostly-UTF-8 file and the marks naming them."""
+
+    runs: list[bytes]
+    mark_open: str
+    mark_close: str
+
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(f"{self.mark_open}(\\d+){self.mark_close}")
+
+    def show(self, text: str, width: int = 120) -> str:
+        """``text`` with each mark as its bytes in ``\\xNN`` form, clipped to
+        ``width`` characters around the first one."""
+        first = text.find(self.mark_open)
+        shown = self.pattern().sub(
+            lambda m: "".join(f"\\x{b:02x}" for b in self.runs[int(m[1])]), text
+        )
+        if len(shown) <= width:
+            return shown
+        start = max(0, first - width // 3)
+        clipped = shown[start : start + width]
+        return ("…" if start else "") + clipped + "…"
+
+
+def _mark_invalid_utf8(raw: bytes) -> tuple[bytes, _InvalidUtf8] | None:
+    """UTF-8 bytes with each invalid byte run replaced by a numbered mark.
+
+    Returns None when the file is not *mostly* UTF-8: it has no more valid
+    multi-byte UTF-8 characters than invalid bytes (a cp1252 file with a stray
+    UTF-8 "é" is cp1252; a UTF-8 file with a stray cp1252 byte is UTF-8).
+    """
+    marks = [c for c in _MARK_CANDIDATES if c.encode("utf-8") not in raw][:2]
+    if len(marks) < 2:
+        return None
+    runs: list[bytes] = []
+
+    def mark(match: re.Match[str]) -> str:
+        runs.append(bytes(ord(c) - 0xDC00 for c in match.group()))
+        return f"{marks[0]}{len(runs) - 1}{marks[1]}"
+
+    out = io.BytesIO()
+    pos = 0
+    while pos < len(raw):
+        end = min(pos + _DECODE_CHUNK, len(raw))
+        if end < len(raw):  # cut after a newline: never inside a character
+            newline = raw.find(b"\n", end)
+            end = len(raw) if newline < 0 else newline + 1
+        text = raw[pos:end].decode("utf-8", errors="surrogateescape")
+        out.write(_BAD_RUN.sub(mark, text).encode("utf-8"))
+        pos = end
+    if not runs:  # valid after all: read it as UTF-8
+        return out.getvalue(), _InvalidUtf8([], marks[0], marks[1])
+    bad_bytes = sum(len(r) for r in runs)
+    octets = np.frombuffer(raw, dtype=np.uint8)
+    leads = int(np.count_nonzero((octets >= 0xC2) & (octets <= 0xF4)))
+    bad_leads = sum(1 for r in runs for b in r if 0xC2 <= b <= 0xF4)
+    if leads - bad_leads <= bad_bytes:
+        return None
+    return out.getvalue(), _InvalidUtf8(runs, marks[0], marks[1])
 
 
 def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
@@ -956,6 +1087,8 @@ def _build(
         )
 
     rejects = _Rejects(n)
+    if text.invalid_utf8 is not None and text.invalid_utf8.runs:
+        _check_invalid_utf8(arrays, rejects, text.invalid_utf8, warnings)
 
     progress.set(0.55, "Checking event ids")
     progress.check()
@@ -1020,11 +1153,15 @@ def _build(
     progress.set(0.95, "Finishing")
     progress.check()
     table = EventTable(frame, synthetic=synthetic)
+    reject_frame = _with_ragged(rejects.frame(record_numbers, ids), text)
+    if text.invalid_utf8 is not None and text.invalid_utf8.runs:
+        for name in ("event_id_cnty", "value"):
+            reject_frame[name] = reject_frame[name].map(text.invalid_utf8.show)
     report = ImportReport(
         path=path,
         rows_total=n + len(text.ragged),
         rows_read=len(table),
-        rejects=_with_ragged(rejects.frame(record_numbers, ids), text),
+        rejects=reject_frame,
         warnings=warnings,
         encoding=text.encoding,
     )
@@ -1055,6 +1192,40 @@ def _with_ragged(rejects: pd.DataFrame, text: _TextColumns) -> pd.DataFrame:
         return ragged
     merged = pd.concat([ragged, rejects], ignore_index=True)
     return merged.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+#: Reject reason of a record with bytes that are not UTF-8 in a UTF-8 file.
+INVALID_UTF8 = "invalid UTF-8 byte"
+
+
+def _check_invalid_utf8(
+    arrays: dict[str, pa.ChunkedArray],
+    rejects: _Rejects,
+    invalid: _InvalidUtf8,
+    warnings: list[str],
+) -> None:
+    """Reject every record holding an invalid byte (marked while decoding).
+
+    Such a record is not imported rather than imported with a replacement
+    character: "S?gou" would not match "Ségou" in filters, counts or joins. The
+    reject report shows each bad byte as ``\\xNN`` in the field's text.
+    """
+    for name, array in arrays.items():
+        if pa.types.is_dictionary(array.type):
+            array = array.cast(pa.string())
+        hit = pc.match_substring(array, invalid.mark_open)
+        mask = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+        if mask.any():
+            rows = np.flatnonzero(mask)
+            rejects.add(rows, name, _take_text(array, rows), INVALID_UTF8)
+    count = int(rejects.bad.sum())
+    n_bytes = sum(len(r) for r in invalid.runs)
+    records = "1 record holds" if count == 1 else f"{count} records hold"
+    warnings.append(
+        f"{records} bytes that are not UTF-8 ({n_bytes} "
+        f"byte{'s' if n_bytes != 1 else ''}): not imported, listed in the reject "
+        "report; the rest of the file was read as UTF-8"
+    )
 
 
 def _check_ids(
