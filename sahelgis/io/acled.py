@@ -208,6 +208,7 @@ class _TextColumns:
     ragged: list[tuple[int, int, str]] = field(default_factory=list)
     n_fields: int = 0
     invalid_utf8: _InvalidUtf8 | None = None
+    notes: list[str] = field(default_factory=list)  # file-level warnings
 
 
 def _normalise_name(name: str) -> str:
@@ -697,43 +698,165 @@ def _mark_invalid_utf8(raw: bytes) -> tuple[bytes, _InvalidUtf8] | None:
     return out.getvalue(), _InvalidUtf8(runs, marks[0], marks[1])
 
 
-def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
-    """Read the first sheet of a workbook as text (dates come as ISO text)."""
-    progress.set(0.1, "Reading workbook")
-    progress.check()
+#: The part of a workbook's first sheet that is read: Excel's own row limit and
+#: far more columns than ACLED's 31. Cells right of the last column are ignored
+#: (with a warning); a sheet with more rows is refused. The sheet's declared
+#: ``<dimension>`` is not trusted: one cell at XFD1048576 must not make us build
+#: a 16,384 × 1,048,576 grid.
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_COLUMNS = 200
+#: Largest uncompressed part of a workbook (2 GiB), and the largest
+#: uncompressed/compressed ratio accepted for a part over 64 MiB: real sheets and
+#: shared strings compress 5-20×, a decompression bomb 1,000×.
+XLSX_MAX_PART_BYTES = 2 << 30
+XLSX_MAX_RATIO = 100
+_XLSX_RATIO_FROM_BYTES = 64 << 20
+_XLSX_MAX_SHEETS = 1_000
+
+
+def _check_xlsx_parts(path: Path) -> None:
+    """Refuse a workbook whose parts would decompress to absurd sizes."""
     try:
-        frame = pd.read_excel(
-            path,
-            sheet_name=0,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            engine="openpyxl",
-        )
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            sheets = sum(
+                n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names
+            )
+            workbook = next((i for i in infos if i.filename == "xl/workbook.xml"), None)
+            declared = 0
+            if workbook is not None and workbook.file_size <= 64 << 20:
+                declared = archive.read(workbook).count(b"<sheet ")
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(path, f"not a readable .xlsx workbook ({reason})") from exc
-    frame = frame.fillna("").astype(str)
-    non_empty = (frame != "").any(axis=1).to_numpy()
-    if not non_empty.any():
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        too_big = info.file_size > XLSX_MAX_PART_BYTES
+        if too_big or (
+            info.file_size > _XLSX_RATIO_FROM_BYTES and ratio > XLSX_MAX_RATIO
+        ):
+            raise InputError(
+                path,
+                f"refused: part {_clip(info.filename, 40)} would unpack to "
+                f"{info.file_size / 2**20:,.0f} MiB from "
+                f"{info.compress_size / 2**20:,.1f} MiB (a decompression bomb?)",
+            )
+    if max(sheets, declared) > _XLSX_MAX_SHEETS:
+        raise InputError(
+            path,
+            f"refused: {max(sheets, declared):,} sheets (at most "
+            f"{_XLSX_MAX_SHEETS:,}); ACLED exports have one",
+        )
+
+
+def _xlsx_text(value: object) -> str:
+    """A cell value as pandas' ``read_excel(dtype=str)`` gave it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return "" if value in _XLSX_ERRORS else value
+    return str(value)
+
+
+_XLSX_ERRORS = frozenset(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+)
+
+
+def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
+    """Read the first sheet of a workbook as text (dates come as ISO text).
+
+    Rows are streamed (openpyxl read-only mode, declared dimension reset) up to
+    :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS` columns.
+    """
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    progress.set(0.1, "Reading workbook")
+    progress.check()
+    _check_xlsx_parts(path)
+    rows: list[tuple[int, list[str]]] = []  # (sheet row, texts): non-empty rows
+    cut_columns = False
+    try:
+        book = openpyxl.load_workbook(
+            path, read_only=True, data_only=True, keep_links=False
+        )
+        try:
+            if not book.worksheets:
+                raise InputError(path, "the workbook has no worksheet")
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # the declared <dimension> may lie
+            gap: object = None  # openpyxl yields one shared tuple for missing rows
+            for number, values in enumerate(
+                sheet.iter_rows(max_col=XLSX_MAX_COLUMNS + 1, values_only=True), 1
+            ):
+                if number > XLSX_MAX_ROWS:
+                    raise InputError(
+                        path,
+                        f"the first sheet has more than {XLSX_MAX_ROWS:,} rows",
+                    )
+                if values is gap:
+                    continue
+                if not any(v is not None and v != "" for v in values):
+                    gap = values
+                    continue
+                if len(values) > XLSX_MAX_COLUMNS:
+                    cut_columns |= values[XLSX_MAX_COLUMNS] is not None
+                    values = values[:XLSX_MAX_COLUMNS]
+                texts = [_xlsx_text(v) for v in values]
+                while texts and texts[-1] == "":
+                    texts.pop()
+                if texts:
+                    rows.append((number, texts))
+                if number % _FALLBACK_BATCH == 0:
+                    progress.check()
+        finally:
+            book.close()
+    except InputError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        TypeError,
+        OSError,
+        SyntaxError,  # xml.etree ParseError
+        EOFError,
+    ) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(path, f"not a readable .xlsx workbook ({reason})") from exc
+    if not rows:
         raise InputError(path, "the workbook's first sheet is empty")
-    header_pos = int(np.argmax(non_empty))
-    header = [str(v) for v in frame.iloc[header_pos]]
+    header_row, header = rows[0]
+    width = max(len(texts) for _, texts in rows)
+    header = header + [""] * (width - len(header))
     _check_columns(path, [_normalise_name(n) for n in header])
-    positions = np.flatnonzero(non_empty[header_pos + 1 :])
-    body = frame.iloc[header_pos + 1 :].iloc[positions]
+    body = rows[1:]
     arrays: dict[str, pa.ChunkedArray] = {}
     for i, name in enumerate(header):
+        column = [texts[i] if i < len(texts) else "" for _, texts in body]
         arrays[_unique_key(arrays, name, i)] = pa.chunked_array(
-            [pa.array(body.iloc[:, i].to_numpy(dtype=object), type=pa.string())]
+            [pa.array(column, type=pa.string())]
         )
-    return _TextColumns(
+    text = _TextColumns(
         arrays=arrays,
         n_rows=len(body),
         encoding="xlsx",
-        record_numbers=(positions + 1).astype(np.int64),
+        record_numbers=np.array([r - header_row for r, _ in body], dtype=np.int64),
         n_fields=len(header),
     )
+    if cut_columns:
+        text.notes.append(
+            f"cells right of column {XLSX_MAX_COLUMNS} ignored (ACLED has "
+            f"{len(acled.CURRENT_COLUMNS)} columns)"
+        )
+    return text
 
 
 def _refuse_plain_zip(path: Path) -> None:
@@ -1065,7 +1188,7 @@ def _build(
     path: Path, text: _TextColumns, progress: Progress, synthetic: bool | None
 ) -> tuple[EventTable, ImportReport]:
     """Check every row, drop the bad ones, sort by date and build the table."""
-    warnings = _normalise_columns(text)
+    warnings = [*text.notes, *_normalise_columns(text)]
     arrays = text.arrays
     _check_columns(path, list(arrays))
     if text.encoding not in ("utf-8", "utf-8-sig", "xlsx"):
