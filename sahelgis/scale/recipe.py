@@ -43,6 +43,7 @@ scope. Towns, roads and areas come from the bundled base data.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,7 +53,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sahelgis.analysis.units import (
-    MAX_DISTANCE_M,
     check_count,
     check_distance_km,
     check_lonlat,
@@ -143,11 +143,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "analysis"
 
 
-def _distance(value: Any, field: str, ctx: _Where) -> float:
+def _distance(value: Any, field: str, ctx: _Where, default_unit: str = "km") -> float:
     from sahelgis.analysis.units import parse_distance
 
     try:
-        return parse_distance(value)
+        return parse_distance(value, default_unit)
     except (ValueError, TypeError) as exc:
         raise ctx.fail(f"{field} = {value!r}: {exc}") from None
 
@@ -305,10 +305,9 @@ def _buffer(task_id: str, item: dict[str, Any], ctx: _Where) -> BufferTask:
         raise ctx.fail('give town = "Nara", towns = [...] or at = [lon, lat]')
     if "radii_m" in item:
         raw_m = item["radii_m"] if isinstance(item["radii_m"], list) else []
-        radii = [
-            _checked(check_number, ctx, v, "radii_m", 0.0, MAX_DISTANCE_M)
-            for v in raw_m
-        ]
+        radii = [_distance(_checked(check_number, ctx, v, "radii_m",
+                                    -math.inf, math.inf), "radii_m", ctx, "m")
+                 for v in raw_m]  # fmt: skip
         unit = str(item.get("unit", "km"))
     elif "radii" in item:
         raw = item["radii"] if isinstance(item["radii"], list) else [item["radii"]]
