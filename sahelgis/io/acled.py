@@ -8,6 +8,22 @@ imported but reported, with its record number and event id, in
 :attr:`ImportReport.rejects`. Only a file that cannot be read at all raises
 :class:`~sahelgis.errors.InputError`.
 
+Encodings
+---------
+UTF-16/32 are recognised by their BOM or NUL pattern. Anything else is read as
+UTF-8 when it is UTF-8, or *mostly* UTF-8 (more valid multi-byte characters than
+invalid bytes): the records holding invalid bytes are then **rejected**, not
+imported with a replacement character, and reported with their field, the text
+with each bad byte as ``\\xNN`` and the reason ``"invalid UTF-8 byte"``.
+Only a file that is not mostly UTF-8 is decoded as a single-byte encoding,
+chosen by charset-normalizer among :data:`LEGACY_ENCODINGS` (cp1252, Latin-1).
+
+Workbooks
+---------
+The first sheet of an .xlsx is streamed with its declared dimension ignored, up
+to :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS` columns; a part that
+would unpack to absurd sizes, or more than 1,000 sheets, is refused.
+
 Columns
 -------
 Column names are stripped and lowercased, so order and case do not matter. The
@@ -53,7 +69,15 @@ from sahelgis.io.csv_safe import write_csv
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import DATE_DTYPE, EventTable, optimise_dtypes
 
-__all__ = ["REJECT_COLUMNS", "ImportReport", "read_acled"]
+__all__ = [
+    "INVALID_UTF8",
+    "LEGACY_ENCODINGS",
+    "REJECT_COLUMNS",
+    "XLSX_MAX_COLUMNS",
+    "XLSX_MAX_ROWS",
+    "ImportReport",
+    "read_acled",
+]
 
 #: Columns of :attr:`ImportReport.rejects`, one row per problem found.
 REJECT_COLUMNS: tuple[str, ...] = ("row", "event_id_cnty", "field", "value", "reason")
@@ -139,8 +163,8 @@ class ImportReport:
         newlines; for .xlsx it is the spreadsheet row minus the header row.
         ``field`` is the column at fault (``"latitude/longitude"`` for 0/0
         coordinates, ``"row"`` for a record with the wrong number of fields);
-        ``value`` is the text as found. A row with several problems appears
-        several times.
+        ``value`` is the text as found (invalid UTF-8 bytes shown as ``\\xNN``).
+        A row with several problems appears several times.
     warnings
         File-level remarks the analyst should see (encoding, extra or missing
         columns, converted inter codes, defaulted precisions, ...).
@@ -182,6 +206,9 @@ class ImportReport:
 
     def save_rejects(self, path: str | Path) -> None:
         """Write the rejects as a UTF-8 CSV, so the analyst can fix the source file.
+
+        Cells that a spreadsheet would run as formulas get a leading ``'``
+        (:mod:`sahelgis.io.csv_safe`).
 
         Parameters
         ----------
@@ -1144,8 +1171,10 @@ def read_acled(
     Parameters
     ----------
     path
-        CSV (comma, semicolon or tab; UTF-8 with or without BOM, UTF-16 with BOM,
-        cp1252 or Latin-1) or .xlsx (first sheet).
+        CSV (comma, semicolon or tab; UTF-8 with or without BOM, UTF-16 with or
+        without BOM, cp1252 or Latin-1; a UTF-8 file with a few invalid bytes
+        stays UTF-8 and the records holding them are rejected) or .xlsx (first
+        sheet).
     progress
         Receives ``set(fraction, text)`` per phase (decode, parse, dates,
         validate, build); ``check()`` between phases may raise ``Cancelled``.
