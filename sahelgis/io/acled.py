@@ -50,6 +50,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -661,6 +662,7 @@ def _legacy_candidates(raw: bytes) -> list[str]:
 _MARK_CANDIDATES = tuple(chr(c) for c in range(0xE000, 0xE100))
 _BAD_RUN = re.compile("[\udc80-\udcff]+")
 _DECODE_CHUNK = 1 << 24
+_UTF8_LEADS = bytes(range(0xC2, 0xF5))  # first bytes of multi-byte characters
 
 
 @dataclass
@@ -695,7 +697,8 @@ def _mark_invalid_utf8(raw: bytes) -> tuple[bytes, _InvalidUtf8] | None:
     multi-byte UTF-8 characters than invalid bytes (a cp1252 file with a stray
     UTF-8 "é" is cp1252; a UTF-8 file with a stray cp1252 byte is UTF-8).
     """
-    marks = [c for c in _MARK_CANDIDATES if c.encode("utf-8") not in raw][:2]
+    absent = (c for c in _MARK_CANDIDATES if c.encode("utf-8") not in raw)
+    marks = list(itertools.islice(absent, 2))  # usually the first two
     if len(marks) < 2:
         return None
     runs: list[bytes] = []
@@ -711,14 +714,18 @@ def _mark_invalid_utf8(raw: bytes) -> tuple[bytes, _InvalidUtf8] | None:
         if end < len(raw):  # cut after a newline: never inside a character
             newline = raw.find(b"\n", end)
             end = len(raw) if newline < 0 else newline + 1
-        text = raw[pos:end].decode("utf-8", errors="surrogateescape")
-        out.write(_BAD_RUN.sub(mark, text).encode("utf-8"))
+        chunk = raw[pos:end]
+        try:
+            chunk.decode("utf-8")
+            out.write(chunk)  # the usual case: nothing to mark here
+        except UnicodeDecodeError:
+            text = chunk.decode("utf-8", errors="surrogateescape")
+            out.write(_BAD_RUN.sub(mark, text).encode("utf-8"))
         pos = end
     if not runs:  # valid after all: read it as UTF-8
         return out.getvalue(), _InvalidUtf8([], marks[0], marks[1])
     bad_bytes = sum(len(r) for r in runs)
-    octets = np.frombuffer(raw, dtype=np.uint8)
-    leads = int(np.count_nonzero((octets >= 0xC2) & (octets <= 0xF4)))
+    leads = len(raw) - len(raw.translate(None, _UTF8_LEADS))  # one C pass
     bad_leads = sum(1 for r in runs for b in r if 0xC2 <= b <= 0xF4)
     if leads - bad_leads <= bad_bytes:
         return None
