@@ -610,6 +610,7 @@ def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from exc
     marked = _mark_invalid_utf8(raw)
     if marked is not None:
+        del raw  # the marked copy is all that is needed now
         data, bad = marked
         text = _parse_text(path, head, data, utf8, progress)
         text.invalid_utf8 = bad
