@@ -285,6 +285,28 @@ def _check_counts_outputs(path: Path, scratch: Path) -> None:
     _assert_escaped((scratch / "wide.csv").read_bytes().decode(), INJECTIONS[:4])
 
 
+def _build_injection_batch(folder: Path, rng: random.Random) -> Path:
+    _build_injection_types(folder, rng)
+    recipe = folder / "recipe.toml"
+    recipe.write_text(
+        "name = 'formulas'\ndataset = 'events.csv'\n"
+        "[[analysis]]\nkind = 'buffer'\nat = [-6.2157, 13.4317]\n"
+        "radii = ['50 km']\nby = ['event_type']\n",
+        "utf-8",
+    )
+    return recipe
+
+
+def _check_batch_outputs(path: Path, scratch: Path) -> None:
+    out = scratch / "out"
+    code, _, err = _run(["batch", str(path), "-o", str(out)])
+    assert code == 0, err
+    tables = sorted(out.glob("*.csv"))
+    assert tables
+    text = "".join(t.read_bytes().decode("utf-8") for t in tables)
+    _assert_escaped(text, INJECTIONS[:4])
+
+
 # ------------------------------------------------------------- workbooks ---
 _XFD_ROW = (
     b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
@@ -549,6 +571,14 @@ CASES: list[HostileCase] = [
         "as cells and as --wide column names",
         _build_injection_types,
         _check_counts_outputs,
+    ),
+    HostileCase(
+        "ev_injection_batch_csv",
+        "events",
+        "formula event types are written with a leading ' in the tables of "
+        "sahelgis batch -o DIR",
+        _build_injection_batch,
+        _check_batch_outputs,
     ),
     HostileCase(
         "ev_xlsx_cell_at_xfd1048576",
