@@ -803,6 +803,63 @@ _XLSX_ERRORS = frozenset(
 )
 
 
+class _SheetColumns:
+    """Non-empty sheet rows gathered into per-column Arrow chunks, a batch at a
+    time (1M rows × 31 cells as Python strings would take gigabytes)."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.header_row = 0
+        self.record_numbers: list[int] = []
+        self.chunks: list[list[pa.Array]] = []
+        self.n_rows = 0
+        self.batch: list[list[str]] = []
+
+    def add(self, sheet_row: int, texts: list[str]) -> None:
+        """One non-empty row (the first one is the header)."""
+        if self.header is None:
+            self.header, self.header_row = texts, sheet_row
+            return
+        self.record_numbers.append(sheet_row - self.header_row)
+        self.batch.append(texts)
+        if len(self.batch) >= _FALLBACK_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Move the batch into the column chunks (new columns padded with "")."""
+        if not self.batch:
+            return
+        width = max(len(self.chunks), *(len(t) for t in self.batch))
+        while len(self.chunks) < width:
+            padding = pa.array([""] * self.n_rows, type=pa.string())
+            self.chunks.append([padding] if self.n_rows else [])
+        for i, parts in enumerate(self.chunks):
+            values = [t[i] if i < len(t) else "" for t in self.batch]
+            parts.append(pa.array(values, type=pa.string()))
+        self.n_rows += len(self.batch)
+        self.batch.clear()
+
+    def text(self) -> _TextColumns:
+        """The gathered columns, named by the header row."""
+        self.flush()
+        header = list(self.header or [])
+        width = max(len(header), len(self.chunks))
+        header += [""] * (width - len(header))
+        arrays: dict[str, pa.ChunkedArray] = {}
+        for i, name in enumerate(header):
+            parts = self.chunks[i] if i < len(self.chunks) else []
+            if not parts and self.n_rows:
+                parts = [pa.array([""] * self.n_rows, type=pa.string())]
+            arrays[_unique_key(arrays, name, i)] = pa.chunked_array(parts, pa.string())
+        return _TextColumns(
+            arrays=arrays,
+            n_rows=self.n_rows,
+            encoding="xlsx",
+            record_numbers=np.array(self.record_numbers, dtype=np.int64),
+            n_fields=width,
+        )
+
+
 def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
     """Read the first sheet of a workbook as text (dates come as ISO text).
 
@@ -815,7 +872,7 @@ def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
     progress.set(0.1, "Reading workbook")
     progress.check()
     _check_xlsx_parts(path)
-    rows: list[tuple[int, list[str]]] = []  # (sheet row, texts): non-empty rows
+    sheet_columns = _SheetColumns()
     cut_columns = False
     try:
         book = openpyxl.load_workbook(
@@ -846,8 +903,11 @@ def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
                 texts = [_xlsx_text(v) for v in values]
                 while texts and texts[-1] == "":
                     texts.pop()
-                if texts:
-                    rows.append((number, texts))
+                if not texts:
+                    continue
+                if sheet_columns.header is None:  # refuse a non-ACLED sheet early
+                    _check_columns(path, [_normalise_name(n) for n in texts])
+                sheet_columns.add(number, texts)
                 if number % _FALLBACK_BATCH == 0:
                     progress.check()
         finally:
@@ -866,26 +926,9 @@ def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
     ) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(path, f"not a readable .xlsx workbook ({reason})") from exc
-    if not rows:
+    if sheet_columns.header is None:
         raise InputError(path, "the workbook's first sheet is empty")
-    header_row, header = rows[0]
-    width = max(len(texts) for _, texts in rows)
-    header = header + [""] * (width - len(header))
-    _check_columns(path, [_normalise_name(n) for n in header])
-    body = rows[1:]
-    arrays: dict[str, pa.ChunkedArray] = {}
-    for i, name in enumerate(header):
-        column = [texts[i] if i < len(texts) else "" for _, texts in body]
-        arrays[_unique_key(arrays, name, i)] = pa.chunked_array(
-            [pa.array(column, type=pa.string())]
-        )
-    text = _TextColumns(
-        arrays=arrays,
-        n_rows=len(body),
-        encoding="xlsx",
-        record_numbers=np.array([r - header_row for r, _ in body], dtype=np.int64),
-        n_fields=len(header),
-    )
+    text = sheet_columns.text()
     if cut_columns:
         text.notes.append(
             f"cells right of column {XLSX_MAX_COLUMNS} ignored (ACLED has "
