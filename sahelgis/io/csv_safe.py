@@ -77,19 +77,30 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells, column names and index labels are
     escaped with :func:`escape_cell` (the input is not modified)."""
     out = frame.copy()
-    out.columns = pd.Index([escape_cell(c) for c in frame.columns])
+    out.columns = _escape_index(frame.columns)
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
         escaped = _escape_column(column)
         if escaped is not column:
             out.isetitem(position, escaped)
-    if pd.api.types.is_object_dtype(out.index.dtype) or pd.api.types.is_string_dtype(
-        out.index.dtype
-    ):
-        out.index = pd.Index(
-            [escape_cell(v) for v in out.index], name=escape_cell(out.index.name)
-        )
+    out.index = _escape_index(out.index)
     return out
+
+
+def _escape_index(index: pd.Index) -> pd.Index:
+    """Labels and names of an index (or of each level of a MultiIndex)."""
+    if isinstance(index, pd.MultiIndex):
+        levels = [_escape_index(level) for level in index.levels]
+        return index.set_levels(levels, verify_integrity=False).set_names(
+            [escape_cell(n) for n in index.names]
+        )
+    name = escape_cell(index.name)
+    if not (
+        pd.api.types.is_object_dtype(index.dtype)
+        or pd.api.types.is_string_dtype(index.dtype)
+    ):
+        return index.rename(name)
+    return pd.Index([escape_cell(v) for v in index], name=name, dtype=object)
 
 
 def write_csv(
@@ -144,7 +155,7 @@ def _has_bare_cr(frame: pd.DataFrame) -> bool:
         return True
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            if any(isinstance(v, str) and "\r" in v for v in column):
-                return True
+        text = column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+        if text and any(isinstance(v, str) and "\r" in v for v in column):
+            return True
     return False

@@ -93,3 +93,16 @@ def test_every_csv_writer_goes_through_the_helper():
             if _WRITER.search(line):
                 offenders.append(f"{path.relative_to(PACKAGE)}:{number}: {line}")
     assert offenders == [], "write CSV with sahelgis.io.csv_safe.write_csv"
+
+
+def test_multiindex_levels_and_names_are_escaped():
+    frame = pd.DataFrame(
+        {"n": [1, 2]},
+        index=pd.MultiIndex.from_tuples([("=a", 2024), ("b", 2025)], names=["@k", "y"]),
+    )
+    out = escape_frame(frame)
+    assert out.index.names == ["'@k", "y"]
+    assert out.index.tolist() == [("'=a", 2024), ("b", 2025)]
+    columns = pd.MultiIndex.from_tuples([("=x", "a"), ("y", "+b")])
+    wide = escape_frame(pd.DataFrame([[1, 2]], columns=columns))
+    assert wide.columns.tolist() == [("'=x", "a"), ("y", "'+b")]
