@@ -541,9 +541,13 @@ def _parse_text(
     data: bytes | None,
     encoding: str,
     progress: Progress,
+    invalid: _InvalidUtf8 | None = None,
 ) -> _TextColumns:
     """Parse UTF-8 CSV bytes (``data``), or the UTF-8 file itself when ``data`` is
-    None, into text columns; raise :class:`_NotThisEncoding` on invalid UTF-8."""
+    None, into text columns; raise :class:`_NotThisEncoding` on invalid UTF-8.
+
+    ``invalid`` names the marked invalid bytes of ``data``: in the header they
+    are shown as ``\\xNN`` in the column names (and messages)."""
     progress.set(0.05, f"Decoding ({encoding})")
     progress.check()
     if data is None:
@@ -553,7 +557,8 @@ def _parse_text(
     if not header_text.strip():
         raise InputError(path, "the file is empty")
     delimiter, raw_names = _choose_delimiter(header_text.lstrip("\ufeff"))
-    _check_columns(path, [_normalise_name(n) for n in raw_names])
+    shown = (lambda n: invalid.show(n, width=1 << 20)) if invalid else str
+    _check_columns(path, [_normalise_name(shown(n)) for n in raw_names])
 
     progress.set(0.1, "Parsing CSV")
     progress.check()
@@ -612,8 +617,18 @@ def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
     if marked is not None:
         del raw  # the marked copy is all that is needed now
         data, bad = marked
-        text = _parse_text(path, head, data, utf8, progress)
+        text = _parse_text(path, head, data, utf8, progress, bad)
         text.invalid_utf8 = bad
+        names = [k for k in text.arrays if bad.mark_open in k]
+        if names:
+            text.arrays = {
+                (bad.show(k, width=1 << 20) if k in names else k): v
+                for k, v in text.arrays.items()
+            }
+            text.notes.append(
+                "the header has bytes that are not UTF-8, shown as \\xNN in the "
+                f"column names: {_describe([bad.show(n) for n in names])}"
+            )
         return text
     tried: list[str] = []
     for encoding in _legacy_candidates(raw):

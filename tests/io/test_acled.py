@@ -809,3 +809,26 @@ def test_one_stray_byte_in_ascii_text_is_single_byte_text(csv_path: Path) -> Non
     assert report.encoding == "cp1252"
     assert report.rows_read == 3
     assert "near Segéou" in table.frame["notes"].iloc[0]
+
+
+def test_stray_byte_in_the_header_is_named_in_a_warning(csv_path: Path) -> None:
+    write_csv(csv_path, make_rows(4, location="Ségou"))
+    _insert_bytes(csv_path, b"no", b"\xe9")  # the header's "notes"
+    table, report = read_acled(csv_path)
+    assert report.encoding == "utf-8"
+    assert report.rows_read == 4
+    assert "no\\xe9tes" in table.frame.columns
+    assert any("header" in w and "no\\xe9tes" in w for w in report.warnings)
+
+
+def test_stray_byte_in_a_required_header_name_is_shown_in_the_error(
+    csv_path: Path,
+) -> None:
+    write_csv(csv_path, make_rows(4, location="Ségou"))
+    _insert_bytes(csv_path, b"event_id", b"\xe9")
+    with pytest.raises(InputError) as info:
+        read_acled(csv_path)
+    message = str(info.value)
+    assert "missing required ACLED columns: event_id_cnty" in message
+    assert "columns found: event_id\\xe9_cnty, event_date" in message
+    assert "\ue000" not in message
