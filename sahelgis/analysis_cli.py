@@ -217,12 +217,22 @@ def _events_from_plain_gpkg(path: Path) -> EventTable:
 
 # ---------------------------------------------------------------- helpers ---
 def _date(text: str | None, option: str) -> np.datetime64 | None:
+    from sahelgis.analysis.units import parse_day
+
     if text is None:
         return None
     try:
-        return np.datetime64(text.strip(), "D")
-    except ValueError:
-        raise CliError(f"{option} {text!r}: write the date as YYYY-MM-DD") from None
+        return parse_day(text, option)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _checked(check: Any, *args: Any, **kw: Any) -> Any:
+    """A bounds check from :mod:`sahelgis.analysis.units` as a one-line CLI error."""
+    try:
+        return check(*args, **kw)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _window(
@@ -271,7 +281,9 @@ def _emit(
     from sahelgis.analysis.results import write_layer, write_table
 
     if output is None:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        from sahelgis.io.csv_safe import write_csv
+
+        write_csv(table, sys.stdout)  # spreadsheet formulas escaped
         _out(total_line)
         return
     from sahelgis.io.atomic import atomic_target
@@ -591,6 +603,7 @@ def _counts(args: argparse.Namespace) -> int:
         counts_per_hex,
     )
     from sahelgis.analysis.results import COUNT, normalise_by, select_rows
+    from sahelgis.analysis.units import check_count, check_numbers
 
     kind = args.by.strip().lower()
     inputs = load_inputs(args.events)
@@ -610,10 +623,12 @@ def _counts(args: argparse.Namespace) -> int:
     if args.breaks:
         try:
             breaks = [float(v) for v in args.breaks.split(",") if v.strip()]
+            check_numbers(breaks, "--breaks")
         except ValueError:
             raise CliError(
-                f"--breaks {args.breaks!r}: numbers separated by commas"
+                f"--breaks {args.breaks!r}: finite numbers separated by commas"
             ) from None
+    _checked(check_count, args.classes, "--classes", 1, 100)
     if kind.startswith("hex"):
         _, _, size_text = kind.partition(":")
         if not size_text:
@@ -690,6 +705,7 @@ def _zones(args: argparse.Namespace) -> int:
     import dataclasses
 
     from sahelgis.analysis.results import select_rows
+    from sahelgis.analysis.units import check_count, check_distance_km
     from sahelgis.analysis.zones import (
         DEFAULT_RULES,
         dump_rules,
@@ -697,6 +713,13 @@ def _zones(args: argparse.Namespace) -> int:
         support_zones,
     )
 
+    for value, option, check, extra in (
+        (args.eps_km, "--eps-km", check_distance_km, {}),
+        (args.margin_km, "--margin-km", check_distance_km, {"allow_zero": True}),
+        (args.min_events, "--min-events", check_count, {"low": 1}),
+    ):
+        if value is not None:
+            _checked(check, value, option, **extra)
     rules = load_rules(args.rules) if args.rules else DEFAULT_RULES
     overrides = {
         k: v

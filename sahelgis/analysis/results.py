@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sahelgis.errors import SahelGISError
+from sahelgis.io.csv_safe import write_csv
 from sahelgis.model import acled_schema as acled
 
 if TYPE_CHECKING:
@@ -312,7 +313,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a result table as UTF-8 CSV (no index); return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    write_csv(frame, path)
     return path
 
 

@@ -1722,7 +1722,9 @@ def write_demo_csv(
     """Write the synthetic demo events to a UTF-8 CSV; return its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    generate_events(n, seed).to_csv(path, index=False, encoding="utf-8")
+    from sahelgis.io.csv_safe import write_csv
+
+    write_csv(generate_events(n, seed), path)
     return path
 
 

@@ -8,6 +8,22 @@ imported but reported, with its record number and event id, in
 :attr:`ImportReport.rejects`. Only a file that cannot be read at all raises
 :class:`~sahelgis.errors.InputError`.
 
+Encodings
+---------
+UTF-16/32 are recognised by their BOM or NUL pattern. Anything else is read as
+UTF-8 when it is UTF-8, or *mostly* UTF-8 (more valid multi-byte characters than
+invalid bytes): the records holding invalid bytes are then **rejected**, not
+imported with a replacement character, and reported with their field, the text
+with each bad byte as ``\\xNN`` and the reason ``"invalid UTF-8 byte"``.
+Only a file that is not mostly UTF-8 is decoded as a single-byte encoding,
+chosen by charset-normalizer among :data:`LEGACY_ENCODINGS` (cp1252, Latin-1).
+
+Workbooks
+---------
+The first sheet of an .xlsx is streamed with its declared dimension ignored, up
+to :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS` columns; a part that
+would unpack to absurd sizes, or more than 1,000 sheets, is refused.
+
 Columns
 -------
 Column names are stripped and lowercased, so order and case do not matter. The
@@ -34,6 +50,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -49,10 +66,19 @@ import pyarrow.csv as pcsv
 
 from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import InputError
+from sahelgis.io.csv_safe import write_csv
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import DATE_DTYPE, EventTable, optimise_dtypes
 
-__all__ = ["REJECT_COLUMNS", "ImportReport", "read_acled"]
+__all__ = [
+    "INVALID_UTF8",
+    "LEGACY_ENCODINGS",
+    "REJECT_COLUMNS",
+    "XLSX_MAX_COLUMNS",
+    "XLSX_MAX_ROWS",
+    "ImportReport",
+    "read_acled",
+]
 
 #: Columns of :attr:`ImportReport.rejects`, one row per problem found.
 REJECT_COLUMNS: tuple[str, ...] = ("row", "event_id_cnty", "field", "value", "reason")
@@ -138,8 +164,8 @@ class ImportReport:
         newlines; for .xlsx it is the spreadsheet row minus the header row.
         ``field`` is the column at fault (``"latitude/longitude"`` for 0/0
         coordinates, ``"row"`` for a record with the wrong number of fields);
-        ``value`` is the text as found. A row with several problems appears
-        several times.
+        ``value`` is the text as found (invalid UTF-8 bytes shown as ``\\xNN``).
+        A row with several problems appears several times.
     warnings
         File-level remarks the analyst should see (encoding, extra or missing
         columns, converted inter codes, defaulted precisions, ...).
@@ -182,12 +208,15 @@ class ImportReport:
     def save_rejects(self, path: str | Path) -> None:
         """Write the rejects as a UTF-8 CSV, so the analyst can fix the source file.
 
+        Cells that a spreadsheet would run as formulas get a leading ``'``
+        (:mod:`sahelgis.io.csv_safe`).
+
         Parameters
         ----------
         path
             Destination file; overwritten.
         """
-        self.rejects.to_csv(Path(path), index=False, encoding="utf-8")
+        write_csv(self.rejects, Path(path))
 
 
 # ----------------------------------------------------------------------------
@@ -206,6 +235,8 @@ class _TextColumns:
     record_numbers: np.ndarray | None = None  # None: 1..n_rows
     ragged: list[tuple[int, int, str]] = field(default_factory=list)
     n_fields: int = 0
+    invalid_utf8: _InvalidUtf8 | None = None
+    notes: list[str] = field(default_factory=list)  # file-level warnings
 
 
 def _normalise_name(name: str) -> str:
@@ -504,104 +535,421 @@ def _read_ragged_csv(
     return text
 
 
+def _parse_text(
+    path: Path,
+    head: bytes,
+    data: bytes | None,
+    encoding: str,
+    progress: Progress,
+    invalid: _InvalidUtf8 | None = None,
+) -> _TextColumns:
+    """Parse UTF-8 CSV bytes (``data``), or the UTF-8 file itself when ``data`` is
+    None, into text columns; raise :class:`_NotThisEncoding` on invalid UTF-8.
+
+    ``invalid`` names the marked invalid bytes of ``data``: in the header they
+    are shown as ``\\xNN`` in the column names (and messages)."""
+    progress.set(0.05, f"Decoding ({encoding})")
+    progress.check()
+    if data is None:
+        header_text = head.decode(encoding, errors="ignore")
+    else:
+        header_text = data[:_HEAD_BYTES].decode("utf-8", errors="ignore")
+    if not header_text.strip():
+        raise InputError(path, "the file is empty")
+    delimiter, raw_names = _choose_delimiter(header_text.lstrip("\ufeff"))
+    shown = (lambda n: invalid.show(n, width=1 << 20)) if invalid else str
+    _check_columns(path, [_normalise_name(shown(n)) for n in raw_names])
+
+    progress.set(0.1, "Parsing CSV")
+    progress.check()
+    try:
+        table = _arrow_read(str(path) if data is None else data, delimiter, raw_names)
+    except pa.ArrowInvalid as exc:
+        message = str(exc)
+        if "UTF8" in message or "UTF-8" in message:
+            raise _NotThisEncoding from exc
+        if "CSV parse error" not in message:
+            raise InputError(
+                path, f"cannot be read as CSV: {message.splitlines()[0]}"
+            ) from exc
+        return _read_ragged_csv(path, data, encoding, delimiter, raw_names, progress)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(
+            path, f"cannot be read as CSV: {str(exc).splitlines()[0]}"
+        ) from exc
+    return _text_from_table(table, encoding, delimiter)
+
+
 def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
-    """Decode and parse a delimited text file into text columns."""
+    """Decode and parse a delimited text file into text columns.
+
+    UTF-16/32 (BOM or NUL pattern) is decoded as such. Anything else is read as
+    UTF-8 when it is valid UTF-8, or *mostly* UTF-8 (more valid multi-byte
+    characters than invalid bytes): the records with invalid bytes are then
+    rejected, see :func:`_mark_invalid_utf8`. Otherwise charset-normalizer picks
+    the single-byte encoding (:data:`LEGACY_ENCODINGS`).
+    """
     wide = _detect_wide_or_binary(path, head)
     if wide in _UNICODE_WIDE:
-        candidates = [wide]
-    elif wide == "utf-8-sig":
-        candidates = ["utf-8-sig", "cp1252", "latin-1"]
-    elif _is_utf8_prefix(head, final=len(head) < _HEAD_BYTES):
-        candidates = ["utf-8", "cp1252", "latin-1"]
-    else:
-        candidates = ["cp1252", "latin-1"]
-
-    for encoding in candidates:
-        progress.set(0.05, f"Decoding ({encoding})")
-        progress.check()
-        data: bytes | None = None  # None: pyarrow reads the UTF-8 file itself
-        if encoding.startswith("utf-8"):
-            header_text = head.decode(encoding, errors="ignore")
-        else:
-            try:
-                data = _transcode(path, encoding)
-            except UnicodeDecodeError as exc:
-                if wide in _UNICODE_WIDE:
-                    raise InputError(
-                        path, f"cannot be decoded as {encoding.upper()} ({exc.reason})"
-                    ) from exc
-                continue
-            header_text = data[:_HEAD_BYTES].decode("utf-8", errors="ignore")
-        if not header_text.strip():
-            raise InputError(path, "the file is empty")
-        delimiter, raw_names = _choose_delimiter(header_text.lstrip("\ufeff"))
-        _check_columns(path, [_normalise_name(n) for n in raw_names])
-
-        progress.set(0.1, "Parsing CSV")
-        progress.check()
         try:
-            table = _arrow_read(
-                str(path) if data is None else data, delimiter, raw_names
-            )
-        except pa.ArrowInvalid as exc:
-            message = str(exc)
-            if "UTF8" in message or "UTF-8" in message:
-                continue  # not this encoding: try the next one
-            if "CSV parse error" not in message:
-                raise InputError(
-                    path, f"cannot be read as CSV: {message.splitlines()[0]}"
-                ) from exc
-            try:
-                return _read_ragged_csv(
-                    path, data, encoding, delimiter, raw_names, progress
-                )
-            except _NotThisEncoding:
-                continue
-        except (pa.ArrowException, OSError) as exc:
+            data = _transcode(path, wide)
+        except UnicodeDecodeError as exc:
             raise InputError(
-                path, f"cannot be read as CSV: {str(exc).splitlines()[0]}"
+                path, f"cannot be decoded as {wide.upper()} ({exc.reason})"
             ) from exc
-        return _text_from_table(table, encoding, delimiter)
-    raise InputError(path, f"cannot be decoded as text (tried {', '.join(candidates)})")
+        try:
+            return _parse_text(path, head, data, wide, progress)
+        except _NotThisEncoding as exc:  # cannot happen: data is our own UTF-8
+            raise InputError(path, f"cannot be decoded as {wide.upper()}") from exc
+    utf8 = "utf-8-sig" if wide == "utf-8-sig" else "utf-8"
+    if _is_utf8_prefix(head, final=len(head) < _HEAD_BYTES):
+        try:
+            return _parse_text(path, head, None, utf8, progress)  # the fast path
+        except _NotThisEncoding:
+            pass
+    progress.set(0.05, "Checking the text encoding")
+    progress.check()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    marked = _mark_invalid_utf8(raw)
+    if marked is not None:
+        del raw  # the marked copy is all that is needed now
+        data, bad = marked
+        text = _parse_text(path, head, data, utf8, progress, bad)
+        text.invalid_utf8 = bad
+        names = [k for k in text.arrays if bad.mark_open in k]
+        if names:
+            text.arrays = {
+                (bad.show(k, width=1 << 20) if k in names else k): v
+                for k, v in text.arrays.items()
+            }
+            text.notes.append(
+                "the header has bytes that are not UTF-8, shown as \\xNN in the "
+                f"column names: {_describe([bad.show(n) for n in names])}"
+            )
+        return text
+    tried: list[str] = []
+    for encoding in _legacy_candidates(raw):
+        tried.append(encoding)
+        try:
+            data = raw.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        del raw
+        return _parse_text(path, head, data, encoding, progress)
+    raise InputError(path, f"cannot be decoded as text (tried {', '.join(tried)})")
+
+
+#: Single-byte encodings charset-normalizer chooses from for a file that is not
+#: (mostly) UTF-8: what spreadsheets on Western-locale Windows save ACLED exports
+#: as. Wider lists let it guess cp1250 or Mac Roman for French text ("prčs").
+LEGACY_ENCODINGS: tuple[str, ...] = ("cp1252", "latin-1")
+_LEGACY_SAMPLE_BYTES = 1 << 18
+_NON_ASCII_LINES = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
+
+
+def _legacy_candidates(raw: bytes) -> list[str]:
+    """Encodings to try, charset-normalizer's choice first.
+
+    It judges the lines that hold non-ASCII bytes (up to 256 KiB of them), so a
+    long ASCII start does not hide the accents further down.
+    """
+    import charset_normalizer
+
+    sample = bytearray()
+    for match in _NON_ASCII_LINES.finditer(raw):
+        sample += match.group()
+        if len(sample) >= _LEGACY_SAMPLE_BYTES:
+            break
+    isolation = [codecs.lookup(e).name for e in LEGACY_ENCODINGS]
+    best = charset_normalizer.from_bytes(bytes(sample), cp_isolation=isolation).best()
+    order = list(LEGACY_ENCODINGS)
+    if best is not None:
+        chosen = codecs.lookup(best.encoding).name
+        order.sort(key=lambda e: codecs.lookup(e).name != chosen)
+    return order
+
+
+# Invalid UTF-8 bytes are replaced by ``_MARK_OPEN + index + _MARK_CLOSE`` (two
+# private-use characters absent from the file), so every cell that held them
+# says which bytes it held, whatever the parser drops or reorders.
+_MARK_CANDIDATES = tuple(chr(c) for c in range(0xE000, 0xE100))
+_BAD_RUN = re.compile("[\udc80-\udcff]+")
+_DECODE_CHUNK = 1 << 24
+_UTF8_LEADS = bytes(range(0xC2, 0xF5))  # first bytes of multi-byte characters
+
+
+@dataclass
+class _InvalidUtf8:
+    """The invalid byte runs of a mostly-UTF-8 file and the marks naming them."""
+
+    runs: list[bytes]
+    mark_open: str
+    mark_close: str
+
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(f"{self.mark_open}(\\d+){self.mark_close}")
+
+    def show(self, text: str, width: int = 120) -> str:
+        """``text`` with each mark as its bytes in ``\\xNN`` form, clipped to
+        ``width`` characters around the first one."""
+        first = text.find(self.mark_open)
+        shown = self.pattern().sub(
+            lambda m: "".join(f"\\x{b:02x}" for b in self.runs[int(m[1])]), text
+        )
+        if len(shown) <= width:
+            return shown
+        start = max(0, first - width // 3)
+        clipped = shown[start : start + width]
+        return ("…" if start else "") + clipped + "…"
+
+
+def _mark_invalid_utf8(raw: bytes) -> tuple[bytes, _InvalidUtf8] | None:
+    """UTF-8 bytes with each invalid byte run replaced by a numbered mark.
+
+    Returns None when the file is not *mostly* UTF-8: it has no more valid
+    multi-byte UTF-8 characters than invalid bytes (a cp1252 file with a stray
+    UTF-8 "é" is cp1252; a UTF-8 file with a stray cp1252 byte is UTF-8).
+    """
+    absent = (c for c in _MARK_CANDIDATES if c.encode("utf-8") not in raw)
+    marks = list(itertools.islice(absent, 2))  # usually the first two
+    if len(marks) < 2:
+        return None
+    runs: list[bytes] = []
+
+    def mark(match: re.Match[str]) -> str:
+        runs.append(bytes(ord(c) - 0xDC00 for c in match.group()))
+        return f"{marks[0]}{len(runs) - 1}{marks[1]}"
+
+    out = io.BytesIO()
+    pos = 0
+    while pos < len(raw):
+        end = min(pos + _DECODE_CHUNK, len(raw))
+        if end < len(raw):  # cut after a newline: never inside a character
+            newline = raw.find(b"\n", end)
+            end = len(raw) if newline < 0 else newline + 1
+        chunk = raw[pos:end]
+        try:
+            chunk.decode("utf-8")
+            out.write(chunk)  # the usual case: nothing to mark here
+        except UnicodeDecodeError:
+            text = chunk.decode("utf-8", errors="surrogateescape")
+            out.write(_BAD_RUN.sub(mark, text).encode("utf-8"))
+        pos = end
+    if not runs:  # valid after all: read it as UTF-8
+        return out.getvalue(), _InvalidUtf8([], marks[0], marks[1])
+    bad_bytes = sum(len(r) for r in runs)
+    leads = len(raw) - len(raw.translate(None, _UTF8_LEADS))  # one C pass
+    bad_leads = sum(1 for r in runs for b in r if 0xC2 <= b <= 0xF4)
+    if leads - bad_leads <= bad_bytes:
+        return None
+    return out.getvalue(), _InvalidUtf8(runs, marks[0], marks[1])
+
+
+#: The part of a workbook's first sheet that is read: Excel's own row limit and
+#: far more columns than ACLED's 31. Cells right of the last column are ignored
+#: (with a warning); a sheet with more rows is refused. The sheet's declared
+#: ``<dimension>`` is not trusted: one cell at XFD1048576 must not make us build
+#: a 16,384 × 1,048,576 grid.
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_COLUMNS = 200
+#: Largest uncompressed part of a workbook (2 GiB), and the largest
+#: uncompressed/compressed ratio accepted for a part over 64 MiB: real sheets and
+#: shared strings compress 5-20×, a decompression bomb 1,000×.
+XLSX_MAX_PART_BYTES = 2 << 30
+XLSX_MAX_RATIO = 100
+_XLSX_RATIO_FROM_BYTES = 64 << 20
+_XLSX_MAX_SHEETS = 1_000
+
+
+def _check_xlsx_parts(path: Path) -> None:
+    """Refuse a workbook whose parts would decompress to absurd sizes."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            sheets = sum(
+                n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names
+            )
+            workbook = next((i for i in infos if i.filename == "xl/workbook.xml"), None)
+            declared = 0
+            if workbook is not None and workbook.file_size <= 64 << 20:
+                declared = archive.read(workbook).count(b"<sheet ")
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(path, f"not a readable .xlsx workbook ({reason})") from exc
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        too_big = info.file_size > XLSX_MAX_PART_BYTES
+        if too_big or (
+            info.file_size > _XLSX_RATIO_FROM_BYTES and ratio > XLSX_MAX_RATIO
+        ):
+            raise InputError(
+                path,
+                f"refused: part {_clip(info.filename, 40)} would unpack to "
+                f"{info.file_size / 2**20:,.0f} MiB from "
+                f"{info.compress_size / 2**20:,.1f} MiB (a decompression bomb?)",
+            )
+    if max(sheets, declared) > _XLSX_MAX_SHEETS:
+        raise InputError(
+            path,
+            f"refused: {max(sheets, declared):,} sheets (at most "
+            f"{_XLSX_MAX_SHEETS:,}); ACLED exports have one",
+        )
+
+
+def _xlsx_text(value: object) -> str:
+    """A cell value as pandas' ``read_excel(dtype=str)`` gave it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return "" if value in _XLSX_ERRORS else value
+    return str(value)
+
+
+_XLSX_ERRORS = frozenset(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+)
+
+
+class _SheetColumns:
+    """Non-empty sheet rows gathered into per-column Arrow chunks, a batch at a
+    time (1M rows × 31 cells as Python strings would take gigabytes)."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.header_row = 0
+        self.record_numbers: list[int] = []
+        self.chunks: list[list[pa.Array]] = []
+        self.n_rows = 0
+        self.batch: list[list[str]] = []
+
+    def add(self, sheet_row: int, texts: list[str]) -> None:
+        """One non-empty row (the first one is the header)."""
+        if self.header is None:
+            self.header, self.header_row = texts, sheet_row
+            return
+        self.record_numbers.append(sheet_row - self.header_row)
+        self.batch.append(texts)
+        if len(self.batch) >= _FALLBACK_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Move the batch into the column chunks (new columns padded with "")."""
+        if not self.batch:
+            return
+        width = max(len(self.chunks), *(len(t) for t in self.batch))
+        while len(self.chunks) < width:
+            padding = pa.array([""] * self.n_rows, type=pa.string())
+            self.chunks.append([padding] if self.n_rows else [])
+        for i, parts in enumerate(self.chunks):
+            values = [t[i] if i < len(t) else "" for t in self.batch]
+            parts.append(pa.array(values, type=pa.string()))
+        self.n_rows += len(self.batch)
+        self.batch.clear()
+
+    def text(self) -> _TextColumns:
+        """The gathered columns, named by the header row."""
+        self.flush()
+        header = list(self.header or [])
+        width = max(len(header), len(self.chunks))
+        header += [""] * (width - len(header))
+        arrays: dict[str, pa.ChunkedArray] = {}
+        for i, name in enumerate(header):
+            parts = self.chunks[i] if i < len(self.chunks) else []
+            if not parts and self.n_rows:
+                parts = [pa.array([""] * self.n_rows, type=pa.string())]
+            arrays[_unique_key(arrays, name, i)] = pa.chunked_array(parts, pa.string())
+        return _TextColumns(
+            arrays=arrays,
+            n_rows=self.n_rows,
+            encoding="xlsx",
+            record_numbers=np.array(self.record_numbers, dtype=np.int64),
+            n_fields=width,
+        )
 
 
 def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
-    """Read the first sheet of a workbook as text (dates come as ISO text)."""
+    """Read the first sheet of a workbook as text (dates come as ISO text).
+
+    Rows are streamed (openpyxl read-only mode, declared dimension reset) up to
+    :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS` columns.
+    """
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
     progress.set(0.1, "Reading workbook")
     progress.check()
+    _check_xlsx_parts(path)
+    sheet_columns = _SheetColumns()
+    cut_columns = False
     try:
-        frame = pd.read_excel(
-            path,
-            sheet_name=0,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            engine="openpyxl",
+        book = openpyxl.load_workbook(
+            path, read_only=True, data_only=True, keep_links=False
         )
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        try:
+            if not book.worksheets:
+                raise InputError(path, "the workbook has no worksheet")
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # the declared <dimension> may lie
+            gap: object = None  # openpyxl yields one shared tuple for missing rows
+            for number, values in enumerate(
+                sheet.iter_rows(max_col=XLSX_MAX_COLUMNS + 1, values_only=True), 1
+            ):
+                if number > XLSX_MAX_ROWS:
+                    raise InputError(
+                        path,
+                        f"the first sheet has more than {XLSX_MAX_ROWS:,} rows",
+                    )
+                if values is gap:
+                    continue
+                if not any(v is not None and v != "" for v in values):
+                    gap = values
+                    continue
+                if len(values) > XLSX_MAX_COLUMNS:
+                    cut_columns |= values[XLSX_MAX_COLUMNS] is not None
+                    values = values[:XLSX_MAX_COLUMNS]
+                texts = [_xlsx_text(v) for v in values]
+                while texts and texts[-1] == "":
+                    texts.pop()
+                if not texts:
+                    continue
+                if sheet_columns.header is None:  # refuse a non-ACLED sheet early
+                    _check_columns(path, [_normalise_name(n) for n in texts])
+                sheet_columns.add(number, texts)
+                if number % _FALLBACK_BATCH == 0:
+                    progress.check()
+        finally:
+            book.close()
+    except InputError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        TypeError,
+        OSError,
+        SyntaxError,  # xml.etree ParseError
+        EOFError,
+    ) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(path, f"not a readable .xlsx workbook ({reason})") from exc
-    frame = frame.fillna("").astype(str)
-    non_empty = (frame != "").any(axis=1).to_numpy()
-    if not non_empty.any():
+    if sheet_columns.header is None:
         raise InputError(path, "the workbook's first sheet is empty")
-    header_pos = int(np.argmax(non_empty))
-    header = [str(v) for v in frame.iloc[header_pos]]
-    _check_columns(path, [_normalise_name(n) for n in header])
-    positions = np.flatnonzero(non_empty[header_pos + 1 :])
-    body = frame.iloc[header_pos + 1 :].iloc[positions]
-    arrays: dict[str, pa.ChunkedArray] = {}
-    for i, name in enumerate(header):
-        arrays[_unique_key(arrays, name, i)] = pa.chunked_array(
-            [pa.array(body.iloc[:, i].to_numpy(dtype=object), type=pa.string())]
+    text = sheet_columns.text()
+    if cut_columns:
+        text.notes.append(
+            f"cells right of column {XLSX_MAX_COLUMNS} ignored (ACLED has "
+            f"{len(acled.CURRENT_COLUMNS)} columns)"
         )
-    return _TextColumns(
-        arrays=arrays,
-        n_rows=len(body),
-        encoding="xlsx",
-        record_numbers=(positions + 1).astype(np.int64),
-        n_fields=len(header),
-    )
+    return text
 
 
 def _refuse_plain_zip(path: Path) -> None:
@@ -889,8 +1237,10 @@ def read_acled(
     Parameters
     ----------
     path
-        CSV (comma, semicolon or tab; UTF-8 with or without BOM, UTF-16 with BOM,
-        cp1252 or Latin-1) or .xlsx (first sheet).
+        CSV (comma, semicolon or tab; UTF-8 with or without BOM, UTF-16 with or
+        without BOM, cp1252 or Latin-1; a UTF-8 file with a few invalid bytes
+        stays UTF-8 and the records holding them are rejected) or .xlsx (first
+        sheet).
     progress
         Receives ``set(fraction, text)`` per phase (decode, parse, dates,
         validate, build); ``check()`` between phases may raise ``Cancelled``.
@@ -933,7 +1283,7 @@ def _build(
     path: Path, text: _TextColumns, progress: Progress, synthetic: bool | None
 ) -> tuple[EventTable, ImportReport]:
     """Check every row, drop the bad ones, sort by date and build the table."""
-    warnings = _normalise_columns(text)
+    warnings = [*text.notes, *_normalise_columns(text)]
     arrays = text.arrays
     _check_columns(path, list(arrays))
     if text.encoding not in ("utf-8", "utf-8-sig", "xlsx"):
@@ -955,6 +1305,8 @@ def _build(
         )
 
     rejects = _Rejects(n)
+    if text.invalid_utf8 is not None and text.invalid_utf8.runs:
+        _check_invalid_utf8(arrays, rejects, text.invalid_utf8, warnings)
 
     progress.set(0.55, "Checking event ids")
     progress.check()
@@ -1019,11 +1371,15 @@ def _build(
     progress.set(0.95, "Finishing")
     progress.check()
     table = EventTable(frame, synthetic=synthetic)
+    reject_frame = _with_ragged(rejects.frame(record_numbers, ids), text)
+    if text.invalid_utf8 is not None and text.invalid_utf8.runs:
+        for name in ("event_id_cnty", "value"):
+            reject_frame[name] = reject_frame[name].map(text.invalid_utf8.show)
     report = ImportReport(
         path=path,
         rows_total=n + len(text.ragged),
         rows_read=len(table),
-        rejects=_with_ragged(rejects.frame(record_numbers, ids), text),
+        rejects=reject_frame,
         warnings=warnings,
         encoding=text.encoding,
     )
@@ -1054,6 +1410,40 @@ def _with_ragged(rejects: pd.DataFrame, text: _TextColumns) -> pd.DataFrame:
         return ragged
     merged = pd.concat([ragged, rejects], ignore_index=True)
     return merged.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+#: Reject reason of a record with bytes that are not UTF-8 in a UTF-8 file.
+INVALID_UTF8 = "invalid UTF-8 byte"
+
+
+def _check_invalid_utf8(
+    arrays: dict[str, pa.ChunkedArray],
+    rejects: _Rejects,
+    invalid: _InvalidUtf8,
+    warnings: list[str],
+) -> None:
+    """Reject every record holding an invalid byte (marked while decoding).
+
+    Such a record is not imported rather than imported with a replacement
+    character: "S?gou" would not match "Ségou" in filters, counts or joins. The
+    reject report shows each bad byte as ``\\xNN`` in the field's text.
+    """
+    for name, array in arrays.items():
+        if pa.types.is_dictionary(array.type):
+            array = array.cast(pa.string())
+        hit = pc.match_substring(array, invalid.mark_open)
+        mask = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+        if mask.any():
+            rows = np.flatnonzero(mask)
+            rejects.add(rows, name, _take_text(array, rows), INVALID_UTF8)
+    count = int(rejects.bad.sum())
+    n_bytes = sum(len(r) for r in invalid.runs)
+    records = "1 record holds" if count == 1 else f"{count} records hold"
+    warnings.append(
+        f"{records} bytes that are not UTF-8 ({n_bytes} "
+        f"byte{'s' if n_bytes != 1 else ''}): not imported, listed in the reject "
+        "report; the rest of the file was read as UTF-8"
+    )
 
 
 def _check_ids(

@@ -9,6 +9,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from sahelgis.errors import InputError
+from sahelgis.io.csv_safe import write_csv
 from sahelgis.model.layers import ROLE_ROADS, VectorLayer
 from sahelgis.model.styles import Style
 
@@ -156,7 +157,7 @@ def export_frame(frame: gpd.GeoDataFrame, path: str | Path, layer: str = "") -> 
     if suffix == ".csv":
         table = frame.drop(columns=frame.geometry.name)
         table["wkt"] = frame.geometry.to_wkt()
-        table.to_csv(path, index=False)
+        write_csv(table, path)
         return path
     driver = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".shp": "ESRI Shapefile"}[suffix]
     pyogrio.write_dataframe(frame, path, layer=layer or path.stem, driver=driver)

@@ -43,14 +43,21 @@ scope. Towns, roads and areas come from the bundled base data.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sahelgis.analysis.units import (
+    check_count,
+    check_distance_km,
+    check_lonlat,
+    check_number,
+)
 from sahelgis.errors import InputError, SahelGISError
 from sahelgis.scale.tasks import (
     BufferTask,
@@ -138,13 +145,22 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "analysis"
 
 
-def _distance(value: Any, field: str, ctx: _Where) -> float:
+def _distance(value: Any, field: str, ctx: _Where, default_unit: str = "km") -> float:
     from sahelgis.analysis.units import parse_distance
 
     try:
-        return parse_distance(value)
+        return parse_distance(value, default_unit)
     except (ValueError, TypeError) as exc:
         raise ctx.fail(f"{field} = {value!r}: {exc}") from None
+
+
+def _checked(check: Callable[..., Any], ctx: _Where, *args: Any, **kw: Any) -> Any:
+    """Run a bounds check from :mod:`sahelgis.analysis.units`; its one-line
+    message (naming the parameter) gains the file and the analysis."""
+    try:
+        return check(*args, **kw)
+    except ValueError as exc:
+        raise ctx.fail(str(exc)) from None
 
 
 def _unit(values: Sequence[Any]) -> str:
@@ -220,13 +236,15 @@ def _scope(data: Any, ctx: _Where) -> Scope:
         raise ctx.fail(f"unknown keys: {', '.join(sorted(unknown))}")
 
     def day(key: str) -> np.datetime64 | None:
+        from sahelgis.analysis.units import parse_day
+
         value = data.get(key)
         if value is None:
             return None
         try:
-            return np.datetime64(str(value), "D")
-        except ValueError:
-            raise ctx.fail(f"{key} = {value!r}: write the date as YYYY-MM-DD") from None
+            return parse_day(value, key)
+        except ValueError as exc:
+            raise ctx.fail(str(exc)) from None
 
     start, end = day("from"), day("to")
     if start is not None and end is not None and end < start:
@@ -234,17 +252,17 @@ def _scope(data: Any, ctx: _Where) -> Scope:
     countries = data.get("countries")
     bbox = data.get("bbox")
     if bbox is not None:
-        ok = isinstance(bbox, list) and len(bbox) == 4
-        ok = ok and all(isinstance(v, (int, float)) for v in bbox)
-        if not ok or not (bbox[0] < bbox[2] and bbox[1] < bbox[3]):
-            raise ctx.fail(
-                f"bbox = {bbox!r}: give [west, south, east, north] in degrees"
-            )
+        from sahelgis.analysis.units import check_bbox
+
+        try:
+            bbox = check_bbox(bbox, "bbox")
+        except ValueError as exc:
+            raise ctx.fail(str(exc)) from None
     return Scope(
         start,
         end,
         tuple(_strings(countries, "countries", ctx)) if countries else None,
-        tuple(float(v) for v in bbox) if bbox else None,  # type: ignore[arg-type]
+        bbox,
     )
 
 
@@ -283,16 +301,17 @@ def _buffer(task_id: str, item: dict[str, Any], ctx: _Where) -> BufferTask:
         at = item["at"]
         if not (isinstance(at, list) and len(at) == 2):
             raise ctx.fail(f"at = {at!r}: give [lon, lat]")
-        lon, lat = float(at[0]), float(at[1])
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ctx.fail(f"at = {at!r} is not a lon/lat in degrees")
+        lon, lat = _checked(check_lonlat, ctx, at[0], at[1], "at")
         centres.append(
             Centre(str(item.get("name") or f"{lat:.4f}, {lon:.4f}"), lon, lat)
         )
     if not centres:
         raise ctx.fail('give town = "Nara", towns = [...] or at = [lon, lat]')
     if "radii_m" in item:
-        radii = [float(v) for v in item["radii_m"]]
+        raw_m = item["radii_m"] if isinstance(item["radii_m"], list) else []
+        radii = [_distance(_checked(check_number, ctx, v, "radii_m",
+                                    -math.inf, math.inf), "radii_m", ctx, "m")
+                 for v in raw_m]  # fmt: skip
         unit = str(item.get("unit", "km"))
     elif "radii" in item:
         raw = item["radii"] if isinstance(item["radii"], list) else [item["radii"]]
@@ -302,8 +321,8 @@ def _buffer(task_id: str, item: dict[str, Any], ctx: _Where) -> BufferTask:
         raise ctx.fail('give radii = ["25 km", "50 km"]')
     if not radii or min(radii) <= 0 or len(set(radii)) != len(radii):
         raise ctx.fail(f"radii must be different positive distances, got {radii}")
-    precision = int(item.get("max_geo_precision", 3))
-    if precision not in (1, 2, 3):
+    precision = item.get("max_geo_precision", 3)
+    if isinstance(precision, bool) or precision not in (1, 2, 3):
         raise ctx.fail(f"max_geo_precision = {precision}: use 1, 2 or 3")
     return BufferTask(
         task_id,
@@ -311,7 +330,7 @@ def _buffer(task_id: str, item: dict[str, Any], ctx: _Where) -> BufferTask:
         tuple(sorted(radii)),
         unit,
         _by(item.get("by"), ("year", "event_type"), ctx),
-        precision,
+        int(precision),
     )
 
 
@@ -397,8 +416,23 @@ def _zones(task_id: str, item: dict[str, Any], ctx: _Where) -> ZonesTask:
     if "rules_file" in item:
         rules = load_rules(ctx.path.parent / str(item["rules_file"]))
     elif "rules" in item:
+        if not isinstance(item["rules"], dict):
+            raise ctx.fail("rules must be a table")
+        given = dict(item["rules"])
+        if "eps_km" in given:
+            _checked(check_distance_km, ctx, given["eps_km"], "rules.eps_km")
+        if "margin_km" in given:
+            _checked(
+                check_distance_km,
+                ctx,
+                given["margin_km"],
+                "rules.margin_km",
+                allow_zero=True,
+            )
+        if "min_events" in given:
+            _checked(check_count, ctx, given["min_events"], "rules.min_events", 1)
         try:
-            rules = ZoneRules.from_dict(DEFAULT_RULES.to_dict() | dict(item["rules"]))
+            rules = ZoneRules.from_dict(DEFAULT_RULES.to_dict() | given)
         except (ValueError, TypeError) as exc:
             raise ctx.fail(f"rules: {exc}") from None
     else:

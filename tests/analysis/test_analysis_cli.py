@@ -304,3 +304,47 @@ def test_output_keeps_mode_and_refuses_read_only(small_project, tmp_path, capsys
         "sahelgis: counts.csv: is read-only; make it writable or save under "
         "another name\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "argv", "message"),
+    [
+        (cmd_buffer, ["--town", "Nara", "--radius", "1e9km"], "--radius: distance"),
+        (cmd_buffer, ["--town", "Nara", "--radius", "10, 5000 km"], "2,000 km limit"),
+        (
+            cmd_buffer,
+            ["--town", "Nara", "--radius", "5km", "--from", "99999-01-01"],
+            "--from = '99999-01-01'",
+        ),
+        (
+            cmd_buffer,
+            ["--town", "Nara", "--radius", "5km", "--to", "1850-01-01"],
+            "the year must be 1900 to 2100",
+        ),
+        (cmd_corridor, ["--road", "RN4", "--within", "inf km"], "--within"),
+        (
+            cmd_corridor,
+            ["--road", "RN4", "--within", "5km", "--segment", "1e7km"],
+            "--segment",
+        ),
+        (cmd_counts, ["--by", "hex:1e9km"], "--by hex"),
+        (cmd_counts, ["--by", "cercle", "--classes", "0"], "--classes = 0"),
+        (
+            cmd_counts,
+            ["--by", "cercle", "--classify", "fixed", "--breaks", "1,nan"],
+            "--breaks",
+        ),
+        (cmd_zones, ["--eps-km", "nan"], "--eps-km = nan"),
+        (cmd_zones, ["--margin-km", "1e9"], "--margin-km = 1000000000.0 km"),
+        (cmd_zones, ["--min-events", "-1"], "--min-events = -1"),
+    ],
+)
+def test_numeric_options_out_of_bounds_are_one_line_errors(
+    capsys, command, argv, message
+):
+    code, out, err = run(command, [EVENTS, *argv], capsys)
+    assert code == 1
+    assert out == ""
+    assert err.startswith("sahelgis: ")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1

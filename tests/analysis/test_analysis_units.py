@@ -1,7 +1,17 @@
+import datetime as dt
+
+import numpy as np
 import pytest
 
 from sahelgis.analysis.units import (
+    MAX_DISTANCE_M,
+    check_bbox,
+    check_count,
+    check_distance_km,
+    check_lonlat,
+    check_number,
     format_distance,
+    parse_day,
     parse_distance,
     parse_distances,
     unit_of,
@@ -76,3 +86,117 @@ def test_unit_of():
     assert unit_of("10, 25 km") == "km"
     assert unit_of("500 metres") == "m"
     assert unit_of("50") == "km"
+
+
+# ----------------------------------------------------------------- bounds ---
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1e9 km", "larger than the 2,000 km limit"),
+        ("2000.001 km", "2,000 km limit"),
+        (float("nan"), "not a finite number"),
+        (float("inf"), "not a finite number"),
+        ("1e400 km", "not a finite number"),
+        (1e9, "2,000 km limit"),
+    ],
+)
+def test_distances_are_bounded(value, message):
+    with pytest.raises(ValueError, match=message):
+        parse_distance(value)
+
+
+def test_the_largest_distance_passes():
+    assert parse_distance("2000 km") == MAX_DISTANCE_M
+    assert parse_distance("1242 mi") < MAX_DISTANCE_M
+
+
+def test_distance_lists_are_bounded():
+    with pytest.raises(ValueError, match="2,000 km limit"):
+        parse_distances("10, 25, 1e9 km")
+
+
+@pytest.mark.parametrize(
+    ("value", "allow_zero", "message"),
+    [
+        (float("nan"), False, "eps_km = nan: expected a finite number"),
+        (-1.0, True, "must be at least 0"),
+        (0, False, "must be greater than 0"),
+        (1e9, False, "larger than the 2,000 km limit"),
+        ("5", False, "expected a number"),
+        (True, False, "expected a number"),
+    ],
+)
+def test_km_parameters_are_bounded(value, allow_zero, message):
+    with pytest.raises(ValueError, match=message):
+        check_distance_km(value, "eps_km", allow_zero=allow_zero)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-1, "min_fatalities = -1: expected 0 to 1,000,000"),
+        (1_000_001, "expected 0 to 1,000,000"),
+        (2.5, "expected a whole number"),
+        (float("nan"), "expected a finite number"),
+        ("3", "expected a number"),
+    ],
+)
+def test_counts_are_bounded(value, message):
+    with pytest.raises(ValueError, match=message):
+        check_count(value, "min_fatalities")
+
+
+def test_counts_and_numbers_within_bounds_pass():
+    assert check_count(3.0, "n") == 3
+    assert check_count(1_000_000, "n") == 1_000_000
+    assert check_number(-2.5, "x", -3, 3) == -2.5
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        [-1e308, -1e308, 1e308, 1e308],
+        [-500, 10, 500, 20],
+        [0, -91, 1, 0],
+        [float("nan"), 0, 1, 1],
+        [5, 0, 1, 1],
+        [0, 0, 1],
+        "0,0,1,1",
+    ],
+)
+def test_bad_boxes_are_refused(box):
+    with pytest.raises(ValueError, match="bbox"):
+        check_bbox(box)
+
+
+def test_a_world_box_passes():
+    assert check_bbox([-180, -90, 180, 90]) == (-180.0, -90.0, 180.0, 90.0)
+
+
+def test_positions_are_checked():
+    assert check_lonlat(-7.5, 15, "at") == (-7.5, 15.0)
+    with pytest.raises(ValueError, match="at = "):
+        check_lonlat(200, 0, "at")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("99999-01-01", "write the date as YYYY-MM-DD"),
+        ("1899-12-31", "the year must be 1900 to 2100"),
+        ("2101-01-01", "the year must be 1900 to 2100"),
+        (dt.date(1850, 1, 1), "the year must be 1900 to 2100"),
+        ("2024-02-30", "no such day"),
+        ("yesterday", "write the date as YYYY-MM-DD"),
+        (20240101, "write the date as YYYY-MM-DD"),
+    ],
+)
+def test_days_are_bounded(value, message):
+    with pytest.raises(ValueError, match=message):
+        parse_day(value, "--from")
+
+
+def test_days_within_bounds_pass():
+    assert parse_day(" 2024-02-29 ", "--from") == np.datetime64("2024-02-29")
+    assert parse_day(dt.date(1900, 1, 1), "from") == np.datetime64("1900-01-01")
+    assert parse_day(dt.datetime(2100, 12, 31, 5), "to") == np.datetime64("2100-12-31")

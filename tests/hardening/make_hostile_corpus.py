@@ -42,7 +42,7 @@ def main() -> int:
                                 lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {len(rows)} cases to {OUT}")
+    sys.stdout.write(f"wrote {len(rows)} cases to {OUT}\n")
     return 0
 
 

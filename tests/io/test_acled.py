@@ -717,3 +717,118 @@ def test_random_text_never_crashes(
     for row in rows:
         if row["event_id_cnty"] in by_id.index:
             assert by_id.loc[row["event_id_cnty"], "notes"] == row["notes"]
+
+
+# --- mostly UTF-8: stray bytes are reported per record ---------------------------
+
+
+def _insert_bytes(path: Path, after: bytes, stray: bytes, occurrence: int = 0) -> None:
+    """Put ``stray`` right after the ``occurrence``-th ``after`` in the file."""
+    data = path.read_bytes()
+    at = -1
+    for _ in range(occurrence + 1):
+        at = data.index(after, at + 1)
+    at += len(after)
+    path.write_bytes(data[:at] + stray + data[at:])
+
+
+def test_one_stray_byte_keeps_the_file_utf8_and_rejects_its_record(
+    csv_path: Path,
+) -> None:
+    write_csv(csv_path, make_rows(5, location="Ségou"))
+    _insert_bytes(csv_path, b"soldiers", b"\xe9", occurrence=2)  # record 3
+    table, report = read_acled(csv_path)
+    assert report.encoding == "utf-8"
+    assert table.frame["location"].tolist() == ["Ségou"] * 4
+    assert report.summary() == "read 4 rows, rejected 1"
+    reject = report.rejects.iloc[0].to_dict()
+    assert reject["row"] == 3
+    assert reject["event_id_cnty"] == "MLI3"
+    assert reject["field"] == "notes"
+    assert reject["reason"] == "invalid UTF-8 byte"
+    assert "soldiers\\xe9 clashed" in reject["value"]
+    assert any("not UTF-8" in w and "not imported" in w for w in report.warnings)
+    assert not any("decoded as" in w for w in report.warnings)
+
+
+def test_stray_bytes_in_three_records_are_each_reported(csv_path: Path) -> None:
+    rows = make_rows(6, location="Ségou")
+    write_csv(csv_path, rows)
+    _insert_bytes(csv_path, b"MLI2,2024-02-2", b"\x80")  # event_date of record 2
+    _insert_bytes(csv_path, b"S\xc3\xa9gou", b"\xff\xfe", occurrence=4)  # 5
+    _insert_bytes(csv_path, b"MLI6", b"\xc3")  # the id of record 6
+    table, report = read_acled(csv_path)
+    assert report.encoding == "utf-8"
+    assert table.frame["event_id_cnty"].tolist() == ["MLI1", "MLI3", "MLI4"]
+    bad = report.rejects[report.rejects["reason"] == "invalid UTF-8 byte"]
+    assert bad["row"].tolist() == [2, 5, 6]
+    assert bad["field"].tolist() == ["event_date", "location", "event_id_cnty"]
+    assert bad["value"].tolist() == ["2024-02-2\\x808", "Ségou\\xff\\xfe", "MLI6\\xc3"]
+    assert report.rejects["event_id_cnty"].tolist()[-1] == "MLI6\\xc3"
+
+
+def test_stray_bytes_beside_a_ragged_record_keep_their_own_row(csv_path: Path) -> None:
+    write_csv(csv_path, make_rows(4, location="Ségou"))
+    data = csv_path.read_bytes().replace(b"MLI2,", b"MLI2,extra,", 1)
+    csv_path.write_bytes(data)
+    _insert_bytes(csv_path, b"S\xc3\xa9gou", b"\x92", occurrence=3)  # record 4
+    _table, report = read_acled(csv_path)
+    assert report.rows_read == 2
+    rows = report.rejects[["row", "reason"]].values.tolist()
+    assert rows[0][0] == 2
+    assert "fields" in rows[0][1]
+    assert rows[1] == [4, "invalid UTF-8 byte"]
+    assert "\\x92" in report.rejects["value"].iloc[1]
+
+
+def test_reject_report_shows_the_bytes_as_text(csv_path: Path, tmp_path: Path) -> None:
+    write_csv(csv_path, make_rows(3, location="Ségou"))
+    _insert_bytes(csv_path, b"soldiers", b"\xe9")
+    _, report = read_acled(csv_path)
+    out = tmp_path / "rejects.csv"
+    report.save_rejects(out)
+    text = out.read_text(encoding="utf-8")
+    assert "soldiers\\xe9" in text
+    assert "invalid UTF-8 byte" in text
+
+
+def test_latin1_with_one_utf8_sequence_is_latin1(csv_path: Path) -> None:
+    write_csv(csv_path, make_rows(6, location="Ségou"), encoding="latin-1")
+    _insert_bytes(csv_path, b"near ", "Diré ".encode())
+    table, report = read_acled(csv_path)
+    assert report.encoding in ("cp1252", "latin-1")
+    assert report.rows_read == 6
+    assert table.frame["location"].tolist() == ["Ségou"] * 6
+
+
+def test_one_stray_byte_in_ascii_text_is_single_byte_text(csv_path: Path) -> None:
+    """No valid UTF-8 character at all: the byte is more likely cp1252 "é"."""
+    write_csv(csv_path, make_rows(3))
+    _insert_bytes(csv_path, b"near Seg", b"\xe9")
+    table, report = read_acled(csv_path)
+    assert report.encoding == "cp1252"
+    assert report.rows_read == 3
+    assert "near Segéou" in table.frame["notes"].iloc[0]
+
+
+def test_stray_byte_in_the_header_is_named_in_a_warning(csv_path: Path) -> None:
+    write_csv(csv_path, make_rows(4, location="Ségou"))
+    _insert_bytes(csv_path, b"no", b"\xe9")  # the header's "notes"
+    table, report = read_acled(csv_path)
+    assert report.encoding == "utf-8"
+    assert report.rows_read == 4
+    assert "no\\xe9tes" in table.frame.columns
+    assert any("header" in w and "no\\xe9tes" in w for w in report.warnings)
+
+
+def test_stray_byte_in_a_required_header_name_is_shown_in_the_error(
+    csv_path: Path,
+) -> None:
+    write_csv(csv_path, make_rows(4, location="Ségou"))
+    _insert_bytes(csv_path, b"event_id", b"\xe9")
+    with pytest.raises(InputError) as info:
+        read_acled(csv_path)
+    message = str(info.value)
+    assert "missing required ACLED columns: event_id_cnty" in message
+    assert "columns found: event_id\\xe9_cnty, event_date" in message
+    assert "\ue000" not in message

@@ -160,3 +160,71 @@ def test_a_projects_analyses_become_a_recipe_that_runs(tmp_path: Path) -> None:
 def test_a_project_without_analyses_says_so() -> None:
     with pytest.raises(SahelGISError, match="no saved analysis"):
         recipe_from_project(Project([]))
+
+
+NARA = "[[analysis]]\nkind = 'buffer'\ntown = 'Nara'\n"
+ZONES = "[[analysis]]\nkind = 'zones'\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (NARA + "radii = ['1e9 km']", "(buffer): radii = '1e9 km'"),
+        (NARA + "radii = ['-5 km']", "(buffer): radii = '-5 km'"),
+        (NARA + "radii = [nan]", "(buffer): radii = nan"),
+        (NARA + "radii = [inf]", "(buffer): radii = inf"),
+        (NARA + "radii = ['2001 km']", "2,000 km limit"),
+        (NARA + "radii_m = [1e12]", "(buffer): radii_m = 1000000000000.0"),
+        (NARA + "radii_m = [nan]", "(buffer): radii_m = nan: expected a finite"),
+        (
+            "[[analysis]]\nkind = 'buffer'\nat = [nan, 14]\nradii = ['5 km']",
+            "(buffer): at = nan",
+        ),
+        (
+            "[[analysis]]\nkind = 'corridor'\nroads = ['RN4']\nwithin = '1e9 km'",
+            "(corridor): within = '1e9 km'",
+        ),
+        (
+            "[[analysis]]\nkind = 'corridor'\nroads = ['RN4']\nwithin = '5 km'\n"
+            "segment = '-1 km'",
+            "(corridor): segment = '-1 km'",
+        ),
+        (
+            "[scope]\nbbox = [-1e308, -1e308, 1e308, 1e308]\n" + ZONES,
+            "[scope]: bbox = [-1e+308",
+        ),
+        ("[scope]\nbbox = [-500, 10, 500, 20]\n" + ZONES, "longitudes must be in"),
+        ("[scope]\nbbox = [nan, 10, 5, 20]\n" + ZONES, "expected a finite number"),
+        ("[scope]\nfrom = '99999-01-01'\n" + ZONES, "[scope]: from = '99999-01-01'"),
+        ("[scope]\nto = 1850-01-01\n" + ZONES, "the year must be 1900 to 2100"),
+        (ZONES + "[analysis.rules]\nmin_events = -1", "rules.min_events = -1"),
+        (ZONES + "[analysis.rules]\nmin_events = 1e9", "rules.min_events"),
+        (ZONES + "[analysis.rules]\neps_km = nan", "(zones): rules.eps_km = nan"),
+        (ZONES + "[analysis.rules]\nmargin_km = inf", "rules.margin_km = inf"),
+        (ZONES + "[analysis.rules]\neps_km = 1e9", "2,000 km limit"),
+    ],
+)
+def test_out_of_bounds_parameters_are_refused_on_one_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        load_recipe(path)
+    text = str(info.value)
+    assert message in text
+    assert text.startswith("recipe.toml: ")
+    assert "\n" not in text
+
+
+def test_parameters_at_their_bounds_are_accepted(tmp_path: Path) -> None:
+    text = (
+        "[scope]\nfrom = 1900-01-01\nto = '2100-12-31'\n"
+        "bbox = [-180, -90, 180, 90]\n"
+        + NARA
+        + "radii = ['2000 km', '1 m']\n"
+        + ZONES
+        + "[analysis.rules]\nmin_events = 1000000\nmargin_km = 0\neps_km = 2000"
+    )
+    recipe = load_recipe(_write(tmp_path, text))
+    assert recipe.tasks[0].radii_m == (1.0, 2_000_000.0)
+    assert recipe.scope.bbox == (-180.0, -90.0, 180.0, 90.0)

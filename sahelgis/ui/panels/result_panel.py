@@ -150,7 +150,9 @@ class ResultPanel(QWidget):
         )
         if not path:
             return
+        from sahelgis.io.csv_safe import write_csv
+
         try:
-            self.model.frame.to_csv(Path(path))
+            write_csv(self.model.frame, Path(path), index=True)  # formulas escaped
         except OSError as exc:
             QMessageBox.warning(self, "Save table", f"{path}: {exc.strerror}")
