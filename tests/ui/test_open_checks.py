@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from sahelgis.ui import settings as app_settings
+from sahelgis.ui.plain_text import MessageBox
 from tests.hardening.hostile.projects import (
     isolated_gui,
     read_raw_state,
@@ -66,7 +67,7 @@ def test_a_project_that_fails_to_open_is_forgotten(
 ):
     shown = []
     monkeypatch.setattr(
-        QMessageBox, "warning", lambda parent, title, text: shown.append(text)
+        MessageBox, "warning", lambda parent, title, text, *a: shown.append(text)
     )
     app_settings.remember_project(refused)
     window = make_main_window()

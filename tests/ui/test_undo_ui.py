@@ -4,6 +4,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from sahelgis.io import recovery
 from sahelgis.model.project import Project
+from sahelgis.ui.plain_text import MessageBox
 
 
 def test_undo_redo_actions_and_history_panel(make_main_window, demo_like_project):
@@ -77,7 +78,8 @@ def questions(monkeypatch):
         asked.append(title)
         return QMessageBox.StandardButton.Cancel
 
-    monkeypatch.setattr(QMessageBox, "question", question)
+    # the window's message boxes are the plain-text ones (sahelgis.ui.plain_text)
+    monkeypatch.setattr(MessageBox, "question", question)
     return asked
 
 
