@@ -84,6 +84,9 @@ __all__ = [
 #: How a drawn line is named where roads are listed ("Drawn line: detour"),
 #: in the corridor dialog and in saved corridor analyses.
 DRAWN_PREFIX = "Drawn line: "
+#: Most segments a heat strip is cut into (a 1,000 km road in 10 m steps); a
+#: recipe's ``segment = "1e-300 km"`` is refused instead of overflowing.
+MAX_SEGMENTS = 100_000
 
 #: Longest piece of road (metres) whose lon/lat box is queried at once.
 _PIECE_M = 20_000.0
@@ -640,6 +643,11 @@ def corridor(
     segs = Segments.from_lines(lines_xy, continuous=True)
     length = float(segs.length.sum())
     seg_len = float(segment_m) if segment_m else max(length, 1.0)
+    if length / seg_len > MAX_SEGMENTS:
+        raise ValueError(
+            f"segment length {seg_len:g} m cuts this {length / 1000:,.0f} km road "
+            f"into more than {MAX_SEGMENTS:,} segments; use a longer segment"
+        )
     n_bins = max(1, math.ceil(length / seg_len - 1e-9))
 
     near, t = events_near_segments(events, segs, lines_xy, projector, within_m, rows)

@@ -60,6 +60,7 @@ from pyproj import Transformer
 
 from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.analysis.results import as_rows, group_codes
+from sahelgis.analysis.units import check_count, check_distance_km
 from sahelgis.errors import InputError
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.crs import WGS84, local_aeqd
@@ -140,15 +141,14 @@ class ZoneRules:
             if isinstance(value, str):
                 value = (value,)
             object.__setattr__(self, name, tuple(str(v) for v in value))
-        if not self.eps_km > 0:
-            raise ValueError(f"eps_km must be > 0, got {self.eps_km}")
-        if int(self.min_events) < 1:
-            raise ValueError(f"min_events must be >= 1, got {self.min_events}")
-        if self.margin_km < 0:
-            raise ValueError(f"margin_km must be >= 0, got {self.margin_km}")
-        object.__setattr__(self, "min_events", int(self.min_events))
-        object.__setattr__(self, "eps_km", float(self.eps_km))
-        object.__setattr__(self, "margin_km", float(self.margin_km))
+        # the same bounds as every other ground distance and count: a rules
+        # file is untrusted (NaN, infinities and 1e9 km are refused here)
+        eps_km = check_distance_km(self.eps_km, "eps_km")
+        margin_km = check_distance_km(self.margin_km, "margin_km", allow_zero=True)
+        min_events = check_count(self.min_events, "min_events", low=1)
+        object.__setattr__(self, "min_events", min_events)
+        object.__setattr__(self, "eps_km", eps_km)
+        object.__setattr__(self, "margin_km", margin_km)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types (lists) for JSON/TOML."""

@@ -65,6 +65,10 @@ _LAYER_ID = re.compile(r"[A-Za-z0-9_.-]+")
 _DEFAULT_STYLE = Style()
 #: Keys whose bad value refuses the file instead of being reset.
 STRUCTURAL = "structural"
+#: Values reset whole when anything inside them is wrong: a tile source is
+#: never repaired into another one (a URL cut to its length limit, or a kept URL
+#: with a reset zoom, would be a source nobody wrote).
+WHOLE = "whole"
 
 
 # -- value types ------------------------------------------------------------------
@@ -144,6 +148,10 @@ DayPair = Annotated[list[Day], Field(min_length=2, max_length=2)]
 
 def _structural(**kwargs: Any) -> Any:
     return Field(json_schema_extra={STRUCTURAL: True}, **kwargs)
+
+
+def _whole(**kwargs: Any) -> Any:
+    return Field(json_schema_extra={WHOLE: True}, **kwargs)
 
 
 class _Model(BaseModel):
@@ -330,7 +338,7 @@ class ExtraState(_Model):
     figures: Annotated[list[FigureState], Field(max_length=limits.MAX_FIGURES)] = Field(
         default_factory=list
     )
-    basemap: BasemapState | None = None
+    basemap: BasemapState | None = _whole(default=None)
     sahelgis_recovery: RecoveryState | None = None
 
 
@@ -579,6 +587,11 @@ def _is_structural(info: FieldInfo) -> bool:
     return isinstance(extra, dict) and bool(extra.get(STRUCTURAL))
 
 
+def _is_whole(info: FieldInfo) -> bool:
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get(WHOLE))
+
+
 def _resettable(
     loc: tuple[Any, ...], data: Any
 ) -> tuple[Any, Any, FieldInfo | None, int] | None:
@@ -612,6 +625,8 @@ def _resettable(
             found = None
         elif not info.is_required():
             found = (data, part, info, depth)
+            if _is_whole(info):
+                return found
         data = data.get(part)
         model = _model_in(info.annotation)
     return found

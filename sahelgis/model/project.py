@@ -6,6 +6,7 @@ state is consistent; widgets listen and never hold their own copy.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,8 @@ class Project:
         self._update(
             layer_id,
             "opacity",
-            float(min(max(opacity, 0.0), 1.0)),
+            # NaN compares false both ways and would slip through the clamp
+            float(min(max(opacity, 0.0), 1.0)) if math.isfinite(opacity) else 1.0,
             "Change opacity of",
             merge=True,
         )

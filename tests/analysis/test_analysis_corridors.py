@@ -209,3 +209,12 @@ def test_bad_inputs():
         corridor(LineString([MOURDIAH, NARA]), 0.0, None, events)
     with pytest.raises(SahelGISError, match="needs a line"):
         corridor(shapely.Point(MOURDIAH), 1000.0, None, events)
+
+
+@pytest.mark.parametrize("segment_m", [1e-297, 0.5])
+def test_a_segment_too_short_for_the_road_is_refused(segment_m):
+    # a recipe's segment = "1e-300 km" overflowed numpy before it was bounded
+    road = geodesic_line([MOURDIAH, NARA], 5_000.0)
+    events = make_events([MOURDIAH[0]], [MOURDIAH[1]], dates=["2023-05-01"])
+    with pytest.raises(ValueError, match="more than 100,000 segments"):
+        corridor(road, 10_000.0, segment_m, events, name="RN4")

@@ -3,6 +3,8 @@
 import dataclasses
 
 import numpy as np
+import re
+
 import pytest
 import shapely
 from analysis_helpers import MOURDIAH, NARA, make_events
@@ -228,3 +230,20 @@ def test_dbscan_equals_brute_force(rng):
                 assert labels[i] in set(labels[reach])
             else:
                 assert labels[i] == -1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("eps_km", float("nan"), "eps_km = nan"),
+        ("eps_km", 1e9, "eps_km = 1000000000.0 km: larger than the 2,000 km limit"),
+        ("margin_km", float("inf"), "margin_km = inf"),
+        ("margin_km", -1.0, "margin_km = -1.0 km: must be at least 0"),
+        ("min_events", 0, "min_events = 0"),
+        ("min_events", 2.5, "min_events = 2.5: expected a whole number"),
+    ],
+)
+def test_rules_from_a_file_are_bounded(field, value, message):
+    # --rules FILE and a recipe's rules_file reach ZoneRules directly
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ZoneRules(**{field: value})

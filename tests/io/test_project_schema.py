@@ -344,3 +344,21 @@ def test_recovery_files_are_checked_like_projects(tmp_path):
     data["layers"] = "gone"
     write_raw_state(written, json.dumps(data))
     assert recovery.find_recoveries(tmp_path / "base", include_live=True) == []
+
+
+def test_a_bad_basemap_is_dropped_whole_never_repaired():
+    # a URL cut to its length limit, or a kept URL with its zoom reset, would be
+    # a tile source nobody wrote: the whole basemap goes, with one line
+    from sahelgis.io.project_schema import check_state
+
+    for basemap, key in (
+        ({"provider": "custom", "url": "https://h/{z}/{x}/{y}?" + "A" * 5000},
+         "extra.basemap.url"),
+        ({"provider": "custom", "url": "https://h/{z}/{x}/{y}", "max_zoom": "9"},
+         "extra.basemap.max_zoom"),
+    ):
+        raw = {"format": "sahelgis-project", "version": 1, "layers": [],
+               "extra": {"basemap": basemap}}
+        checked = check_state("P.gpkg", raw)
+        assert checked.state["extra"]["basemap"] is None
+        assert any(w.startswith(f"P.gpkg: {key}: ") for w in checked.warnings)

@@ -95,3 +95,13 @@ def test_style_round_trip_and_validation():
     assert style.color_for("Riots") == "#9E9E9E"
     with pytest.raises(ValueError, match="symbol"):
         Style(symbol="*")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_opacity_that_is_not_a_number_becomes_opaque(value):
+    # max(nan, 0.0) is nan: the clamp alone let NaN through to Qt
+    a = point_layer("a")
+    project = Project([a])
+    project.set_opacity(a.id, 0.3)
+    project.set_opacity(a.id, value)
+    assert a.opacity == 1.0
