@@ -1,10 +1,9 @@
 """Support zones: planted clusters are found, noise is not; rules round-trip."""
 
 import dataclasses
-
-import numpy as np
 import re
 
+import numpy as np
 import pytest
 import shapely
 from analysis_helpers import MOURDIAH, NARA, make_events
