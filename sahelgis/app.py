@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from sahelgis import __version__
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.autosave import autosave_all
+from sahelgis.ui.workers import collect_garbage_on_gui_thread
 
 log = logging.getLogger("sahelgis")
 
@@ -88,4 +89,5 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(app_settings.ORGANISATION)
     app.setApplicationName(app_settings.APPLICATION)
     app.setApplicationVersion(__version__)
+    collect_garbage_on_gui_thread(app)
     return app  # type: ignore[return-value]

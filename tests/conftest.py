@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import numpy as np
@@ -63,3 +64,23 @@ def tiny_table(tiny_frame):
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(7)
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_gui_thread(request):
+    """Qt tests collect garbage on the GUI thread only, as the app does
+    (``sahelgis.ui.workers.collect_garbage_on_gui_thread``): a collection on a
+    worker thread would destroy Qt objects of closed windows there."""
+    if "qapp" in request.fixturenames:
+        from sahelgis.ui.workers import collect_garbage_on_gui_thread
+
+        collect_garbage_on_gui_thread(request.getfixturevalue("qapp"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if not gc.isenabled():  # automatic collection is off since the first Qt test
+        from sahelgis.ui.workers import collect_due_garbage
+
+        collect_due_garbage()
