@@ -38,10 +38,12 @@ def test_cycles_are_collected_on_the_gui_thread_never_on_a_worker(qtbot):
 
     refs = cycles(50)
 
+    kept: list[list[list[int]]] = []
+
     def allocate() -> None:  # far past gen-0's threshold, on a worker thread
-        junk = [[i] for i in range(20 * gc.get_threshold()[0])]
+        # kept alive: freeing it would lower the count the collector looks at
+        kept.append([[i] for i in range(20 * gc.get_threshold()[0])])
         refs.extend(cycles(50))
-        del junk
 
     worker = threading.Thread(target=allocate, name="worker")
     worker.start()
