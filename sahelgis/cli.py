@@ -19,8 +19,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sahelgis import __version__
+
+if TYPE_CHECKING:
+    from sahelgis.errors import SahelGISError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -56,6 +60,17 @@ def _fail(message: str) -> int:
     return EXIT_ERROR
 
 
+def _refused(exc: SahelGISError) -> int:
+    """Report an output checked before any work: a usage error (exit 2) when it
+    names the input or a project, else an error."""
+    from sahelgis.io.atomic import OutputRefused
+
+    if isinstance(exc, OutputRefused):
+        print(f"sahelgis: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _fail(str(exc))
+
+
 def cmd_import(argv: list[str]) -> int:
     """Import an ACLED export into a project file (new, or added to an existing one)."""
     parser = argparse.ArgumentParser(
@@ -80,7 +95,6 @@ def cmd_import(argv: list[str]) -> int:
     from sahelgis.errors import SahelGISError
     from sahelgis.io.acled import read_acled
     from sahelgis.io.atomic import (
-        OutputRefused,
         atomic_target,
         check_writable,
         guard_output,
@@ -99,11 +113,8 @@ def cmd_import(argv: list[str]) -> int:
                 args.output = args.output.with_name(args.output.name + ".gpkg")
             guard_output(args.output, [args.events], project_ok=True)
             check_writable(args.output)
-    except OutputRefused as exc:
-        print(f"sahelgis: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except SahelGISError as exc:
-        return _fail(str(exc))
+        return _refused(exc)
     try:
         table, report = read_acled(args.events)
         print(report.summary())
@@ -264,17 +275,14 @@ def cmd_gui(argv: list[str]) -> int:
     from sahelgis.ui.main_window import MainWindow, new_project
 
     if args.snapshot is not None:
-        from sahelgis.io.atomic import OutputRefused, check_writable, guard_output
+        from sahelgis.io.atomic import check_writable, guard_output
 
         shown = args.project or paths.demo_project()
         try:  # before any work: the PNG never replaces a project
             guard_output(args.snapshot, [shown], option="--snapshot")
             check_writable(args.snapshot)
-        except OutputRefused as exc:
-            print(f"sahelgis: {exc}", file=sys.stderr)
-            return EXIT_USAGE
         except SahelGISError as exc:
-            return _fail(str(exc))
+            return _refused(exc)
     app = create_app()
     log_path = setup_logging()
     recovered = None
