@@ -589,9 +589,46 @@ def choropleth_layer(
     for column in layer.columns:
         if column not in (name_field, layer.geometry.name):
             layer[column] = layer[column].fillna(0).astype(np.int64)
-    bins, classes = classify(layer[COUNT].to_numpy(), method, k, breaks)
+    classes, labels = count_classes(layer[COUNT].to_numpy(), method, k, breaks)
     layer["class"] = classes
-    lower = np.concatenate([[layer[COUNT].min() if len(layer) else 0], bins[:-1]])
-    labels = [f"{lo:g}–{hi:g}" for lo, hi in zip(lower, bins, strict=True)]
     layer["class_label"] = [labels[c] if c >= 0 else "" for c in classes]
     return layer
+
+
+def count_classes(
+    counts: np.ndarray,
+    method: str = "quantiles",
+    k: int = 5,
+    breaks: list[float] | np.ndarray | None = None,
+) -> tuple[np.ndarray, list[str]]:
+    """Classes of event counts with whole-number bounds ("0", "1–3", "4–12").
+
+    Counts are whole numbers, so a class boundary between them is rounded down
+    to a whole number and each class is labelled with the first and last count
+    it can hold; no two classes overlap and none is fractional (quantiles of
+    0, 0, 1, 3 would otherwise read "0–0.75, 0.75–2").
+
+    Returns
+    -------
+    (classes, labels)
+        Class index per count (-1 for NaN) and one label per class.
+    """
+    values = np.asarray(counts, dtype="float64")
+    classes = np.full(len(values), -1, dtype=np.int64)
+    valid = np.isfinite(values)
+    if not valid.any():
+        return classes, []
+    bins, _ = classify(values, method, k, breaks)
+    uppers = np.unique(np.floor(bins).astype(np.int64))
+    top = int(np.floor(values[valid].max()))
+    uppers = uppers[uppers < top]
+    uppers = np.append(uppers, top)
+    x = np.floor(values[valid]).astype(np.int64)
+    classes[valid] = np.searchsorted(uppers, x, side="left")
+    lowest = int(x.min())
+    labels = []
+    for i, hi in enumerate(uppers):
+        lo = lowest if i == 0 else int(uppers[i - 1]) + 1
+        lo = min(lo, int(hi))
+        labels.append(f"{lo:,}" if lo == hi else f"{lo:,}–{int(hi):,}")
+    return classes, labels

@@ -484,7 +484,7 @@ class BufferResult:
         return table
 
 
-def _ring_labels(radii: np.ndarray, unit: str) -> tuple[str, ...]:
+def ring_labels(radii: np.ndarray, unit: str) -> tuple[str, ...]:
     labels = []
     inner = 0.0
     for r in radii:
@@ -587,7 +587,7 @@ def buffer_counts(
         excluded = int((~keep).sum())
         cand, ring, precision = cand[keep], ring[keep], precision[keep]
 
-    labels = _ring_labels(radii, unit)
+    labels = ring_labels(radii, unit)
     ring_key = ("ring", ring.astype(np.int32), np.array(labels, dtype=object))
     counts = tidy_counts([ring_key, *key_arrays(events, keys, cand)])
     split = tidy_counts(

@@ -273,7 +273,7 @@ def _toml_string(value: str) -> str:
     return "".join(out)
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -285,7 +285,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        items = "".join(f"    {_toml_value(v)},\n" for v in value)
+        items = "".join(f"    {toml_value(v)},\n" for v in value)
         return "[\n" + items + "]"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
@@ -310,7 +310,7 @@ def dump_rules(rules: ZoneRules) -> str:
     ]
     for key, value in rules.to_dict().items():
         lines.append(f"# {notes[key]}")
-        lines.append(f"{key} = {_toml_value(value)}")
+        lines.append(f"{key} = {toml_value(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -570,7 +570,7 @@ def _period_bounds(
     return max(start, data_first), min(end, data_last)
 
 
-def _empty_zones() -> gpd.GeoDataFrame:
+def empty_zones() -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in ZONE_COLUMNS})
@@ -630,7 +630,7 @@ def support_zones(
     ind = considered[mask]
     if len(ind) == 0:
         progress.set(1.0, "No indicator events")
-        return _empty_zones()
+        return empty_zones()
     lon, lat = events.lon[ind], events.lat[ind]
     lon0, lat0 = float(np.median(lon)), float(np.median(lat))
     crs = local_aeqd(lon0, lat0)
@@ -730,7 +730,7 @@ def support_zones(
             zone_rows[zone_id] = np.sort(ind[sel][members])
     progress.set(1.0, f"{len(records)} zones")
     if not records:
-        return _empty_zones()
+        return empty_zones()
     frame = gpd.GeoDataFrame(
         pd.DataFrame.from_records(records, columns=list(ZONE_COLUMNS)),
         geometry=geoms,

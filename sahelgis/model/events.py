@@ -6,12 +6,14 @@ Sorting once on import makes every later time filter a binary search
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sahelgis.errors import SahelGISError
 from sahelgis.model import acled_schema as acled
 
 if TYPE_CHECKING:
@@ -133,3 +135,42 @@ def optimise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
             column = column.astype(acled.INTEGER_COLUMNS[name])
         out[name] = column
     return pd.DataFrame(out, index=frame.index)
+
+
+def empty_event_table() -> EventTable:
+    """An event table with the required columns and no rows (e.g. to build an
+    analysis's geometry without counting)."""
+    return EventTable(
+        pd.DataFrame(
+            {
+                acled.EVENT_ID: pd.Series(dtype=object),
+                acled.EVENT_DATE: pd.Series(dtype="datetime64[s]"),
+                acled.EVENT_TYPE: pd.Series(dtype=object),
+                acled.LATITUDE: pd.Series(dtype="float64"),
+                acled.LONGITUDE: pd.Series(dtype="float64"),
+            }
+        )
+    )
+
+
+def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate event frames whose categoricals have different categories."""
+    frames = [f for f in frames if len(f.columns)]
+    if not frames:
+        return pd.DataFrame()
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    out: dict[str, Any] = {}
+    for name in frames[0].columns:
+        parts = [f[name] for f in frames if name in f.columns]
+        if len(parts) != len(frames):
+            raise SahelGISError(f"column {name!r} is missing from some files")
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            from pandas.api.types import union_categoricals
+
+            out[name] = pd.Series(
+                union_categoricals([p.astype(p.dtype) for p in parts]), name=name
+            )
+        else:
+            out[name] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(out)

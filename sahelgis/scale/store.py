@@ -67,7 +67,7 @@ from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import SahelGISError
 from sahelgis.io.atomic import atomic_target, write_lock
 from sahelgis.model import acled_schema as acled
-from sahelgis.model.events import EventTable, optimise_dtypes
+from sahelgis.model.events import EventTable, concat_frames, optimise_dtypes
 from sahelgis.scale.hilbert import hilbert_key
 
 FORMAT_NAME = "sahelgis-event-store"
@@ -510,29 +510,6 @@ def _sorted_for_storage(frame: pd.DataFrame) -> pd.DataFrame:
     days = _days(frame[acled.EVENT_DATE].to_numpy())
     order = np.lexsort((days, key))
     return frame.iloc[order].reset_index(drop=True)
-
-
-def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate event frames whose categoricals have different categories."""
-    frames = [f for f in frames if len(f.columns)]
-    if not frames:
-        return pd.DataFrame()
-    if len(frames) == 1:
-        return frames[0].reset_index(drop=True)
-    out: dict[str, Any] = {}
-    for name in frames[0].columns:
-        parts = [f[name] for f in frames if name in f.columns]
-        if len(parts) != len(frames):
-            raise StoreError(f"column {name!r} is missing from some files")
-        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
-            from pandas.api.types import union_categoricals
-
-            out[name] = pd.Series(
-                union_categoricals([p.astype(p.dtype) for p in parts]), name=name
-            )
-        else:
-            out[name] = pd.concat(parts, ignore_index=True)
-    return pd.DataFrame(out)
 
 
 def _as_frame(table: pa.Table) -> pd.DataFrame:

@@ -8,12 +8,20 @@ import pyogrio
 import pytest
 
 from sahelgis import paths
-from sahelgis.analysis_cli import (
-    COMMANDS,
-    cmd_buffer,
-    cmd_corridor,
-    cmd_counts,
-    cmd_zones,
+from sahelgis.analysis.registry import ANALYSES
+from sahelgis.cli.analyses import run_analysis_command
+
+
+def _command(kind):
+    def command(argv):
+        return run_analysis_command(kind, argv)
+
+    command.__name__ = f"cmd_{kind}"
+    return command
+
+
+cmd_buffer, cmd_corridor, cmd_counts, cmd_zones = (
+    _command(k) for k in ("buffer", "corridor", "counts", "zones")
 )
 
 EVENTS = str(paths.demo_events_csv())
@@ -129,8 +137,8 @@ def test_buffer_errors_are_one_line(capsys, argv, message):
 def test_usage_errors_return_2(capsys):
     code, _, err = run(cmd_buffer, [EVENTS, "--radius", "5km"], capsys)
     assert code == 2
-    assert "one of the arguments --town --at is required" in err
-    assert run(cmd_corridor, [EVENTS, "--road", "RN4"], capsys)[0] == 2
+    assert "one of the arguments --town/--towns --at is required" in err
+    assert run(cmd_corridor, [EVENTS, "--within", "10km"], capsys)[0] == 2
 
 
 def test_missing_and_unsupported_event_files(capsys, tmp_path):
@@ -198,7 +206,7 @@ def test_counts_per_cercle_region_and_hex(capsys, tmp_path):
     assert TOTAL.match(out.splitlines()[-1])
     code, _, err = run(cmd_counts, [EVENTS, "--by", "province"], capsys)
     assert code == 1
-    assert "use cercle, region or hex:SIZE" in err
+    assert "cannot group by 'province'" in err
 
 
 def test_zones_table_gpkg_and_rules(capsys, tmp_path):
@@ -230,7 +238,7 @@ def test_zones_table_gpkg_and_rules(capsys, tmp_path):
 
 
 def test_command_table():
-    assert set(COMMANDS) == {"buffer", "corridor", "counts", "zones"}
+    assert set(ANALYSES) == {"buffer", "corridor", "counts", "zones", "isolation"}
 
 
 # -- -o never destroys what it was not asked to replace ----------------------
@@ -285,7 +293,7 @@ def test_zones_without_result_leaves_an_existing_file(small_project, tmp_path, c
     argv = [str(small_project), "--from", "2030-01-01", "-o", str(old)]
     code, _, err = run(cmd_zones, argv, capsys)
     assert code == 0
-    assert "no zone found; nothing written" in err
+    assert "0 support zones" in err and "nothing written" in err
     assert old.read_bytes() == b"an earlier result"
 
 
@@ -309,7 +317,7 @@ def test_output_keeps_mode_and_refuses_read_only(small_project, tmp_path, capsys
 @pytest.mark.parametrize(
     ("command", "argv", "message"),
     [
-        (cmd_buffer, ["--town", "Nara", "--radius", "1e9km"], "--radius: distance"),
+        (cmd_buffer, ["--town", "Nara", "--radius", "1e9km"], "--radius = '1e9km': distance"),
         (cmd_buffer, ["--town", "Nara", "--radius", "10, 5000 km"], "2,000 km limit"),
         (
             cmd_buffer,
@@ -327,12 +335,12 @@ def test_output_keeps_mode_and_refuses_read_only(small_project, tmp_path, capsys
             ["--road", "RN4", "--within", "5km", "--segment", "1e7km"],
             "--segment",
         ),
-        (cmd_counts, ["--by", "hex:1e9km"], "--by hex"),
+        (cmd_counts, ["--by", "hex:1e9km"], "'1e9km' is larger than the 2,000 km"),
         (cmd_counts, ["--by", "cercle", "--classes", "0"], "--classes = 0"),
         (
             cmd_counts,
             ["--by", "cercle", "--classify", "fixed", "--breaks", "1,nan"],
-            "--breaks",
+            "breaks = '1,nan'",
         ),
         (cmd_zones, ["--eps-km", "nan"], "--eps-km = nan"),
         (cmd_zones, ["--margin-km", "1e9"], "--margin-km = 1000000000.0 km"),

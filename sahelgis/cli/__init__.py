@@ -48,10 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         from sahelgis.export.cli import cmd_export
 
         return cmd_export(argv[1:])
-    if argv and argv[0] in ("buffer", "corridor", "counts", "zones"):
-        from sahelgis.analysis_cli import COMMANDS
+    from sahelgis.analysis.registry import ANALYSES
 
-        return COMMANDS[argv[0]](argv[1:])
+    if argv and argv[0] in ANALYSES:
+        from sahelgis.cli.analyses import run_analysis_command
+
+        return run_analysis_command(argv[0], argv[1:])
     return cmd_gui(argv)
 
 
