@@ -163,7 +163,11 @@ def run_analysis_command(kind: str, argv: Sequence[str]) -> int:
         _err(f"sahelgis: {exc}")
         return EXIT_ERROR
     except OSError as exc:
-        _err(f"sahelgis: {exc.filename or ''}: {exc.strerror or exc}".replace(": : ", ": "))
+        _err(
+            f"sahelgis: {exc.filename or ''}: {exc.strerror or exc}".replace(
+                ": : ", ": "
+            )
+        )
         return EXIT_ERROR
 
 
@@ -180,11 +184,21 @@ def _run(analysis: Analysis, args: argparse.Namespace) -> int:
     selection_params = [p for p in SELECTION_PARAMS if p.name not in own]
     selection = read_params(
         selection_params,
-        {p.name: values[p.name] for p in selection_params if values.get(p.name) is not None},
+        {
+            p.name: values[p.name]
+            for p in selection_params
+            if values.get(p.name) is not None
+        },
         spell=_spell,
     )
-    if selection.get("from") and selection.get("to") and selection["to"] < selection["from"]:
-        raise SahelGISError(f"--to {selection['to']} is before --from {selection['from']}")
+    if (
+        selection.get("from")
+        and selection.get("to")
+        and selection["to"] < selection["from"]
+    ):
+        raise SahelGISError(
+            f"--to {selection['to']} is before --from {selection['from']}"
+        )
     if analysis.id == "zones" and raw.get("print_rules"):
         from sahelgis.analysis.registry import Context
         from sahelgis.analysis.zones import ZoneRules, dump_rules
@@ -197,7 +211,9 @@ def _run(analysis: Analysis, args: argparse.Namespace) -> int:
     if inputs.store is not None and inputs.events is None and analysis.id == "corridor":
         _err("note: share of events relative to those in the road's box")
     events = inputs.need(
-        analysis.read_box(spec, inputs.context), selection.get("from"), selection.get("to")
+        analysis.read_box(spec, inputs.context),
+        selection.get("from"),
+        selection.get("to"),
     )
     rows = selection_rows(events, selection, precision=not analysis.own_precision)
     result = analysis.run(events, rows, spec, inputs.context)

@@ -156,12 +156,9 @@ def _batch(args: argparse.Namespace) -> int:
                 f"{dataset}: the dask engine reads a partitioned event store; "
                 f"make one with `sahelgis import {dataset} --store FOLDER`"
             )
-        from sahelgis.analysis_cli import CliError, load_inputs
+        from sahelgis.scale.inputs import load_inputs
 
-        try:
-            events = load_inputs(Path(dataset)).events
-        except CliError as exc:
-            raise SahelGISError(str(exc)) from None
+        events = load_inputs(Path(dataset)).need()
         outputs, info = run_local(recipe, events, progress)
         synthetic = events.synthetic
     written = write_outputs(args.output, recipe, outputs, info, synthetic)

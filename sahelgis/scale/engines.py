@@ -134,10 +134,7 @@ def run_local(
         progress.check()
         progress.set(0.1 + 0.9 * i / len(recipe.tasks), f"Running {task.id}")
         t0 = time.perf_counter()
-        if isinstance(task, T.ZonesTask):
-            outputs.append(T.zones_local(task, events))
-        else:
-            outputs.append(T.finish(task, T.merge(task, [T.compute(task, events)])))
+        outputs.append(T.run_whole(task, events))
         seconds[task.id] = time.perf_counter() - t0
     progress.set(1.0, "Done")
     info = RunInfo(

@@ -293,7 +293,8 @@ def test_zones_without_result_leaves_an_existing_file(small_project, tmp_path, c
     argv = [str(small_project), "--from", "2030-01-01", "-o", str(old)]
     code, _, err = run(cmd_zones, argv, capsys)
     assert code == 0
-    assert "0 support zones" in err and "nothing written" in err
+    assert "0 support zones" in err
+    assert "nothing written" in err
     assert old.read_bytes() == b"an earlier result"
 
 
@@ -317,7 +318,11 @@ def test_output_keeps_mode_and_refuses_read_only(small_project, tmp_path, capsys
 @pytest.mark.parametrize(
     ("command", "argv", "message"),
     [
-        (cmd_buffer, ["--town", "Nara", "--radius", "1e9km"], "--radius = '1e9km': distance"),
+        (
+            cmd_buffer,
+            ["--town", "Nara", "--radius", "1e9km"],
+            "--radius = '1e9km': distance",
+        ),
         (cmd_buffer, ["--town", "Nara", "--radius", "10, 5000 km"], "2,000 km limit"),
         (
             cmd_buffer,

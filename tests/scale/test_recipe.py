@@ -10,7 +10,6 @@ from sahelgis.errors import InputError, SahelGISError
 from sahelgis.model.layers import VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.scale.recipe import load_recipe, recipe_from_project
-from sahelgis.scale.tasks import BufferTask, CorridorTask, CountsTask, ZonesTask
 
 FULL = """
 name = "Southern Mali nightly"
@@ -55,18 +54,16 @@ def test_a_full_recipe_reads_into_tasks(tmp_path: Path) -> None:
     recipe = load_recipe(_write(tmp_path, FULL))
     assert recipe.name == "Southern Mali nightly"
     assert recipe.dataset == tmp_path / "store"
-    kinds = [type(t) for t in recipe.tasks]
-    assert kinds == [BufferTask, CorridorTask, CountsTask, ZonesTask]
-    buffer = recipe.tasks[0]
-    assert isinstance(buffer, BufferTask)
-    assert [c.name for c in buffer.centres] == ["Bamako", "Nara"]
-    assert buffer.radii_m == (25_000.0, 50_000.0, 112_654.08)
-    assert buffer.unit == "mi"  # a mile radius labels the rings in miles
+    kinds = [t.kind for t in recipe.tasks]
+    assert kinds == ["buffer", "corridor", "counts", "zones"]
+    buffer = recipe.tasks[0].spec
+    assert [c["name"] for c in buffer["centres"]] == ["Bamako", "Nara"]
+    assert buffer["radii_m"] == [25_000.0, 50_000.0, 112_654.08]
+    assert buffer["unit"] == "mi"  # a mile radius labels the rings in miles
     assert recipe.tasks[1].id == "rn4"
-    zones = recipe.tasks[3]
-    assert isinstance(zones, ZonesTask)
-    assert zones.rules["actors"] == ["JNIM"]
-    assert zones.rules["eps_km"] == 30.0
+    zones = recipe.tasks[3].spec
+    assert zones["rules"]["actors"] == ["JNIM"]
+    assert zones["rules"]["eps_km"] == 30.0
     assert recipe.scope.countries == ("Mali",)
     assert recipe.read_scope().bbox is None  # zones need every event
 
@@ -150,11 +147,10 @@ def test_a_projects_analyses_become_a_recipe_that_runs(tmp_path: Path) -> None:
     path = _write(tmp_path, text)
     recipe = load_recipe(path)
     assert [t.kind for t in recipe.tasks] == ["buffer", "corridor", "counts", "zones"]
-    buffer = recipe.tasks[0]
-    assert isinstance(buffer, BufferTask)
-    assert buffer.radii_m == pytest.approx((112_654.08,))
-    assert buffer.centres[0].name == "Nara"
-    assert recipe.tasks[1].within_m == 10_000.0  # type: ignore[union-attr]
+    buffer = recipe.tasks[0].spec
+    assert buffer["radii_m"] == pytest.approx([112_654.08])
+    assert buffer["centres"][0]["name"] == "Nara"
+    assert recipe.tasks[1].spec["within_m"] == 10_000.0
 
 
 def test_a_project_without_analyses_says_so() -> None:
@@ -226,5 +222,5 @@ def test_parameters_at_their_bounds_are_accepted(tmp_path: Path) -> None:
         + "[analysis.rules]\nmin_events = 1000000\nmargin_km = 0\neps_km = 2000"
     )
     recipe = load_recipe(_write(tmp_path, text))
-    assert recipe.tasks[0].radii_m == (1.0, 2_000_000.0)
+    assert recipe.tasks[0].spec["radii_m"] == [1.0, 2_000_000.0]
     assert recipe.scope.bbox == (-180.0, -90.0, 180.0, 90.0)

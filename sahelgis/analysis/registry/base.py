@@ -61,8 +61,7 @@ SELECTION_PARAMS: tuple[Param, ...] = (
         "actor",
         "Actor",
         "text",
-        help="only events whose actors contain this text (case ignored), "
-        "e.g. JNIM",
+        help="only events whose actors contain this text (case ignored), e.g. JNIM",
     ),
     Param(
         "event_type",
@@ -416,7 +415,9 @@ def selection_rows(
     if start is not None and end is not None and end < start:
         raise ParamError(f"--to {end} is before --from {start}")
     flt = EventFilter(
-        event_types=frozenset(values["event_type"]) if values.get("event_type") else None,
+        event_types=frozenset(values["event_type"])
+        if values.get("event_type")
+        else None,
         actor=str(values.get("actor") or ""),
     )
     _check_types(events, flt.event_types or frozenset())

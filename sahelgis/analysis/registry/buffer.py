@@ -78,14 +78,15 @@ class Buffer(Analysis):
             group="centre",
             required=True,
         ),
-        Param("name", "Name", "text", help="name of the point given with at", gui=False),
+        Param(
+            "name", "Name", "text", help="name of the point given with at", gui=False
+        ),
         Param(
             "radii",
             "Radii",
             "distances",
             "50 km",
-            help="radius with its unit: 50km, 70mi, 500m; several (10,25,50km) "
-            "= rings",
+            help="radius with its unit: 50km, 70mi, 500m; several (10,25,50km) = rings",
             aliases=("radius",),
             cli_flag="--radius",
             group="radii",
@@ -123,7 +124,11 @@ class Buffer(Analysis):
 
     # -- spec ---------------------------------------------------------------------
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
-        from sahelgis.analysis.places import is_admin_capital, nearest_town, resolve_town
+        from sahelgis.analysis.places import (
+            is_admin_capital,
+            nearest_town,
+            resolve_town,
+        )
 
         centres: list[dict[str, Any]] = []
         places = None
@@ -208,7 +213,9 @@ class Buffer(Analysis):
         spec = self.restore(spec)
         results = []
         for i, c in enumerate(spec["centres"]):
-            progress.set(i / max(len(spec["centres"]), 1), f"Counting around {c['name']}")
+            progress.set(
+                i / max(len(spec["centres"]), 1), f"Counting around {c['name']}"
+            )
             progress.check()
             results.append(
                 buffer_counts(

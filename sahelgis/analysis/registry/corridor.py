@@ -91,7 +91,9 @@ class Corridor(Analysis):
             "distance",
             help="segment length along the road, e.g. 25km (default: whole road)",
         ),
-        Param("by", "Count by", "keys", "year", help="group by year, month, event_type"),
+        Param(
+            "by", "Count by", "keys", "year", help="group by year, month, event_type"
+        ),
         Param(
             "share",
             "Share table",
@@ -121,7 +123,9 @@ class Corridor(Analysis):
                     lines.append({"name": ref, "wkt": geom.wkt})
                     continue
                 geom = road_by_ref(ref, context.layer("roads"))
-                lines.append({"name": ref.strip().upper().replace(" ", ""), "wkt": geom.wkt})
+                lines.append(
+                    {"name": ref.strip().upper().replace(" ", ""), "wkt": geom.wkt}
+                )
         if "line" in values:
             import shapely
 
@@ -358,7 +362,9 @@ class Corridor(Analysis):
             seg[COUNT] = seg["segment"].astype(str).map(per).fillna(0).astype(np.int64)
             seg.insert(0, "road", road["name"])
             polys.append(seg)
-        segments = gpd.GeoDataFrame(pd.concat(polys, ignore_index=True), crs="EPSG:4326")
+        segments = gpd.GeoDataFrame(
+            pd.concat(polys, ignore_index=True), crs="EPSG:4326"
+        )
         total = int(counts[COUNT].sum())
         within = format_distance(spec["within_m"], spec["unit"])
         return Result(

@@ -196,7 +196,9 @@ class Counts(Analysis):
         role, field = AREAS[spec["areas"]]
         areas = context.layer(role)
         if field not in areas.columns:
-            field = next(c for c in ("name_fr", "adm1_name", "name") if c in areas.columns)
+            field = next(
+                c for c in ("name_fr", "adm1_name", "name") if c in areas.columns
+            )
         return areas, field
 
     # -- run ----------------------------------------------------------------------
@@ -278,8 +280,7 @@ class Counts(Analysis):
         """The spec with its areas attached (the batch engines ship them)."""
         if spec["areas"] not in AREAS:
             raise ParamError(
-                f"areas = {spec['areas']!r}: a recipe counts per "
-                + ", ".join(AREAS)
+                f"areas = {spec['areas']!r}: a recipe counts per " + ", ".join(AREAS)
             )
         areas, field = self.areas_of(spec, context)
         frame = areas[[field, areas.geometry.name]].reset_index(drop=True)
@@ -289,7 +290,11 @@ class Counts(Analysis):
         from sahelgis.analysis.areas import counts_per_area
 
         table = counts_per_area(
-            events, spec["_areas"], spec["_field"], by=tuple(spec["by"]), keep_zeros=True
+            events,
+            spec["_areas"],
+            spec["_field"],
+            by=tuple(spec["by"]),
+            keep_zeros=True,
         )
         return {"counts": table}
 

@@ -39,8 +39,13 @@ class Isolation(Analysis):
     summary = "Access roads of a town: events per road and month, days since last."
     batch = False
     params = (
-        Param("town", "Town", "text", help="town name (accents and case ignored)",
-              required=True),  # fmt: skip
+        Param(
+            "town",
+            "Town",
+            "text",
+            help="town name (accents and case ignored)",
+            required=True,
+        ),
         Param(
             "radius",
             "Roads within",

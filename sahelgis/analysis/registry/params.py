@@ -159,7 +159,7 @@ class Param:
                 text = f"{name} = {_show(value)}: {text}"
             raise ParamError(text) from None
 
-    def _read(self, value: Any, name: str) -> Any:  # noqa: PLR0911 - one per kind
+    def _read(self, value: Any, name: str) -> Any:
         kind = self.kind
         if kind == "distance":
             return self._distance(value, name)
@@ -230,7 +230,13 @@ class Param:
                         f"{name} = {_show(item)}: distance has no unit; write "
                         f"e.g. '{item} km' or '{item} mi'"
                     )
-                item = f"{item} {self.unit}"
+                if not math.isfinite(item):
+                    raise ParamError(f"{name} = {item}: expected a finite number")
+                try:
+                    out.append(parse_distance(f"{item!r}{self.unit}", None))
+                except ValueError as exc:
+                    raise ParamError(f"{name} = {_show(item)}: {exc}") from None
+                continue
             try:
                 out += parse_distances(str(item), None)
             except ValueError as exc:
@@ -287,8 +293,7 @@ def read_params(
         param = by_key[key]
         if param.name in given:
             raise ParamError(
-                f"{where}{key} and {given[param.name]} are the same parameter; "
-                "give one"
+                f"{where}{key} and {given[param.name]} are the same parameter; give one"
             )
         spelled = spell(param, key) if spell else key
         try:
@@ -304,18 +309,16 @@ def read_params(
             groups.setdefault(param.group, []).append(param)
     for members in groups.values():
         present = [p for p in members if p.name in out]
-        names = " or ".join(
-            (spell(p, p.name) if spell else p.name) for p in members
-        )
+        names = " or ".join((spell(p, p.name) if spell else p.name) for p in members)
         if len(present) > 1:
             raise ParamError(f"{where}give {names}, not both")
         if not present and any(p.required for p in members):
             raise ParamError(f"{where}give {names}")
     for param in params:
-        if param.required and not param.group and param.name not in out:
-            if param.default is None:
-                spelled = spell(param, param.name) if spell else param.name
-                raise ParamError(f"{where}give {spelled}")
+        missing = param.name not in out and param.default is None
+        if param.required and not param.group and missing:
+            spelled = spell(param, param.name) if spell else param.name
+            raise ParamError(f"{where}give {spelled}")
     for param in params:
         if param.name not in out and param.default is not None and not param.group:
             out[param.name] = param.read(param.default)

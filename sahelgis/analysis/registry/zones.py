@@ -131,7 +131,9 @@ class Zones(Analysis):
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         from sahelgis.analysis.zones import DEFAULT_RULES, ZoneRules, load_rules
 
-        rules = load_rules(Path(values["rules"])) if "rules" in values else DEFAULT_RULES
+        rules = (
+            load_rules(Path(values["rules"])) if "rules" in values else DEFAULT_RULES
+        )
         data = rules.to_dict()
         for key, name in (
             ("actors", "actors"),
@@ -203,7 +205,11 @@ class Zones(Analysis):
             frame = pd.DataFrame({"first": [], "last": [], "events": []})
         else:
             frame = pd.DataFrame(
-                {"first": [span[0]], "last": [span[1]], "events": [np.int64(len(events))]}
+                {
+                    "first": [span[0]],
+                    "last": [span[1]],
+                    "events": [np.int64(len(events))],
+                }
             )
         return {"indicators": rows, SPAN: frame}
 
@@ -301,8 +307,7 @@ def zones_result(
     rules = ZoneRules.from_dict(spec["rules"])
     of = f" of {indicators:,} indicator events" if indicators is not None else ""
     headline = (
-        f"{len(zones)} support zones holding {in_zones:,}{of} "
-        f"(rules “{rules.name}”)"
+        f"{len(zones)} support zones holding {in_zones:,}{of} (rules “{rules.name}”)"
     )
     return Result(
         headline=headline,
