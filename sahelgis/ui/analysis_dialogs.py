@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sahelgis.analysis.units import parse_distances
+from sahelgis.analysis.registry import Analysis, Param
+from sahelgis.analysis.units import format_distance
 from sahelgis.ui.plain_text import plain_label
 
 GROUPINGS = {
@@ -63,19 +66,20 @@ class BufferDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
-    def radii_m(self) -> list[float]:
-        """All radii in metres, ascending and distinct."""
+    def radii_text(self) -> str:
+        """The radii as the analyst wrote them, with units ("50 km, 25, 100 mi")."""
         unit = self.unit.currentText()
-        radii = [self.radius.value() * (1609.344 if unit == "mi" else 1000.0)]
-        if self.more.text().strip():
-            radii += parse_distances(self.more.text(), default_unit=unit)
-        return sorted({round(r, 3) for r in radii})
+        first = f"{self.radius.value():g} {unit}"
+        more = self.more.text().strip()
+        if not more:
+            return first
+        # numbers without a unit take the dialog's unit
+        return f"{first}, {more}" if more[-1:].isalpha() else f"{first}, {more} {unit}"
 
     def options(self) -> dict[str, object]:
-        """The chosen parameters, JSON-ready (saved with the result layer)."""
+        """The chosen parameters, as the buffer analysis reads them."""
         return {
-            "radii_m": self.radii_m(),
-            "unit": self.unit.currentText(),
+            "radii": self.radii_text(),
             "by": list(GROUPINGS[self.by.currentText()]),
             "max_geo_precision": 2 if self.exclude_imprecise.isChecked() else 3,
         }
@@ -150,4 +154,88 @@ class FormDialog(QDialog):
                 out[key] = widget.currentText()
             elif isinstance(widget, QDoubleSpinBox):
                 out[key] = widget.value()
+            elif isinstance(widget, QCheckBox):
+                out[key] = widget.isChecked()
         return out
+
+
+def _text_of(param: Param, value: Any) -> str:
+    """A default or remembered value as the dialog shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if param.kind == "distance" and isinstance(value, float):
+        return format_distance(value)
+    return str(value)
+
+
+def analysis_form(
+    analysis: Analysis,
+    values: dict[str, Any],
+    choices: dict[str, list[str]],
+    note: str = "",
+    parent: QWidget | None = None,
+) -> FormDialog:
+    """A dialog asking an analysis's GUI parameters (from its declarations).
+
+    ``values`` are the initial values (remembered or computed defaults) and
+    ``choices`` the items of parameters picked from a list (roads ...). Of a
+    group of alternatives (town or point) the first is asked.
+    """
+    dialog = FormDialog(analysis.label, note or analysis.description, parent=parent)
+    groups: set[str] = set()
+    for param in analysis.params:
+        if not param.gui or (param.group and param.group in groups):
+            continue
+        if param.group:
+            groups.add(param.group)
+        value = values.get(param.name, param.default)
+        widget: Any
+        if param.name in choices or param.kind == "choice":
+            items = choices.get(param.name) or list(param.choices)
+            widget = dialog.add_choice(
+                param.name, param.label, items, _text_of(param, value)
+            )
+        elif param.kind in ("int", "float"):
+            low = param.low if param.low is not None else 0.0
+            high = param.high if param.high is not None else 1e6
+            if param.unit == "km":
+                high = min(high, 2_000.0)
+            widget = dialog.add_number(
+                param.name,
+                f"{param.label} ({param.unit})" if param.unit else param.label,
+                float(value if value is not None else low),
+                float(low),
+                float(high),
+                0 if param.kind == "int" else 1,
+            )
+        elif param.kind == "flag":
+            widget = QCheckBox(param.label)
+            widget.setChecked(bool(value))
+            dialog.fields[param.name] = widget
+            dialog.form.addRow(widget)
+        else:
+            widget = dialog.add_text(
+                param.name, param.label, _text_of(param, value), param.help
+            )
+        widget.setToolTip(param.describe())
+    return dialog
+
+
+def form_values(analysis: Analysis, dialog: FormDialog) -> dict[str, Any]:
+    """The dialog's answers as raw parameter values (empty fields left out)."""
+    raw: dict[str, Any] = {}
+    kinds = {p.name: p for p in analysis.params}
+    for key, value in dialog.values().items():
+        param = kinds[key]
+        if isinstance(value, str):
+            if not value:
+                continue
+            if param.kind == "texts":
+                raw[key] = [v.strip() for v in value.split(",") if v.strip()]
+                continue
+        if param.kind == "int" and isinstance(value, float):
+            value = round(value)
+        raw[key] = value
+    return raw

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from sahelgis import __version__, paths
+from sahelgis.analysis.registry import ANALYSES
 from sahelgis.errors import SahelGISError
 from sahelgis.io.acled import ImportReport, read_acled
 from sahelgis.io.basedata import HOME_BOUNDS_LONLAT, base_layers, credits_text
@@ -328,16 +329,22 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         analysis_menu = bar.addMenu("&Analysis")
-        for text, method, key in (
-            ("&Buffer tool (click a town)", lambda: self.set_tool(TOOL_BUFFER), None),
-            ("Distance &rings…", self.analysis.rings_dialog, None),
-            ("Road &corridor…", self.analysis.corridor_dialog, None),
-            ("Counts per &area…", self.analysis.counts_dialog, None),
-            ("&Support zones…", self.analysis.zones_dialog, None),
-            ("Town &isolation…", self.analysis.isolation_dialog, None),
-        ):
+        analysis_menu.addAction(
+            self._action(
+                "&Buffer tool (click a town)",
+                lambda _=False: self.run_analysis(lambda: self.set_tool(TOOL_BUFFER)),
+            )
+        )
+        # one entry per registered analysis (its dialog is built from its
+        # parameter declarations)
+        for kind, analysis in ANALYSES.items():
             analysis_menu.addAction(
-                self._action(text, lambda _=False, m=method: self.run_analysis(m), key)
+                self._action(
+                    f"{analysis.label}…",
+                    lambda _=False, k=kind: self.run_analysis(
+                        lambda: self.analysis.analysis_dialog(k)
+                    ),
+                )
             )
         drawings_menu = bar.addMenu("&Drawings")
         drawings_menu.addAction(

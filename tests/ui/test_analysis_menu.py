@@ -44,12 +44,13 @@ def test_corridor_rn4_shares_and_heat_strip(demo_window, monkeypatch):
 
 
 def test_counts_per_cercle_choropleth(demo_window, monkeypatch):
-    answer(monkeypatch, by="cercle", method="quantiles")
+    answer(monkeypatch, areas="cercle", method="quantiles")
     demo_window.run_analysis(demo_window.analysis.counts_dialog)
     layer = demo_window.project.layers[0]
     assert layer.style.category_field == "class_label"
     table = demo_window.result_panel.model.frame
-    assert int(table.drop(columns="name_fr").to_numpy().sum()) == 3000
+    assert int(table["total"].sum()) == 3000
+    assert int(table.drop(columns=["name_fr", "total"]).to_numpy().sum()) == 3000
 
 
 def test_rings_isolation_and_zones(demo_window, monkeypatch, qtbot):
@@ -87,7 +88,7 @@ def test_unknown_town_gets_a_message_not_a_traceback(demo_window, monkeypatch):
 def test_result_layers_export_to_gpkg_and_csv(demo_window, monkeypatch, tmp_path):
     import pyogrio
 
-    answer(monkeypatch, by="region", method="natural_breaks")
+    answer(monkeypatch, areas="region", method="natural_breaks")
     demo_window.run_analysis(demo_window.analysis.counts_dialog)
     layer = demo_window.project.layers[0]
     panel = demo_window.layer_panel

@@ -33,7 +33,8 @@ def test_buffer_gesture_on_nara_adds_layer_and_table(
     assert layer.analysis["kind"] == "buffer"
     places = demo_like_project.layers_with_role("places")[0].data
     nara = places[places["name"] == "Nara"].geometry.iloc[0]
-    assert (layer.analysis["lon"], layer.analysis["lat"]) == (nara.x, nara.y)
+    centre = layer.analysis["centres"][0]
+    assert (centre["lon"], centre["lat"]) == (nara.x, nara.y)
     events = demo_like_project.event_layers()[0]
     rows = shown_rows(
         events, demo_like_project.time_window, demo_like_project.event_filter

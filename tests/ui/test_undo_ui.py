@@ -166,6 +166,6 @@ def test_corridor_analysis_after_save_and_undo_is_unsaved_work(
     window.undo_action.trigger()
     assert project.undo_stack.can_redo
     window.run_analysis(window.analysis.corridor_dialog)
-    assert project.undo_stack.undo_text().startswith("Corridor")
+    assert project.undo_stack.undo_text().startswith("Road corridor")
     assert not project.undo_stack.is_clean  # the group moved off the saved mark
     assert window.isWindowModified()

@@ -217,6 +217,9 @@ class Result:
         The CLI's last line.
     native
         The analysis function's own result object (for GUI extras).
+    panel
+        The table the result panel shows when it differs from ``table``
+        (pivoted for reading and charting).
     """
 
     headline: str
@@ -229,10 +232,16 @@ class Result:
     caveats: list[str] = field(default_factory=list)
     total_line: str = ""
     native: Any = None
+    panel: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if not self.total_line:
             self.total_line = f"total: {self.total} events"
+
+    @property
+    def view(self) -> pd.DataFrame:
+        """The table the GUI's result panel shows (and charts)."""
+        return self.table if self.panel is None else self.panel
 
 
 # ---------------------------------------------------------------- analysis ---

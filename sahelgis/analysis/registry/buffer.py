@@ -249,6 +249,7 @@ class Buffer(Analysis):
             tables={"counts": table},
             layers=[ResultLayer("buffer", self.layer_name(spec), _geo(rings), STYLE)],
             native=results[0] if not many else results,
+            panel=None if many else _wide(results[0]),
         )
         for r in results:
             if r.precision_warning:
@@ -342,6 +343,15 @@ class Buffer(Analysis):
             tables={"counts": counts, "precision": precision},
             layers=[ResultLayer("rings", self.layer_name(spec), rings, STYLE)],
         )
+
+
+def _wide(result: Any) -> pd.DataFrame:
+    """Rings (and the first keys) as rows, the last key as columns."""
+    table = result.wide().reset_index()
+    keys = [c for c in table.columns if c in ("ring", *result.by[:-1])]
+    table[keys] = table[keys].astype(str)  # labels, not quantities
+    table.columns = [str(c) for c in table.columns]
+    return table
 
 
 def _centre(name: str, lon: float, lat: float, capital: bool) -> dict[str, Any]:

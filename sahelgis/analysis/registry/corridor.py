@@ -260,6 +260,7 @@ class Corridor(Analysis):
             tables={"counts": counts, "share": share},
             layers=layers,
             native=results[0] if not many else results,
+            panel=share,
         )
         if spec.get("caveat"):
             result.caveats.append(f"roads layer: {spec['caveat']}")

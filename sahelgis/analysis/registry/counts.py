@@ -262,6 +262,7 @@ class Counts(Analysis):
             tables={"counts": table, "wide": wide},
             layers=[ResultLayer("areas", self.layer_name(spec), layer, style)],
             notes=notes,
+            panel=wide[wide["total"] > 0] if period is not None else table,
         )
 
     # -- batch --------------------------------------------------------------------

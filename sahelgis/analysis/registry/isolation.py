@@ -125,6 +125,7 @@ class Isolation(Analysis):
             tables={"roads": table, "monthly": monthly},
             layers=[ResultLayer("roads", self.layer_name(spec), frame, style)],
             native=result,
+            panel=monthly,
         )
         if spec.get("caveat"):
             out.caveats.append(f"roads layer: {spec['caveat']}")

@@ -323,7 +323,17 @@ def zones_result(
             )
         ],
         total_line=f"total: {in_zones} events in {len(table)} zones",
+        panel=_described(table),
     )
+
+
+def _described(table: pd.DataFrame) -> pd.DataFrame:
+    """Only the event count is charted; the other numbers are descriptions."""
+    out = table.copy()
+    for column in ("distinct_months", "score", "area_km2"):
+        if column in out:
+            out[column] = out[column].map(lambda v: f"{v:,.0f}")
+    return out
 
 
 ANALYSIS = Zones()
