@@ -108,7 +108,7 @@ def test_auto_source_line_counts_what_is_drawn(fig_project):
     # one Nara event per year: 2020 only
     assert line.startswith("Source: SYNTHETIC demo events")
     assert "Natural Earth (public domain)" in line
-    assert "Events 1 Jan 2020 – 31 Dec 2020, n = 1, JNIM only." in line
+    assert "Events 1 Jan 2020 – 31 Dec 2020, n = 1 in the map frame, JNIM only." in line
     plan = plan_figure(fig_project, spec)
     assert plan.event_count == 1
     assert plan.synthetic
