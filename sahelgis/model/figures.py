@@ -1101,6 +1101,16 @@ def scope_notes(project: Project, plan: FigurePlan) -> str:
     )
 
 
+def count_line(project: Project, spec: FigureSpec) -> str:
+    """ "n = 475 in Koulikoro region, 1 Jan 2020 – 31 Dec 2023": the figure's
+    count, scope and window in one line ("" when it draws no event layer).
+    """
+    plan = plan_figure(project, spec)
+    if not plan.counted:
+        return ""
+    return f"n = {plan.event_count:,} {plan.scope_text}, {window_text(plan.window)}"
+
+
 def figure_notes(project: Project, plan: FigurePlan) -> str:
     """Slide notes: source, filters, window, extent, layers and panel counts."""
     spec = plan.spec
@@ -1166,6 +1176,7 @@ __all__ = [
     "FigureSpec",
     "LegendEntry",
     "auto_source_line",
+    "count_line",
     "default_spec",
     "delete_figure",
     "figure_key",
