@@ -48,6 +48,7 @@ from sahelgis.model.event_query import query_for
 from sahelgis.model.layers import (
     ROLE_CERCLES,
     ROLE_COUNTRIES,
+    ROLE_LAKES,
     ROLE_REGIONS,
     EventLayer,
     VectorLayer,
@@ -67,17 +68,16 @@ AREA_NOUNS: dict[str, str] = {
     ROLE_CERCLES: "cercle",
     ROLE_COUNTRIES: "",
 }
-#: Name columns of admin layers, most specific first (the area combo's labels).
+#: Name columns of other polygon layers, in order of preference.
 NAME_FIELDS: tuple[str, ...] = (
-    "adm1_name",
-    "name_fr",
-    "adm2_name",
     "name",
     "NAME",
     "label",
     "ring",
     "feature_id",
 )
+#: The name column of each admin layer, as ``sahelgis counts --by`` uses it.
+ADMIN_NAME_FIELDS: dict[str, str] = {ROLE_REGIONS: "adm1_name", ROLE_CERCLES: "name_fr"}
 MAX_LABEL_CHARS = 120
 
 Box = tuple[float, float, float, float]
@@ -360,8 +360,12 @@ def scope_choices(project: Project) -> list[tuple[str, FigureScope]]:
         ("All loaded events", FigureScope(kind=SCOPE_ALL)),
     ]
     admin = [ROLE_REGIONS, ROLE_CERCLES]
+    # other polygon layers only when shown (the hidden report-figure layers
+    # and lakes are no place to count events in)
     layers = [ly for role in admin for ly in project.layers_with_role(role)] + [
-        ly for ly in project.layers if ly.role not in (*admin, ROLE_COUNTRIES)
+        ly
+        for ly in project.layers
+        if ly.visible and ly.role not in (*admin, ROLE_COUNTRIES, ROLE_LAKES)
     ]
     for layer in layers:
         if not isinstance(layer, VectorLayer) or not len(layer.data):
@@ -369,7 +373,9 @@ def scope_choices(project: Project) -> list[tuple[str, FigureScope]]:
         kinds = shapely.get_type_id(layer.data.geometry.to_numpy())
         if not np.isin(kinds, (3, 6)).any():
             continue
-        field = next((f for f in NAME_FIELDS if f in layer.data), None)
+        own = ADMIN_NAME_FIELDS.get(layer.role)
+        fields = (own, *NAME_FIELDS) if own else NAME_FIELDS
+        field = next((f for f in fields if f in layer.data), None)
         if field is None:
             continue
         values = layer.data[field][np.isin(kinds, (3, 6))].dropna().astype(str)
