@@ -16,6 +16,11 @@ reproducing, on the project's data, the figures of
    the report says about them, joined from ``data/report_fig4_countries.csv``
    (each row cites its sentence of the report).
 
+Figures 2 and 3 name the Koulikoro region in their titles, so their scope is
+that region (``sahelgis.model.figure_scope``): n, the chart and the panels
+count, and the map draws, only events inside the region's polygon. Figure 1
+counts the events in its frame (around Nara and along the RN4).
+
 With the bundled demo project the events are SYNTHETIC; every figure that
 shows them carries the "SYNTHETIC DATA — not ACLED" mark and a synthetic
 source line (``sahelgis.model.figures``).

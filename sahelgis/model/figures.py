@@ -31,6 +31,7 @@ from sahelgis.model import crs
 from sahelgis.model.figure_scope import (
     CountedRows,
     FigureScope,
+    area_geometries,
     area_name,
     counted_rows,
     scope_label,
@@ -75,6 +76,8 @@ MULTIPLE_KEYS: tuple[str, ...] = ("year", "quarter", "month", "step")
 #: Written on every figure that shows a synthetic layer.
 SYNTHETIC_MARK = "SYNTHETIC DATA — not ACLED"
 OTHER_KEY = "__other__"
+#: Legend key of an area scope's outline.
+SCOPE_LEGEND_KEY = "__scope__"
 #: Town labels only on maps narrower than this (metres), as on the canvas.
 TOWN_LABEL_MAX_WIDTH_M = 900_000.0
 
@@ -575,6 +578,8 @@ class FigurePlan:
     #: per event layer id: the rows shown over all panels, with assigned days
     counted: dict[str, CountedRows] = field(default_factory=dict)
     expand_imprecise: bool = True
+    #: an area scope's polygons in the display CRS (outlined on the map)
+    scope_outline: list[Any] = field(default_factory=list)
 
     @property
     def event_count(self) -> int:
@@ -776,6 +781,21 @@ def plan_figure(
         keep = np.isin(part.rows, rows)
         shown[layer_id] = CountedRows(part.rows[keep], part.days[keep])
     legend = legend_entries(layers, panels, spec)
+    outline = _scope_outline(project, scope) if counted else []
+    if outline and SCOPE_LEGEND_KEY not in spec.legend_hidden:
+        default = f"Events counted {scope_label(project, scope)}"
+        legend.append(
+            LegendEntry(
+                key=SCOPE_LEGEND_KEY,
+                label=spec.legend_labels.get(SCOPE_LEGEND_KEY, default),
+                default_label=default,
+                kind="polygon",
+                layer_id=scope.layer_id,
+                color="#202020",
+                line_width=1.4 / 0.75,
+                line_style="dash",
+            )
+        )
     synthetic = any(layer.synthetic for layer in layers)
     plan = FigurePlan(
         spec=spec,
@@ -793,6 +813,7 @@ def plan_figure(
         scope_text=scope_label(project, scope) if counted else "",
         counted=shown,
         expand_imprecise=expand,
+        scope_outline=outline,
     )
     if spec.chart:
         plan.chart = chart_series(project, plan)
@@ -801,6 +822,19 @@ def plan_figure(
         spec.source_line if spec.source_line is not None else _auto_source(plan)
     )
     return plan
+
+
+def _scope_outline(project: Project, scope: FigureScope) -> list[Any]:
+    """An area scope's polygons in the display CRS (metres); [] otherwise."""
+    if scope.kind != "area":
+        return []
+    to_display = crs.to_display()
+
+    def project_xy(xy: np.ndarray) -> np.ndarray:
+        x, y = to_display.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return [shapely.transform(g, project_xy) for g in area_geometries(project, scope)]
 
 
 def _window_label(
