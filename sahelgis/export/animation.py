@@ -19,12 +19,13 @@ import numpy as np
 from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.export import ExportError
 from sahelgis.export.render import figure_for, render_rgb
+from sahelgis.model.figures import plan_figure
 from sahelgis.model.time_window import DAY, STEPS, add_steps, as_day, step_bins
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from sahelgis.model.figures import FigureSpec
+    from sahelgis.model.figures import FigurePlan, FigureSpec
     from sahelgis.model.project import Project
 
 ANIMATION_FORMATS: tuple[str, ...] = (".gif", ".mp4")
@@ -70,6 +71,32 @@ def animation_windows(
     return frames
 
 
+def frame_plans(
+    project: Project,
+    spec: FigureSpec,
+    *,
+    step: str | None = None,
+) -> list[FigurePlan]:
+    """The plan of every frame: the figure's counted events (one query over
+    its window, filter and scope) whose assigned day falls in the frame's
+    window; the frame's label on the map ends with its ``n``.
+    """
+    windows = animation_windows(project, spec, step)
+    if len(windows) > MAX_FRAMES:
+        raise ExportError(
+            f"{len(windows)} frames at a {step or project.time_window.step} step "
+            f"is too many (at most {MAX_FRAMES}); use a longer step"
+        )
+    single = spec.with_(small_multiples=None, show_window=True)
+    plans = []
+    for window in windows:
+        plan = plan_figure(project, single, window=window)
+        if plan.counted:
+            plan.window_label = f"{plan.window_label} · n = {plan.event_count:,}"
+        plans.append(plan)
+    return plans
+
+
 def render_frames(
     project: Project,
     spec: FigureSpec,
@@ -78,19 +105,13 @@ def render_frames(
     dpi: int | None = None,
     progress: Progress = NULL_PROGRESS,
 ) -> list[npt.NDArray[np.uint8]]:
-    """RGB frames (height × width × 3), one per window."""
-    windows = animation_windows(project, spec, step)
-    if len(windows) > MAX_FRAMES:
-        raise ExportError(
-            f"{len(windows)} frames at a {step or project.time_window.step} step "
-            f"is too many (at most {MAX_FRAMES}); use a longer step"
-        )
-    single = spec.with_(small_multiples=None, show_window=True)
+    """RGB frames (height × width × 3), one per window (``frame_plans``)."""
+    plans = frame_plans(project, spec, step=step)
     frames = []
-    for i, window in enumerate(windows):
+    for i, plan in enumerate(plans):
         progress.check()
-        progress.set(i / len(windows), f"Frame {i + 1}/{len(windows)}")
-        fig = figure_for(project, single, window=window)
+        progress.set(i / len(plans), f"Frame {i + 1}/{len(plans)}")
+        fig = figure_for(project, plan.spec, plan=plan)
         frames.append(render_rgb(fig, dpi or min(spec.dpi, DEFAULT_DPI)))
     return frames
 
@@ -213,6 +234,7 @@ __all__ = [
     "ANIMATION_FORMATS",
     "animation_windows",
     "export_animation",
+    "frame_plans",
     "pad_to_multiple",
     "render_frames",
     "write_gif",

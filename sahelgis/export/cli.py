@@ -3,7 +3,12 @@
 sahelgis export PROJECT -o OUT.png|.svg|.pdf|.pptx   the only (or --figure) figure
 sahelgis export PROJECT --figure NAME -o OUT.gif     an animation of its window
 sahelgis export PROJECT --all -o DECK.pptx|.pdf      every saved figure
-sahelgis export PROJECT --list                       names of the saved figures
+sahelgis export PROJECT --list                       names, titles and counts
+
+``--figure`` takes the exact name, or the name with any case and any dash
+(-, –, —), or a unique start of it ("report figure 1"). ``--list`` prints one
+line per figure, tab separated: name, title, "n = N in <scope>, <window>"
+(the count every format of the figure shows; "" for figures without events).
 
 A project without saved figures exports its current view (visible layers, time
 window and filter). ``-o`` never names the project itself nor any other SahelGIS
@@ -82,7 +87,12 @@ def cmd_export(argv: list[str]) -> int:
     from sahelgis.errors import SahelGISError
     from sahelgis.io.atomic import OutputRefused, check_writable, guard_output
     from sahelgis.io.project_file import load_project
-    from sahelgis.model.figures import default_spec, find_figure, saved_figures
+    from sahelgis.model.figures import (
+        count_line,
+        default_spec,
+        find_figure,
+        saved_figures,
+    )
 
     try:
         if args.output is not None and not args.list:
@@ -99,7 +109,7 @@ def cmd_export(argv: list[str]) -> int:
         specs = saved_figures(project)
         if args.list:
             for spec in specs:
-                print(f"{spec.name}\t{spec.title}")  # noqa: T201
+                print(f"{spec.name}\t{spec.title}\t{count_line(project, spec)}")  # noqa: T201
             if not specs:
                 print("(no saved figures; the current view is exported)")  # noqa: T201
             return EXIT_OK

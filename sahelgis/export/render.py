@@ -167,6 +167,7 @@ def figure_for(
             info.map_axes.append(ax)
             underlay = _tile_underlay(ax, project, plan, rect, layout.page, spec.dpi)
             _draw_panel(ax, panel, plan, rect, underlay)
+            _scope_outline(ax, plan)
             if plan.synthetic:
                 _synthetic_mark(ax, scale * (0.75 if many else 1.0))
             if many:
@@ -398,6 +399,41 @@ def _draw_panel(
     _place_labels(
         ax, labels, plan.extent, rect, 0.85 if many else 1.0, _reserved(plan, rect)
     )
+
+
+def _scope_outline(ax: Axes, plan: FigurePlan) -> None:
+    """Outline the area a figure counts its events in (area scopes): events
+    outside it are not drawn, so the reader sees where the clip runs.
+    """
+    from matplotlib.collections import PathCollection
+
+    if not plan.scope_outline:
+        return
+    clipped = shapely.clip_by_rect(
+        np.asarray(plan.scope_outline, dtype=object), *_pad_box(plan.extent)
+    )
+    paths, _ = _polygon_paths(clipped)
+    if not paths:
+        return
+    scale = plan.layout.font_scale
+    # above the base layers, just below the events (as _draw_panel stacks them)
+    order = list(reversed(plan.panels[0].layers))
+    z = min(
+        (10 + 2 * i for i, lp in enumerate(order) if isinstance(lp.layer, EventLayer)),
+        default=95,
+    )
+    for width, color in ((3.2, "white"), (1.4, "#202020")):
+        ax.add_collection(
+            PathCollection(
+                paths,
+                facecolors="none",
+                edgecolors=color,
+                linewidths=width * scale,
+                linestyles="-" if color == "white" else (0, (4, 2)),
+                zorder=z - 1,
+            ),
+            autolim=False,
+        )
 
 
 def _reserved(plan: FigurePlan, rect: Rect) -> list[tuple[float, float, float, float]]:

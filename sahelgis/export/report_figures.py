@@ -16,6 +16,11 @@ reproducing, on the project's data, the figures of
    the report says about them, joined from ``data/report_fig4_countries.csv``
    (each row cites its sentence of the report).
 
+Figures 2 and 3 name the Koulikoro region in their titles, so their scope is
+that region (``sahelgis.model.figure_scope``): n, the chart and the panels
+count, and the map draws, only events inside the region's polygon. Figure 1
+counts the events in its frame (around Nara and along the RN4).
+
 With the bundled demo project the events are SYNTHETIC; every figure that
 shows them carries the "SYNTHETIC DATA — not ACLED" mark and a synthetic
 source line (``sahelgis.model.figures``).
@@ -23,7 +28,7 @@ source line (``sahelgis.model.figures``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyogrio
@@ -32,6 +37,7 @@ from sahelgis import paths
 from sahelgis.export.join import JoinResult, join_table, read_table
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.event_query import query_for
+from sahelgis.model.figure_scope import area_scope
 from sahelgis.model.figures import FigureSpec, save_figure
 from sahelgis.model.filters import EventFilter
 from sahelgis.model.layers import (
@@ -133,6 +139,19 @@ def _region_box(project: Project, name: str) -> tuple[float, float, float, float
     return KOULIKORO_FALLBACK_BOX
 
 
+def _region_scope(project: Project, name: str) -> dict[str, Any] | None:
+    """Scope "events in the region called ``name``" (None: no such region, the
+    figure counts the events in its frame).
+    """
+    for layer in project.layers_with_role(ROLE_REGIONS):
+        if not isinstance(layer, VectorLayer):
+            continue
+        for column in ("adm1_name", "adm1_name_en", "name"):
+            if column in layer.data and (layer.data[column].astype(str) == name).any():
+                return area_scope(layer, column, name, f"{name} region").to_dict()
+    return None
+
+
 def _synthetic_note(layer: EventLayer) -> str:
     if not layer.synthetic:
         return ""
@@ -195,13 +214,17 @@ def _figure2(project: Project, events: EventLayer) -> FigureSpec:
         legend_labels={events.id: _events_label(events, "JNIM events")},
         legend_collapsed=_ids(project, ROLE_PLACES),
         chart={"by": "year", "field": acled.EVENT_TYPE},
+        scope=_region_scope(project, "Koulikoro"),
         credit=CREDIT,
         notes=(
             "Reproduces the analyst report's Figure 2 (caption: 'JNIM Increases "
             "Grip on Civilians in the Koulikoro Region'): the report says JNIM "
             "'significantly increased the rate of coercive attacks on civilians in "
             "2022' and that control indicators grew in 2023. Map extent: the "
-            "Koulikoro region (pre-2016 boundaries)." + _synthetic_note(events)
+            "Koulikoro region (pre-2016 boundaries); n and the chart count the "
+            "events inside the Koulikoro region only (events of Ségou, Mopti "
+            "and neighbouring countries are neither counted nor drawn)."
+            + _synthetic_note(events)
         ),
     )
 
@@ -285,11 +308,13 @@ def _figure3(project: Project, events: EventLayer) -> FigureSpec:
             "period_field": "period",
         },
         inset=True,
+        scope=_region_scope(project, "Koulikoro"),
         credit=CREDIT,
         notes=(
             "Reproduces the analyst report's Figure 3 (caption: 'JNIM Strengthens "
             "in Southern Mali: In the Koulikoro Region, 2020–2023'). "
             + method
+            + " Panel counts are of events inside the Koulikoro region."
             + _synthetic_note(events)
         ),
     )

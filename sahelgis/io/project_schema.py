@@ -261,6 +261,16 @@ class SelectionState(_Model):
         return value
 
 
+class ScopeState(_Model):
+    """``FigureScope.to_dict()``: where a figure counts its events."""
+
+    kind: Literal["frame", "area", "all"] = "frame"
+    layer_id: Name = ""
+    field: Name = ""
+    value: Text = ""
+    label: Name = ""
+
+
 class FigureState(_Model):
     """``FigureSpec.to_dict()``: one saved figure (sizes in inches)."""
 
@@ -290,6 +300,7 @@ class FigureState(_Model):
     show_window: StrictBool = True
     chart: dict[Name, Any] | None = None
     notes: Annotated[StrictStr, Field(max_length=limits.MAX_NOTES_CHARS)] = ""
+    scope: ScopeState | None = None
 
     @field_validator("extent")
     @classmethod
@@ -771,6 +782,7 @@ __all__ = [
     "FigureState",
     "LayerState",
     "ProjectState",
+    "ScopeState",
     "StyleState",
     "check_header",
     "check_shape",

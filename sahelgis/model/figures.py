@@ -28,7 +28,14 @@ import shapely
 
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import crs
-from sahelgis.model.event_query import query_for
+from sahelgis.model.figure_scope import (
+    CountedRows,
+    FigureScope,
+    area_geometries,
+    area_name,
+    counted_rows,
+    scope_label,
+)
 from sahelgis.model.filters import EventFilter
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR
@@ -69,6 +76,8 @@ MULTIPLE_KEYS: tuple[str, ...] = ("year", "quarter", "month", "step")
 #: Written on every figure that shows a synthetic layer.
 SYNTHETIC_MARK = "SYNTHETIC DATA — not ACLED"
 OTHER_KEY = "__other__"
+#: Legend key of an area scope's outline.
+SCOPE_LEGEND_KEY = "__scope__"
 #: Town labels only on maps narrower than this (metres), as on the canvas.
 TOWN_LABEL_MAX_WIDTH_M = 900_000.0
 
@@ -119,6 +128,12 @@ class FigureSpec:
     chart
         None, or ``{"by": "year"|"quarter"|"month", "field": "event_type"}``: a
         bar chart of the figure's events per period beside the map.
+    scope
+        Where events are counted and drawn (``FigureScope.to_dict()``):
+        ``{"kind": "frame"}`` (default: inside the requested ``extent``),
+        ``{"kind": "area", "layer_id", "field", "value"}`` (inside the named
+        polygons of a vector layer) or ``{"kind": "all"}``. Figures saved
+        without a scope load as "frame". See ``sahelgis.model.figure_scope``.
     notes
         Analysis settings and remarks copied into the slide notes.
     """
@@ -147,8 +162,11 @@ class FigureSpec:
     show_window: bool = True
     chart: dict[str, Any] | None = None
     notes: str = ""
+    scope: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
+        # validated and normalised; None (figures saved before scopes) = frame
+        self.scope = FigureScope.from_dict(self.scope).to_dict()
         if self.size != CUSTOM_SIZE and self.size not in SIZE_PRESETS:
             raise ValueError(
                 f"unknown figure size {self.size!r}; use one of "
@@ -217,6 +235,11 @@ class FigureSpec:
             return None
         return as_day(window[0]), as_day(window[1])
 
+    @property
+    def figure_scope(self) -> FigureScope:
+        """The scope as a ``FigureScope``."""
+        return FigureScope.from_dict(self.scope)
+
     def with_(self, **changes: Any) -> FigureSpec:
         """A copy with some values changed."""
         return replace(self, **changes)
@@ -255,13 +278,38 @@ def saved_figures(project: Project) -> list[FigureSpec]:
     return specs
 
 
+_DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
+
+
+def figure_key(name: str) -> str:
+    """A figure name as ``--figure`` compares it: case-folded, any dash (- – —)
+    as one "-", runs of spaces as one.
+    """
+    text = _DASHES.sub(" - ", name.strip())
+    return " ".join(text.split()).casefold()
+
+
 def find_figure(project: Project, name: str) -> FigureSpec:
-    """The saved figure called ``name`` (KeyError listing the names if none)."""
+    """The saved figure called ``name``.
+
+    The exact name wins; else the name compared case-insensitively with any
+    dash (-, –, —); else the one figure whose name starts so. Raises KeyError
+    listing the names when none matches, or the candidates when several do.
+    """
     specs = saved_figures(project)
     for spec in specs:
         if spec.name == name:
             return spec
-    names = ", ".join(s.name for s in specs) or "none"
+    key = figure_key(name)
+    same = [s for s in specs if figure_key(s.name) == key]
+    if not same and key:
+        same = [s for s in specs if figure_key(s.name).startswith(key)]
+    if len(same) == 1:
+        return same[0]
+    if same:
+        names = "; ".join(s.name for s in same)
+        raise KeyError(f"{name!r} matches {len(same)} saved figures: {names}")
+    names = "; ".join(s.name for s in specs) or "none"
     raise KeyError(f"no saved figure named {name!r} (saved figures: {names})")
 
 
@@ -525,6 +573,13 @@ class FigurePlan:
     window: tuple[np.datetime64, np.datetime64] | None
     chart: dict[str, Any] | None = None  # {"periods": [...], "series": {...}}
     basemap_credit: str = ""  # online tiles drawn under the layers
+    scope: FigureScope = field(default_factory=FigureScope)
+    scope_text: str = ""  # "in Koulikoro region", "in the map frame" ...
+    #: per event layer id: the rows shown over all panels, with assigned days
+    counted: dict[str, CountedRows] = field(default_factory=dict)
+    expand_imprecise: bool = True
+    #: an area scope's polygons in the display CRS (outlined on the map)
+    scope_outline: list[Any] = field(default_factory=list)
 
     @property
     def event_count(self) -> int:
@@ -687,29 +742,60 @@ def plan_figure(
     panel_rect = layout.maps[0]
     extent = fit_extent(box, panel_rect.w / max(panel_rect.h, 1e-6))
     period_field = sm.get("period_field", "period")
-    panels = [
-        Panel(
-            label=label,
-            window=pwin,
-            layers=[
-                LayerPanel(
-                    layer,
-                    _shown(
-                        project,
-                        layer,
-                        flt,
-                        pwin,
-                        extent,
-                        label if len(periods) > 1 else None,
-                        period_field,
-                    ),
-                )
-                for layer in layers
-            ],
+    scope = spec.figure_scope
+    expand = project.time_window.expand_imprecise
+    # the one query: events counted over the figure's window (the span of the
+    # panels for small multiples), filter and scope; panels and animation
+    # frames split them by assigned day
+    if len(periods) > 1:
+        spans = [w for _, w in periods if w is not None]
+        count_window = (
+            (min(w[0] for w in spans), max(w[1] for w in spans)) if spans else None
         )
-        for label, pwin in periods
-    ]
+    elif window is not None:
+        count_window = spec.window_for(project)
+    else:
+        count_window = base_window
+    counted = {
+        layer.id: counted_rows(project, layer, flt, count_window, scope, box, expand)
+        for layer in layers
+        if isinstance(layer, EventLayer)
+    }
+    panels = []
+    for label, pwin in periods:
+        many = len(periods) > 1
+        layer_panels = []
+        for layer in layers:
+            if isinstance(layer, EventLayer):
+                part = counted[layer.id]
+                rows = part.within(pwin) if many or window is not None else part.rows
+            else:
+                rows = _shown(layer, extent, label if many else None, period_field)
+            layer_panels.append(LayerPanel(layer, rows))
+        panels.append(Panel(label=label, window=pwin, layers=layer_panels))
+    shown = {}
+    for layer_id, part in counted.items():
+        rows = np.concatenate(
+            [lp.rows for p in panels for lp in p.layers if lp.layer.id == layer_id]
+        )
+        keep = np.isin(part.rows, rows)
+        shown[layer_id] = CountedRows(part.rows[keep], part.days[keep])
     legend = legend_entries(layers, panels, spec)
+    outline = _scope_outline(project, scope) if counted else []
+    if outline and SCOPE_LEGEND_KEY not in spec.legend_hidden:
+        default = f"Events counted {scope_label(project, scope)}"
+        legend.append(
+            LegendEntry(
+                key=SCOPE_LEGEND_KEY,
+                label=spec.legend_labels.get(SCOPE_LEGEND_KEY, default),
+                default_label=default,
+                kind="polygon",
+                layer_id=scope.layer_id,
+                color="#202020",
+                line_width=1.4 / 0.75,
+                line_style="dash",
+            )
+        )
     synthetic = any(layer.synthetic for layer in layers)
     plan = FigurePlan(
         spec=spec,
@@ -722,7 +808,12 @@ def plan_figure(
         window_label=_window_label(base_window, periods),
         synthetic=synthetic,
         filter=flt,
-        window=base_window,
+        window=base_window if len(periods) <= 1 else count_window,
+        scope=scope,
+        scope_text=scope_label(project, scope) if counted else "",
+        counted=shown,
+        expand_imprecise=expand,
+        scope_outline=outline,
     )
     if spec.chart:
         plan.chart = chart_series(project, plan)
@@ -731,6 +822,19 @@ def plan_figure(
         spec.source_line if spec.source_line is not None else _auto_source(plan)
     )
     return plan
+
+
+def _scope_outline(project: Project, scope: FigureScope) -> list[Any]:
+    """An area scope's polygons in the display CRS (metres); [] otherwise."""
+    if scope.kind != "area":
+        return []
+    to_display = crs.to_display()
+
+    def project_xy(xy: np.ndarray) -> np.ndarray:
+        x, y = to_display.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return [shapely.transform(g, project_xy) for g in area_geometries(project, scope)]
 
 
 def _window_label(
@@ -748,28 +852,13 @@ def _window_label(
 
 
 def _shown(
-    project: Project,
-    layer: Layer,
-    flt: EventFilter,
-    window: tuple[np.datetime64, np.datetime64] | None,
-    extent: Box,
-    period: str | None,
-    period_field: str,
+    layer: Layer, extent: Box, period: str | None, period_field: str
 ) -> np.ndarray:
-    xmin, ymin, xmax, ymax = extent
-    if isinstance(layer, EventLayer):
-        query = query_for(layer)
-        if window is None:
-            rows = np.flatnonzero(query.filter_mask(flt))
-        else:
-            rows = query.window_rows(
-                window[0], window[1], flt, project.time_window.expand_imprecise
-            )
-        x, y = layer.display_xy()
-        xs, ys = x[rows], y[rows]
-        inside = (xs >= xmin) & (xs <= xmax) & (ys >= ymin) & (ys <= ymax)
-        return np.sort(rows[inside])
+    """Features of a vector layer drawn in a panel: crossing the drawn extent
+    (display CRS) and, in small multiples, of the panel's period.
+    """
     if isinstance(layer, VectorLayer):
+        xmin, ymin, xmax, ymax = extent
         geoms = layer.display_geometry().to_numpy()
         hit = shapely.intersects(geoms, shapely.box(xmin, ymin, xmax, ymax))
         if period is not None and period_field in layer.data:
@@ -924,8 +1013,9 @@ def chart_series(project: Project, plan: FigurePlan) -> dict[str, Any]:
     """Counts for the figure's bar chart: events per period and category.
 
     Returns ``{"periods": [labels], "series": {category: [counts]}, "by": step,
-    "colors": {category: colour}}``, from the events drawn on the map (same
-    filter and extent), over the figure's window.
+    "colors": {category: colour}}``, from the events the figure counts (all
+    panels), binned by their assigned day (``figure_scope.CountedRows``: the
+    coded date clamped into the window), so the bars add up to ``n``.
     """
     spec = plan.spec
     cfg = spec.chart or {}
@@ -933,28 +1023,31 @@ def chart_series(project: Project, plan: FigurePlan) -> dict[str, Any]:
     step = project.time_window.step if by == "step" else by
     window = plan.window
     if window is None:
-        span = project.event_span()
-        if span is None:
+        days = [part.days for part in plan.counted.values() if len(part.days)]
+        if not days:
             return {"periods": [], "series": {}, "by": step, "colors": {}}
-        window = as_day(span[0]), as_day(span[1])
+        every = np.concatenate(days)
+        window = every.min(), every.max()
     bins = step_bins(window[0], window[1], step)
     labels = [period_label(step, (a, b - DAY)) for a, b in itertools.pairwise(bins)]
     series: dict[str, np.ndarray] = {}
     colors: dict[str, str] = {}
-    for lp in plan.panels[0].layers if plan.panels else []:
-        layer = lp.layer
-        if not isinstance(layer, EventLayer) or not len(lp.rows):
+    for layer in plan.layers:
+        part = plan.counted.get(layer.id)
+        if not isinstance(layer, EventLayer) or part is None or not len(part.rows):
             continue
-        days = layer.events.dates[lp.rows].astype("datetime64[D]")
-        index = np.searchsorted(bins, days, "right") - 1
+        rows = part.rows
+        index = np.searchsorted(bins, part.days, "right") - 1
         field_name = cfg.get("field", layer.style.category_field or acled.EVENT_TYPE)
         if field_name in layer.events.frame:
-            values = layer.events.frame[field_name].iloc[lp.rows].astype(str).to_numpy()
+            values = layer.events.frame[field_name].iloc[rows].astype(str).to_numpy()
         else:
-            values = np.full(len(lp.rows), "Events", dtype=object)
+            values = np.full(len(rows), "Events", dtype=object)
         ok = (index >= 0) & (index < len(labels))
-        for value in dict.fromkeys(values[ok].tolist()):
-            sel = ok & (values == value)
+        if not ok.all():  # cannot happen: assigned days lie inside the bins
+            raise AssertionError("an event's assigned day is outside the chart")
+        for value in dict.fromkeys(values.tolist()):
+            sel = values == value
             counts = np.bincount(index[sel], minlength=len(labels))[: len(labels)]
             series[value] = series.get(value, np.zeros(len(labels), int)) + counts
             colors.setdefault(value, layer.style.color_for(value))
@@ -1003,7 +1096,7 @@ def _auto_source(plan: FigurePlan) -> str:
         if len(plan.panels) > 1:
             by = (plan.spec.small_multiples or {}).get("by", "year")
             parts[0] += f" (one panel per {by})"
-        parts.append(f"n = {plan.event_count:,}")
+        parts.append(f"n = {plan.event_count:,} {plan.scope_text}".rstrip())
         flt = _filter_text(plan.filter)
         if flt:
             parts.append(flt)
@@ -1017,9 +1110,39 @@ def auto_source_line(project: Project, spec: FigureSpec) -> str:
     E.g. "Source: Armed Conflict Location & Event Data (ACLED), acleddata.com;
     Natural Earth (public domain). Events 1 Jan 2023 – 31 Jul 2023, n = 412,
     JNIM only." Synthetic layers put their "SYNTHETIC" credit first; ``n`` is
-    the number of events drawn (in the window, filter and extent).
+    the number of events counted (window, filter and scope) and is followed by
+    the scope: "n = 412 in Koulikoro region".
     """
     return _auto_source(plan_figure(project, spec.with_(source_line=None)))
+
+
+def scope_notes(project: Project, plan: FigurePlan) -> str:
+    """The scope in words for slide notes and listings."""
+    scope = plan.scope
+    if scope.kind == "all":
+        return "all loaded events in the window and filter, wherever they are"
+    if scope.kind == "frame":
+        return (
+            "events inside the map extent asked for (not the page's wider "
+            "frame); the map shows only those"
+        )
+    layer = next((ly for ly in project.layers if ly.id == scope.layer_id), None)
+    where = layer_label(layer) if layer is not None else scope.layer_id
+    return (
+        f"events inside {area_name(project, scope)} (features of layer "
+        f"“{where}” with {scope.field} = {scope.value}; lon/lat point in "
+        "polygon, EPSG:4326); events outside it are neither counted nor drawn"
+    )
+
+
+def count_line(project: Project, spec: FigureSpec) -> str:
+    """ "n = 475 in Koulikoro region, 1 Jan 2020 – 31 Dec 2023": the figure's
+    count, scope and window in one line ("" when it draws no event layer).
+    """
+    plan = plan_figure(project, spec)
+    if not plan.counted:
+        return ""
+    return f"n = {plan.event_count:,} {plan.scope_text}, {window_text(plan.window)}"
 
 
 def figure_notes(project: Project, plan: FigurePlan) -> str:
@@ -1035,13 +1158,16 @@ def figure_notes(project: Project, plan: FigurePlan) -> str:
     if any(isinstance(ly, EventLayer) for ly in plan.layers):
         lines.append(f"Time window: {window_text(plan.window)}")
         lines.append(f"Event filter: {plan.filter.describe()}")
+        lines.append("Events counted: " + scope_notes(project, plan))
         lines.append(
             "Imprecise dates: "
             + (
-                "week/month-precision events count where their period overlaps "
-                "the window"
-                if project.time_window.expand_imprecise
-                else "events counted on their coded date only"
+                "week/month-precision events count where their week or month "
+                "overlaps the window; one whose coded date falls outside the "
+                "window is put in the window's first or last period (chart bars, "
+                "panels and animation steps add up to n)"
+                if plan.expand_imprecise
+                else "events counted on their coded date only (as sahelgis counts)"
             )
         )
     lon0, lat0 = crs.to_lonlat().transform(plan.extent[0], plan.extent[1])
@@ -1053,7 +1179,7 @@ def figure_notes(project: Project, plan: FigurePlan) -> str:
     lines.append("Layers: " + "; ".join(layer_label(ly) for ly in plan.layers))
     caveats = [ly.caveat for ly in plan.layers if ly.caveat]
     lines.extend(f"Caveat: {c}" for c in dict.fromkeys(caveats))
-    if len(plan.panels) > 1 or plan.chart:
+    if any(isinstance(ly, EventLayer) for ly in plan.layers):
         lines.append("Counts behind the panels:")
         for panel in plan.panels:
             cats = panel.category_counts()
@@ -1084,12 +1210,15 @@ __all__ = [
     "FigureSpec",
     "LegendEntry",
     "auto_source_line",
+    "count_line",
     "default_spec",
     "delete_figure",
+    "figure_key",
     "figure_layout",
     "figure_notes",
     "find_figure",
     "plan_figure",
     "save_figure",
     "saved_figures",
+    "scope_notes",
 ]

@@ -41,16 +41,19 @@ from PySide6.QtWidgets import (
 from sahelgis.analysis.progress import TaskProgress
 from sahelgis.errors import Cancelled, SahelGISError
 from sahelgis.model import crs
+from sahelgis.model.figure_scope import FigureScope, scope_choices
 from sahelgis.model.figures import (
     CUSTOM_SIZE,
     MULTIPLE_KEYS,
     SCALE_UNITS,
     SIZE_PRESETS,
+    FigurePlan,
     FigureSpec,
     auto_source_line,
     plan_figure,
     save_figure,
     saved_figures,
+    window_text,
 )
 from sahelgis.model.project import Extent, Project
 from sahelgis.ui import settings as app_settings
@@ -90,12 +93,25 @@ def display_box_to_lonlat(box: Extent) -> tuple[float, float, float, float]:
 
 def _preview_png(
     project: Project, spec: FigureSpec, dpi: int, *, progress: Any = None
-) -> bytes:
-    """Render a small PNG of the figure (runs on a worker thread)."""
+) -> tuple[bytes, str]:
+    """Render a small PNG of the figure and its count line, from one plan
+    (runs on a worker thread).
+    """
     from sahelgis.export.render import figure_for, render_png_bytes
 
-    fig = figure_for(project, spec.with_(dpi=dpi))
-    return render_png_bytes(fig, dpi)
+    small = spec.with_(dpi=dpi)
+    plan = plan_figure(project, small)
+    fig = figure_for(project, small, plan=plan)
+    return render_png_bytes(fig, dpi), count_text(plan)
+
+
+def count_text(plan: FigurePlan) -> str:
+    """ "n = 475 in Koulikoro region, 1 Jan 2020 – 31 Dec 2023" ("" without
+    event layers): what the figure's source line, legend and chart count.
+    """
+    if not plan.counted:
+        return ""
+    return f"n = {plan.event_count:,} {plan.scope_text}, {window_text(plan.window)}"
 
 
 def _export(project: Project, spec: FigureSpec, path: Path, *, progress: Any) -> Path:
@@ -264,6 +280,15 @@ class FigureComposer(QDialog):
             box_row.addWidget(spin)
         extent_form.addRow(self.extent_combo)
         extent_form.addRow(box_row)
+        self.scope_combo = QComboBox()  # item texts are plain (region names)
+        self.scope_combo.setToolTip(
+            "Where events are counted and drawn: the map frame asked for, all "
+            "loaded events, or one named area (events outside it are left out)"
+        )
+        self._scopes: list[FigureScope] = []
+        self._loaded_scope = FigureScope()
+        self._fill_scope_combo()
+        extent_form.addRow("Events counted", self.scope_combo)
         form.addWidget(extent)
 
         self.layer_list = QListWidget()
@@ -371,6 +396,9 @@ class FigureComposer(QDialog):
         self.preview.setStyleSheet("QLabel { background: #F0F0F0; }")
         self.status = plain_label("")  # quotes errors, paths and names
         self.status.setWordWrap(True)
+        self.count_label = plain_label("")  # names areas from the data
+        self.count_label.setWordWrap(True)
+        self.last_count = ""
 
         buttons = QHBoxLayout()
         self.export_buttons: dict[str, QPushButton] = {}
@@ -389,6 +417,7 @@ class FigureComposer(QDialog):
 
         right = QVBoxLayout()
         right.addWidget(self.preview, 1)
+        right.addWidget(self.count_label)
         right.addWidget(self.status)
         top = QHBoxLayout()
         top.addWidget(scroll)
@@ -408,7 +437,12 @@ class FigureComposer(QDialog):
             edit.textChanged.connect(self._on_widget_changed)
         for text_edit in (self.source_edit, self.notes_edit):
             text_edit.textChanged.connect(self._on_widget_changed)
-        for combo in (self.size_combo, self.extent_combo, self.scale_combo):
+        for combo in (
+            self.size_combo,
+            self.extent_combo,
+            self.scale_combo,
+            self.scope_combo,
+        ):
             combo.currentIndexChanged.connect(self._on_widget_changed)
         self.by_combo.currentIndexChanged.connect(self._on_widget_changed)
         for spin in (self.width_spin, self.height_spin, *self.box_spins):
@@ -436,6 +470,20 @@ class FigureComposer(QDialog):
         self.saved_combo.addItem(NEW_FIGURE)
         for spec in saved_figures(self.project):
             self.saved_combo.addItem(spec.name)
+
+    def _fill_scope_combo(self, current: FigureScope | None = None) -> None:
+        """The scopes on offer; a saved area whose layer is gone is kept
+        (marked missing) so that loading a figure does not change it.
+        """
+        choices = scope_choices(self.project)
+        if current is not None and all(
+            _scope_key(scope) != _scope_key(current) for _, scope in choices
+        ):
+            choices.append((f"{current.label or current.value} (missing)", current))
+        self.scope_combo.clear()
+        self._scopes = [scope for _, scope in choices]
+        for label, _ in choices:
+            self.scope_combo.addItem(label)
 
     def _unique_name(self, base: str) -> str:
         names = {s.name for s in saved_figures(self.project)}
@@ -474,6 +522,16 @@ class FigureComposer(QDialog):
                 )
             for spin, value in zip(self.box_spins, box, strict=True):
                 spin.setValue(value)
+            scope = spec.figure_scope
+            self._loaded_scope = scope
+            self._fill_scope_combo(scope)
+            self.scope_combo.setCurrentIndex(
+                next(
+                    i
+                    for i, option in enumerate(self._scopes)
+                    if _scope_key(option) == _scope_key(scope)
+                )
+            )
             wanted = (
                 {layer.id for layer in self.project.layers if layer.visible}
                 if spec.layer_ids is None
@@ -563,6 +621,10 @@ class FigureComposer(QDialog):
         chart = (
             (self._chart or {"by": "year"}) if self.chart_check.isChecked() else None
         )
+        index = self.scope_combo.currentIndex()
+        scope = self._scopes[index] if 0 <= index < len(self._scopes) else None
+        if scope is not None and _scope_key(scope) == _scope_key(self._loaded_scope):
+            scope = self._loaded_scope  # keeps a saved label ("Koulikoro region")
         return FigureSpec(
             name=self.name_edit.text().strip() or "Figure",
             title=self.title_edit.text().strip(),
@@ -595,6 +657,7 @@ class FigureComposer(QDialog):
             show_window=self.show_window.isChecked(),
             chart=chart,
             notes=self.notes_edit.toPlainText().strip(),
+            scope=None if scope is None else scope.to_dict(),
         )
 
     def _update_enabled(self) -> None:
@@ -720,7 +783,7 @@ class FigureComposer(QDialog):
         generation = self._generation
         dpi = self.preview_dpi()
 
-        def job() -> bytes | None:
+        def job() -> tuple[bytes, str] | None:
             if generation != self._generation:
                 return None  # superseded before it started
             return _preview_png(self.project, spec, dpi)
@@ -731,10 +794,15 @@ class FigureComposer(QDialog):
             lambda exc: self._on_preview_error(generation, exc),
         )
 
-    def _on_preview_done(self, generation: int, png: bytes | None) -> None:
-        if png is None or generation != self._generation:
+    def _on_preview_done(
+        self, generation: int, result: tuple[bytes, str] | None
+    ) -> None:
+        if result is None or generation != self._generation:
             return
+        png, count = result
         self.last_preview = png
+        self.last_count = count
+        set_plain(self.count_label, count)
         image = QImage.fromData(png, "PNG")
         pixmap = QPixmap.fromImage(image)
         size = self.preview.size()
@@ -861,6 +929,10 @@ class FigureComposer(QDialog):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+def _scope_key(scope: FigureScope) -> tuple[str, str, str, str]:
+    return scope.kind, scope.layer_id, scope.field, scope.value
 
 
 def _inches_spin() -> QDoubleSpinBox:

@@ -109,3 +109,47 @@ def test_gif_animation_of_a_figure(project_file, tmp_path):
 
     with Image.open(out) as image:
         assert image.n_frames == 7  # 2018 … 2024
+
+
+DEMO_FIGURES = (
+    "Report Figure 1 — Nara and the RN4",
+    "Report Figure 2 — coercion of civilians",
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Report Figure 1 - Nara and the RN4", 0),
+        ("report figure 1 – nara and the rn4", 0),
+        ("REPORT FIGURE 2", 1),
+        ("report figure 1", 0),
+        ("Report Figure 2 — coercion of civilians", 1),
+    ],
+)
+def test_figure_names_match_any_dash_case_and_unique_prefix(
+    fig_project, typed, expected
+):
+    from sahelgis.model.figures import find_figure
+
+    for name in DEMO_FIGURES:
+        save_figure(fig_project, FigureSpec(name=name, extent=BOX))
+    assert find_figure(fig_project, typed).name == DEMO_FIGURES[expected]
+
+
+def test_ambiguous_figure_name_lists_the_candidates(fig_project):
+    from sahelgis.model.figures import find_figure
+
+    for name in DEMO_FIGURES:
+        save_figure(fig_project, FigureSpec(name=name, extent=BOX))
+    with pytest.raises(KeyError, match="matches 2 saved figures: Report Figure 1"):
+        find_figure(fig_project, "report fig")
+
+
+def test_list_prints_n_scope_and_window(project_file, capsys):
+    assert cmd_export([str(project_file), "--list"]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    name, title, count = lines[0].split("\t")
+    assert (name, title) == ("map", "CLI Map Title")
+    assert count.startswith("n = ")
+    assert " in the map frame, " in count

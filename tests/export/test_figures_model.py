@@ -108,7 +108,7 @@ def test_auto_source_line_counts_what_is_drawn(fig_project):
     # one Nara event per year: 2020 only
     assert line.startswith("Source: SYNTHETIC demo events")
     assert "Natural Earth (public domain)" in line
-    assert "Events 1 Jan 2020 – 31 Dec 2020, n = 1, JNIM only." in line
+    assert "Events 1 Jan 2020 – 31 Dec 2020, n = 1 in the map frame, JNIM only." in line
     plan = plan_figure(fig_project, spec)
     assert plan.event_count == 1
     assert plan.synthetic
@@ -231,3 +231,32 @@ def test_layout_parts_stay_on_the_page_and_apart(size):
     assert map_rect.x + map_rect.w <= layout.legend.x
     assert layout.footer.y + layout.footer.h <= map_rect.y
     assert map_rect.y + map_rect.h <= layout.header.y
+
+
+def test_scope_is_validated_and_old_figures_load_as_frame(fig_project):
+    from sahelgis.model.figure_scope import ScopeError
+
+    old = FigureSpec().to_dict()
+    del old["scope"]
+    assert FigureSpec.from_dict(old).scope == {"kind": "frame"}
+    assert FigureSpec(scope={"kind": "all"}).to_dict()["scope"] == {"kind": "all"}
+    with pytest.raises(ValueError, match="unknown figure scope 'box'"):
+        FigureSpec(scope={"kind": "box"})
+    with pytest.raises(ValueError, match="needs 'layer_id' and 'field'"):
+        FigureSpec(scope={"kind": "area", "value": "Koulikoro"})
+    with pytest.raises(ValueError, match="unknown figure scope keys"):
+        FigureSpec(scope={"kind": "frame", "radius": 3})
+    gone = FigureSpec(
+        extent=NARA_BOX,
+        scope={"kind": "area", "layer_id": "gone", "field": "x", "value": "Nara"},
+    )
+    with pytest.raises(ScopeError, match="'Nara', but its layer"):
+        plan_figure(fig_project, gone)
+
+
+def test_all_scope_counts_events_outside_the_frame(fig_project):
+    spec = FigureSpec(extent=NARA_BOX, time_window=("2018-01-01", "2024-12-31"))
+    frame = plan_figure(fig_project, spec)
+    every = plan_figure(fig_project, spec.with_(scope={"kind": "all"}))
+    assert frame.event_count < every.event_count == 21
+    assert "n = 21 of all loaded events" in every.source_line

@@ -140,3 +140,59 @@ def test_view_extent_round_trip():
     assert south <= BOX[1] + 1e-6
     assert north >= BOX[3] - 1e-6
     assert east - west < (BOX[2] - BOX[0]) * 1.1
+
+
+def scope_index(dialog, text_start):
+    combo = dialog.scope_combo
+    hits = [i for i in range(combo.count()) if combo.itemText(i).startswith(text_start)]
+    assert len(hits) == 1, [combo.itemText(i) for i in range(combo.count())]
+    return hits[0]
+
+
+def test_scope_combo_offers_frame_all_and_named_areas(composer):
+    combo = composer.scope_combo
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert texts[:2] == ["Map frame", "All loaded events"]
+    assert any(t.startswith("Koulikoro region — ") for t in texts)
+    assert any(t.startswith("Kati cercle — ") for t in texts)
+    assert composer.spec().scope == {"kind": "frame"}
+
+
+def test_area_scope_preview_shows_the_figures_n(qtbot, composer):
+    from sahelgis.model.figures import plan_figure
+
+    wait_preview(qtbot, composer)
+    frame_n = plan_figure(composer.project, composer.spec()).event_count
+    assert composer.last_count.startswith(f"n = {frame_n:,} in the map frame, ")
+    composer.scope_combo.setCurrentIndex(scope_index(composer, "Koulikoro region"))
+    spec = composer.spec()
+    assert spec.scope["kind"] == "area"
+    assert spec.scope["value"] == "Koulikoro"
+    plan = plan_figure(composer.project, spec)
+    assert 0 < plan.event_count <= frame_n
+    wait_preview(qtbot, composer)
+    expected = f"n = {plan.event_count:,} in Koulikoro region, "
+    assert composer.last_count.startswith(expected)
+    assert composer.count_label.text() == composer.last_count
+    assert composer.count_label.textFormat() == Qt.TextFormat.PlainText
+    assert f"n = {plan.event_count:,} in Koulikoro region" in (
+        composer.source_edit.toPlainText()
+    )
+
+
+def test_saved_area_scope_is_selected_when_loaded(composer):
+    regions = composer.project.layers_with_role("regions")[0]
+    scope = {
+        "kind": "area",
+        "layer_id": regions.id,
+        "field": "adm1_name",
+        "value": "Ségou",
+        "label": "Ségou (pre-2016)",
+    }
+    composer.set_spec(FigureSpec(name="Fig S", extent=BOX, scope=scope))
+    assert composer.scope_combo.currentText().startswith("Ségou region — ")
+    assert composer.spec().scope == scope  # the saved label is kept
+    missing = dict(scope, layer_id="gone")
+    composer.set_spec(FigureSpec(name="Fig M", extent=BOX, scope=missing))
+    assert composer.scope_combo.currentText() == "Ségou (pre-2016) (missing)"
+    assert composer.spec().scope == missing
