@@ -123,15 +123,16 @@ class Counts(Analysis):
         # earlier spellings: ``--by cercle|hex:25km --per year`` on the command
         # line, ``classes = "quantiles"`` in recipes
         by = raw.get("by")
-        if isinstance(by, (list, tuple)) and len(by) == 1:
-            by = by[0]
-        text = by if isinstance(by, str) else None
-        if text is not None and "areas" not in raw and _is_area(text):
-            area, _, size = text.partition(":")
+        items = [by] if isinstance(by, str) else list(by or ())
+        areas = [i for i in items if isinstance(i, str) and _is_area(i)]
+        if areas and "areas" not in raw:
+            area, _, size = areas[0].partition(":")
             raw["areas"] = area
             if size:
                 raw["size"] = size
-            raw["by"] = raw.pop("per", None)
+            rest = [i for i in items if i is not areas[0]]
+            per = raw.pop("per", None)
+            raw["by"] = rest or per
         if isinstance(raw.get("classes"), str) and not raw["classes"].isdigit():
             raw["method"] = raw.pop("classes")
         return super().spec_from(raw, context, spell=spell, where=where)
