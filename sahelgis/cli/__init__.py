@@ -257,8 +257,23 @@ def _info_vector(path: Path) -> int:
 
 def cmd_gui(argv: list[str]) -> int:
     """Open the main window (or render it to PNG with --snapshot)."""
+    from sahelgis.cli.analyses import usage_lines
+
     parser = argparse.ArgumentParser(
-        prog="sahelgis", description="SahelGIS desktop GIS."
+        prog="sahelgis",
+        description="SahelGIS desktop GIS. Without a subcommand: open the GUI.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="subcommands (each has --help):\n  "
+        + "\n  ".join(
+            [
+                "sahelgis import EVENTS -o PROJECT.gpkg | --store FOLDER",
+                "sahelgis info PROJECT_OR_FILE_OR_STORE",
+                "sahelgis export PROJECT [--figure NAME | --all | --list] -o OUT",
+                "sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE]",
+                "sahelgis recipe PROJECT.gpkg -o RECIPE.toml",
+                *usage_lines(),
+            ]
+        ),
     )
     parser.add_argument("project", nargs="?", type=Path)
     parser.add_argument(

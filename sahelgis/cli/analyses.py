@@ -274,4 +274,87 @@ def _is_layer_table(result: Result) -> bool:
 
 def usage_lines() -> list[str]:
     """One usage line per analysis subcommand (for ``sahelgis --help``)."""
-    return [f"sahelgis {a.id} EVENTS ...   {a.summary}" for a in ANALYSES.values()]
+    return [
+        f"{'sahelgis ' + a.id + ' EVENTS ...':32} {a.summary}"
+        for a in ANALYSES.values()
+    ]
+
+
+def _usage(analysis: Analysis) -> str:
+    parts = [f"sahelgis {analysis.id} EVENTS"]
+    groups: dict[str, list[Param]] = {}
+    for param in analysis.params:
+        if param.cli and param.group:
+            groups.setdefault(param.group, []).append(param)
+    done: set[str] = set()
+    for param in analysis.params:
+        if not param.cli or param.name in done:
+            continue
+        if param.group:
+            members = [p for p in groups[param.group] if p.cli]
+            done.update(p.name for p in members)
+            alt = " | ".join(f"{p.flag} {_metavar(p)}" for p in members)
+            parts.append(alt if param.required else f"[{alt}]")
+            continue
+        done.add(param.name)
+        text = param.flag if param.kind == "flag" else f"{param.flag} {_metavar(param)}"
+        parts.append(text if param.required and param.default is None else f"[{text}]")
+    parts.append("[-o OUT.csv|OUT.gpkg]")
+    return " ".join(parts)
+
+
+def _metavar(param: Param) -> str:
+    return {
+        "distance": "DIST",
+        "distances": "DIST[,DIST]",
+        "texts": "NAME",
+        "text": "TEXT",
+        "keys": "KEY[,KEY]",
+        "choice": "|".join(param.choices),
+        "int": "N",
+        "float": "N",
+        "lonlat": "LON,LAT",
+        "date": "YYYY-MM-DD",
+        "path": "FILE",
+    }.get(param.kind, "VALUE")
+
+
+def reference_markdown() -> str:
+    """README's analysis reference: usage, options and recipe keys, written
+    from the registry (``python scripts/update_readme_cli.py`` puts it in)."""
+    lines = [
+        "Every analysis is one module of `sahelgis/analysis/registry/`; its "
+        "subcommand, GUI dialog and recipe keys are built from the same "
+        "declarations. Options common to all: "
+        + ", ".join(f"`{p.flag}` ({p.describe()})" for p in SELECTION_PARAMS)
+        + ". "
+        + UNITS_EPILOG,
+        "",
+    ]
+    for analysis in ANALYSES.values():
+        lines += [
+            f"#### `sahelgis {analysis.id}`: {analysis.label.lower()}",
+            "",
+            analysis.summary
+            + (" " + analysis.description if analysis.description else ""),
+            "",
+            "```text",
+            _usage(analysis),
+            "```",
+            "",
+            "| option | recipe key | meaning |",
+            "|---|---|---|",
+        ]
+        for param in analysis.params:
+            flags = (
+                ", ".join(f"`{f}`" for f in option_names(param)) if param.cli else "—"
+            )
+            recipe = analysis.batch and param.recipe
+            keys = ", ".join(f"`{k}`" for k in param.keys) if recipe else "—"
+            meaning = param.describe().replace("|", "\\|")
+            lines.append(f"| {flags} | {keys} | {meaning} |")
+        if not analysis.batch:
+            lines.append("")
+            lines.append("Recipes do not hold this analysis yet.")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

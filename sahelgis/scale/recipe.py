@@ -172,6 +172,10 @@ def recipe_from_dict(data: dict[str, Any], path: Path) -> Recipe:
         used.add(task_id)
         analysis = get(kind)
         raw = {k: v for k, v in item.items() if k not in ("kind", "id")}
+        allowed = {key for p in analysis.params if p.recipe for key in p.keys}
+        unknown = sorted(k for k in raw if k not in allowed)
+        if unknown:
+            raise ctx.fail(f"unknown keys: {', '.join(unknown)}")
         try:
             spec = analysis.spec_from(raw, context, where=ctx.where)
             spec = analysis.prepare_batch(spec, context)

@@ -182,8 +182,10 @@ class AnalysisController(QObject):
             }
         if kind == "corridor" and choices.get("road"):
             return {"road": self._busiest_road(choices["road"], context)}
-        if kind in ("buffer", "isolation"):
-            return {"town": "Bamako" if kind == "buffer" else "Nara"}
+        if kind == "buffer":
+            return {"town": "Bamako", "radii": "25, 50, 100 km"}
+        if kind == "isolation":
+            return {"town": "Nara"}
         return {}
 
     def _busiest_road(self, refs: list[str], context: Context) -> str:

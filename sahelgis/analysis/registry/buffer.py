@@ -85,7 +85,6 @@ class Buffer(Analysis):
             "radii",
             "Radii",
             "distances",
-            "50 km",
             help="radius with its unit: 50km, 70mi, 500m; several (10,25,50km) = rings",
             aliases=("radius",),
             cli_flag="--radius",

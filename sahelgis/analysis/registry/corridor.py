@@ -102,6 +102,7 @@ class Corridor(Analysis):
             help="print the share of all events in the corridor per period instead "
             "of the counts per segment",
             gui=False,
+            recipe=False,
         ),
     )
 

@@ -93,7 +93,16 @@ class Counts(Analysis):
             choices=METHODS,
             aliases=("classify",),
         ),
-        Param("classes", "Number of classes", "int", 5, low=1, high=100, gui=False),
+        Param(
+            "classes",
+            "Number of classes",
+            "int",
+            5,
+            help="number of map classes (fewer when there are fewer distinct counts)",
+            low=1,
+            high=100,
+            gui=False,
+        ),
         Param(
             "breaks",
             "Class breaks",
@@ -108,6 +117,7 @@ class Counts(Analysis):
             False,
             help="one row per area, one column per period",
             gui=False,
+            recipe=False,
         ),
     )
 

@@ -93,6 +93,10 @@ class Param:
         Offered on the command line; ``cli_flag`` overrides the option name.
     gui
         Asked in the GUI dialog.
+    recipe
+        Accepted in a recipe's ``[[analysis]]`` table.
+    allow_zero
+        A distance or number of 0 is accepted.
     """
 
     name: str
@@ -111,6 +115,7 @@ class Param:
     cli: bool = True
     cli_flag: str = ""
     gui: bool = True
+    recipe: bool = True
     allow_zero: bool = False
 
     def __post_init__(self) -> None:

@@ -108,6 +108,7 @@ class Zones(Analysis):
             False,
             help="print the rules in force as TOML and exit (a template to edit)",
             gui=False,
+            recipe=False,
         ),
     )
 
