@@ -291,7 +291,8 @@ def _check_zones_keep(path: Path, scratch: Path) -> None:
     before = _snapshot(path)
     code, out, err = _run(["zones", path / "P.gpkg", "--from", "2030-01-01", "-o", old])
     assert code == 0, err
-    assert "note: no zone found; nothing written" in err
+    assert "note: nothing found (0 support zones" in err
+    assert "; nothing written" in err
     assert out.startswith("total: 0 events in 0 zones")
     assert _snapshot(path) == before
 
@@ -307,7 +308,8 @@ COMMAND_CASES.append(
         name="cmd_zones_no_result_keeps_old_output",
         kind="command",
         expect="`zones --from 2030-01-01 -o zones.gpkg` finding no zone: exit 0, "
-        "'no zone found; nothing written', the existing zones.gpkg byte-identical",
+        "'nothing found (0 support zones …); nothing written', the existing "
+        "zones.gpkg byte-identical",
         build=_build_zones_keep,
         check=_check_zones_keep,
     )
