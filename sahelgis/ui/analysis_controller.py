@@ -119,7 +119,12 @@ class AnalysisController(QObject):
         analysis = get(kind)
         context = self.context()
         choices = self._choices(kind, context)
-        values = {**self._defaults(kind, context, choices), **self._remembered(kind)}
+        remembered = {
+            key: value
+            for key, value in self._remembered(kind).items()
+            if key not in choices or value in choices[key]  # a road still there
+        }
+        values = {**self._defaults(kind, context, choices), **remembered}
         note = ""
         if kind in ("corridor", "isolation"):
             note = context.caveat("roads")

@@ -1,5 +1,8 @@
 """Each analysis from the Analysis menu adds an undoable layer and a result."""
 
+import csv
+import re
+
 import pytest
 
 from sahelgis import paths
@@ -117,3 +120,54 @@ def test_corridor_along_a_drawn_line(demo_window, monkeypatch):
     assert demo_window.project.layers[0].name.startswith(
         "Drawn line: Supply route — within 5 km"
     )
+
+
+def test_corridor_opens_on_the_busiest_road_and_agrees_with_the_cli(
+    demo_window, monkeypatch, capsys
+):
+    import re
+
+    from sahelgis.cli import main
+
+    seen = {}
+
+    def fake_exec(dialog):
+        seen["road"] = dialog.fields["road"].currentText()
+        seen["within"] = dialog.fields["within"].text()
+        return True
+
+    monkeypatch.setattr(FormDialog, "exec", fake_exec)
+    demo_window.project.time_window.set_window("2018-01-01", "2024-06-30")
+    demo_window.run_analysis(demo_window.analysis.corridor_dialog)
+    assert seen == {"road": "RN4", "within": "10 km"}
+    # the headline is about the whole window, as a percentage with its counts
+    title = demo_window.result_panel.title.text()
+    match = re.match(
+        r"(\d+\.\d)% — ([\d,]+) of ([\d,]+) events lie within 10 km of RN4", title
+    )
+    assert match, title
+    inside, total = (int(match.group(k).replace(",", "")) for k in (2, 3))
+    assert float(match.group(1)) == round(100 * inside / total, 1)
+    table = demo_window.result_panel.model.frame
+    assert table["share"].str.match(r"^\d+\.\d% — [\d,]+ of [\d,]+$").all()
+    # the command line on the same events and dates: the same numbers
+    demo_window.project.time_window.expand_imprecise = False
+    demo_window.analysis.show(demo_window.project.layers[0].id)
+    title = demo_window.result_panel.title.text()
+    argv = ["corridor", str(paths.demo_project()), "--road", "RN4", "--within",
+            "10km", "--from", "2018-01-01", "--to", "2024-06-30",
+            "--share"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    (row,) = [r for r in csv.DictReader(out[:-1]) if r["year"] == "all"]
+    inside, total = int(row["in_corridor"]), int(row["total"])
+    assert row["share"] == f"{100 * inside / total:.1f}% — {inside:,} of {total:,}"
+    assert f"{row['share']} events lie within 10 km of RN4" in title
+
+
+def test_count_classes_are_whole_numbers(demo_window, monkeypatch):
+    answer(monkeypatch, areas="cercle", method="quantiles")
+    demo_window.run_analysis(demo_window.analysis.counts_dialog)
+    labels = list(demo_window.project.layers[0].style.categories)
+    assert labels
+    assert all(re.fullmatch(r"[\d,]+(–[\d,]+)?", label) for label in labels)
