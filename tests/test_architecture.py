@@ -32,3 +32,67 @@ def test_package_has_no_qt_import(package):
         for f in files
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def _imports_of(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, imported names) of every ``from X import ...`` (relative
+    imports resolved against the file's package)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, module] if module else base)
+            out.append((module, [alias.name for alias in node.names]))
+        elif isinstance(node, ast.Import):
+            out += [(alias.name, []) for alias in node.names]
+    return out
+
+
+def _package_of(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "sahelgis" else parts[0]
+
+
+def test_no_private_name_is_imported_across_packages():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        here = _package_of(".".join(path.relative_to(PACKAGE.parent).parts))
+        for module, names in _imports_of(path):
+            if not module.startswith("sahelgis") or _package_of(module) == here:
+                continue
+            offenders += [
+                f"{path.relative_to(PACKAGE)}: {module}.{name}"
+                for name in names
+                if name.startswith("_") and not name.startswith("__")
+            ]
+    assert offenders == []
+
+
+def test_nothing_below_the_command_line_imports_it():
+    allowed = {"cli", "ui", "app", "__main__"}
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).parts[0].removesuffix(".py") not in allowed
+        and any(m.startswith("sahelgis.cli") for m, _ in _imports_of(path))
+    ]
+    assert offenders == []
+
+
+def test_analysis_parameters_are_parsed_only_in_the_registry():
+    """Distances, counts and choices of analyses are read by the registry's
+    declarations; no front end parses them itself."""
+    parsers = ("parse_distance", "parse_distances", "unit_of", "check_distance_km")
+    allowed = {"analysis/units.py", "analysis/zones.py"}
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = str(path.relative_to(PACKAGE))
+        if rel in allowed or rel.startswith("analysis/registry/"):
+            continue
+        for _, names in _imports_of(path):
+            offenders += [f"{rel}: {n}" for n in names if n in parsers]
+    assert offenders == []
