@@ -171,7 +171,7 @@ ZONES = "[[analysis]]\nkind = 'zones'\n"
         (NARA + "radii = [inf]", "(buffer): radii = inf"),
         (NARA + "radii = ['2001 km']", "2,000 km limit"),
         (NARA + "radii_m = [1e12]", "(buffer): radii_m = 1000000000000.0"),
-        (NARA + "radii_m = [nan]", "(buffer): radii_m = nan: expected a finite"),
+        (NARA + "radii_m = [nan]", "(buffer): radii_m = nan: not a finite"),
         (
             "[[analysis]]\nkind = 'buffer'\nat = [nan, 14]\nradii = ['5 km']",
             "(buffer): at = nan",

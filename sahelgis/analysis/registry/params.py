@@ -230,13 +230,13 @@ class Param:
             if isinstance(item, bool):
                 raise ParamError(f"{name} = {_show(item)}: expected a distance")
             if isinstance(item, (int, float)):
+                if not math.isfinite(item):
+                    raise ParamError(f"{name} = {item}: not a finite number")
                 if not self.unit:
                     raise ParamError(
                         f"{name} = {_show(item)}: distance has no unit; write "
                         f"e.g. '{item} km' or '{item} mi'"
                     )
-                if not math.isfinite(item):
-                    raise ParamError(f"{name} = {item}: expected a finite number")
                 try:
                     out.append(parse_distance(f"{item!r}{self.unit}", None))
                 except ValueError as exc:
