@@ -1,0 +1,166 @@
+"""Measure how far SahelGIS's distances and memberships stray from brute force.
+
+Run by hand (not collected by pytest)::
+
+    PYTHONPATH=$PWD python tests/analysis/measure_edge_tolerance.py [N]
+
+For N random events (default 100,000) in southern Mali (EPSG:4326 lon/lat)
+it prints, per analysis, the largest discrepancy in metres between
+SahelGIS and the independent references of ``bruteforce.py``:
+
+* buffers: the largest ``|d - r|`` (geodesic metres) of an event whose ring
+  differs from the brute-force ring (0 when none differs);
+* corridors: the largest ``|distance_m - d|`` over events in the corridor,
+  where ``d`` is the geodesic distance to the geodesic road, for each bundled
+  road and for a long drawn line;
+* areas: events whose cercle differs, with their distance to a boundary;
+* hexagons: events whose cell differs, with the margin between the two
+  nearest cell centres (LAEA metres).
+
+The tolerances of the test modules were set from its output (see their
+constants).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bruteforce as bf  # noqa: E402
+from analysis_helpers import make_events  # noqa: E402
+
+from sahelgis.analysis.areas import counts_per_hex  # noqa: E402
+from sahelgis.analysis.buffers import buffer_counts  # noqa: E402
+from sahelgis.analysis.corridors import corridor  # noqa: E402
+from sahelgis.io.basedata import base_layers  # noqa: E402
+
+
+def _layer(role: str):
+    return next(layer.data for layer in base_layers() if layer.role == role)
+
+
+def measure_buffers(n: int, rng: np.random.Generator) -> None:
+    centre = (-7.5, 13.5)
+    radii = [10_000.0, 50_000.0, 150_000.0]
+    # half the points uniformly around, half within 50 m of a ring boundary
+    az = rng.uniform(0, 360, n)
+    dist = np.where(
+        rng.random(n) < 0.5,
+        rng.uniform(0, 200_000, n),
+        rng.choice(radii, n) + rng.uniform(-50, 50, n),
+    )
+    lon, lat, _ = bf.GEOD.fwd(np.full(n, centre[0]), np.full(n, centre[1]), az, dist)
+    events = make_events(lon, lat)
+    t = time.perf_counter()
+    result = buffer_counts(events, *centre, radii, by=None, with_rings=False)
+    took = time.perf_counter() - t
+    d = bf.geodesic_m(*centre, events.lon, events.lat)
+    ring = np.full(n, len(radii))
+    ring[result.rows] = result.ring
+    brute = bf.ring_of(d, radii)
+    bad = ring != brute
+    gap = np.min(np.abs(d[:, None] - np.array(radii)[None, :]), axis=1)
+    worst = float(gap[bad].max()) if bad.any() else 0.0
+    print(
+        f"buffers: {n} events ({took:.2f} s), {int(bad.sum())} ring disagreements, "
+        f"max |d - r| of a disagreement {worst:.6f} m; closest event to a ring "
+        f"{gap.min():.2e} m"
+    )
+
+
+def measure_corridor(
+    name: str, line: shapely.Geometry, within_m: float, n: int, rng: np.random.Generator
+) -> None:
+    west, south, east, north = line.bounds
+    pad = within_m / 100_000.0 + 0.05
+    lon = rng.uniform(west - pad, east + pad, n)
+    lat = rng.uniform(south - pad, north + pad, n)
+    events = make_events(lon, lat)
+    result = corridor(line, within_m, None, events, by=None, name=name)
+    d = bf.distance_to_polyline_m(line, events.lon, events.lat)
+    inside = np.zeros(n, dtype=bool)
+    inside[result.rows] = True
+    err = result.distance_m - d[result.rows]
+    brute_in = d <= within_m
+    flips = inside != brute_in
+    flip_gap = float(np.abs(d[flips] - within_m).max()) if flips.any() else 0.0
+    j = int(np.argmax(np.abs(err))) if len(err) else 0
+    where = (
+        f"at ({events.lon[result.rows][j]:.4f}, {events.lat[result.rows][j]:.4f})"
+        if len(err)
+        else ""
+    )
+    print(
+        f"corridor {name} ({result.length_m / 1000:.0f} km, within "
+        f"{within_m / 1000:g} km): max |distance_m - geodesic| "
+        f"{np.abs(err).max() if len(err) else 0:.3f} m {where}; "
+        f"{int(flips.sum())} membership flips of {int(brute_in.sum())}, farthest "
+        f"{flip_gap:.3f} m from the edge"
+    )
+
+
+def measure_areas(n: int, rng: np.random.Generator) -> None:
+    from sahelgis.analysis.areas import area_membership
+
+    cercles = _layer("cercles")
+    west, south, east, north = cercles.total_bounds
+    lon = rng.uniform(west, east, n)
+    lat = rng.uniform(south, north, n)
+    events = make_events(lon, lat)
+    found, area = area_membership(events, cercles)
+    got = np.zeros((len(cercles), n), dtype=bool)
+    got[area, found] = True
+    geoms = list(cercles.geometry)
+    want = np.stack([shapely.contains_xy(g, events.lon, events.lat) for g in geoms])
+    bad = np.flatnonzero((got != want).any(axis=0))
+    gap = bf.boundary_distance_deg(geoms, events.lon[bad], events.lat[bad])
+    print(
+        f"areas (cercles): {n} events, {len(bad)} disagreements"
+        + (f", max boundary distance {gap.max():.2e} deg" if len(bad) else "")
+    )
+
+
+def measure_hex(n: int, rng: np.random.Generator, size_m: float = 25_000.0) -> None:
+    lon = rng.uniform(-12, -4, n)
+    lat = rng.uniform(10, 16.5, n)
+    events = make_events(lon, lat)
+    centre = (-8.0, 13.0)
+    cells, table = counts_per_hex(events, size_m, by=None, centre=centre)
+    x, y = bf.laea(*centre).transform(events.lon, events.lat)
+    q, r, margin = bf.nearest_hex_centre(np.asarray(x), np.asarray(y), size_m)
+    brute = {}
+    for a, b in zip(q, r, strict=True):
+        brute[f"{a}_{b}"] = brute.get(f"{a}_{b}", 0) + 1
+    got = dict(zip(table["hex_id"], table["count"], strict=True))
+    keys = set(brute) | set(got)
+    diff = sum(abs(brute.get(k, 0) - got.get(k, 0)) for k in keys)
+    print(
+        f"hexagons ({size_m / 1000:g} km): {n} events, total |count difference| "
+        f"{diff}; smallest centre margin {margin.min():.3e} m"
+    )
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    rng = np.random.default_rng(15)
+    measure_buffers(n, rng)
+    roads = _layer("roads")
+    for ref in ("RN4", "RN6", "RN3"):
+        line = roads[roads["ref"] == ref].geometry.iloc[0]
+        for within in (1_000.0, 10_000.0, 50_000.0):
+            measure_corridor(ref, line, within, n // 3, rng)
+    long_line = shapely.LineString([(-11.5, 11.0), (-4.5, 16.0)])  # ~940 km, 1 piece
+    for within in (10_000.0, 50_000.0):
+        measure_corridor("drawn 940 km", long_line, within, n // 3, rng)
+    measure_areas(min(n, 20_000), rng)
+    measure_hex(min(n, 20_000), rng)
+
+
+if __name__ == "__main__":
+    main()
