@@ -340,3 +340,29 @@ def write_acled_csv(
                 ]
             )
     return path
+
+
+def road_from(
+    start: tuple[float, float], legs: Sequence[tuple[float, float]]
+) -> shapely.LineString:
+    """A road from ``start`` (lon, lat) by legs of ``(bearing°, metres)``, each
+    leg a geodesic (``Geod.fwd``); the vertices are kept as given."""
+    coords = [start]
+    for bearing, length in legs:
+        lon, lat, _ = GEOD.fwd(coords[-1][0], coords[-1][1], bearing, length)
+        coords.append((float(lon), float(lat)))
+    return shapely.LineString(coords)
+
+
+def point_near_road(
+    line: shapely.Geometry, leg: int, fraction: float, bearing: float, offset_m: float
+) -> tuple[float, float]:
+    """A point ``offset_m`` metres at ``bearing`` from the point ``fraction``
+    of the way along geodesic leg ``leg`` of ``line``."""
+    coords = shapely.get_coordinates(line)
+    leg = leg % (len(coords) - 1)
+    (x0, y0), (x1, y1) = coords[leg], coords[leg + 1]
+    az, _, length = GEOD.inv(x0, y0, x1, y1)
+    px, py, _ = GEOD.fwd(x0, y0, az, fraction * length)
+    lon, lat, _ = GEOD.fwd(px, py, bearing, offset_m)
+    return float(lon), float(lat)
