@@ -46,7 +46,9 @@ LAT_RANGE = (10.0, 16.5)
 
 
 # ----------------------------------------------------------- distances ---
-def geodesic_m(lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def geodesic_m(
+    lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray
+) -> np.ndarray:
     """WGS84 geodesic distance (metres) from one point to many (degrees)."""
     lon = np.asarray(lon, dtype="float64")
     lat = np.asarray(lat, dtype="float64")

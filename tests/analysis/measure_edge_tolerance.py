@@ -32,13 +32,17 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bruteforce as bf  # noqa: E402
-from analysis_helpers import make_events  # noqa: E402
+import bruteforce as bf
+from analysis_helpers import make_events
 
-from sahelgis.analysis.areas import counts_per_hex  # noqa: E402
-from sahelgis.analysis.buffers import buffer_counts  # noqa: E402
-from sahelgis.analysis.corridors import corridor  # noqa: E402
-from sahelgis.io.basedata import base_layers  # noqa: E402
+from sahelgis.analysis.areas import counts_per_hex
+from sahelgis.analysis.buffers import buffer_counts
+from sahelgis.analysis.corridors import corridor
+from sahelgis.io.basedata import base_layers
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
 
 
 def _layer(role: str):
@@ -67,7 +71,7 @@ def measure_buffers(n: int, rng: np.random.Generator) -> None:
     bad = ring != brute
     gap = np.min(np.abs(d[:, None] - np.array(radii)[None, :]), axis=1)
     worst = float(gap[bad].max()) if bad.any() else 0.0
-    print(
+    _say(
         f"buffers: {n} events ({took:.2f} s), {int(bad.sum())} ring disagreements, "
         f"max |d - r| of a disagreement {worst:.6f} m; closest event to a ring "
         f"{gap.min():.2e} m"
@@ -96,7 +100,7 @@ def measure_corridor(
         if len(err)
         else ""
     )
-    print(
+    _say(
         f"corridor {name} ({result.length_m / 1000:.0f} km, within "
         f"{within_m / 1000:g} km): max |distance_m - geodesic| "
         f"{np.abs(err).max() if len(err) else 0:.3f} m {where}; "
@@ -120,7 +124,7 @@ def measure_areas(n: int, rng: np.random.Generator) -> None:
     want = np.stack([shapely.contains_xy(g, events.lon, events.lat) for g in geoms])
     bad = np.flatnonzero((got != want).any(axis=0))
     gap = bf.boundary_distance_deg(geoms, events.lon[bad], events.lat[bad])
-    print(
+    _say(
         f"areas (cercles): {n} events, {len(bad)} disagreements"
         + (f", max boundary distance {gap.max():.2e} deg" if len(bad) else "")
     )
@@ -131,7 +135,7 @@ def measure_hex(n: int, rng: np.random.Generator, size_m: float = 25_000.0) -> N
     lat = rng.uniform(10, 16.5, n)
     events = make_events(lon, lat)
     centre = (-8.0, 13.0)
-    cells, table = counts_per_hex(events, size_m, by=None, centre=centre)
+    _, table = counts_per_hex(events, size_m, by=None, centre=centre)
     x, y = bf.laea(*centre).transform(events.lon, events.lat)
     q, r, margin = bf.nearest_hex_centre(np.asarray(x), np.asarray(y), size_m)
     brute = {}
@@ -140,7 +144,7 @@ def measure_hex(n: int, rng: np.random.Generator, size_m: float = 25_000.0) -> N
     got = dict(zip(table["hex_id"], table["count"], strict=True))
     keys = set(brute) | set(got)
     diff = sum(abs(brute.get(k, 0) - got.get(k, 0)) for k in keys)
-    print(
+    _say(
         f"hexagons ({size_m / 1000:g} km): {n} events, total |count difference| "
         f"{diff}; smallest centre margin {margin.min():.3e} m"
     )

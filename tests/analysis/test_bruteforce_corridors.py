@@ -180,10 +180,11 @@ def _bundled_road(ref: str) -> shapely.Geometry:
     ref=st.sampled_from(["RN3", "RN4", "RN6"]),
     within=st.sampled_from([1_000.0, 10_000.0, 30_000.0]),
     spots=st.lists(
-        st.tuples(st.integers(0, 3), st.floats(0, 1), st.floats(0, 360),
-                  st.floats(0, 1.5)),
+        st.tuples(
+            st.integers(0, 3), st.floats(0, 1), st.floats(0, 360), st.floats(0, 1.5)
+        ),
         max_size=80,
-    ),  # fmt: skip
+    ),
 )
 def test_bundled_roads_match_brute_force(
     ref: str, within: float, spots: list[tuple[int, float, float, float]]
