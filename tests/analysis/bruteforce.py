@@ -59,15 +59,20 @@ def geodesic_m(
 
 
 def _distance_to_segment_m(
-    a: tuple[float, float], b: tuple[float, float], lon: np.ndarray, lat: np.ndarray
+    a: tuple[float, float],
+    b: tuple[float, float],
+    lon: np.ndarray,
+    lat: np.ndarray,
+    t_range: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """Geodesic distance (metres) from points to the geodesic segment a–b.
 
     Iterates the foot point ``t`` (metres from ``a`` along the geodesic): from
     the foot ``P(t)`` with forward azimuth ``α``, the point lies at distance
     ``s`` and azimuth ``β``; the along-track correction is ``s·cos(β - α)``.
-    ``t`` is clamped to ``[0, L]`` (round ends). Stops when every correction of
-    an unclamped foot is below 1 mm.
+    ``t`` is clamped to ``[0, L]`` (round ends), or to ``t_range`` (metres
+    from ``a``) for a piece of the segment. Stops when every correction of an
+    unclamped foot is below 1 mm.
     """
     n = len(lon)
     if n == 0:
@@ -75,14 +80,15 @@ def _distance_to_segment_m(
     az_ab, _, length = GEOD.inv(a[0], a[1], b[0], b[1])
     if length == 0.0:
         return geodesic_m(a[0], a[1], lon, lat)
-    t = np.zeros(n)
+    lo, hi = (0.0, length) if t_range is None else t_range
+    t = np.full(n, lo)
     a_lon, a_lat = np.full(n, a[0]), np.full(n, a[1])
     for _ in range(60):
         plon, plat, back = GEOD.fwd(a_lon, a_lat, np.full(n, az_ab), t)
         alpha = np.asarray(back) + 180.0  # forward azimuth at the foot
         beta, _, s = GEOD.inv(plon, plat, lon, lat)
         step = np.asarray(s) * np.cos(np.radians(np.asarray(beta) - alpha))
-        new_t = np.clip(t + step, 0.0, length)
+        new_t = np.clip(t + step, lo, hi)
         moved = np.abs(new_t - t)
         t = new_t
         if float(moved.max()) < 1e-4:
@@ -113,6 +119,82 @@ def distance_to_polyline_m(
         for k in range(len(coords) - 1):
             d = _distance_to_segment_m(tuple(coords[k]), tuple(coords[k + 1]), lon, lat)
             best = np.minimum(best, d)
+    return best
+
+
+def _within_interval(
+    a: tuple[float, float],
+    b: tuple[float, float],
+    centre: tuple[float, float],
+    radius_m: float,
+) -> tuple[float, float] | None:
+    """The stretch ``(t0, t1)`` (metres from ``a``) of the geodesic segment a–b
+    within ``radius_m`` of ``centre``, or ``None``. The distance from a point
+    along a geodesic shorter than half the Earth has a single minimum, so the
+    stretch is one interval; samples every 250 m locate it and bisection finds
+    its ends to 1 mm."""
+    az, _, length = GEOD.inv(a[0], a[1], b[0], b[1])
+    k = max(int(np.ceil(length / 250.0)), 1)
+    t = np.linspace(0.0, length, k + 1)
+
+    def dist(tt: np.ndarray) -> np.ndarray:
+        x, y, _ = GEOD.fwd(np.full(len(tt), a[0]), np.full(len(tt), a[1]),
+                           np.full(len(tt), az), tt)  # fmt: skip
+        return geodesic_m(centre[0], centre[1], np.asarray(x), np.asarray(y))
+
+    d = dist(t)
+    inside = np.flatnonzero(d <= radius_m)
+    if len(inside) == 0:
+        # the closest approach may fall between two samples
+        j = int(np.argmin(d))
+        lo_t, hi_t = t[max(j - 1, 0)], t[min(j + 1, k)]
+        for _ in range(60):  # ternary search of the minimum
+            m1, m2 = lo_t + (hi_t - lo_t) / 3, hi_t - (hi_t - lo_t) / 3
+            d1, d2 = dist(np.array([m1, m2]))
+            lo_t, hi_t = (lo_t, m2) if d1 < d2 else (m1, hi_t)
+        tm = (lo_t + hi_t) / 2
+        if dist(np.array([tm]))[0] > radius_m:
+            return None
+        inside = np.array([j])
+        t = t.copy()
+        t[j] = tm
+
+    def edge(t_in: float, t_out: float) -> float:
+        for _ in range(60):
+            mid = (t_in + t_out) / 2
+            if dist(np.array([mid]))[0] <= radius_m:
+                t_in = mid
+            else:
+                t_out = mid
+            if abs(t_out - t_in) < 1e-3:
+                break
+        return t_in
+
+    i0, i1 = int(inside[0]), int(inside[-1])
+    t0 = t[i0] if i0 == 0 else edge(t[i0], t[i0 - 1])
+    t1 = t[i1] if i1 == k else edge(t[i1], t[i1 + 1])
+    return float(t0), float(t1)
+
+
+def distance_to_road_in_disc_m(
+    line: shapely.Geometry,
+    centre: tuple[float, float],
+    radius_m: float,
+    lon: np.ndarray,
+    lat: np.ndarray,
+) -> np.ndarray:
+    """Geodesic distance (metres) from each point to the part of a geodesic
+    road lying within ``radius_m`` of ``centre`` (``inf`` when none does)."""
+    lon = np.asarray(lon, dtype="float64")
+    lat = np.asarray(lat, dtype="float64")
+    best = np.full(len(lon), np.inf)
+    for coords in polyline_vertices(line):
+        for k in range(len(coords) - 1):
+            a, b = tuple(coords[k]), tuple(coords[k + 1])
+            span = _within_interval(a, b, centre, radius_m)
+            if span is not None:
+                d = _distance_to_segment_m(a, b, lon, lat, t_range=span)
+                best = np.minimum(best, d)
     return best
 
 
