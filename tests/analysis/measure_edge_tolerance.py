@@ -109,6 +109,39 @@ def measure_corridor(
     )
 
 
+def measure_random_roads(
+    trials: int, rng: np.random.Generator, max_leg_m: float
+) -> None:
+    """Largest ``|distance_m - geodesic|`` of corridors on random roads of 1–5
+    geodesic legs of at most ``max_leg_m`` (2,000 events near each road)."""
+    worst = 0.0
+    for _ in range(trials):
+        n_legs = int(rng.integers(1, 6))
+        start = (rng.uniform(-11, -5), rng.uniform(11, 15.5))
+        legs = [
+            (rng.uniform(0, 360), rng.uniform(5e3, max_leg_m)) for _ in range(n_legs)
+        ]
+        line = bf.road_from(start, legs)
+        within = float(rng.choice([500.0, 2e3, 10e3, 30e3]))
+        pts = [
+            bf.point_near_road(line, rng.integers(0, n_legs), rng.random(),
+                               rng.uniform(0, 360), rng.uniform(0, 1.3 * within))
+            for _p in range(2000)
+        ]  # fmt: skip
+        lon, lat = np.array(pts).T
+        events = make_events(lon, lat)
+        result = corridor(line, within, None, events, by=None)
+        d = bf.distance_to_polyline_m(
+            line, events.lon[result.rows], events.lat[result.rows]
+        )
+        if len(d):
+            worst = max(worst, float(np.abs(result.distance_m - d).max()))
+    _say(
+        f"corridor, {trials} random roads with legs <= {max_leg_m / 1000:g} km: "
+        f"max |distance_m - geodesic| {worst:.2f} m"
+    )
+
+
 def measure_areas(n: int, rng: np.random.Generator) -> None:
     from sahelgis.analysis.areas import area_membership
 
@@ -150,6 +183,74 @@ def measure_hex(n: int, rng: np.random.Generator, size_m: float = 25_000.0) -> N
     )
 
 
+def measure_isolation(
+    trials: int, rng: np.random.Generator, max_leg_m: float, end_rel: float = 2e-3
+) -> None:
+    """Largest ``|distance_m - geodesic|`` of town_isolation over events whose
+    nearest road point stays put when the disc shrinks by ``end_rel``."""
+    import geopandas as gpd
+
+    from sahelgis.analysis.isolation import town_isolation
+
+    worst, worst_rel, flips = 0.0, 0.0, 0
+    for _ in range(trials):
+        town = (rng.uniform(-10, -6), rng.uniform(11.5, 15))
+        radius = float(rng.choice([20e3, 50e3, 100e3]))
+        within = float(rng.choice([1e3, 5e3, 10e3]))
+        lines = []
+        for _k in range(rng.integers(1, 4)):
+            x, y, _ = bf.GEOD.fwd(
+                *town, rng.uniform(0, 360), rng.uniform(0, 0.8 * radius)
+            )
+            legs = [
+                (rng.uniform(0, 360), rng.uniform(2e3, max_leg_m))
+                for _leg in range(rng.integers(1, 4))
+            ]
+            lines.append(bf.road_from((float(x), float(y)), legs))
+        roads = gpd.GeoDataFrame(
+            {"ref": [f"R{k}" for k in range(len(lines))]},
+            geometry=lines,
+            crs="EPSG:4326",
+        )
+        pts = [
+            bf.point_near_road(
+                line, rng.integers(0, 5), rng.random(), rng.uniform(0, 360),
+                rng.uniform(0, 1.5 * within),
+            )
+            for line in lines
+            for _p in range(1000)
+        ]  # fmt: skip
+        lon, lat = np.array(pts).T
+        events = make_events(lon, lat)
+        result = town_isolation(events, *town, roads, radius, within)
+        d = np.min(
+            [
+                bf.distance_to_road_in_disc_m(g, town, radius, events.lon, events.lat)
+                for g in lines
+            ],
+            axis=0,
+        )
+        d_in = np.min([bf.distance_to_road_in_disc_m(g, town, radius * (1 - end_rel),
+                                                     events.lon, events.lat)
+                       for g in lines], axis=0)  # fmt: skip
+        interior = np.abs(d - d_in) < 1e-3
+        got = np.full(len(events), np.nan)
+        got[result.rows] = result.distance_m
+        sel = interior & np.isfinite(got)
+        if sel.any():
+            err = float(np.abs(got[sel] - d[sel]).max())
+            worst = max(worst, err)
+            worst_rel = max(worst_rel, err - 1e-3 * within)
+        inside = np.zeros(len(events), dtype=bool)
+        inside[result.rows] = True
+        flips += int(((inside != (d <= within)) & interior).sum())
+    _say(
+        f"isolation (legs <= {max_leg_m / 1000:g} km, {trials} towns): max "
+        f"|distance_m - geodesic| away from road ends {worst:.2f} m "
+        f"({worst_rel:.2f} m + 1e-3*within); {flips} membership flips"
+    )
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     rng = np.random.default_rng(15)
@@ -162,8 +263,16 @@ def main() -> None:
     long_line = shapely.LineString([(-11.5, 11.0), (-4.5, 16.0)])  # ~940 km, 1 piece
     for within in (10_000.0, 50_000.0):
         measure_corridor("drawn 940 km", long_line, within, n // 3, rng)
+    for max_leg in (50_000.0, 100_000.0, 150_000.0):
+        measure_random_roads(60, rng, max_leg)
+    # a road drawn with three clicks: an 870 km leg along 10°N, far from the
+    # centre of its box (the disagreement reported in issue 15)
+    clicks = shapely.LineString([(-12.0, 10.0), (-4.0, 10.0), (-4.0, 16.5)])
+    measure_corridor("3 clicks, 1,600 km", clicks, 1_000.0, n // 3, rng)
     measure_areas(min(n, 20_000), rng)
     measure_hex(min(n, 20_000), rng)
+    for max_leg in (30_000.0, 100_000.0):
+        measure_isolation(30, rng, max_leg)
 
 
 if __name__ == "__main__":
