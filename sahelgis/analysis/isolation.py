@@ -31,7 +31,12 @@ from shapely.geometry import LineString, Point
 from shapely.ops import substring
 
 from sahelgis.analysis.buffers import geodesic_circle, lonlat_box_around
-from sahelgis.analysis.corridors import Segments, events_near_segments, local_projector
+from sahelgis.analysis.corridors import (
+    Segments,
+    densify_geodesic,
+    events_near_segments,
+    local_projector,
+)
 from sahelgis.analysis.results import COUNT, as_rows
 from sahelgis.errors import SahelGISError
 from sahelgis.model.crs import GEOD
@@ -198,7 +203,9 @@ def town_isolation(
     ):
         if geom is None or geom.is_empty:
             continue
-        for clipped in _lines(shapely.intersection(geom, circle)):
+        # long legs follow their geodesic before the road is cut at the circle
+        dense = shapely.MultiLineString([densify_geodesic(g) for g in _lines(geom)])
+        for clipped in _lines(shapely.intersection(dense, circle)):
             local = projector.to_local(clipped)
             for part in _split_at_nearest(local, split_reach):
                 if part.length > 1.0:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pytest
 import shapely
 from analysis_helpers import make_events
 from bruteforce import (
@@ -218,11 +217,6 @@ def test_reference_distance_agrees_with_densified_vertices() -> None:
     assert np.all(dv - d <= bound + 1e-3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="corridor() takes the road as straight lines in its AEQD CRS: a "
-    "870 km leg along 10°N is up to ~566 m off the geodesic (issue 15)",
-)
 def test_long_segments_follow_the_geodesic() -> None:
     """A road with long legs far from the AEQD centre (drawn with few clicks):
     events 0.8 km from the geodesic road must be in a 1 km corridor."""

@@ -20,7 +20,6 @@ import datetime as dt
 
 import geopandas as gpd
 import numpy as np
-import pytest
 import shapely
 from analysis_helpers import make_events
 from bruteforce import (
@@ -160,11 +159,6 @@ def test_town_isolation_matches_brute_force(case: dict) -> None:
         assert int(result.monthly["count"].sum()) == result.total
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="town_isolation clips roads in lon/lat: the clip point of a 100 km "
-    "leg is ~45 m off the geodesic and the access road bends to it (issue 15)",
-)
 def test_long_leg_clip_follows_geodesic() -> None:
     """A 100 km eastward leg from the town clipped at 50 km: an event 1 km
     north of the geodesic road, 40 km out, is 1 km from the access road."""
