@@ -186,7 +186,8 @@ class AnalysisController(QObject):
                 "margin_km": rules.margin_km,
             }
         if kind == "corridor" and choices.get("road"):
-            return {"road": self._busiest_road(choices["road"], context)}
+            road = self._busiest_road(choices["road"], context)
+            return {"road": road, "segment": "25 km"}  # a heat strip per 25 km
         if kind == "buffer":
             return {"town": "Bamako", "radii": "25, 50, 100 km"}
         if kind == "isolation":

@@ -261,7 +261,10 @@ class Corridor(Analysis):
             tables={"counts": counts, "share": share},
             layers=layers,
             native=results[0] if not many else results,
-            panel=share,
+            # the headline holds the whole window; the panel one row per period
+            panel=share[share[share.columns[0]] != "all"].reset_index(drop=True)
+            if not many
+            else share,
         )
         if spec.get("caveat"):
             result.caveats.append(f"roads layer: {spec['caveat']}")

@@ -121,7 +121,11 @@ class ResultPanel(QWidget):
         )
         if numeric.empty:
             return
-        labels = table.select_dtypes(exclude="number")
+        # bars are named by their keys (ring, year ...), not by a share
+        # written as text, which would crowd the axis
+        labels = table.select_dtypes(exclude="number").drop(
+            columns=[c for c in table.columns if str(c) == "share"], errors="ignore"
+        )
         if labels.empty:
             tick_text = [str(i) for i in numeric.index]
         else:
