@@ -124,9 +124,9 @@ def run_local(
     progress.set(0.0, "Reading events")
     if isinstance(source, EventStore):
         selection = source.select(scope.bbox, scope.start, scope.end, scope.countries)
-        events = source.read(selection, T.columns_for(recipe.tasks))
+        events = _filtered(source.read(selection, _columns(recipe)), scope)
     else:
-        events = _scoped(source, scope)
+        events = _filtered(_scoped(source, scope), scope)
     read_s = time.perf_counter() - start
     outputs = []
     seconds: dict[str, float] = {}
@@ -152,6 +152,24 @@ def run_local(
     return outputs, info
 
 
+def _columns(recipe: Recipe) -> list[str]:
+    """The tasks' columns, and those the scope's event filter reads."""
+    columns = T.columns_for(recipe.tasks)
+    if recipe.scope.is_filtered:
+        from sahelgis.model.filters import ACTOR_COLUMNS
+
+        columns = list(dict.fromkeys([*columns, acled.EVENT_TYPE, *ACTOR_COLUMNS]))
+    return columns
+
+
+def _filtered(events: EventTable, scope: Scope) -> EventTable:
+    """The events the scope's actor and event types keep."""
+    if not scope.is_filtered:
+        return events
+    mask = scope.event_filter().mask(events.frame)
+    return EventTable(events.frame[mask].reset_index(drop=True), events.synthetic)
+
+
 def _scoped(events: EventTable, scope: Scope) -> EventTable:
     mask = exact_mask(events.frame, scope.bbox, scope.start, scope.end, scope.countries)
     if mask is None:
@@ -173,6 +191,8 @@ def partition_partials(
     mask = exact_mask(frame, scope.bbox, scope.start, scope.end, scope.countries)
     if mask is not None:
         frame = frame[mask].reset_index(drop=True)
+    if scope.is_filtered:
+        frame = frame[scope.event_filter().mask(frame)].reset_index(drop=True)
     events = EventTable(optimise_dtypes(_plain_text(frame)))
     return {task.id: T.compute(task, events) for task in tasks}
 
@@ -267,7 +287,7 @@ def run_dask(
         n_parts = 0
         part_stats: list[tuple[int, float]] = []
         if selection.parts:
-            columns = [*T.columns_for(recipe.tasks), "geometry"]
+            columns = [*_columns(recipe), "geometry"]
             filters = _filters(scope)
             ddf = dask_geopandas.read_parquet(
                 [str(p.path) for p in selection.parts],

@@ -11,6 +11,8 @@ every country and year; a recipe writes them down once. Example::
     to = "2024-12-31"
     countries = ["Mali"]
     bbox = [-12.5, 10.0, 4.5, 25.0]   # west, south, east, north (degrees)
+    actor = "JNIM"                    # as --actor / --event-type of the CLI
+    event_type = ["Battles"]
 
     [[analysis]]
     kind = "buffer"
@@ -45,14 +47,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sahelgis.analysis.registry import ANALYSES, Context, ParamError, get
+from sahelgis.analysis.registry import (
+    ANALYSES,
+    SELECTION_PARAMS,
+    Context,
+    ParamError,
+    get,
+)
+from sahelgis.analysis.registry.params import read_params
 from sahelgis.errors import InputError, SahelGISError
+from sahelgis.model.filters import EventFilter
 from sahelgis.scale.tasks import Task
 
 if TYPE_CHECKING:
@@ -72,6 +82,9 @@ class Scope:
     end: np.datetime64 | None = None
     countries: tuple[str, ...] | None = None
     bbox: tuple[float, float, float, float] | None = None
+    #: The same event filter as the command line's --actor and --event-type.
+    actor: str = ""
+    event_types: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         parts = []
@@ -81,7 +94,21 @@ class Scope:
             parts.append(", ".join(self.countries))
         if self.bbox:
             parts.append("box " + ", ".join(f"{v:.2f}" for v in self.bbox))
+        if self.is_filtered:
+            parts.append(self.event_filter().describe())
         return "; ".join(parts) or "every event"
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether an actor or event types narrow the events."""
+        return bool(self.actor) or self.event_types is not None
+
+    def event_filter(self) -> EventFilter:
+        """The scope's actor and event types as an event filter."""
+        return EventFilter(
+            event_types=frozenset(self.event_types) if self.event_types else None,
+            actor=self.actor,
+        )
 
 
 @dataclass(frozen=True)
@@ -109,7 +136,7 @@ class Recipe:
             max(b[2] for b in real),
             max(b[3] for b in real),
         )
-        return Scope(self.scope.start, self.scope.end, self.scope.countries, bbox)
+        return replace(self.scope, bbox=bbox)
 
 
 class _Where:
@@ -196,9 +223,19 @@ def _scope(data: Any, ctx: _Where) -> Scope:
     ctx.where = "[scope]: "
     if not isinstance(data, dict):
         raise ctx.fail("must be a table")
-    unknown = set(data) - {"from", "to", "countries", "bbox"}
+    selection = {
+        p.name: p for p in SELECTION_PARAMS if p.name in ("actor", "event_type")
+    }
+    keys = {k for p in selection.values() for k in p.keys}
+    unknown = set(data) - {"from", "to", "countries", "bbox"} - keys
     if unknown:
         raise ctx.fail(f"unknown keys: {', '.join(sorted(unknown))}")
+    try:
+        chosen = read_params(
+            list(selection.values()), {k: v for k, v in data.items() if k in keys}
+        )
+    except ParamError as exc:
+        raise ctx.fail(str(exc)) from None
 
     def day(key: str) -> np.datetime64 | None:
         from sahelgis.analysis.units import parse_day
@@ -228,6 +265,8 @@ def _scope(data: Any, ctx: _Where) -> Scope:
         end,
         tuple(_strings(countries, "countries", ctx)) if countries else None,
         bbox,
+        str(chosen.get("actor") or ""),
+        tuple(chosen["event_type"]) if chosen.get("event_type") else None,
     )
 
 

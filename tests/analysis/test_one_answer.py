@@ -41,6 +41,14 @@ def _distance(km: int, unit: str) -> str:
     return f"{km} {unit}"
 
 
+filters = st.sampled_from(
+    [
+        {},
+        {"actor": "JNIM"},
+        {"event_type": ["Battles", "Violence against civilians"]},
+        {"actor": "JNIM", "event_type": ["Strategic developments"]},
+    ]
+)
 windows = st.tuples(st.integers(2018, 2024), st.integers(0, 6)).map(
     lambda t: (f"{t[0]}-01-01", f"{min(t[0] + t[1], 2024)}-12-31")
 )
@@ -86,9 +94,13 @@ def as_raw(item: dict) -> dict:
     return {"areas": item["areas"], "by": ["year"]}
 
 
-def as_argv(item: dict, window: tuple[str, str]) -> list[str]:
+def as_argv(item: dict, window: tuple[str, str], flt: dict) -> list[str]:
     kind = item["kind"]
     argv = [kind, str(CSV), "--from", window[0], "--to", window[1]]
+    if flt.get("actor"):
+        argv += ["--actor", flt["actor"]]
+    for event_type in flt.get("event_type", ()):
+        argv += ["--event-type", event_type]
     if kind == "buffer":
         radii = ",".join(str(r) for r in sorted(item["radii"])) + item["unit"]
         argv += ["--town", item["town"], "--radius", radii, "--by", item["by"]]
@@ -111,18 +123,19 @@ def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list]
     return int(match.group(1)), rows
 
 
-def registry_total(item: dict, window: tuple[str, str]) -> tuple[int, int]:
+def registry_total(item: dict, window: tuple[str, str], flt: dict) -> tuple[int, int]:
     """Total and table sum as the GUI gets them (registry run on rows)."""
     analysis = get(item["kind"])
     spec = analysis.spec_from(as_raw(item), CONTEXT)
-    rows = selection_rows(EVENTS, {"from": window[0], "to": window[1]}, precision=False)
+    selection = {"from": window[0], "to": window[1], **flt}
+    rows = selection_rows(EVENTS, selection, precision=False)
     result = analysis.run(EVENTS, rows, spec, CONTEXT)
     return result.total, int(result.table["count"].sum())
 
 
-def recipe_total(item: dict, window: tuple[str, str]) -> int:
+def recipe_total(item: dict, window: tuple[str, str], flt: dict) -> int:
     data = {
-        "scope": {"from": window[0], "to": window[1]},
+        "scope": {"from": window[0], "to": window[1], **flt},
         "analysis": [{"kind": item["kind"], **as_raw(item)}],
     }
     recipe = recipe_from_dict(data, Path("test.toml"))
@@ -137,10 +150,10 @@ def recipe_total(item: dict, window: tuple[str, str]) -> int:
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(item=st.one_of(buffers, corridors, counts), window=windows)
-def test_gui_cli_and_recipe_give_one_answer(item, window, capsys):
-    total, table_sum = registry_total(item, window)
-    cli_total, rows = cli(as_argv(item, window), capsys)
+@given(item=st.one_of(buffers, corridors, counts), window=windows, flt=filters)
+def test_gui_cli_and_recipe_give_one_answer(item, window, flt, capsys):
+    total, table_sum = registry_total(item, window, flt)
+    cli_total, rows = cli(as_argv(item, window, flt), capsys)
     assert cli_total == total == table_sum
     assert sum(int(r["count"]) for r in rows) == total
-    assert recipe_total(item, window) == total
+    assert recipe_total(item, window, flt) == total

@@ -152,6 +152,24 @@ def test_parity_holds_with_a_pruned_scope(
     assert info.selection.files < info.selection.total_files
 
 
+def test_parity_holds_with_the_scopes_actor_and_event_types(
+    tmp_path: Path, split_store: EventStore, local_cluster: distributed.Client
+) -> None:
+    """The recipe's [scope] takes the command line's --actor/--event-type."""
+    scope = (
+        '[scope]\nactor = "JNIM"\n'
+        'event_type = ["Battles", "Violence against civilians"]'
+    )
+    recipe = _recipe(tmp_path, scope, zones=False)
+    local, _ = run_local(recipe, split_store)
+    dask_out, _ = run_dask(recipe, split_store, client=local_cluster)
+    _assert_same(local, dask_out)
+    unfiltered, _ = run_local(_recipe(tmp_path, zones=False), split_store)
+    every = {o.task.id: o.events for o in unfiltered}
+    counted = {o.task.id: o.events for o in local}
+    assert 0 < counted["cercles"] < every["cercles"] == 3000
+
+
 def test_store_and_in_memory_table_give_the_same_local_answer(
     tmp_path: Path, split_store: EventStore, demo_events: EventTable
 ) -> None:
