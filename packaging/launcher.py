@@ -143,7 +143,7 @@ def main() -> int:
         return bundle_check(argv[1] if len(argv) > 1 else None)
     if not argv or argv[0] not in SUBCOMMANDS:
         attach_bundle_log()
-    from sahelgis.cli import main as sahelgis_main
+    from sahelgis.__main__ import main as sahelgis_main
 
     return sahelgis_main(argv)
 

@@ -1,4 +1,8 @@
-"""The QApplication, its settings names, and the hook that shows unexpected errors."""
+"""The QApplication, the hook that shows unexpected errors, and the GUI start.
+
+``sahelgis [PROJECT]`` opens the last project (else the bundled demo);
+``sahelgis --snapshot OUT.png [PROJECT]`` renders the main window and exits.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from PySide6.QtCore import QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
 from sahelgis import __version__
+from sahelgis.cli import EXIT_OK, fail, refused
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.autosave import autosave_all
 from sahelgis.ui.workers import collect_garbage_on_gui_thread
@@ -91,3 +96,103 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     collect_garbage_on_gui_thread(app)
     return app  # type: ignore[return-value]
+
+
+#: The last project is remembered again once it has been shown this long.
+REMEMBER_AFTER_MS = 3000
+
+
+def start_gui(argv: list[str]) -> int:
+    """Open the main window (or render it to PNG with --snapshot)."""
+    from sahelgis.cli import help_parser
+
+    parser = help_parser()
+    args = parser.parse_args(argv)
+    from sahelgis import paths
+    from sahelgis.errors import SahelGISError
+    from sahelgis.io.project_file import load_project
+    from sahelgis.ui import settings as app_settings
+    from sahelgis.ui.main_window import MainWindow, new_project
+
+    if args.snapshot is not None:
+        from sahelgis.io.atomic import check_writable, guard_output
+
+        shown = args.project or paths.demo_project()
+        try:  # before any work: the PNG never replaces a project
+            guard_output(args.snapshot, [shown], option="--snapshot")
+            check_writable(args.snapshot)
+        except SahelGISError as exc:
+            return refused(exc)
+    app = create_app()
+    log_path = setup_logging()
+    recovered = None
+    if args.snapshot is None:
+        from sahelgis.ui.autosave import offer_recovery
+
+        recovered = offer_recovery(None)
+    path = args.project
+    remembered = None
+    startup_error = ""
+    if path is None and args.snapshot is None:
+        path = remembered = app_settings.last_project()
+        # reopened by the next start only once it has opened and shown
+        app_settings.forget_last_project(remembered)
+    if path is None:
+        path = paths.demo_project()
+    if recovered is not None:
+        project = recovered
+    else:
+        try:
+            project = load_project(path) if path.exists() else new_project()
+        except SahelGISError as exc:
+            if args.snapshot is not None or args.project is not None:
+                return fail(str(exc))
+            print(f"sahelgis: {exc}", file=sys.stderr)
+            startup_error = str(exc)
+            project = new_project()
+        if args.project is not None and not path.exists():
+            return fail(f"{path}: file not found")
+    for line in project.load_warnings:
+        print(f"sahelgis: warning: {line}", file=sys.stderr)
+    # a snapshot neither reads nor writes the user's remembered layout
+    window = MainWindow(project, remember_layout=args.snapshot is None)
+    if args.snapshot is not None:
+        width, _, height = args.size.partition("x")
+        window.resize(int(width), int(height))
+        window.show()
+        app.processEvents()
+        window.canvas.rebuild()
+        app.processEvents()
+        image = window.grab()
+        from sahelgis.errors import InputError
+        from sahelgis.io.atomic import atomic_target
+        from sahelgis.io.tile_consent import headless_report
+
+        try:
+            with atomic_target(args.snapshot) as tmp:
+                if not image.save(str(tmp), "PNG"):  # a partial file is removed
+                    raise InputError(args.snapshot, "cannot write the PNG")
+        except SahelGISError as exc:
+            return fail(str(exc))
+        state = project.extra_state.get("basemap")
+        problem, note = headless_report(state, path.name, window.tiles.consent)
+        if problem:
+            print(f"sahelgis: warning: {problem}", file=sys.stderr)
+        print(f"wrote {args.snapshot}" + (f" ({note})" if note else ""))
+        window.project.mark_saved()
+        window.close()
+        return EXIT_OK
+    install_excepthook(log_path)
+    window.show()
+    window.show_load_warnings(project.load_warnings)
+    if startup_error:
+        window.statusBar().showMessage(f"Not reopened: {startup_error}", 30_000)
+    if remembered is not None and project.path == remembered:
+        from PySide6.QtCore import QTimer
+
+        # remembered again once shown for a while: a crash before that does
+        # not make every later start open the same project
+        QTimer.singleShot(
+            REMEMBER_AFTER_MS, lambda: app_settings.remember_project(remembered)
+        )
+    return app.exec()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sahelgis import paths
-from sahelgis.cli import main
+from sahelgis.__main__ import main
 from sahelgis.model import acled_schema as acled
 
 GOOD_ROW = {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sahelgis.__main__ import main
 from sahelgis.analysis.registry import ANALYSES
-from sahelgis.cli import main
 from sahelgis.cli.analyses import build_parser, option_names, reference_markdown
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -40,7 +40,6 @@ import shapely
 from pyproj import CRS, Transformer
 
 from sahelgis.analysis.buffers import EventIndex, event_index
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.analysis.results import (
     COUNT,
     as_row_mask,
@@ -52,6 +51,7 @@ from sahelgis.analysis.results import (
 )
 from sahelgis.errors import SahelGISError
 from sahelgis.model.crs import WGS84
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -58,12 +58,12 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.analysis.results import as_rows, group_codes
 from sahelgis.analysis.units import check_count, check_distance_km
 from sahelgis.errors import InputError
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.crs import WGS84, local_aeqd
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import geopandas as gpd

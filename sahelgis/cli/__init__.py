@@ -1,7 +1,5 @@
-"""The ``sahelgis`` command: the GUI, a snapshot renderer, import and info.
+"""The ``sahelgis`` subcommands (the GUI starts from ``sahelgis.__main__``).
 
-sahelgis [PROJECT]                       open the GUI
-sahelgis --snapshot OUT.png [PROJECT]    render the main window to PNG and exit
 sahelgis import EVENTS.csv|.xlsx -o OUT.gpkg [--report REJECTS.csv]
 sahelgis import EVENTS.csv|.xlsx --store FOLDER   (append to a partitioned store)
 sahelgis info PROJECT_OR_FILE_OR_STORE
@@ -29,8 +27,6 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-#: The last project is remembered again once it has been shown this long.
-REMEMBER_AFTER_MS = 3000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,15 +50,65 @@ def main(argv: list[str] | None = None) -> int:
         from sahelgis.cli.analyses import run_analysis_command
 
         return run_analysis_command(argv[0], argv[1:])
-    return cmd_gui(argv)
+    return cmd_help(argv)
 
 
-def _fail(message: str) -> int:
+#: The subcommands ``main`` runs (anything else opens the GUI, see
+#: ``sahelgis.__main__``).
+SUBCOMMANDS = ("import", "info", "batch", "recipe", "export")
+
+
+def is_subcommand(argv: list[str]) -> bool:
+    """Whether ``argv`` names a command-line subcommand (not the GUI)."""
+    from sahelgis.analysis.registry import ANALYSES
+
+    return bool(argv) and (argv[0] in SUBCOMMANDS or argv[0] in ANALYSES)
+
+
+def help_parser() -> argparse.ArgumentParser:
+    """``sahelgis --help``: the GUI's options and every subcommand."""
+    from sahelgis.cli.analyses import usage_lines
+
+    parser = argparse.ArgumentParser(
+        prog="sahelgis",
+        description="SahelGIS desktop GIS. Without a subcommand: open the GUI.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="subcommands (each has --help):\n  "
+        + "\n  ".join(
+            [
+                "sahelgis import EVENTS -o PROJECT.gpkg | --store FOLDER",
+                "sahelgis info PROJECT_OR_FILE_OR_STORE",
+                "sahelgis export PROJECT [--figure NAME | --all | --list] -o OUT",
+                "sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE]",
+                "sahelgis recipe PROJECT.gpkg -o RECIPE.toml",
+                *usage_lines(),
+            ]
+        ),
+    )
+    parser.add_argument("project", nargs="?", type=Path, help="project to open")
+    parser.add_argument(
+        "--snapshot", type=Path, help="render the main window to this PNG and exit"
+    )
+    parser.add_argument(
+        "--size", default="1600x1000", help="window size for --snapshot, WIDTHxHEIGHT"
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    return parser
+
+
+def cmd_help(argv: list[str]) -> int:
+    """Not a subcommand: parse as the GUI's options (``--help``, ``--version``
+    exit here); the GUI itself starts from ``sahelgis.__main__``."""
+    help_parser().parse_args(argv)
+    return EXIT_USAGE
+
+
+def fail(message: str) -> int:
     print(f"sahelgis: {message}", file=sys.stderr)
     return EXIT_ERROR
 
 
-def _refused(exc: SahelGISError) -> int:
+def refused(exc: SahelGISError) -> int:
     """Report an output checked before any work: a usage error (exit 2) when it
     names the input or a project, else an error."""
     from sahelgis.io.atomic import OutputRefused
@@ -70,7 +116,7 @@ def _refused(exc: SahelGISError) -> int:
     if isinstance(exc, OutputRefused):
         print(f"sahelgis: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return _fail(str(exc))
+    return fail(str(exc))
 
 
 def cmd_import(argv: list[str]) -> int:
@@ -116,7 +162,7 @@ def cmd_import(argv: list[str]) -> int:
             guard_output(args.output, [args.events], project_ok=True)
             check_writable(args.output)
     except SahelGISError as exc:
-        return _refused(exc)
+        return refused(exc)
     try:
         table, report = read_acled(args.events)
         print(report.summary())
@@ -129,7 +175,7 @@ def cmd_import(argv: list[str]) -> int:
             with atomic_target(args.report) as tmp:
                 report.save_rejects(tmp)
         if len(table) == 0:
-            return _fail(f"{args.events.name}: no row could be read")
+            return fail(f"{args.events.name}: no row could be read")
         if args.store is not None:
             return _import_to_store(table, args.events, args.store)
         # the lock is held from reading the project to replacing it, so two
@@ -137,9 +183,9 @@ def cmd_import(argv: list[str]) -> int:
         with write_lock(args.output):
             written = _import_to_project(table, report.path, args.output)
     except SahelGISError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except OSError as exc:
-        return _fail(f"{exc.filename or args.output}: {exc.strerror or exc}")
+        return fail(f"{exc.filename or args.output}: {exc.strerror or exc}")
     print(f"wrote {written}")
     return EXIT_OK
 
@@ -199,7 +245,7 @@ def cmd_info(argv: list[str]) -> int:
     path: Path = args.path
     try:
         if not path.exists():
-            return _fail(f"{path}: file not found")
+            return fail(f"{path}: file not found")
         if path.is_dir():
             return _info_store(path)
         if path.suffix.lower() in (".csv", ".xlsx", ".txt"):
@@ -226,7 +272,7 @@ def cmd_info(argv: list[str]) -> int:
                 f"{count_text} features, EPSG:4326{extra}"
             )
     except SahelGISError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     return EXIT_OK
 
 
@@ -253,126 +299,6 @@ def _info_vector(path: Path) -> int:
         crs = meta.get("crs") or "no CRS"
         print(f"  {name}: {geometry}, {meta.get('features', '?'):,} features, {crs}")
     return EXIT_OK
-
-
-def cmd_gui(argv: list[str]) -> int:
-    """Open the main window (or render it to PNG with --snapshot)."""
-    from sahelgis.cli.analyses import usage_lines
-
-    parser = argparse.ArgumentParser(
-        prog="sahelgis",
-        description="SahelGIS desktop GIS. Without a subcommand: open the GUI.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="subcommands (each has --help):\n  "
-        + "\n  ".join(
-            [
-                "sahelgis import EVENTS -o PROJECT.gpkg | --store FOLDER",
-                "sahelgis info PROJECT_OR_FILE_OR_STORE",
-                "sahelgis export PROJECT [--figure NAME | --all | --list] -o OUT",
-                "sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE]",
-                "sahelgis recipe PROJECT.gpkg -o RECIPE.toml",
-                *usage_lines(),
-            ]
-        ),
-    )
-    parser.add_argument("project", nargs="?", type=Path)
-    parser.add_argument(
-        "--snapshot", type=Path, help="render the main window to this PNG and exit"
-    )
-    parser.add_argument(
-        "--size", default="1600x1000", help="window size for --snapshot, WIDTHxHEIGHT"
-    )
-    parser.add_argument("--version", action="version", version=__version__)
-    args = parser.parse_args(argv)
-    from sahelgis import paths
-    from sahelgis.app import create_app, install_excepthook, setup_logging
-    from sahelgis.errors import SahelGISError
-    from sahelgis.io.project_file import load_project
-    from sahelgis.ui import settings as app_settings
-    from sahelgis.ui.main_window import MainWindow, new_project
-
-    if args.snapshot is not None:
-        from sahelgis.io.atomic import check_writable, guard_output
-
-        shown = args.project or paths.demo_project()
-        try:  # before any work: the PNG never replaces a project
-            guard_output(args.snapshot, [shown], option="--snapshot")
-            check_writable(args.snapshot)
-        except SahelGISError as exc:
-            return _refused(exc)
-    app = create_app()
-    log_path = setup_logging()
-    recovered = None
-    if args.snapshot is None:
-        from sahelgis.ui.autosave import offer_recovery
-
-        recovered = offer_recovery(None)
-    path = args.project
-    remembered = None
-    startup_error = ""
-    if path is None and args.snapshot is None:
-        path = remembered = app_settings.last_project()
-        # reopened by the next start only once it has opened and shown
-        app_settings.forget_last_project(remembered)
-    if path is None:
-        path = paths.demo_project()
-    if recovered is not None:
-        project = recovered
-    else:
-        try:
-            project = load_project(path) if path.exists() else new_project()
-        except SahelGISError as exc:
-            if args.snapshot is not None or args.project is not None:
-                return _fail(str(exc))
-            print(f"sahelgis: {exc}", file=sys.stderr)
-            startup_error = str(exc)
-            project = new_project()
-        if args.project is not None and not path.exists():
-            return _fail(f"{path}: file not found")
-    for line in project.load_warnings:
-        print(f"sahelgis: warning: {line}", file=sys.stderr)
-    # a snapshot neither reads nor writes the user's remembered layout
-    window = MainWindow(project, remember_layout=args.snapshot is None)
-    if args.snapshot is not None:
-        width, _, height = args.size.partition("x")
-        window.resize(int(width), int(height))
-        window.show()
-        app.processEvents()
-        window.canvas.rebuild()
-        app.processEvents()
-        image = window.grab()
-        from sahelgis.errors import InputError
-        from sahelgis.io.atomic import atomic_target
-        from sahelgis.io.tile_consent import headless_report
-
-        try:
-            with atomic_target(args.snapshot) as tmp:
-                if not image.save(str(tmp), "PNG"):  # a partial file is removed
-                    raise InputError(args.snapshot, "cannot write the PNG")
-        except SahelGISError as exc:
-            return _fail(str(exc))
-        state = project.extra_state.get("basemap")
-        problem, note = headless_report(state, path.name, window.tiles.consent)
-        if problem:
-            print(f"sahelgis: warning: {problem}", file=sys.stderr)
-        print(f"wrote {args.snapshot}" + (f" ({note})" if note else ""))
-        window.project.mark_saved()
-        window.close()
-        return EXIT_OK
-    install_excepthook(log_path)
-    window.show()
-    window.show_load_warnings(project.load_warnings)
-    if startup_error:
-        window.statusBar().showMessage(f"Not reopened: {startup_error}", 30_000)
-    if remembered is not None and project.path == remembered:
-        from PySide6.QtCore import QTimer
-
-        # remembered again once shown for a while: a crash before that does
-        # not make every later start open the same project
-        QTimer.singleShot(
-            REMEMBER_AFTER_MS, lambda: app_settings.remember_project(remembered)
-        )
-    return app.exec()
 
 
 if __name__ == "__main__":

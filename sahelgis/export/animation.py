@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.export import ExportError
 from sahelgis.export.render import figure_for, render_rgb
 from sahelgis.model.figures import plan_figure
 from sahelgis.model.time_window import DAY, STEPS, add_steps, as_day, step_bins
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import numpy.typing as npt

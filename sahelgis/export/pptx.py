@@ -16,11 +16,11 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.export import ExportError
 from sahelgis.export.render import figure_for, rc, render_png_bytes
 from sahelgis.export.text import figure_text
 from sahelgis.model.figures import SYNTHETIC_MARK, FigureSpec, figure_notes, plan_figure
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from sahelgis.model.project import Project

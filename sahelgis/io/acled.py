@@ -64,11 +64,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import InputError
 from sahelgis.io.csv_safe import write_csv
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import DATE_DTYPE, EventTable, optimise_dtypes
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 __all__ = [
     "INVALID_UTF8",

@@ -37,7 +37,6 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from sahelgis import __version__
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import ProjectFileError
 from sahelgis.io import limits
 from sahelgis.io.atomic import atomic_target
@@ -49,6 +48,7 @@ from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 FORMAT_NAME = "sahelgis-project"
 FORMAT_VERSION = 1

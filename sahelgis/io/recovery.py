@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from sahelgis import __version__
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import ProjectFileError
 from sahelgis.io import project_file
 from sahelgis.model.project import Project
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 log = logging.getLogger(__name__)
 

@@ -58,9 +58,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from sahelgis import __version__
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 #: Connect and read timeouts of one tile request, in seconds.
 TIMEOUT: tuple[float, float] = (3.0, 10.0)

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import SahelGISError
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable, optimise_dtypes
+from sahelgis.progress import NULL_PROGRESS, Progress
 from sahelgis.scale import tasks as T
 from sahelgis.scale.recipe import Recipe, Scope
 from sahelgis.scale.store import EventStore, Selection, exact_mask

@@ -63,11 +63,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.errors import SahelGISError
 from sahelgis.io.atomic import atomic_target, write_lock
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable, concat_frames, optimise_dtypes
+from sahelgis.progress import NULL_PROGRESS, Progress
 from sahelgis.scale.hilbert import hilbert_key
 
 FORMAT_NAME = "sahelgis-event-store"

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sahelgis.analysis.progress import TaskProgress
 from sahelgis.errors import Cancelled, SahelGISError
 from sahelgis.model import crs
 from sahelgis.model.figure_scope import FigureScope, scope_choices
@@ -56,6 +55,7 @@ from sahelgis.model.figures import (
     window_text,
 )
 from sahelgis.model.project import Extent, Project
+from sahelgis.progress import TaskProgress
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
 from sahelgis.ui.plain_text import plain_label, plain_progress_label, set_plain

@@ -9,8 +9,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from sahelgis.analysis.progress import TaskProgress
 from sahelgis.errors import Cancelled
+from sahelgis.progress import TaskProgress
 from sahelgis.ui.plain_text import plain_progress_label, window_title
 
 #: Seconds between the GUI thread's garbage collections.

@@ -8,7 +8,6 @@ import pytest
 import shapely
 from analysis_helpers import MOURDIAH, NARA, make_events
 
-from sahelgis.analysis.progress import TaskProgress
 from sahelgis.analysis.zones import (
     DEFAULT_RULES,
     ZoneRules,
@@ -21,6 +20,7 @@ from sahelgis.analysis.zones import (
 )
 from sahelgis.errors import Cancelled, InputError
 from sahelgis.model.crs import GEOD
+from sahelgis.progress import TaskProgress
 
 CENTRES = [NARA, MOURDIAH, (-6.3, 13.5)]
 

@@ -32,7 +32,7 @@ from test_bruteforce_areas import AREA_EDGE_TOL_DEG
 from test_bruteforce_buffers import BUFFER_EDGE_TOL_M
 from test_bruteforce_corridors import BUNDLED_ROAD_TOL_M, CORRIDOR_TOL_REL
 
-from sahelgis.cli import main
+from sahelgis.__main__ import main
 from sahelgis.io.basedata import base_layers
 
 TOTAL = re.compile(r"^total: (\d+) events")

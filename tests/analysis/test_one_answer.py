@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sahelgis.__main__ import main
 from sahelgis.analysis.registry import Context, get, selection_rows
-from sahelgis.cli import main
 from sahelgis.io.acled import read_acled
 from sahelgis.scale.engines import run_local
 from sahelgis.scale.recipe import recipe_from_dict

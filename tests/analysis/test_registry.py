@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sahelgis import paths
+from sahelgis.__main__ import main
 from sahelgis.analysis.areas import count_classes
 from sahelgis.analysis.registry import ANALYSES, Context, ParamError, get
-from sahelgis.cli import main
 from sahelgis.io.acled import read_acled
 
 CONTEXT = Context()

@@ -32,7 +32,7 @@ def demo():
 
 
 def cli_region_counts(capsys, *extra: str) -> tuple[int, dict[str, int]]:
-    from sahelgis.cli import main
+    from sahelgis.__main__ import main
 
     args = ["counts", str(DEMO), "--by", "region", "--from", START, "--to", END]
     code = main([*args, "--per", "none", *extra])

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from sahelgis.cli import main
+from sahelgis.__main__ import main
 from sahelgis.errors import InputError, SahelGISError
 from sahelgis.export.join import join_table, read_table
 from sahelgis.io.acled import read_acled

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sahelgis.cli import main
+from sahelgis.__main__ import main
 from sahelgis.errors import SahelGISError
 from sahelgis.io.project_file import load_project
 from sahelgis.io.safety import MAX_NAME_LENGTH, safe_child, safe_name

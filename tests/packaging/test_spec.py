@@ -169,7 +169,7 @@ def test_spec_hooks_and_entry_point_exist(spec_tree: ast.Module) -> None:
         assert path.is_file(), name
         ast.parse(path.read_text(encoding="utf-8"))
     launcher = ast.parse((PACKAGING / "launcher.py").read_text(encoding="utf-8"))
-    assert "sahelgis.cli" in {
+    assert "sahelgis.__main__" in {
         node.module for node in ast.walk(launcher) if isinstance(node, ast.ImportFrom)
     }
 

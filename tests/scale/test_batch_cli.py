@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sahelgis.cli import main
+from sahelgis.__main__ import main
 from sahelgis.scale.store import EventStore
 
 DEMO_CSV = Path(__file__).resolve().parents[2] / "data" / "demo_events_SYNTHETIC.csv"

@@ -108,7 +108,7 @@ def test_a_million_entries_are_refused_unvalidated(tmp_path):
 
 
 def run_main(argv: list[str]) -> None:
-    from sahelgis.cli import main
+    from sahelgis.__main__ import main
 
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     os._exit(main(argv))

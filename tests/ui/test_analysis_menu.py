@@ -127,7 +127,7 @@ def test_corridor_opens_on_the_busiest_road_and_agrees_with_the_cli(
 ):
     import re
 
-    from sahelgis.cli import main
+    from sahelgis.__main__ import main
 
     seen = {}
 

@@ -125,7 +125,7 @@ def test_a_new_task_of_the_same_kind_cancels_the_previous(qtbot):
 
 
 def test_cancelled_is_not_an_error():
-    from sahelgis.analysis.progress import TaskProgress
+    from sahelgis.progress import TaskProgress
 
     progress = TaskProgress()
     progress.cancel()

@@ -81,12 +81,13 @@ def test_a_project_that_fails_to_open_is_forgotten(
 def test_start_forgets_the_last_project_until_it_has_shown(
     qtbot, tmp_path, monkeypatch
 ):
-    from sahelgis import cli
+    from sahelgis import app as start
+    from sahelgis.__main__ import main
 
     path = small_project(tmp_path, random.Random(6))
-    monkeypatch.setattr(cli, "REMEMBER_AFTER_MS", 50)
+    monkeypatch.setattr(start, "REMEMBER_AFTER_MS", 50)
     with isolated_gui(tmp_path / "gui"):
         app_settings.remember_project(path)
-        assert cli.main([]) == 0  # the event loop is not run here
+        assert main([]) == 0  # the event loop is not run here
         assert app_settings.last_project() is None  # a crash now: not reopened
         qtbot.waitUntil(lambda: app_settings.last_project() == path, timeout=3000)

@@ -85,7 +85,7 @@ def test_a_refusal_is_remembered_and_not_asked_again(
 
 
 def test_snapshot_fetches_nothing_and_says_so(tiled_project, server, tmp_path, capsys):
-    from sahelgis.cli import main
+    from sahelgis.__main__ import main
 
     out = tmp_path / "snap.png"
     assert main(["--snapshot", str(out), "--size", "600x400", str(tiled_project)]) == 0
@@ -102,7 +102,7 @@ def test_snapshot_fetches_nothing_and_says_so(tiled_project, server, tmp_path, c
 
 
 def test_export_fetches_nothing_and_says_so(tiled_project, server, tmp_path, capsys):
-    from sahelgis.cli import main
+    from sahelgis.__main__ import main
 
     out = tmp_path / "fig.png"
     assert main(["export", str(tiled_project), "-o", str(out), "--dpi", "30"]) == 0

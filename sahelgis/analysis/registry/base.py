@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.analysis.registry.params import Param, ParamError, read_params
 from sahelgis.errors import SahelGISError
 from sahelgis.model import acled_schema as acled
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import geopandas as gpd

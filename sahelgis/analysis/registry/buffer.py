@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.analysis.registry.base import (
     Analysis,
     Box,
@@ -33,6 +32,7 @@ from sahelgis.analysis.results import COUNT
 from sahelgis.analysis.units import format_distance
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.styles import Style
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from sahelgis.model.events import EventTable

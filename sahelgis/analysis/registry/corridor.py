@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from sahelgis.analysis.corridors import DRAWN_PREFIX
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.analysis.registry.base import (
     Analysis,
     Box,
@@ -37,6 +36,7 @@ from sahelgis.analysis.results import COUNT
 from sahelgis.analysis.tables import share_percent
 from sahelgis.analysis.units import format_distance
 from sahelgis.model.styles import Style
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import shapely

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.analysis.registry.base import (
     Analysis,
     Box,
@@ -27,6 +26,7 @@ from sahelgis.analysis.registry.params import Param, ParamError
 from sahelgis.analysis.results import COUNT
 from sahelgis.analysis.units import format_distance
 from sahelgis.model.styles import Style
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.analysis.registry.base import (
     Analysis,
     Box,
@@ -26,6 +25,7 @@ from sahelgis.analysis.registry.corridor import classed_by_count
 from sahelgis.analysis.registry.params import Param
 from sahelgis.analysis.results import COUNT
 from sahelgis.analysis.units import format_distance
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from sahelgis.model.events import EventTable

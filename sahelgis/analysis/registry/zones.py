@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sahelgis.analysis.progress import NULL_PROGRESS, Progress
 from sahelgis.analysis.registry.base import (
     Analysis,
     Context,
@@ -28,6 +27,7 @@ from sahelgis.analysis.registry.base import (
 from sahelgis.analysis.registry.params import Param, ParamError
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.styles import Style
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import geopandas as gpd

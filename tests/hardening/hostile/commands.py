@@ -105,7 +105,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 def _run(argv: list[str]) -> tuple[int, str, str]:
     """``sahelgis ARGV`` in this process: exit code, stdout, stderr."""
-    from sahelgis.cli import main
+    from sahelgis.__main__ import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

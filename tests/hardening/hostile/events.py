@@ -20,7 +20,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from sahelgis.cli import main
+from sahelgis.__main__ import main
 from sahelgis.io.acled import read_acled
 from sahelgis.model import acled_schema as acled
 from tests.hardening.hostile import HostileCase

@@ -83,7 +83,7 @@ def _isolated(scratch: Path) -> Iterator[list[str]]:
 
 def _run(argv: list[str]) -> tuple[int, str, str]:
     """``sahelgis.cli.main(argv)``: exit code, stdout, stderr."""
-    from sahelgis.cli import main
+    from sahelgis.__main__ import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -305,7 +305,7 @@ def snapshot(expect: int, *words: str) -> Callable:
     """
 
     def run(path: Path, scratch: Path) -> None:
-        from sahelgis.cli import main
+        from sahelgis.__main__ import main
 
         out = scratch / "snap.png"
         err = io.StringIO()
@@ -333,7 +333,7 @@ def last_project_forgotten(path: Path, scratch: Path) -> None:
     """Check: started with ``path`` remembered as the last project, the GUI
     opens a new project instead and the setting no longer names ``path``.
     """
-    from sahelgis.cli import main
+    from sahelgis.__main__ import main
     from sahelgis.ui import settings as app_settings
 
     err = io.StringIO()

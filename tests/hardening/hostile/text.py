@@ -397,7 +397,7 @@ def _svg_texts(path: Path) -> str:
 
 
 def _export(path: Path, out: Path, *more: str) -> tuple[int, str]:
-    from sahelgis.cli import main
+    from sahelgis.__main__ import main
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
