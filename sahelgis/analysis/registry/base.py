@@ -54,6 +54,17 @@ BASE_COLUMNS: tuple[str, ...] = (
 #: Which events count, shared by every analysis on the command line (the GUI
 #: takes them from the time window and the filter panel, a recipe from its
 #: ``[scope]``).
+#: ACLED's geo_precision switch (3 keeps every event).
+MAX_GEO_PRECISION = Param(
+    "max_geo_precision",
+    "Largest geo precision",
+    "int",
+    3,
+    low=1,
+    high=3,
+    help="drop events with a larger ACLED geo_precision (2 drops "
+    "region-level events coded to a capital; 3 keeps all)",
+)
 SELECTION_PARAMS: tuple[Param, ...] = (
     Param("from", "From", "date", help="first day, YYYY-MM-DD", cli_flag="--from"),
     Param("to", "To", "date", help="last day, YYYY-MM-DD", cli_flag="--to"),
@@ -70,16 +81,7 @@ SELECTION_PARAMS: tuple[Param, ...] = (
         help="only these ACLED event types (repeat the option for several)",
         aliases=("event_types",),
     ),
-    Param(
-        "max_geo_precision",
-        "Largest geo precision",
-        "int",
-        3,
-        low=1,
-        high=3,
-        help="drop events with a larger ACLED geo_precision (2 drops "
-        "region-level events coded to a capital; 3 keeps all)",
-    ),
+    MAX_GEO_PRECISION,
 )
 
 
@@ -282,14 +284,21 @@ class Analysis:
         ParamError
             One line naming the parameter (as ``spell`` writes it).
         """
-        values = read_params(self.params, raw, spell=spell, where=where)
+        given = self.prepare(dict(raw), where)
+        extras = {k: given.pop(k) for k in list(given) if k.startswith("_")}
+        values = read_params(self.params, given, spell=spell, where=where)
         try:
-            spec = self.resolve(values, context)
+            spec = self.resolve(values | extras, context)
         except ParamError as exc:
             raise ParamError(f"{where}{exc}") from None
         except SahelGISError as exc:
             raise ParamError(f"{where}{exc}") from None
         return {"kind": self.id, **spec}
+
+    def prepare(self, raw: dict[str, Any], where: str) -> dict[str, Any]:
+        """Raw values before they are read: earlier spellings mapped to
+        today's; values no declaration reads set aside under ``_keys``."""
+        return raw
 
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         """Read values → the spec's fields (look up towns, roads, areas)."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sahelgis.analysis.registry.base import (
+    MAX_GEO_PRECISION,
     Analysis,
     Box,
     Context,
@@ -109,16 +110,7 @@ class Buffer(Analysis):
             help="group by year, quarter, month, event_type, geo_precision, "
             "all; comma-separate for several",
         ),
-        Param(
-            "max_geo_precision",
-            "Largest geo precision",
-            "int",
-            3,
-            low=1,
-            high=3,
-            help="drop events with a larger ACLED geo_precision (2 drops "
-            "region-level events coded to a capital; 3 keeps all)",
-        ),
+        MAX_GEO_PRECISION,
     )
 
     # -- spec ---------------------------------------------------------------------

@@ -121,15 +121,7 @@ class Counts(Analysis):
         ),
     )
 
-    def spec_from(
-        self,
-        raw: Mapping[str, Any],
-        context: Context,
-        *,
-        spell: Any = None,
-        where: str = "",
-    ) -> dict[str, Any]:
-        raw = dict(raw)
+    def prepare(self, raw: dict[str, Any], where: str) -> dict[str, Any]:
         # earlier spellings: ``--by cercle|hex:25km --per year`` on the command
         # line, ``classes = "quantiles"`` in recipes
         by = raw.get("by")
@@ -145,7 +137,7 @@ class Counts(Analysis):
             raw["by"] = rest or per
         if isinstance(raw.get("classes"), str) and not raw["classes"].isdigit():
             raw["method"] = raw.pop("classes")
-        return super().spec_from(raw, context, spell=spell, where=where)
+        return raw
 
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         breaks = None

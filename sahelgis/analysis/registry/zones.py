@@ -112,30 +112,22 @@ class Zones(Analysis):
         ),
     )
 
-    def spec_from(
-        self,
-        raw: Mapping[str, Any],
-        context: Context,
-        *,
-        spell: Any = None,
-        where: str = "",
-    ) -> dict[str, Any]:
-        raw = dict(raw)
-        table = raw.pop("rules", None) if isinstance(raw.get("rules"), dict) else None
-        if "rules" in raw and not isinstance(raw["rules"], str):
+    def prepare(self, raw: dict[str, Any], where: str) -> dict[str, Any]:
+        # a recipe's [analysis.rules] table: read whole in resolve
+        if isinstance(raw.get("rules"), dict):
+            raw["_rules_table"] = _rules_from_table(raw.pop("rules"), where)
+        elif "rules" in raw and not isinstance(raw["rules"], str):
             raise ParamError(f"{where}rules must be a table")
-        spec = super().spec_from(raw, context, spell=spell, where=where)
-        if table is not None:
-            spec["rules"] = _rules_from_table(table, where)
-        return spec
+        return raw
 
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         from sahelgis.analysis.zones import DEFAULT_RULES, ZoneRules, load_rules
 
-        rules = (
-            load_rules(Path(values["rules"])) if "rules" in values else DEFAULT_RULES
-        )
-        data = rules.to_dict()
+        if "_rules_table" in values:
+            data = dict(values["_rules_table"])
+        else:
+            path = values.get("rules")
+            data = (load_rules(Path(path)) if path else DEFAULT_RULES).to_dict()
         for key, name in (
             ("actors", "actors"),
             ("keywords", "notes_keywords"),
