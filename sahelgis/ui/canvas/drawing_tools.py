@@ -25,7 +25,7 @@ for the canvas. The canvas is only known through the ``MapView`` protocol.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -80,7 +80,8 @@ class DrawingController(EditToolMixin, QObject):
     def __init__(
         self, canvas: MapView, project: Project, parent: QObject | None = None
     ) -> None:
-        super().__init__(parent if parent is not None else canvas)
+        # owned by the canvas (a QObject) unless told otherwise
+        super().__init__(parent if parent is not None else cast(QObject, canvas))
         self.canvas = canvas
         self.project = project
         self.tool: str | None = None
