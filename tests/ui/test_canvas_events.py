@@ -103,3 +103,31 @@ def test_layer_panel_follows_names_styles_and_opacity(qtbot):
     assert not panel.opacity.signalsBlocked()
     project.set_visible(towns.id, False)
     assert not panel._top_item(towns.id).checkState(0).value
+
+
+def test_canvas_modules_do_not_import_each_other_back():
+    """Not even under TYPE_CHECKING: the drawing tools know the map as MapView."""
+    import ast
+    import pathlib
+
+    import sahelgis.ui.canvas as package
+
+    folder = pathlib.Path(package.__file__).parent
+    deps = {}
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        deps[path.stem] = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("sahelgis.ui.canvas.")
+        }
+
+    def reaches(start, goal, seen=()):
+        return any(
+            dep == goal or (dep not in seen and reaches(dep, goal, (*seen, dep)))
+            for dep in deps.get(start, ())
+        )
+
+    assert [name for name in deps if reaches(name, name)] == []
+    assert "map_canvas" not in deps["drawing_tools"]
