@@ -19,7 +19,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -131,14 +131,14 @@ class Layer:
         object.__setattr__(self, key, value)
         self._value_set(key)
         if old is not _UNSET and not _same(old, value):
-            self._changed(key)
+            self._changed(key, old)
 
     def _value_set(self, key: str) -> None:
         """Hook run whenever a signalled field is assigned (drops caches)."""
 
-    def _changed(self, key: str) -> None:
+    def _changed(self, key: str, old: object) -> None:
         if self.__dict__.get("_batch_depth", 0):
-            self.__dict__["_pending"].append(key)
+            self.__dict__["_pending"].setdefault(key, old)  # the value before
             return
         self._emit(key)
 
@@ -154,14 +154,15 @@ class Layer:
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Hold the change signals until the block ends; then each field that
-        changed emits once, with its final value, in the order first changed.
+        differs from its value before the block emits once, with its final
+        value, in the order first changed.
 
         Batches nest; the outermost one emits. The signals are emitted even if
         the block raises, as the fields it set stay set.
         """
         depth = self.__dict__.get("_batch_depth", 0)
         if depth == 0:
-            self.__dict__["_pending"] = []
+            self.__dict__["_pending"] = {}
         self.__dict__["_batch_depth"] = depth + 1
         try:
             yield
@@ -169,12 +170,14 @@ class Layer:
             self.__dict__["_batch_depth"] = depth
             if depth == 0:
                 pending = self.__dict__.pop("_pending")
-                for key in dict.fromkeys(pending):
-                    self._emit(key)
+                for key, before in pending.items():
+                    if not _same(before, getattr(self, key)):
+                        self._emit(key)
 
     def update(self, **values: Any) -> None:
         """Set several fields at once; their signals emit after all are set."""
-        unknown = [key for key in values if not hasattr(self, key)]
+        names = {f.name for f in fields(self)}
+        unknown = [key for key in values if key not in names]
         if unknown:
             raise AttributeError(f"layer has no field {unknown[0]!r}")
         with self.batch():

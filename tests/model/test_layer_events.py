@@ -73,6 +73,17 @@ def test_a_batch_emits_once_per_field_after_the_block_with_final_values():
     ]
 
 
+def test_a_batch_that_ends_where_it_started_emits_nothing():
+    layer = point_layer()
+    calls = record(layer)
+    with layer.batch():
+        layer.opacity = 0.2
+        layer.opacity = 1.0
+    assert calls == []
+    with pytest.raises(AttributeError, match="no field 'signals'"):
+        layer.update(signals=None)
+
+
 def test_a_slot_sees_a_consistent_layer_after_a_batch():
     layer = point_layer()
     seen = []
