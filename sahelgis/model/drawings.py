@@ -3,9 +3,9 @@
 A drawing layer is a ``VectorLayer`` with role ``"drawing"`` whose GeoDataFrame
 (EPSG:4326) has a fixed schema: ``feature_id`` (stable per layer), ``name``,
 ``note``, ``category``, ``color`` and ``geometry``. Every edit is one undoable
-``Command`` on the project's stack: the command swaps the layer's whole frame
-(frames are never changed in place, so undo restores the very same object) and
-emits ``project.layer_changed(layer_id, "data")``. Nothing here imports Qt, so
+entry on the project's stack, made by ``Project.replace_data``: it swaps the
+layer's whole frame (frames are never changed in place, so undo restores the very
+same object) and the layer emits ``layer.signals.data``. Nothing here imports Qt, so
 scripts and tests edit and undo exactly as the GUI does.
 
 Coordinates: geometries and vertex positions are lon/lat (EPSG:4326); moves and
@@ -29,7 +29,6 @@ from shapely.geometry.base import BaseGeometry
 from sahelgis.model import crs
 from sahelgis.model.layers import ROLE_PLACES, ROLE_ROADS, VectorLayer
 from sahelgis.model.styles import Style
-from sahelgis.model.undo import Command
 
 if TYPE_CHECKING:
     from sahelgis.model.project import Project
@@ -159,14 +158,6 @@ def _layer(project: Project, layer_id: str) -> VectorLayer:
     return layer
 
 
-def _set_data(project: Project, layer_id: str, frame: gpd.GeoDataFrame) -> None:
-    """Swap a layer's frame, drop its projected cache and tell the views."""
-    layer = project.layer(layer_id)
-    layer.data = frame  # type: ignore[attr-defined]
-    layer._display = None  # type: ignore[attr-defined]
-    project.layer_changed.emit(layer_id, "data")
-
-
 def _merge_key(op: str, layer_id: str, what: object, merge: bool | Hashable) -> Any:
     if merge is False or merge is None:
         return None
@@ -189,15 +180,8 @@ def _replace(
     text: str,
     merge_key: Any = None,
 ) -> None:
-    old = _layer(project, layer_id).data
-    project.undo_stack.push(
-        Command(
-            text,
-            lambda: _set_data(project, layer_id, new),
-            lambda: _set_data(project, layer_id, old),
-            merge_key=merge_key,
-        )
-    )
+    _layer(project, layer_id)  # a vector layer, or TypeError
+    project.replace_data(layer_id, new, text, merge_key)
 
 
 def _row(layer: VectorLayer, fid: int) -> int:

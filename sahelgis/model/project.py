@@ -1,25 +1,43 @@
 """The project: the ordered layers and the view state, observed by the views.
 
 Every change goes through a method here that emits one psygnal signal once the
-state is consistent; widgets listen and never hold their own copy.
+state is consistent; widgets listen and never hold their own copy. The project
+signals what happens to the list of layers (added, removed, reordered); what
+happens to one layer (name, visibility, opacity, style, data) is signalled by
+that layer's own ``layer.signals`` (see ``sahelgis.model.layers``).
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal
 
 from sahelgis.model.filters import EventFilter
-from sahelgis.model.layers import ROLE_ROADS, EventLayer, Layer
+from sahelgis.model.layers import ROLE_ROADS, EventLayer, Layer, VectorLayer
 from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
 from sahelgis.model.time_window import TimeWindow
 from sahelgis.model.undo import DEFAULT_LIMIT, Command, UndoStack
 
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    import geopandas as gpd
+
 Extent = tuple[float, float, float, float]
+
+
+def _equal(a: object, b: object) -> bool:
+    """``a == b`` as one bool; False for values that do not compare so (frames)."""
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 class Project:
@@ -36,7 +54,6 @@ class Project:
     layer_added = Signal(str)  # layer id
     layer_removed = Signal(str)  # layer id
     layers_reordered = Signal()
-    layer_changed = Signal(str, str)  # layer id, what: visible|opacity|style|name|data
     view_extent_changed = Signal(object)
     filter_changed = Signal(object)  # EventFilter
     selection_changed = Signal(object)  # Selection | None
@@ -162,6 +179,57 @@ class Project:
             raise ValueError("a layer name cannot be empty")
         self._update(layer_id, "name", name.strip(), "Rename")
 
+    def update_layer(self, layer_id: str, text: str, **values: object) -> None:
+        """Set several fields of a layer as one undo entry named ``text``.
+
+        The layer's signals emit after all fields are set, once per field that
+        changed (``Layer.batch``); undo restores them the same way.
+        """
+        layer = self.layer(layer_id)
+        old = {key: getattr(layer, key) for key in values}
+        new = {k: v for k, v in values.items() if not _equal(old[k], v)}
+        if not new:
+            return
+        old = {key: old[key] for key in new}
+        self.undo_stack.push(
+            Command(
+                text,
+                lambda: self.layer(layer_id).update(**new),
+                lambda: self.layer(layer_id).update(**old),
+            )
+        )
+
+    def replace_data(
+        self,
+        layer_id: str,
+        frame: gpd.GeoDataFrame,
+        text: str,
+        merge_key: Hashable | None = None,
+    ) -> None:
+        """Swap a vector layer's features for ``frame`` (EPSG:4326). Undoable.
+
+        Frames are never changed in place, so undo puts back the very same
+        object. Consecutive edits with the same ``merge_key`` (a drag) make one
+        undo entry.
+        """
+        layer = self.layer(layer_id)
+        if not isinstance(layer, VectorLayer):
+            raise TypeError(f"layer {layer.name!r} holds no vector data to edit")
+        old = layer.data
+        self.undo_stack.push(
+            Command(
+                text,
+                lambda: self._vector(layer_id).replace_data(frame),
+                lambda: self._vector(layer_id).replace_data(old),
+                merge_key=merge_key,
+            )
+        )
+
+    def _vector(self, layer_id: str) -> VectorLayer:
+        layer = self.layer(layer_id)
+        assert isinstance(layer, VectorLayer)
+        return layer
+
     def replace_role(self, role: str, new_layer: Layer) -> list[Layer]:
         """Put ``new_layer`` in place of the layers playing ``role``; returns them.
 
@@ -197,8 +265,7 @@ class Project:
         self.layers_reordered.emit()
 
     def _set_attr(self, layer_id: str, attr: str, value: object) -> None:
-        setattr(self.layer(layer_id), attr, value)
-        self.layer_changed.emit(layer_id, attr)
+        setattr(self.layer(layer_id), attr, value)  # the layer emits its signal
 
     def _update(
         self, layer_id: str, attr: str, value: object, verb: str, merge: bool = False

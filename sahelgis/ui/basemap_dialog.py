@@ -32,6 +32,7 @@ from sahelgis.io.tiles import Extent, TileProvider
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.canvas.tile_layer import TileManager
 from sahelgis.ui.plain_text import plain_label
+from sahelgis.ui.signal_blocking import signals_blocked
 from sahelgis.ui.workers import TaskRunner
 
 #: QSettings key of the tile cache's size limit (MB).
@@ -278,13 +279,11 @@ class BasemapDialog(QDialog):
         canvas = self.manager.canvas
         mpp = canvas.metres_per_pixel() if canvas is not None else 1000.0
         z = tiles.view_zoom(self.view_extent_display, mpp, provider)
-        for spin in (self.zoom_from, self.zoom_to):
-            spin.blockSignals(True)
-            spin.setRange(provider.min_zoom, provider.max_zoom)
-        self.zoom_from.setValue(z)
-        self.zoom_to.setValue(min(z + 2, provider.max_zoom))
-        for spin in (self.zoom_from, self.zoom_to):
-            spin.blockSignals(False)
+        with signals_blocked(self.zoom_from, self.zoom_to):
+            for spin in (self.zoom_from, self.zoom_to):
+                spin.setRange(provider.min_zoom, provider.max_zoom)
+            self.zoom_from.setValue(z)
+            self.zoom_to.setValue(min(z + 2, provider.max_zoom))
 
     def _set_download_allowed(self, provider: TileProvider | None) -> None:
         allowed = provider is not None and provider.allows_bulk and provider.disk_cache

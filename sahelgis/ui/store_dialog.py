@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -311,20 +311,19 @@ class StoreOpenDialog(QDialog):
     # -- state ----------------------------------------------------------------
     def check_all(self, state: Qt.CheckState) -> None:
         """Check or uncheck every country (one update)."""
-        self.country_list.blockSignals(True)
-        for i in range(self.country_list.count()):
-            self.country_list.item(i).setCheckState(state)
-        self.country_list.blockSignals(False)
+        with QSignalBlocker(self.country_list):
+            for i in range(self.country_list.count()):
+                self.country_list.item(i).setCheckState(state)
         self._update()
 
     def set_countries(self, names: list[str]) -> None:
         """Check exactly these countries."""
-        self.country_list.blockSignals(True)
-        for i in range(self.country_list.count()):
-            item = self.country_list.item(i)
-            on = item.text() in names
-            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-        self.country_list.blockSignals(False)
+        with QSignalBlocker(self.country_list):
+            for i in range(self.country_list.count()):
+                item = self.country_list.item(i)
+                on = item.text() in names
+                state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+                item.setCheckState(state)
         self._update()
 
     def checked_countries(self) -> list[str]:

@@ -37,7 +37,12 @@ def test_add_remove_emit_once_and_remove_returns_what_undo_needs():
 def test_order_visibility_opacity_style_changes_emit_and_mark_modified():
     a, b, c = point_layer("a"), point_layer("b"), point_layer("c")
     project = Project([a, b, c])
-    changed = recorder(project.layer_changed)
+    changed = []
+    for layer in (a, b, c):
+        for name in ("visible", "opacity", "style", "name", "data"):
+            getattr(layer.signals, name).connect(
+                lambda *args, lid=layer.id, what=name: changed.append((lid, what))
+            )
     reordered = recorder(project.layers_reordered)
     assert not project.modified
     project.set_order([c.id, a.id, b.id])

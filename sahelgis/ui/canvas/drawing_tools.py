@@ -15,35 +15,42 @@ drag moves, drag a square handle to move a vertex, double-click on an edge of
 the selected drawing adds a vertex, right click on a handle (or Delete after
 clicking it) removes it, Delete removes the selected drawings, double-click a
 drawing (or Enter) edits its name, note, category and colour.
+
+
+The controller is split by concern: this module has the tools, sketches,
+snapping and the event filter; ``drawing_edit`` the edit tool and the selection;
+``drawing_overlays`` draws the overlays; ``drawing_items`` draws drawing layers
+for the canvas. The canvas is only known through the ``MapView`` protocol.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pyqtgraph as pg
-import shapely
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainterPath
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QDialog, QGraphicsPathItem
 
 from sahelgis.model import crs, drawings
-from sahelgis.model.drawings import (
-    COL_CATEGORY,
-    COL_COLOR,
-    COL_FID,
-    ROLE_DRAWING,
+from sahelgis.model.drawings import COL_FID, ROLE_DRAWING
+from sahelgis.model.layers import LayerSubscriptions
+from sahelgis.ui.canvas.drawing_edit import DRAG_THRESHOLD_PX, EditToolMixin
+from sahelgis.ui.canvas.drawing_items import SKETCH_COLOR, drawing_layer_items
+from sahelgis.ui.canvas.drawing_overlays import (
+    MEASURE_COLOR,
+    OVERLAY_Z,
+    SELECT_COLOR,
+    SNAP_COLOR,
+    DrawingOverlays,
 )
-from sahelgis.model.layers import VectorLayer
-from sahelgis.ui.canvas.geometry_paths import lines_path, polygons_path
-from sahelgis.ui.canvas.items import LabelsItem, PathsItem, PointsItem, cosmetic_pen
 from sahelgis.ui.canvas.tools import TOOL_PAN
 
 if TYPE_CHECKING:
     from sahelgis.model.project import Project
-    from sahelgis.ui.canvas.map_canvas import MapCanvas
+    from sahelgis.ui.canvas.view_protocol import MapView
 
 TOOL_DRAW_POINT = "draw_point"
 TOOL_DRAW_LINE = "draw_line"
@@ -59,112 +66,10 @@ DRAWING_TOOLS = (
 )
 SKETCH_TOOLS = (TOOL_DRAW_LINE, TOOL_DRAW_POLYGON, TOOL_MEASURE)
 
-OVERLAY_Z = 1e6
-SKETCH_COLOR = "#D62828"
-MEASURE_COLOR = "#0057B8"
-SELECT_COLOR = "#00B4D8"
-SNAP_COLOR = "#FF00FF"
-#: Pixels a press must travel before it counts as a drag (not a click).
-DRAG_THRESHOLD_PX = 3.0
-FILL_ALPHA = 70
-
-
-def _qcolor(hex_rgb: str, alpha: int = 255) -> QColor:
-    color = QColor(hex_rgb[:7] if hex_rgb else SKETCH_COLOR)
-    if not color.isValid():
-        color = QColor(SKETCH_COLOR)
-    color.setAlpha(alpha)
-    return color
-
-
-# -- how drawing layers look on the canvas ------------------------------------------
-def drawing_layer_items(layer: VectorLayer) -> list[pg.GraphicsObject]:
-    """Items drawing a drawing layer: mixed kinds, each drawing in its own colour.
-
-    Polygons are filled translucently and outlined, lines stroked, points drawn
-    as dots; names are labels. Coordinates come from the layer's display cache.
-    """
-    style = layer.style
-    geoms = layer.display_geometry().to_numpy()
-    if len(geoms) == 0:
-        return []
-    if COL_COLOR in layer.data:
-        colors = layer.data[COL_COLOR].fillna("").astype(str).to_numpy()
-    else:
-        colors = np.full(len(geoms), style.color)
-    colors = np.where(colors == "", style.color[:7], colors)
-    type_ids = shapely.get_type_id(geoms)
-    is_polygon = np.isin(type_ids, (3, 6))
-    is_line = np.isin(type_ids, (1, 2, 5))
-    is_point = np.isin(type_ids, (0, 4))
-    items: list[pg.GraphicsObject] = []
-    groups = []
-    for color in sorted(set(colors[is_polygon])):
-        mask = is_polygon & (colors == color)
-        groups.append(
-            (
-                polygons_path(geoms[mask]),
-                cosmetic_pen(color, style.line_width, style.line_style),
-                QBrush(_qcolor(color, FILL_ALPHA)),
-            )
-        )
-    for color in sorted(set(colors[is_line])):
-        mask = is_line & (colors == color)
-        groups.append(
-            (
-                lines_path(geoms[mask]),
-                cosmetic_pen(color, style.line_width, style.line_style),
-                None,
-            )
-        )
-    if groups:
-        items.append(PathsItem(groups))
-    if is_point.any():
-        parts, owner = shapely.get_parts(geoms[is_point], return_index=True)
-        point_colors = colors[is_point][owner]
-        palette = sorted(set(point_colors))
-        codes = np.searchsorted(palette, point_colors)
-        points = PointsItem()
-        points.set_points(
-            shapely.get_x(parts),
-            shapely.get_y(parts),
-            codes,
-            palette,
-            style.size,
-            style.symbol if style.symbol in ("o", "s") else "o",
-        )
-        items.append(points)
-    field = style.label_field
-    if field and field in layer.data:
-        texts = layer.data[field].fillna("").astype(str).to_numpy()
-        anchors = geoms.copy()
-        if is_line.any():
-            anchors[is_line] = shapely.line_interpolate_point(
-                shapely.line_merge(geoms[is_line]), 0.5, normalized=True
-            )
-        if is_polygon.any():
-            anchors[is_polygon] = shapely.point_on_surface(geoms[is_polygon])
-        multipoint = type_ids == 4
-        if multipoint.any():
-            anchors[multipoint] = shapely.point_on_surface(geoms[multipoint])
-        keep = (texts != "") & (type_ids >= 0)
-        if keep.any():
-            items.append(
-                LabelsItem(
-                    shapely.get_x(anchors[keep]),
-                    shapely.get_y(anchors[keep]),
-                    texts[keep],
-                    color=style.label_color,
-                    size=style.label_size,
-                    bold=True,
-                )
-            )
-    return items
-
 
 # -- the controller ------------------------------------------------------------------
-class DrawingController(QObject):
-    """Draw, edit and measure drawings on a ``MapCanvas`` through undoable commands."""
+class DrawingController(EditToolMixin, QObject):
+    """Draw, edit and measure drawings on a map through undoable commands."""
 
     sig_measure = Signal(str)  # readout for the status bar ("" clears it)
     sig_message = Signal(str)  # short notices ("a polygon needs 3 vertices")
@@ -173,9 +78,10 @@ class DrawingController(QObject):
     sig_selection_changed = Signal(object)  # (layer id, [fids]) or None
 
     def __init__(
-        self, canvas: MapCanvas, project: Project, parent: QObject | None = None
+        self, canvas: MapView, project: Project, parent: QObject | None = None
     ) -> None:
-        super().__init__(parent if parent is not None else canvas)
+        # owned by the canvas (a QObject) unless told otherwise
+        super().__init__(parent if parent is not None else cast(QObject, canvas))
         self.canvas = canvas
         self.project = project
         self.tool: str | None = None
@@ -198,66 +104,32 @@ class DrawingController(QObject):
         self._grabbed: set[Qt.MouseButton] = set()
         self._snap_cache: dict[object, tuple[np.ndarray, np.ndarray]] = {}
         self._attached = True
-        self._build_overlays()
+        self.overlays = DrawingOverlays(canvas.view_box)
         canvas.viewport().installEventFilter(self)
         canvas.installEventFilter(self)
         project.layer_added.connect(self._on_project_layers_changed)
         project.layer_removed.connect(self._on_project_layer_removed)
-        project.layer_changed.connect(self._on_project_layer_changed)
+        # snapping and the selection follow the layers' data and visibility
+        self._layer_subscriptions = LayerSubscriptions(
+            self, data="_on_layer_data", visible="_on_layer_visible"
+        )
+        self._layer_subscriptions.follow(project.layers)
 
-    # -- overlays -----------------------------------------------------------------
-    def _build_overlays(self) -> None:
-        box = self.canvas.view_box
-        self.rubber = QGraphicsPathItem()
-        self.rubber.setZValue(OVERLAY_Z)
-        box.addItem(self.rubber, ignoreBounds=True)
-        self.highlight = QGraphicsPathItem()
-        pen = cosmetic_pen(SELECT_COLOR, 4.0)
-        self.highlight.setPen(pen)
-        self.highlight.setBrush(QBrush(_qcolor(SELECT_COLOR, 50)))
-        self.highlight.setZValue(OVERLAY_Z - 2)
-        box.addItem(self.highlight, ignoreBounds=True)
-        self.handles = pg.ScatterPlotItem(
-            size=9,
-            symbol="s",
-            pen=pg.mkPen("#003049", width=1.2),
-            brush=pg.mkBrush("#FFFFFF"),
-            pxMode=True,
-        )
-        self.handles.setZValue(OVERLAY_Z + 1)
-        box.addItem(self.handles, ignoreBounds=True)
-        self.sketch_vertices = pg.ScatterPlotItem(
-            size=7,
-            symbol="o",
-            pen=pg.mkPen("#FFFFFF", width=1.2),
-            brush=pg.mkBrush(SKETCH_COLOR),
-            pxMode=True,
-        )
-        self.sketch_vertices.setZValue(OVERLAY_Z + 1)
-        box.addItem(self.sketch_vertices, ignoreBounds=True)
-        self.snap_marker = pg.ScatterPlotItem(
-            size=16,
-            symbol="o",
-            pen=pg.mkPen(SNAP_COLOR, width=2.5),
-            brush=pg.mkBrush(None),
-            pxMode=True,
-        )
-        self.snap_marker.setZValue(OVERLAY_Z + 2)
-        box.addItem(self.snap_marker, ignoreBounds=True)
-        self.segment_labels: list[pg.TextItem] = []
+    # -- overlays (drawn by ``self.overlays``) ------------------------------------
+    @property
+    def rubber(self) -> QGraphicsPathItem:
+        """The rubber band of the sketch."""
+        return self.overlays.rubber
 
-    def _segment_label(self, i: int) -> pg.TextItem:
-        while len(self.segment_labels) <= i:
-            label = pg.TextItem(
-                "",
-                color="#FFFFFF",
-                fill=pg.mkBrush(QColor(20, 20, 20, 190)),
-                anchor=(0.5, 1.15),
-            )
-            label.setZValue(OVERLAY_Z + 3)
-            self.canvas.view_box.addItem(label, ignoreBounds=True)
-            self.segment_labels.append(label)
-        return self.segment_labels[i]
+    @property
+    def handles(self) -> pg.ScatterPlotItem:
+        """The vertex handles of the selected drawing."""
+        return self.overlays.handles
+
+    @property
+    def snap_marker(self) -> pg.ScatterPlotItem:
+        """The mark on the snapped position."""
+        return self.overlays.snap_marker
 
     def detach(self) -> None:
         """Stop watching the canvas and project (before either is replaced)."""
@@ -269,23 +141,12 @@ class DrawingController(QObject):
         project.layer_removed.disconnect(
             self._on_project_layer_removed, missing_ok=True
         )
-        project.layer_changed.disconnect(
-            self._on_project_layer_changed, missing_ok=True
-        )
+        self._layer_subscriptions.clear()
         if not shiboken6.isValid(self.canvas):
             return
         self.canvas.viewport().removeEventFilter(self)
         self.canvas.removeEventFilter(self)
-        for item in [
-            self.rubber,
-            self.highlight,
-            self.handles,
-            self.sketch_vertices,
-            self.snap_marker,
-            *self.segment_labels,
-        ]:
-            self.canvas.view_box.removeItem(item)
-        self.segment_labels = []
+        self.overlays.remove()
 
     # -- public state -------------------------------------------------------------
     def set_tool(self, tool: str | None) -> None:
@@ -377,7 +238,7 @@ class DrawingController(QObject):
         self._sketch_done = False
         self._measure_closed = False
         self._update_sketch()
-        self.snap_marker.setData([], [])
+        self.overlays.hide_snap()
         if had:
             self.sig_measure.emit(self._hint())
 
@@ -453,65 +314,25 @@ class DrawingController(QObject):
         if live:
             points.append(self._cursor)  # type: ignore[arg-type]
         closed = self.tool == TOOL_DRAW_POLYGON or self._measure_closed
-        color = MEASURE_COLOR if self.tool == TOOL_MEASURE else SKETCH_COLOR
-        path = QPainterPath()
-        if points:
-            path.moveTo(*points[0])
-            for p in points[1:]:
-                path.lineTo(*p)
-            if closed and len(points) >= 3:
-                path.closeSubpath()
-        pen = cosmetic_pen(color, 2.0, "solid" if self.tool != TOOL_MEASURE else "dash")
-        self.rubber.setPen(pen)
-        self.rubber.setBrush(
-            QBrush(_qcolor(color, 45)) if closed else Qt.BrushStyle.NoBrush
+        self.overlays.show_sketch(
+            points, self._sketch, measuring=self.tool == TOOL_MEASURE, closed=closed
         )
-        self.rubber.setPath(path)
-        self.rubber.setVisible(bool(points))
-        self.sketch_vertices.setData(
-            x=[p[0] for p in self._sketch], y=[p[1] for p in self._sketch]
-        )
-        self._update_segment_labels(points, closed)
         if self.tool in SKETCH_TOOLS and points:
             xy = np.array(points, dtype=float)
             lon, lat = crs.to_lonlat().transform(xy[:, 0], xy[:, 1])
             text = drawings.measure_text(np.column_stack([lon, lat]), closed)
             self.sig_measure.emit(text)
 
-    def _update_segment_labels(
-        self, points: list[tuple[float, float]], closed: bool
-    ) -> None:
-        count = 0
-        if len(points) >= 2:
-            xy = np.array(points, dtype=float)
-            if closed and len(points) >= 3:
-                xy = np.vstack([xy, xy[:1]])
-            lon, lat = crs.to_lonlat().transform(xy[:, 0], xy[:, 1])
-            lengths = drawings.segment_lengths_m(np.column_stack([lon, lat]))
-            mid = (xy[:-1] + xy[1:]) / 2
-            for i, (m, length) in enumerate(zip(mid, lengths, strict=True)):
-                label = self._segment_label(i)
-                label.setText(drawings.format_length_short(float(length)))
-                label.setPos(float(m[0]), float(m[1]))
-                label.setVisible(True)
-            count = len(lengths)
-        for label in self.segment_labels[count:]:
-            label.setVisible(False)
-
     def segment_label_texts(self) -> list[str]:
         """Texts of the visible segment-length labels (for tests and tooltips)."""
-        return [
-            label.textItem.toPlainText()
-            for label in self.segment_labels
-            if label.isVisible()
-        ]
+        return self.overlays.segment_label_texts()
 
     # -- snapping -------------------------------------------------------------------
     def _snap(
         self, x: float, y: float, exclude: tuple[str, int] | None = None
     ) -> tuple[float, float]:
         if not self.snapping:
-            self.snap_marker.setData([], [])
+            self.overlays.hide_snap()
             return x, y
         candidates = self._snap_cache.get(exclude)
         if candidates is None:
@@ -519,184 +340,8 @@ class DrawingController(QObject):
             self._snap_cache[exclude] = candidates
         tolerance = self.snap_tolerance_px * self.canvas.metres_per_pixel()
         sx, sy, hit = drawings.snap(x, y, candidates, tolerance)
-        self.snap_marker.setData([sx] if hit else [], [sy] if hit else [])
+        self.overlays.show_snap(sx, sy, hit)
         return sx, sy
-
-    # -- edit selection -----------------------------------------------------------
-    @property
-    def selection(self) -> tuple[str, list[int]] | None:
-        """The selected drawings: (layer id, feature ids), or None."""
-        return self._selection
-
-    def select(self, layer_id: str, fids: list[int]) -> None:
-        """Select drawings of one layer (highlight and vertex handles)."""
-        self._selection = (layer_id, sorted({int(f) for f in fids})) if fids else None
-        self._active_vertex = None
-        self._refresh_selection()
-        self.sig_selection_changed.emit(self._selection)
-
-    def clear_selection(self) -> None:
-        """Select nothing."""
-        if self._selection is not None:
-            self.select("", [])
-        else:
-            self._refresh_selection()
-
-    def _selected_layer(self) -> VectorLayer | None:
-        if self._selection is None:
-            return None
-        try:
-            layer = self.project.layer(self._selection[0])
-        except KeyError:
-            return None
-        return layer if isinstance(layer, VectorLayer) else None
-
-    def _single_selected(self) -> tuple[VectorLayer, int] | None:
-        layer = self._selected_layer()
-        if layer is None or len(self._selection[1]) != 1:  # type: ignore[index]
-            return None
-        return layer, self._selection[1][0]  # type: ignore[index]
-
-    def _refresh_selection(self) -> None:
-        layer = self._selected_layer()
-        if layer is None or self._selection is None:
-            self.highlight.setPath(QPainterPath())
-            self.highlight.hide()
-            self.handles.setData([], [])
-            return
-        mask = layer.data[COL_FID].isin(self._selection[1]).to_numpy()
-        geoms = layer.display_geometry().to_numpy()[mask]
-        path = lines_path(geoms)
-        polygons = polygons_path(geoms)
-        path.addPath(polygons)
-        self.highlight.setPath(path)
-        self.highlight.setVisible(True)
-        xy = self._selected_vertices_display()
-        if xy is None:
-            pts = shapely.get_coordinates(geoms)
-            self.handles.setData(x=pts[:, 0], y=pts[:, 1])
-        else:
-            self.handles.setData(x=xy[:, 0], y=xy[:, 1])
-        if len(geoms) == 1:
-            self.sig_measure.emit(
-                drawings.describe_geometry(layer.data.geometry.to_numpy()[mask][0])
-            )
-        else:
-            self.sig_measure.emit(f"{len(geoms)} drawings selected")
-
-    def _selected_vertices_display(self) -> np.ndarray | None:
-        single = self._single_selected()
-        if single is None:
-            return None
-        layer, fid = single
-        try:
-            lonlat = drawings.vertices(drawings.feature_geometry(layer, fid))
-        except (ValueError, KeyError):
-            return None
-        x, y = crs.to_display().transform(lonlat[:, 0], lonlat[:, 1])
-        return np.column_stack([x, y])
-
-    def feature_at(self, x: float, y: float) -> tuple[str, int] | None:
-        """The drawing under a display-CRS point: points before lines before areas."""
-        tolerance = self.pick_tolerance_px * self.canvas.metres_per_pixel()
-        here = shapely.Point(x, y)
-        best: tuple[tuple[int, float, int], str, int] | None = None
-        for order, layer in enumerate(drawings.drawing_layers(self.project)):
-            if not layer.visible or layer.data.empty:
-                continue
-            geoms = layer.display_geometry().to_numpy()
-            dist = shapely.distance(geoms, here)
-            rank = np.select(
-                [
-                    np.isin(shapely.get_type_id(geoms), (0, 4)),
-                    np.isin(shapely.get_type_id(geoms), (1, 2, 5)),
-                ],
-                [0, 1],
-                2,
-            )
-            for i in np.flatnonzero(dist <= tolerance):
-                key = (int(rank[i]), float(dist[i]), order)
-                if best is None or key < best[0]:
-                    best = (key, layer.id, int(layer.data[COL_FID].iloc[i]))
-        return None if best is None else (best[1], best[2])
-
-    def _vertex_at(self, x: float, y: float) -> int | None:
-        xy = self._selected_vertices_display()
-        if xy is None or not len(xy):
-            return None
-        d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
-        i = int(np.argmin(d))
-        tolerance = self.pick_tolerance_px * self.canvas.metres_per_pixel()
-        return i if d[i] <= tolerance else None
-
-    def _segment_at(self, x: float, y: float) -> tuple[int, float, float] | None:
-        """Insert position and display point on the selected drawing's nearest edge."""
-        single = self._single_selected()
-        xy = self._selected_vertices_display()
-        if single is None or xy is None or len(xy) < 2:
-            return None
-        kind = drawings.feature_geometry(*single).geom_type
-        if kind not in ("LineString", "Polygon"):
-            return None
-        ends = np.vstack([xy, xy[:1]]) if kind == "Polygon" else xy
-        a, b = ends[:-1], ends[1:]
-        ab = b - a
-        length2 = np.maximum((ab**2).sum(axis=1), 1e-12)
-        t = np.clip(((np.array([x, y]) - a) * ab).sum(axis=1) / length2, 0.0, 1.0)
-        foot = a + ab * t[:, None]
-        d = np.hypot(foot[:, 0] - x, foot[:, 1] - y)
-        i = int(np.argmin(d))
-        tolerance = self.pick_tolerance_px * self.canvas.metres_per_pixel()
-        if d[i] > tolerance:
-            return None
-        return i + 1, float(foot[i, 0]), float(foot[i, 1])
-
-    def delete_selected(self) -> None:
-        """Remove the selected drawings (one undo entry)."""
-        layer = self._selected_layer()
-        if layer is None or self._selection is None:
-            return
-        drawings.remove_features(self.project, layer.id, self._selection[1])
-        self.clear_selection()
-
-    def remove_vertex_at(self, index: int) -> bool:
-        """Remove a vertex of the selected drawing if it keeps enough; done?"""
-        single = self._single_selected()
-        if single is None:
-            return False
-        layer, fid = single
-        geometry = drawings.feature_geometry(layer, fid)
-        if not drawings.can_remove_vertex(geometry):
-            kind = drawings.KIND_NAMES.get(geometry.geom_type, "drawing")
-            self.sig_message.emit(f"Cannot remove: a {kind} keeps its vertices")
-            return False
-        drawings.remove_vertex(self.project, layer.id, fid, index)
-        self._active_vertex = None
-        return True
-
-    def edit_attributes(self, layer_id: str, fid: int) -> QDialog:
-        """Open the attributes dialog of a drawing; OK stores the changes (undoable)."""
-        from sahelgis.ui.panels.drawing_dialogs import FeatureAttributesDialog
-
-        layer = self.project.layer(layer_id)
-        assert isinstance(layer, VectorLayer)
-        current = drawings.feature(layer, fid)
-        categories = layer.data[COL_CATEGORY].astype(str).tolist()
-        dialog = FeatureAttributesDialog(current, categories, self.canvas.window())
-
-        def apply() -> None:
-            try:
-                drawings.update_attributes(
-                    self.project, layer_id, fid, **dialog.attributes()
-                )
-            except KeyError:
-                self.sig_message.emit("The drawing was deleted meanwhile")
-
-        dialog.accepted.connect(apply)
-        dialog.finished.connect(dialog.deleteLater)
-        self.attributes_dialog = dialog
-        dialog.open()
-        return dialog
 
     # -- model events -------------------------------------------------------------
     def _alive(self) -> bool:
@@ -712,9 +357,11 @@ class DrawingController(QObject):
 
     def _on_project_layers_changed(self, *args: object) -> None:
         self._snap_cache.clear()
+        self._layer_subscriptions.follow(self.project.layers)
 
     def _on_project_layer_removed(self, layer_id: str) -> None:
         self._snap_cache.clear()
+        self._layer_subscriptions.remove(layer_id)
         if not self._alive():
             return
         if self._selection is not None and self._selection[0] == layer_id:
@@ -722,8 +369,11 @@ class DrawingController(QObject):
         if self._active_layer_id == layer_id:
             self._active_layer_id = None
 
-    def _on_project_layer_changed(self, layer_id: str, what: str) -> None:
-        if what not in ("data", "visible") or not self._alive():
+    def _on_layer_visible(self, layer_id: str, visible: bool) -> None:
+        self._on_layer_data(layer_id)
+
+    def _on_layer_data(self, layer_id: str) -> None:
+        if not self._alive():
             return
         self._snap_cache.clear()
         if self._selection is None or self._selection[0] != layer_id:
@@ -781,7 +431,7 @@ class DrawingController(QObject):
             self._on_mouse_release(mouse)
             return True
         if kind == QEvent.Type.Leave:
-            self.snap_marker.setData([], [])
+            self.overlays.hide_snap()
         return False
 
     def _wants_key(self, key: int) -> bool:
@@ -897,7 +547,7 @@ class DrawingController(QObject):
     def _on_mouse_release(self, event: QMouseEvent) -> None:
         if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:
             self._drag = None
-            self.snap_marker.setData([], [])
+            self.overlays.hide_snap()
 
     def _on_mouse_double_click(self, event: QMouseEvent) -> bool:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -913,112 +563,15 @@ class DrawingController(QObject):
         self.finish_sketch()
         return True
 
-    # -- edit tool ----------------------------------------------------------------
-    def _edit_press(self, event: QMouseEvent, x: float, y: float) -> bool:
-        button = event.button()
-        vertex = self._vertex_at(x, y)
-        if button == Qt.MouseButton.RightButton:
-            if vertex is not None:
-                self.remove_vertex_at(vertex)
-                return True
-            return False
-        if button != Qt.MouseButton.LeftButton:
-            return False
-        self._was_selected = self._selection
-        if vertex is not None:
-            self._active_vertex = vertex
-            self._drag = {
-                "kind": "vertex",
-                "index": vertex,
-                "token": drawings.new_merge_token(),
-                "start": event.position(),
-                "moved": False,
-            }
-            return True
-        hit = self.feature_at(x, y)
-        if hit is None:
-            self.clear_selection()
-            return False  # pyqtgraph pans
-        layer_id, fid = hit
-        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if shift and self._selection is not None and self._selection[0] == layer_id:
-            fids = set(self._selection[1]) ^ {fid}
-            self.select(layer_id, sorted(fids))
-        elif (
-            self._selection is None
-            or fid not in self._selection[1]
-            or (self._selection[0] != layer_id)
-        ):
-            self.select(layer_id, [fid])
-        self._active_vertex = None
-        self._drag = {
-            "kind": "move",
-            "token": drawings.new_merge_token(),
-            "start": event.position(),
-            "last": (x, y),
-            "moved": False,
-        }
-        return True
-
-    def _edit_drag(self, event: QMouseEvent, x: float, y: float) -> None:
-        drag = self._drag
-        if drag is None:
-            return
-        if not drag["moved"]:
-            travelled = (event.position() - drag["start"]).manhattanLength()
-            if travelled < DRAG_THRESHOLD_PX:
-                return
-            drag["moved"] = True
-        single = self._single_selected()
-        if drag["kind"] == "vertex" and single is not None:
-            layer, fid = single
-            sx, sy = self._snap(x, y, exclude=(layer.id, fid))
-            lon, lat = drawings.display_to_lonlat(sx, sy)
-            drawings.move_vertex(
-                self.project,
-                layer.id,
-                fid,
-                drag["index"],
-                lon,
-                lat,
-                merge=drag["token"],
-            )
-        elif drag["kind"] == "move" and self._selection is not None:
-            lx, ly = drag["last"]
-            drag["last"] = (x, y)
-            drawings.move_features(
-                self.project,
-                self._selection[0],
-                self._selection[1],
-                x - lx,
-                y - ly,
-                merge=drag["token"],
-            )
-
-    def _edit_double_click(self, x: float, y: float) -> bool:
-        was = self._was_selected
-        single = self._single_selected()
-        if single is not None and was == self._selection:
-            segment = self._segment_at(x, y)
-            if segment is not None and self._vertex_at(x, y) is None:
-                index, fx, fy = segment
-                lon, lat = drawings.display_to_lonlat(fx, fy)
-                drawings.insert_vertex(
-                    self.project, single[0].id, single[1], index, lon, lat
-                )
-                self._active_vertex = index
-                return True
-        hit = self.feature_at(x, y)
-        if hit is None:
-            return False
-        if self.open_attributes_on_double_click:
-            self.select(hit[0], [hit[1]])
-            self.edit_attributes(*hit)
-        return True
-
 
 __all__ = [
+    "DRAG_THRESHOLD_PX",
     "DRAWING_TOOLS",
+    "MEASURE_COLOR",
+    "OVERLAY_Z",
+    "SELECT_COLOR",
+    "SKETCH_COLOR",
+    "SNAP_COLOR",
     "TOOL_DRAW_LINE",
     "TOOL_DRAW_POINT",
     "TOOL_DRAW_POLYGON",

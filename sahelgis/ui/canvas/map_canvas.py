@@ -22,12 +22,13 @@ from sahelgis.model.layers import (
     ROLE_REGIONS,
     EventLayer,
     Layer,
+    LayerSubscriptions,
     VectorLayer,
 )
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection, selection_from_display_polygon
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
-from sahelgis.ui.canvas.drawing_tools import drawing_layer_items
+from sahelgis.ui.canvas.drawing_items import drawing_layer_items
 from sahelgis.ui.canvas.geometry_paths import lines_path, polygons_path
 from sahelgis.ui.canvas.items import (
     LabelsItem,
@@ -163,7 +164,15 @@ class MapCanvas(pg.PlotWidget):
         project.layer_added.connect(self._on_project_layer_added)
         project.layer_removed.connect(self._on_project_layer_removed)
         project.layers_reordered.connect(self._restack)
-        project.layer_changed.connect(self._on_project_layer_changed)
+        # each layer tells what changed on it; the canvas draws visibility,
+        # opacity, style and data (not names)
+        self._layer_subscriptions = LayerSubscriptions(
+            self,
+            visible="_on_layer_visible",
+            opacity="_on_layer_opacity",
+            style="_on_layer_style",
+            data="_on_layer_data",
+        )
         project.time_window.changed.connect(self._on_project_events_changed)
         project.time_window.settings_changed.connect(self._on_project_events_changed)
         project.filter_changed.connect(self._on_project_events_changed)
@@ -176,6 +185,7 @@ class MapCanvas(pg.PlotWidget):
         """Drop and rebuild every layer's items (e.g. after opening a project)."""
         for layer_id in list(self._items):
             self._remove_items(layer_id)
+        self._layer_subscriptions.follow(self.project.layers)
         for layer in self.project.layers:
             self._add_items(layer)
         self._restack()
@@ -358,34 +368,46 @@ class MapCanvas(pg.PlotWidget):
 
     # -- project events -------------------------------------------------------
     def _on_project_layer_added(self, layer_id: str) -> None:
-        self._add_items(self.project.layer(layer_id))
+        layer = self.project.layer(layer_id)
+        self._layer_subscriptions.add(layer)
+        self._add_items(layer)
         self._restack()
         self._update_synthetic_label()
         self._update_window_label()
 
     def _on_project_layer_removed(self, layer_id: str) -> None:
+        self._layer_subscriptions.remove(layer_id)
         self._remove_items(layer_id)
         self._restack()
         self._update_synthetic_label()
 
-    def _on_project_layer_changed(self, layer_id: str, what: str) -> None:
+    # -- layer events (each layer's own signals) -------------------------------
+    def _on_layer_visible(self, layer_id: str, visible: bool) -> None:
         layer = self.project.layer(layer_id)
-        if what == "visible":
-            for item in self._items.get(layer_id, []):
-                item.shown = layer.visible
-            if isinstance(layer, EventLayer) and layer.visible:
-                self._fill_event_items(layer, self._items[layer_id])
-            self._update_label_visibility()
-            self._update_synthetic_label()
-            self._place_items()
-        elif what == "opacity":
-            for item in self._items.get(layer_id, []):
-                item.setOpacity(layer.opacity)
-            self._invalidate_caches()
-        elif what in ("style", "data"):
-            self._remove_items(layer_id)
-            self._add_items(layer)
-            self._restack()
+        for item in self._items.get(layer_id, []):
+            item.shown = visible
+        if isinstance(layer, EventLayer) and visible:
+            self._fill_event_items(layer, self._items[layer_id])
+        self._update_label_visibility()
+        self._update_synthetic_label()
+        self._place_items()
+
+    def _on_layer_opacity(self, layer_id: str, opacity: float) -> None:
+        for item in self._items.get(layer_id, []):
+            item.setOpacity(opacity)
+        self._invalidate_caches()
+
+    def _on_layer_style(self, layer_id: str, style: Style) -> None:
+        self.redraw_layer(layer_id)
+
+    def _on_layer_data(self, layer_id: str) -> None:
+        self.redraw_layer(layer_id)
+
+    def redraw_layer(self, layer_id: str) -> None:
+        """Rebuild one layer's items (its style or data changed)."""
+        self._remove_items(layer_id)
+        self._add_items(self.project.layer(layer_id))
+        self._restack()
 
     def _on_project_events_changed(self, *args: object) -> None:
         for layer in self.project.event_layers():

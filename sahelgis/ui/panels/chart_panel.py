@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QSignalBlocker, Qt
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.event_query import StepCounts, combine_counts, query_for
-from sahelgis.model.layers import EventLayer
+from sahelgis.model.layers import EventLayer, LayerSubscriptions
 from sahelgis.model.project import Project
 from sahelgis.model.time_window import (
     DAY,
@@ -113,6 +113,10 @@ class ChartPanel(QWidget):
         for band in self.bands:
             band.sigRegionChanged.connect(self._on_band_changed)
             band.sigRegionChangeFinished.connect(self._on_band_change_finished)
+        # the counts are of the visible event layers: follow their visibility
+        self._layer_subscriptions = LayerSubscriptions(
+            self, visible="_on_layer_visible"
+        )
         self._connect_project()
         self.refresh()
 
@@ -171,7 +175,6 @@ class ChartPanel(QWidget):
         return [
             (project.layer_added, self._on_project_layers_changed),
             (project.layer_removed, self._on_project_layers_changed),
-            (project.layer_changed, self._on_project_layer_changed),
             (project.filter_changed, self._on_project_counts_changed),
             (project.selection_changed, self._on_project_counts_changed),
             (project.time_window.settings_changed, self._on_project_counts_changed),
@@ -181,10 +184,15 @@ class ChartPanel(QWidget):
     def _connect_project(self) -> None:
         for signal, slot in self._project_slots():
             signal.connect(slot)
+        self._follow_event_layers()
 
     def _disconnect_project(self) -> None:
         for signal, slot in self._project_slots():
             signal.disconnect(slot, missing_ok=True)
+        self._layer_subscriptions.clear()
+
+    def _follow_event_layers(self) -> None:
+        self._layer_subscriptions.follow(self.project.event_layers())
 
     def _alive(self) -> bool:
         # psygnal holds only a weak reference; a wrapper may outlive its C++ widget
@@ -196,10 +204,11 @@ class ChartPanel(QWidget):
     # -- model handlers -------------------------------------------------------
     def _on_project_layers_changed(self, layer_id: str) -> None:
         if self._alive():
+            self._follow_event_layers()
             self.refresh()
 
-    def _on_project_layer_changed(self, layer_id: str, what: str) -> None:
-        if what == "visible" and self._alive():
+    def _on_layer_visible(self, layer_id: str, visible: bool) -> None:
+        if self._alive():
             self.refresh()
 
     def _on_project_counts_changed(self, *args: object) -> None:
@@ -347,9 +356,8 @@ class ChartPanel(QWidget):
             band.setVisible(region is not None and self.counts is not None)
             if self._from_band or region is None:
                 continue  # never move a band under the user's mouse
-            band.blockSignals(True)
-            band.setRegion(region)
-            band.blockSignals(False)
+            with QSignalBlocker(band):
+                band.setRegion(region)
         # a cumulative window always starts at the data: only its end drags
         cumulative = self.project.time_window.mode == "cumulative"
         for band in self.bands:
@@ -361,9 +369,8 @@ class ChartPanel(QWidget):
         region = band.getRegion()
         for other in self.bands:
             if other is not band:
-                other.blockSignals(True)
-                other.setRegion(region)
-                other.blockSignals(False)
+                with QSignalBlocker(other):
+                    other.setRegion(region)
         if self._drag_origin is None:
             self._drag_origin = self.window_region()
         self._apply_band(region)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -33,18 +34,17 @@ class HistoryPanel(QWidget):
 
     def refresh(self) -> None:
         """Rebuild the rows (cheap: at most a few hundred)."""
-        self.list.blockSignals(True)
-        self.list.clear()
-        for index, text in enumerate([START_TEXT, *self.stack.texts()]):
-            item = QListWidgetItem(text)
-            if index > self.stack.index:
-                font = QFont()
-                font.setItalic(True)
-                item.setFont(font)
-                item.setForeground(self.palette().placeholderText())
-            self.list.addItem(item)
-        self.list.setCurrentRow(self.stack.index)
-        self.list.blockSignals(False)
+        with QSignalBlocker(self.list):
+            self.list.clear()
+            for index, text in enumerate([START_TEXT, *self.stack.texts()]):
+                item = QListWidgetItem(text)
+                if index > self.stack.index:
+                    font = QFont()
+                    font.setItalic(True)
+                    item.setFont(font)
+                    item.setForeground(self.palette().placeholderText())
+                self.list.addItem(item)
+            self.list.setCurrentRow(self.stack.index)
 
     def _on_list_item_clicked(self, item: QListWidgetItem) -> None:
         self.stack.set_index(self.list.row(item))

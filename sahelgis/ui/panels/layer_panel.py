@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from sahelgis.errors import SahelGISError
 from sahelgis.io.safety import safe_child, safe_name
 from sahelgis.io.vector import export_frame
-from sahelgis.model.layers import EventLayer, Layer, VectorLayer
+from sahelgis.model.layers import EventLayer, Layer, LayerSubscriptions, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
 from sahelgis.ui.canvas.items import qcolor
@@ -162,10 +162,18 @@ class LayerPanel(QWidget):
         layout.addLayout(opacity_row)
         self.setMinimumWidth(280)
         self._updating = False
+        # rows show names, styles (legend), visibility; the slider the opacity
+        self._layer_subscriptions = LayerSubscriptions(
+            self,
+            name="_on_layer_described",
+            style="_on_layer_described",
+            data="_on_layer_described",
+            visible="_on_layer_visible",
+            opacity="_on_layer_opacity",
+        )
         project.layer_added.connect(self._on_project_changed)
         project.layer_removed.connect(self._on_project_changed)
         project.layers_reordered.connect(self._on_project_changed)
-        project.layer_changed.connect(self._on_project_layer_changed)
         self.refresh()
 
     def set_project(self, project: Project) -> None:
@@ -176,12 +184,12 @@ class LayerPanel(QWidget):
         project.layer_added.connect(self._on_project_changed)
         project.layer_removed.connect(self._on_project_changed)
         project.layers_reordered.connect(self._on_project_changed)
-        project.layer_changed.connect(self._on_project_layer_changed)
         self.refresh()
 
     def refresh(self) -> None:
         """Rebuild the tree from the project (a few dozen rows: cheap)."""
         current = self.current_layer_id()
+        self._layer_subscriptions.follow(self.project.layers)
         self._updating = True
         self.tree.clear()
         for layer in self.project.layers:
@@ -267,24 +275,22 @@ class LayerPanel(QWidget):
     def _on_project_changed(self, *args: object) -> None:
         self.refresh()
 
-    def _on_project_layer_changed(self, layer_id: str, what: str) -> None:
-        if what == "opacity":
-            self._sync_opacity()
-        elif what == "visible":
-            # update the row in place: rebuilding the tree here would delete the
-            # item whose checkbox signal we may be inside of (a use-after-free)
-            item = self._top_item(layer_id)
-            if item is not None:
-                self._updating = True
-                item.setCheckState(
-                    0,
-                    Qt.CheckState.Checked
-                    if self.project.layer(layer_id).visible
-                    else Qt.CheckState.Unchecked,
-                )
-                self._updating = False
-        else:
-            self.refresh()
+    def _on_layer_opacity(self, layer_id: str, opacity: float) -> None:
+        self._sync_opacity()
+
+    def _on_layer_visible(self, layer_id: str, visible: bool) -> None:
+        # update the row in place: rebuilding the tree here would delete the
+        # item whose checkbox signal we may be inside of (a use-after-free)
+        item = self._top_item(layer_id)
+        if item is not None:
+            self._updating = True
+            item.setCheckState(
+                0, Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked
+            )
+            self._updating = False
+
+    def _on_layer_described(self, layer_id: str, *value: object) -> None:
+        self.refresh()  # name, style or data: the row's text, legend, count tip
 
     def _top_item(self, layer_id: str) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
@@ -310,11 +316,11 @@ class LayerPanel(QWidget):
 
     def _sync_opacity(self) -> None:
         layer_id = self.current_layer_id()
-        self.opacity.blockSignals(True)
-        self.opacity.setEnabled(layer_id is not None)
-        if layer_id is not None:
-            self.opacity.setValue(round(self.project.layer(layer_id).opacity * 100))
-        self.opacity.blockSignals(False)
+        with QSignalBlocker(self.opacity):
+            self.opacity.setEnabled(layer_id is not None)
+            if layer_id is not None:
+                value = round(self.project.layer(layer_id).opacity * 100)
+                self.opacity.setValue(value)
 
     def _on_opacity_changed(self, value: int) -> None:
         layer_id = self.current_layer_id()

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from sahelgis.model.project import Project
 from sahelgis.model.time_window import DAY, MODES, STEPS, TimeWindow, as_day
 from sahelgis.ui.plain_text import plain_label
+from sahelgis.ui.signal_blocking import signals_blocked
 
 EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -179,18 +180,15 @@ class TimeControls(QWidget):
             self.start_edit,
             self.end_edit,
         )
-        for widget in widgets:
-            widget.blockSignals(True)
-        self.step_combo.setCurrentText(window.step)
-        self.mode_combo.setCurrentText(window.mode)
-        self.length_spin.setValue(window.length)
-        self.length_spin.setEnabled(window.mode == "rolling")
-        self.loop_check.setChecked(window.loop)
-        self.speed_spin.setValue(window.speed)
-        self.trail_spin.setValue(window.trail)
-        self.imprecise_check.setChecked(window.expand_imprecise)
-        for widget in widgets:
-            widget.blockSignals(False)
+        with signals_blocked(*widgets):
+            self.step_combo.setCurrentText(window.step)
+            self.mode_combo.setCurrentText(window.mode)
+            self.length_spin.setValue(window.length)
+            self.length_spin.setEnabled(window.mode == "rolling")
+            self.loop_check.setChecked(window.loop)
+            self.speed_spin.setValue(window.speed)
+            self.trail_spin.setValue(window.trail)
+            self.imprecise_check.setChecked(window.expand_imprecise)
         self.setEnabled(window.span is not None)
         if window.span is not None:
             first, last = window.span
@@ -206,9 +204,8 @@ class TimeControls(QWidget):
             return
         first = window.span[0]
         for edit, day in ((self.start_edit, start), (self.end_edit, end)):
-            edit.blockSignals(True)
-            edit.setDate(to_qdate(day))  # type: ignore[arg-type]
-            edit.blockSignals(False)
+            with QSignalBlocker(edit):
+                edit.setDate(to_qdate(day))  # type: ignore[arg-type]
         self.slider.set_range(
             int((start - first) / DAY),  # type: ignore[operator]
             int((end - first) / DAY),
