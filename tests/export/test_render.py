@@ -14,13 +14,8 @@ import numpy as np
 import pytest
 
 from sahelgis.export import ExportError
-from sahelgis.export.render import (
-    figure_for,
-    nice_length,
-    north_direction,
-    render_figure,
-    render_pages,
-)
+from sahelgis.export.render import figure_for, render_figure, render_pages
+from sahelgis.export.scale_bar import nice_length, north_direction
 from sahelgis.model import crs
 from sahelgis.model.figures import SYNTHETIC_MARK, plan_figure
 
