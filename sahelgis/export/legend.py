@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sahelgis.export.layout import PagePlan
 from sahelgis.export.page import wrap
 from sahelgis.export.symbols import (
     LINE_STYLES,
@@ -14,7 +15,7 @@ from sahelgis.export.symbols import (
     PX_TO_PT,
 )
 from sahelgis.export.text import figure_text
-from sahelgis.model.figures import FigurePlan, LegendEntry
+from sahelgis.model.figure_legend import LegendEntry
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -53,7 +54,7 @@ def _legend_handle(entry: LegendEntry, scale: float) -> Any:
     )
 
 
-def draw_legend(fig: Figure, plan: FigurePlan, scale: float) -> list[str]:
+def draw_legend(fig: Figure, plan: PagePlan, scale: float) -> list[str]:
     rect = plan.layout.legend
     entries = plan.legend
     if not entries or rect.h <= 0.2:

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from sahelgis.export.labels import MapLabel, label_candidates, place_labels
+from sahelgis.export.layout import PagePlan, Rect
 from sahelgis.export.symbols import (
     LINE_STYLES,
     MAP_BACKGROUND,
@@ -25,14 +26,9 @@ from sahelgis.export.symbols import (
     halo,
 )
 from sahelgis.export.text import figure_text
-from sahelgis.model.figures import (
-    OTHER_KEY,
-    SYNTHETIC_MARK,
-    FigurePlan,
-    Panel,
-    Rect,
-    category_values,
-)
+from sahelgis.model.figure_legend import OTHER_KEY, category_values
+from sahelgis.model.figure_plan import Panel, fit_extent
+from sahelgis.model.figures import SYNTHETIC_MARK
 from sahelgis.model.layers import ROLE_COUNTRIES, EventLayer, VectorLayer
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR
 
@@ -64,7 +60,7 @@ def map_axes(
 def draw_tile_underlay(
     ax: Axes,
     project: Project,
-    plan: FigurePlan,
+    plan: PagePlan,
     rect: Rect,
     page: tuple[float, float],
     dpi: int,
@@ -96,7 +92,7 @@ def draw_tile_underlay(
 
 
 def draw_panel(
-    ax: Axes, panel: Panel, plan: FigurePlan, rect: Rect, underlay: bool = False
+    ax: Axes, panel: Panel, plan: PagePlan, rect: Rect, underlay: bool = False
 ) -> None:
     many = len(plan.panels) > 1
     labels: list[MapLabel] = []
@@ -124,7 +120,7 @@ def draw_panel(
     )
 
 
-def draw_scope_outline(ax: Axes, plan: FigurePlan) -> None:
+def draw_scope_outline(ax: Axes, plan: PagePlan) -> None:
     """Outline the area a figure counts its events in (area scopes): events
     outside it are not drawn, so the reader sees where the clip runs.
     """
@@ -159,7 +155,7 @@ def draw_scope_outline(ax: Axes, plan: FigurePlan) -> None:
         )
 
 
-def _reserved(plan: FigurePlan, rect: Rect) -> list[tuple[float, float, float, float]]:
+def _reserved(plan: PagePlan, rect: Rect) -> list[tuple[float, float, float, float]]:
     """Boxes (inches from the map's lower left) kept free of labels: the
     synthetic mark, the window label, the scale bar and the north arrow.
     """
@@ -370,7 +366,7 @@ def _line_segments(geoms: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
     ]
 
 
-def has_events(plan: FigurePlan) -> bool:
+def has_events(plan: PagePlan) -> bool:
     return any(isinstance(layer, EventLayer) for layer in plan.layers)
 
 
@@ -428,7 +424,7 @@ def draw_inset(
     rect: Rect,
     page: tuple[float, float],
     project: Project,
-    plan: FigurePlan,
+    plan: PagePlan,
 ) -> None:
     from matplotlib.collections import PathCollection
     from matplotlib.patches import Rectangle
@@ -448,8 +444,6 @@ def draw_inset(
     hb = shapely.bounds(geoms[home])
     box = (min(hb[0], xmin), min(hb[1], ymin), max(hb[2], xmax), max(hb[3], ymax))
     box = tuple(pad_box(box, 0.08))
-    from sahelgis.model.figures import fit_extent
-
     box = fit_extent(box, rect.w / rect.h)  # type: ignore[arg-type]
     ax = fig.add_axes(rect.fraction(page))
     ax.set_facecolor(MAP_BACKGROUND)

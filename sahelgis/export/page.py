@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sahelgis.export import ExportError
+from sahelgis.export.layout import PagePlan, Rect
 from sahelgis.export.text import figure_text
-from sahelgis.model.figures import FigurePlan, Rect
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def draw_chart(
 
 
 # -- header and footer --------------------------------------------------------
-def draw_header(fig: Figure, plan: FigurePlan, scale: float) -> None:
+def draw_header(fig: Figure, plan: PagePlan, scale: float) -> None:
     rect = plan.layout.header
     spec = plan.spec
     if rect is None:
@@ -106,7 +106,7 @@ def draw_header(fig: Figure, plan: FigurePlan, scale: float) -> None:
         )
 
 
-def draw_footer(fig: Figure, plan: FigurePlan, scale: float) -> None:
+def draw_footer(fig: Figure, plan: PagePlan, scale: float) -> None:
     rect = plan.layout.footer
     spec = plan.spec
     pw, ph = plan.layout.page

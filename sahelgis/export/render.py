@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sahelgis.export import ExportError
+from sahelgis.export.layout import PagePlan, plan_figure
 from sahelgis.export.legend import draw_legend
 from sahelgis.export.map_panel import (
     draw_inset,
@@ -37,11 +38,7 @@ from sahelgis.export.page import draw_chart, draw_footer, draw_header
 from sahelgis.export.scale_bar import ScaleBarInfo, draw_north_arrow, draw_scale_bars
 from sahelgis.export.symbols import MARK_COLOR
 from sahelgis.export.text import figure_text
-from sahelgis.model.figures import (
-    FigurePlan,
-    FigureSpec,
-    plan_figure,
-)
+from sahelgis.model.figures import FigureSpec
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -77,7 +74,7 @@ METADATA: dict[str, dict[str, Any]] = {
 class RenderInfo:
     """What was drawn, for tests and callers (attached as ``fig.sahelgis``)."""
 
-    plan: FigurePlan
+    plan: PagePlan
     map_axes: list[Axes] = field(default_factory=list)
     scale_bars: list[ScaleBarInfo] = field(default_factory=list)
     legend_labels: list[str] = field(default_factory=list)
@@ -110,7 +107,7 @@ def figure_for(
     with_source: bool = True,
     window: tuple[np.datetime64, np.datetime64] | None = None,
     page: tuple[float, float] | None = None,
-    plan: FigurePlan | None = None,
+    plan: PagePlan | None = None,
 ) -> Figure:
     """The figure as a matplotlib ``Figure`` (Agg canvas attached).
 
