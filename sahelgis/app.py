@@ -112,7 +112,8 @@ def start_gui(argv: list[str]) -> int:
     from sahelgis.errors import SahelGISError
     from sahelgis.io.project_file import load_project
     from sahelgis.ui import settings as app_settings
-    from sahelgis.ui.main_window import MainWindow, new_project
+    from sahelgis.ui.main_window import MainWindow
+    from sahelgis.ui.project_files import new_project
 
     if args.snapshot is not None:
         from sahelgis.io.atomic import check_writable, guard_output

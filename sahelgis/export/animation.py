@@ -17,15 +17,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sahelgis.export import ExportError
+from sahelgis.export.layout import plan_figure
 from sahelgis.export.render import figure_for, render_rgb
-from sahelgis.model.figures import plan_figure
 from sahelgis.model.time_window import DAY, STEPS, add_steps, as_day, step_bins
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from sahelgis.model.figures import FigurePlan, FigureSpec
+    from sahelgis.export.layout import PagePlan
+    from sahelgis.model.figures import FigureSpec
     from sahelgis.model.project import Project
 
 ANIMATION_FORMATS: tuple[str, ...] = (".gif", ".mp4")
@@ -76,7 +77,7 @@ def frame_plans(
     spec: FigureSpec,
     *,
     step: str | None = None,
-) -> list[FigurePlan]:
+) -> list[PagePlan]:
     """The plan of every frame: the figure's counted events (one query over
     its window, filter and scope) whose assigned day falls in the frame's
     window; the frame's label on the map ends with its ``n``.

@@ -87,12 +87,8 @@ def cmd_export(argv: list[str]) -> int:
     from sahelgis.errors import SahelGISError
     from sahelgis.io.atomic import OutputRefused, check_writable, guard_output
     from sahelgis.io.project_file import load_project
-    from sahelgis.model.figures import (
-        count_line,
-        default_spec,
-        find_figure,
-        saved_figures,
-    )
+    from sahelgis.model.figure_plan import count_line
+    from sahelgis.model.figures import default_spec, find_figure, saved_figures
 
     try:
         if args.output is not None and not args.list:

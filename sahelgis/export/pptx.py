@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sahelgis.export import ExportError
+from sahelgis.export.layout import plan_figure
 from sahelgis.export.render import figure_for, rc, render_png_bytes
 from sahelgis.export.text import figure_text
-from sahelgis.model.figures import SYNTHETIC_MARK, FigureSpec, figure_notes, plan_figure
+from sahelgis.model.figure_notes import figure_notes
+from sahelgis.model.figures import SYNTHETIC_MARK, FigureSpec
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:

@@ -39,20 +39,19 @@ from PySide6.QtWidgets import (
 )
 
 from sahelgis.errors import Cancelled, SahelGISError
+from sahelgis.export.layout import plan_figure
 from sahelgis.model import crs
+from sahelgis.model.figure_notes import window_text
+from sahelgis.model.figure_plan import FigurePlan, auto_source_line
 from sahelgis.model.figure_scope import FigureScope, scope_choices
 from sahelgis.model.figures import (
     CUSTOM_SIZE,
     MULTIPLE_KEYS,
     SCALE_UNITS,
     SIZE_PRESETS,
-    FigurePlan,
     FigureSpec,
-    auto_source_line,
-    plan_figure,
     save_figure,
     saved_figures,
-    window_text,
 )
 from sahelgis.model.project import Extent, Project
 from sahelgis.progress import TaskProgress

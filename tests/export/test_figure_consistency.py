@@ -24,14 +24,11 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from test_render import _pdf_strings, svg_texts
 
+from sahelgis.export.layout import plan_figure
 from sahelgis.model import crs
-from sahelgis.model.figures import (
-    FigureSpec,
-    figure_notes,
-    plan_figure,
-    requested_extent,
-    saved_figures,
-)
+from sahelgis.model.figure_notes import figure_notes
+from sahelgis.model.figure_plan import requested_extent
+from sahelgis.model.figures import FigureSpec, saved_figures
 from sahelgis.model.layers import EventLayer
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo_southern_mali.gpkg"

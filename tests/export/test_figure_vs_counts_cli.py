@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from sahelgis.model.figures import FigureSpec, plan_figure, saved_figures
+from sahelgis.export.layout import plan_figure
+from sahelgis.model.figures import FigureSpec, saved_figures
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo_southern_mali.gpkg"
 START, END = "2021-01-01", "2022-12-31"

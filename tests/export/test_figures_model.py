@@ -7,16 +7,14 @@ import json
 import numpy as np
 import pytest
 
+from sahelgis.export.layout import figure_layout, plan_figure
+from sahelgis.model.figure_notes import figure_notes
+from sahelgis.model.figure_plan import auto_source_line, period_window
 from sahelgis.model.figures import (
     FIGURES_KEY,
     FigureSpec,
-    auto_source_line,
     delete_figure,
-    figure_layout,
-    figure_notes,
     find_figure,
-    period_window,
-    plan_figure,
     save_figure,
     saved_figures,
 )

@@ -10,8 +10,9 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE  # noqa: E402
 from pptx.util import Inches  # noqa: E402
 
 from sahelgis.export import ExportError  # noqa: E402
+from sahelgis.export.layout import plan_figure  # noqa: E402
 from sahelgis.export.pptx import write_deck  # noqa: E402
-from sahelgis.model.figures import SYNTHETIC_MARK, plan_figure  # noqa: E402
+from sahelgis.model.figures import SYNTHETIC_MARK  # noqa: E402
 
 
 def test_deck_has_one_16x9_slide_per_figure(fig_project, small_spec, tmp_path):

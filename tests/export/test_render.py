@@ -14,15 +14,11 @@ import numpy as np
 import pytest
 
 from sahelgis.export import ExportError
-from sahelgis.export.render import (
-    figure_for,
-    nice_length,
-    north_direction,
-    render_figure,
-    render_pages,
-)
+from sahelgis.export.layout import plan_figure
+from sahelgis.export.render import figure_for, render_figure, render_pages
+from sahelgis.export.scale_bar import nice_length, north_direction
 from sahelgis.model import crs
-from sahelgis.model.figures import SYNTHETIC_MARK, plan_figure
+from sahelgis.model.figures import SYNTHETIC_MARK
 
 BASELINE_DIR = Path(__file__).resolve().parent.parent / "baseline"
 #: A pixel differs when a channel differs by more than this (0-255) ...

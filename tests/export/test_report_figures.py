@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sahelgis.export.layout import plan_figure
 from sahelgis.export.render import figure_for, render_figure
 from sahelgis.export.report_figures import (
     NOT_DISCUSSED,
@@ -11,7 +12,7 @@ from sahelgis.export.report_figures import (
     ROLE_ZONES,
     add_report_figures,
 )
-from sahelgis.model.figures import SYNTHETIC_MARK, plan_figure, saved_figures
+from sahelgis.model.figures import SYNTHETIC_MARK, saved_figures
 
 CAPTIONS = [
     "JNIM Targets Nara and the RN4 in the Koulikoro Region, Southern Mali",

@@ -5,10 +5,11 @@ from io import BytesIO
 import numpy as np
 from PIL import Image
 
+from sahelgis.export.layout import plan_figure
 from sahelgis.export.render import render_figure
 from sahelgis.io import tiles
 from sahelgis.model import crs
-from sahelgis.model.figures import FigureSpec, plan_figure
+from sahelgis.model.figures import FigureSpec
 
 
 def solid_png(rgb):

@@ -22,7 +22,7 @@ def _fresh_settings(tmp_path, qapp, monkeypatch):
 @pytest.fixture
 def demo_like_project(tiny_table):
     from sahelgis.model.layer_factory import event_layer
-    from sahelgis.ui.main_window import new_project
+    from sahelgis.ui.project_files import new_project
 
     project = new_project()
     project.add_layer(event_layer(tiny_table, "tiny.csv"))

@@ -120,7 +120,7 @@ def test_save_during_background_write_leaves_no_copy(
 def test_switching_project_deletes_the_old_copy(
     saved_project, make_saver, base, tiny_table
 ):
-    from sahelgis.ui.main_window import new_project
+    from sahelgis.ui.project_files import new_project
 
     saver = make_saver(saved_project)
     rename_events(saved_project)

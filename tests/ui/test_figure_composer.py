@@ -159,7 +159,7 @@ def test_scope_combo_offers_frame_all_and_named_areas(composer):
 
 
 def test_area_scope_preview_shows_the_figures_n(qtbot, composer):
-    from sahelgis.model.figures import plan_figure
+    from sahelgis.export.layout import plan_figure
 
     wait_preview(qtbot, composer)
     frame_n = plan_figure(composer.project, composer.spec()).event_count

@@ -212,7 +212,7 @@ def hostile_table(tiny_frame):
 
 @pytest.fixture
 def hostile_project(hostile_table):
-    from sahelgis.ui.main_window import new_project
+    from sahelgis.ui.project_files import new_project
 
     project = new_project()
     events = dataclasses.replace(

@@ -129,7 +129,7 @@ def test_menu_entries_and_cancelled_folder_choice(make_main_window, monkeypatch)
     assert store_action.shortcut() == QKeySequence("Ctrl+Shift+O")
     assert "Export analyses as re&cipe…" in actions
     monkeypatch.setattr(
-        "sahelgis.ui.main_window.QFileDialog.getExistingDirectory",
+        "sahelgis.ui.imports.QFileDialog.getExistingDirectory",
         lambda *args: "",
     )
     before = len(window.project.layers)
@@ -245,7 +245,7 @@ def test_recipe_export_without_analyses_says_so(
     )
     asked = []
     monkeypatch.setattr(
-        "sahelgis.ui.main_window.QFileDialog.getSaveFileName",
+        "sahelgis.ui.imports.QFileDialog.getSaveFileName",
         lambda *args: asked.append(args) or ("", ""),
     )
     window = make_main_window()

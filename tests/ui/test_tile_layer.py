@@ -161,7 +161,7 @@ def test_no_network_falls_back_at_once_and_says_so_once(
 def test_black_hole_server_never_stalls_the_event_loop(
     make_manager, qtbot, record_property
 ):
-    from sahelgis.ui.main_window import new_project
+    from sahelgis.ui.project_files import new_project
 
     canvas = MapCanvas(new_project())  # the real base layers, drawn on each pan
     qtbot.addWidget(canvas)

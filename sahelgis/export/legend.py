@@ -1,0 +1,93 @@
+"""The legend of an exported figure: one matplotlib handle per
+``LegendEntry`` (header, point, line or polygon, sized like the canvas) and the
+legend drawn in the page's legend box, shrunk until it fits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sahelgis.export.layout import PagePlan
+from sahelgis.export.page import wrap
+from sahelgis.export.symbols import (
+    LINE_STYLES,
+    MARKERS,
+    PX_TO_PT,
+)
+from sahelgis.export.text import figure_text
+from sahelgis.model.figure_legend import LegendEntry
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _legend_handle(entry: LegendEntry, scale: float) -> Any:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if entry.kind == "header":
+        return Line2D([], [], linestyle="none", marker="none")
+    if entry.kind == "polygon":
+        return Patch(
+            facecolor=entry.fill or "none",
+            edgecolor=entry.color,
+            linewidth=max(entry.line_width * PX_TO_PT, 0.6),
+            linestyle=LINE_STYLES.get(entry.line_style, "-"),
+        )
+    if entry.kind == "line":
+        return Line2D(
+            [],
+            [],
+            color=entry.color,
+            linewidth=max(entry.line_width * PX_TO_PT, 0.8),
+            linestyle=LINE_STYLES.get(entry.line_style, "-"),
+        )
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=MARKERS.get(entry.symbol, "o"),
+        markersize=max(entry.size * PX_TO_PT * 1.4, 4) * min(scale, 1.0),
+        markerfacecolor=entry.color,
+        markeredgecolor="white",
+        markeredgewidth=0.4,
+    )
+
+
+def draw_legend(fig: Figure, plan: PagePlan, scale: float) -> list[str]:
+    rect = plan.layout.legend
+    entries = plan.legend
+    if not entries or rect.h <= 0.2:
+        return []
+    ax = fig.add_axes(rect.fraction(plan.layout.page))
+    ax.set_axis_off()
+    size = 9.5 * scale
+    handles = [_legend_handle(e, scale) for e in entries]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    avail_w, avail_h = rect.w * fig.dpi, rect.h * fig.dpi
+    while True:
+        labels = [
+            wrap(figure_text(e.label), rect.w - 0.45 * size / 9.5, size)
+            for e in entries
+        ]
+        legend = ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            frameon=False,
+            fontsize=size,
+            handlelength=1.6,
+            handletextpad=0.5,
+            labelspacing=0.35,
+            borderaxespad=0.0,
+            borderpad=0.0,
+        )
+        box = legend.get_window_extent(renderer)
+        if (box.height <= avail_h and box.width <= avail_w * 1.02) or size < 5.5:
+            break
+        legend.remove()
+        size *= 0.9
+    for entry, text in zip(entries, legend.get_texts(), strict=True):
+        if entry.kind == "header":
+            text.set_fontweight("bold")
+    return [e.label for e in entries]

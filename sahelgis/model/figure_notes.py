@@ -1,0 +1,160 @@
+"""The words around a figure, from its plan: the source line built from
+provenance (credits, window, ``n`` and scope, filter), the scope in words, the
+window as text and the slide notes (source, filter, window, extent, layers,
+counts behind the panels and the chart).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sahelgis.model import crs
+from sahelgis.model.figure_legend import category_label, layer_label
+from sahelgis.model.figure_scope import area_name
+from sahelgis.model.figures import SYNTHETIC_MARK
+from sahelgis.model.filters import EventFilter
+from sahelgis.model.layers import EventLayer
+from sahelgis.model.time_window import day_label
+
+if TYPE_CHECKING:
+    from sahelgis.model.figure_plan import FigurePlan
+    from sahelgis.model.project import Project
+
+
+def window_text(window: tuple[np.datetime64, np.datetime64] | None) -> str:
+    """ "1 Jan 2023 – 31 Jul 2023" (days, as source lines need), "" for None."""
+    if window is None:
+        return "all dates"
+    a, b = day_label(window[0]), day_label(window[1])
+    return a if a == b else f"{a} – {b}"
+
+
+# -- source line --------------------------------------------------------------
+def _filter_text(flt: EventFilter) -> str:
+    text = flt.describe()
+    if text == "all events":
+        return ""
+    actor = flt.actor.strip()
+    if actor:
+        text = text.replace(f"actor “{actor}”", f"{actor} only")
+    return text
+
+
+def basemap_credit(project: Project) -> str:
+    """Credit of the online tile basemap the project shows under its layers."""
+    state = project.extra_state.get("basemap")
+    return str(state.get("attribution") or "") if isinstance(state, dict) else ""
+
+
+def auto_source(plan: FigurePlan) -> str:
+    layers = plan.layers
+    credits: list[str] = []
+    events_first = [ly for ly in layers if isinstance(ly, EventLayer)] + [
+        ly for ly in reversed(layers) if not isinstance(ly, EventLayer)
+    ]
+    for layer in events_first:
+        if layer.attribution and layer.attribution not in credits:
+            credits.append(layer.attribution)
+    if plan.basemap_credit and plan.basemap_credit not in credits:
+        credits.append(plan.basemap_credit)
+    if plan.synthetic and not any("synthetic" in c.lower() for c in credits):
+        credits.insert(0, "SYNTHETIC data made by SahelGIS (not ACLED)")
+    text = "Source: " + "; ".join(credits) + "." if credits else ""
+    if any(isinstance(ly, EventLayer) for ly in layers):
+        parts = [f"Events {window_text(plan.window)}"]
+        if len(plan.panels) > 1:
+            by = (plan.spec.small_multiples or {}).get("by", "year")
+            parts[0] += f" (one panel per {by})"
+        parts.append(f"n = {plan.event_count:,} {plan.scope_text}".rstrip())
+        flt = _filter_text(plan.filter)
+        if flt:
+            parts.append(flt)
+        text = (text + " " if text else "") + ", ".join(parts) + "."
+    return text
+
+
+def scope_notes(project: Project, plan: FigurePlan) -> str:
+    """The scope in words for slide notes and listings."""
+    scope = plan.scope
+    if scope.kind == "all":
+        return "all loaded events in the window and filter, wherever they are"
+    if scope.kind == "frame":
+        return (
+            "events inside the map extent asked for (not the page's wider "
+            "frame); the map shows only those"
+        )
+    layer = next((ly for ly in project.layers if ly.id == scope.layer_id), None)
+    where = layer_label(layer) if layer is not None else scope.layer_id
+    return (
+        f"events inside {area_name(project, scope)} (features of layer "
+        f"“{where}” with {scope.field} = {scope.value}; lon/lat point in "
+        "polygon, EPSG:4326); events outside it are neither counted nor drawn"
+    )
+
+
+def figure_notes(project: Project, plan: FigurePlan) -> str:
+    """Slide notes: source, filters, window, extent, layers and panel counts."""
+    spec = plan.spec
+    lines = []
+    if plan.synthetic:
+        lines.append(f"WARNING: {SYNTHETIC_MARK}. Events are made up for the demo.")
+    lines.append(f"Figure: {spec.name}")
+    if spec.title:
+        lines.append(f"Title: {spec.title}")
+    lines.append(plan.source_line)
+    if any(isinstance(ly, EventLayer) for ly in plan.layers):
+        lines.append(f"Time window: {window_text(plan.window)}")
+        lines.append(f"Event filter: {plan.filter.describe()}")
+        lines.append("Events counted: " + scope_notes(project, plan))
+        lines.append(
+            "Imprecise dates: "
+            + (
+                "week/month-precision events count where their week or month "
+                "overlaps the window; one whose coded date falls outside the "
+                "window is put in the window's first or last period (chart bars, "
+                "panels and animation steps add up to n)"
+                if plan.expand_imprecise
+                else "events counted on their coded date only (as sahelgis counts)"
+            )
+        )
+    lon0, lat0 = crs.to_lonlat().transform(plan.extent[0], plan.extent[1])
+    lon1, lat1 = crs.to_lonlat().transform(plan.extent[2], plan.extent[3])
+    lines.append(
+        f"Extent (lon/lat, approx.): {lon0:.2f}, {lat0:.2f} to {lon1:.2f}, {lat1:.2f}"
+    )
+    lines.append(f"Map projection: {crs.DISPLAY_CRS_NAME}")
+    lines.append("Layers: " + "; ".join(layer_label(ly) for ly in plan.layers))
+    caveats = [ly.caveat for ly in plan.layers if ly.caveat]
+    lines.extend(f"Caveat: {c}" for c in dict.fromkeys(caveats))
+    if any(isinstance(ly, EventLayer) for ly in plan.layers):
+        lines.append("Counts behind the panels:")
+        for panel in plan.panels:
+            cats = panel.category_counts()
+            detail = ", ".join(
+                f"{category_label(k)} {v}" for k, v in sorted(cats.items()) if k
+            )
+            lines.append(
+                f"  {panel.label or window_text(panel.window)}: n = "
+                f"{panel.event_count:,}" + (f" ({detail})" if detail else "")
+            )
+    if plan.chart and plan.chart.get("periods"):
+        lines.append("Chart counts by " + str(plan.chart["by"]) + ":")
+        for name, counts in plan.chart["series"].items():
+            pairs = ", ".join(
+                f"{p} {c}" for p, c in zip(plan.chart["periods"], counts, strict=True)
+            )
+            lines.append(f"  {name}: {pairs}")
+    if spec.notes:
+        lines.append(f"Notes: {spec.notes}")
+    return "\n".join(line for line in lines if line)
+
+
+__all__ = [
+    "auto_source",
+    "basemap_credit",
+    "figure_notes",
+    "scope_notes",
+    "window_text",
+]

@@ -1,0 +1,197 @@
+"""Data brought into the main window's project (``ImportsMixin``): ACLED
+exports read in the background with a report of rejected rows, vector layers,
+a road layer replacing the approximate roads, and part of a partitioned event
+store; with the store, the batch side's other end: the project's analyses
+written out as a recipe for ``sahelgis batch``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog
+
+from sahelgis.errors import SahelGISError
+from sahelgis.io.acled import ImportReport, read_acled
+from sahelgis.io.safety import safe_child
+from sahelgis.io.vector import list_vector_layers, read_road_layer, read_vector
+from sahelgis.model.events import EventTable
+from sahelgis.model.layer_factory import event_layer
+from sahelgis.model.layers import ROLE_ROADS, EventLayer, VectorLayer
+from sahelgis.scale.recipe import recipe_from_project
+from sahelgis.scale.store import EventStore, Selection
+from sahelgis.ui import settings as app_settings
+from sahelgis.ui.import_report_dialog import ImportReportDialog
+from sahelgis.ui.store_dialog import (
+    StoreOpenDialog,
+    StoreRequest,
+    start_store_read,
+    view_box_lonlat,
+)
+
+if TYPE_CHECKING:
+    from sahelgis.ui.main_window import MainWindow
+
+EVENT_FILTER = "ACLED export (*.csv *.xlsx *.txt);;All files (*)"
+VECTOR_FILTER = (
+    "Vector data (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.zip);;All files (*)"
+)
+RECIPE_FILTER = "Batch recipe (*.toml)"
+
+
+class ImportsMixin:
+    """Imports (events, layers, roads, event stores) and recipe export of
+    ``MainWindow``."""
+
+    # -- imports --------------------------------------------------------------
+    def import_events_dialog(self: MainWindow) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import events", app_settings.last_dir(), EVENT_FILTER
+        )
+        if path:
+            self.import_events(Path(path))
+
+    def import_events(self: MainWindow, path: Path) -> None:
+        """Read an ACLED export in the background, add it, report rejected rows."""
+
+        def done(result: tuple[EventTable, ImportReport]) -> None:
+            table, report = result
+            if len(table):
+                layer = event_layer(table, report.path)
+                self.project.add_layer(layer)
+            self.statusBar().showMessage(f"{path.name}: {report.summary()}", 10_000)
+            if len(report.rejects) or len(table) == 0:
+                ImportReportDialog(report, self).open()
+
+        self.runner.start(
+            "import",
+            f"Importing {path.name}",
+            read_acled,
+            path,
+            on_done=done,
+            on_error=lambda exc: self.show_error("Import events", exc),
+        )
+
+    def import_layer_dialog(self: MainWindow) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import layer", app_settings.last_dir(), VECTOR_FILTER
+        )
+        if path:
+            self.import_layer(Path(path))
+
+    def import_layer(
+        self: MainWindow, path: Path, layer_name: str | None = None
+    ) -> None:
+        """Add a vector layer from a file (first layer unless one is named)."""
+        try:
+            if layer_name is None:
+                names = list_vector_layers(path)
+                layer_name = names[0][0] if names else None
+            frame = read_vector(path, layer_name)
+        except SahelGISError as exc:
+            self.show_error("Import layer", exc)
+            return
+        self.project.add_layer(
+            VectorLayer(
+                name=f"{path.stem}" + (f" — {layer_name}" if layer_name else ""),
+                data=frame,
+                source_path=str(path),
+                attribution=path.name,
+            )
+        )
+
+    def import_roads_dialog(self: MainWindow) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import road layer", app_settings.last_dir(), VECTOR_FILTER
+        )
+        if path:
+            self.import_roads(Path(path))
+
+    def import_roads(
+        self: MainWindow, path: Path, layer_name: str | None = None
+    ) -> None:
+        """Replace the approximate national roads with real road geometry."""
+        try:
+            layer = read_road_layer(path, layer_name)
+        except SahelGISError as exc:
+            self.show_error("Import road layer", exc)
+            return
+        replaced = self.project.replace_role(ROLE_ROADS, layer)
+        names = ", ".join(old.name for old in replaced) or "nothing"
+        self.statusBar().showMessage(f"Roads from {path.name} replace {names}", 10_000)
+
+    # -- event stores and recipes --------------------------------------------
+    def open_store_dialog(self: MainWindow, folder: str | Path | None = None) -> None:
+        """Pick a store folder (unless given), choose what to read, read it."""
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(
+                self, "Open event store", app_settings.last_store_dir()
+            )
+            if not folder:
+                return
+        path = Path(folder)
+        try:
+            store = EventStore.open(path)
+        except (SahelGISError, OSError) as exc:
+            self.show_error("Open event store", exc)
+            return
+        app_settings.remember_store_dir(path)
+        dialog = StoreOpenDialog(
+            store, view_box_lonlat(self.canvas.extent()), parent=self
+        )
+        if dialog.exec():
+            self.read_store(dialog.request())
+
+    def read_store(self: MainWindow, request: StoreRequest) -> None:
+        """Read a store's chosen part in the background and add it as a layer."""
+
+        def added(layer: EventLayer | None, selection: Selection) -> None:
+            if layer is None:
+                text = f"{request.store.root.name}: no events in that area and years"
+            else:
+                text = f"{layer.name} — {selection.describe()}"
+            self.statusBar().showMessage(text, 10_000)
+
+        start_store_read(
+            self.runner,
+            self.project,
+            request,
+            on_added=added,
+            on_error=lambda exc: self.show_error("Open event store", exc),
+        )
+
+    def export_recipe_dialog(self: MainWindow, path: str | Path | None = None) -> None:
+        """Write the project's analyses as a batch recipe (asks where unless given)."""
+        title = "Export analyses as recipe"
+        try:
+            text = recipe_from_project(self.project)
+        except SahelGISError as exc:
+            self.show_error(title, exc)
+            return
+        if not path:
+            stem = self.project.path.stem if self.project.path else "project"
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                title,
+                str(safe_child(app_settings.last_dir(), f"{stem}_recipe.toml")),
+                RECIPE_FILTER,
+            )
+            if not path:
+                return
+        target = Path(path)
+        if target.suffix.lower() != ".toml":
+            target = target.with_name(target.name + ".toml")
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.show_error(title, exc)
+            return
+        app_settings.remember_dir(target.parent)
+        count = text.count("\n[[analysis]]\n")
+        skipped = text.count("\n# not exported: ")
+        noun = "analysis" if count == 1 else "analyses"
+        message = f"{count} {noun} written to {target.name}"
+        if skipped:
+            message += f" ({skipped} not exportable: see the file's comments)"
+        self.statusBar().showMessage(message, 10_000)
