@@ -45,12 +45,8 @@ Method
 
 from __future__ import annotations
 
-import math
 import re
-import tomllib
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,9 +54,9 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from sahelgis.analysis.dbscan import dbscan
 from sahelgis.analysis.results import as_rows, group_codes
 from sahelgis.analysis.units import check_count, check_distance_km
-from sahelgis.errors import InputError
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.crs import WGS84, local_aeqd
 from sahelgis.progress import NULL_PROGRESS, Progress
@@ -74,11 +70,7 @@ __all__ = [
     "DEFAULT_RULES",
     "ZONE_COLUMNS",
     "ZoneRules",
-    "dbscan",
-    "dump_rules",
     "indicator_mask",
-    "load_rules",
-    "save_rules",
     "support_zones",
 ]
 
@@ -252,105 +244,6 @@ DEFAULT_RULES = ZoneRules(
 )
 
 
-# ------------------------------------------------------------------- TOML ---
-def _toml_string(value: str) -> str:
-    out = ['"']
-    for char in value:
-        code = ord(char)
-        if char == '"':
-            out.append('\\"')
-        elif char == "\\":
-            out.append("\\\\")
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\u{code:04X}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else "nan"
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        items = "".join(f"    {toml_value(v)},\n" for v in value)
-        return "[\n" + items + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def dump_rules(rules: ZoneRules) -> str:
-    """The rules as a TOML document (flat keys; comments say what each does)."""
-    notes = {
-        "name": "Name of this rule set",
-        "actors": "Actor name substrings (case-insensitive); empty = any actor",
-        "event_types": "ACLED event types that count as indicators",
-        "sub_event_types": "ACLED sub-event types that count as indicators",
-        "notes_keywords": "Lowercase substrings searched in the notes (EN and FR)",
-        "eps_km": "DBSCAN radius, km",
-        "min_events": "Indicator events within eps_km that make a core point",
-        "margin_km": "Buffer around each cluster's convex hull, km",
-    }
-    lines = [
-        "# SahelGIS support-zone rules (see sahelgis/analysis/zones.py).",
-        "# An event is an indicator when an actor matches AND its event type,",
-        "# sub-event type or notes match.",
-        "",
-    ]
-    for key, value in rules.to_dict().items():
-        lines.append(f"# {notes[key]}")
-        lines.append(f"{key} = {toml_value(value)}")
-    return "\n".join(lines) + "\n"
-
-
-def save_rules(rules: ZoneRules, path: str | Path) -> Path:
-    """Write the rules to a TOML file; return its path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dump_rules(rules), encoding="utf-8")
-    return path
-
-
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """A TOML file as a dict; an InputError naming the file says what is wrong."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, f"{what} file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read the {what}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not a valid TOML {what} file ({exc})") from None
-
-
-def load_rules(path: str | Path) -> ZoneRules:
-    """Read rules from a TOML file; missing keys keep the defaults of
-    :class:`ZoneRules` (not of :data:`DEFAULT_RULES`).
-
-    Raises
-    ------
-    InputError
-        When the file is missing, not TOML, or has unknown or wrongly typed keys.
-    """
-    path = Path(path)
-    data = read_toml(path, "rules")
-    try:
-        return ZoneRules.from_dict(data)
-    except (ValueError, TypeError) as exc:
-        raise InputError(path, str(exc)) from None
-
-
 # -------------------------------------------------------------- indicators ---
 def _contains_any(column: pd.Series, needles: tuple[str, ...]) -> np.ndarray:
     """Rows whose text contains any needle, ignoring case (categoricals: tested
@@ -403,140 +296,6 @@ def indicator_mask(frame: pd.DataFrame, rules: ZoneRules) -> np.ndarray:
             notes = frame[acled.NOTES].iloc[todo]
             kind[todo] |= _contains_any(notes, rules.notes_keywords)
     return actor & kind
-
-
-# ------------------------------------------------------------------ DBSCAN ---
-def _find(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-    roots = parent[nodes]
-    while True:
-        nxt = parent[roots]
-        if np.array_equal(nxt, roots):
-            return roots
-        roots = nxt
-
-
-def _union(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-    """Merge the sets of each pair ``(a[k], b[k])`` (vectorised union–find)."""
-    while len(a):
-        ra, rb = _find(parent, a), _find(parent, b)
-        differ = ra != rb
-        if not differ.any():
-            return
-        ra, rb = ra[differ], rb[differ]
-        lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
-        np.minimum.at(parent, hi, lo)
-        # compress paths so the next round's finds are short
-        parent[:] = parent[parent]
-        a, b = lo, hi
-
-
-def _neighbour_pairs(
-    x: np.ndarray, y: np.ndarray, eps: float, chunk: int = 1_000_000
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield ``(i, j)`` arrays of all point pairs within ``eps`` (i != j),
-    in chunks of bounded size."""
-    cx = np.floor((x - x.min()) / eps).astype(np.int64)
-    cy = np.floor((y - y.min()) / eps).astype(np.int64)
-    ny = int(cy.max()) + 3
-    key = cx * ny + cy
-    order = np.argsort(key, kind="stable")
-    skey = key[order]
-    uniq, first = np.unique(skey, return_index=True)
-    last = np.append(first[1:], len(skey))
-    eps2 = eps * eps
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            target = key + dx * ny + dy
-            pos = np.searchsorted(uniq, target)
-            pos = np.minimum(pos, len(uniq) - 1)
-            ok = uniq[pos] == target
-            src = np.flatnonzero(ok)
-            a = first[pos[src]]
-            b = last[pos[src]]
-            lengths = b - a
-            # process sources in batches whose pair count stays bounded
-            csum = np.cumsum(lengths)
-            start = 0
-            while start < len(src):
-                base = csum[start - 1] if start else 0
-                stop = int(np.searchsorted(csum, base + chunk, side="right"))
-                stop = max(stop, start + 1)
-                s_idx = src[start:stop]
-                s_len = lengths[start:stop]
-                total = int(s_len.sum())
-                if total:
-                    i = np.repeat(s_idx, s_len)
-                    offs = np.repeat(a[start:stop] - np.cumsum(s_len) + s_len, s_len)
-                    j = order[offs + np.arange(total)]
-                    dxs = x[i] - x[j]
-                    dys = y[i] - y[j]
-                    close = (dxs * dxs + dys * dys <= eps2) & (i != j)
-                    yield i[close], j[close]
-                start = stop
-
-
-def dbscan(
-    x: np.ndarray,
-    y: np.ndarray,
-    eps: float,
-    min_samples: float,
-    weights: np.ndarray | None = None,
-    progress: Progress = NULL_PROGRESS,
-) -> np.ndarray:
-    """DBSCAN cluster labels (``-1`` noise) of points in a metric plane.
-
-    Parameters
-    ----------
-    x, y
-        Coordinates, metres.
-    eps
-        Neighbourhood radius, metres (``<=`` counts).
-    min_samples
-        Total weight within ``eps`` (the point included) of a core point.
-    weights
-        Weight per point (e.g. events merged at one coordinate); default 1.
-
-    Returns
-    -------
-    numpy.ndarray
-        int64 labels 0..k-1 in order of first appearance, -1 for noise. Border
-        points reachable from two clusters join the one found first.
-    """
-    x = np.asarray(x, dtype="float64")
-    y = np.asarray(y, dtype="float64")
-    n = len(x)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype="float64")
-    density = w.copy()
-    for i, j in _neighbour_pairs(x, y, eps):
-        progress.check()
-        density += np.bincount(i, weights=w[j], minlength=n)
-    core = density >= min_samples - 1e-9
-    parent = np.arange(n)
-    border_of = np.full(n, -1, dtype=np.int64)
-    for i, j in _neighbour_pairs(x, y, eps):
-        progress.check()
-        both = core[i] & core[j]
-        if both.any():
-            _union(parent, i[both], j[both])
-        border = ~core[i] & core[j]
-        if border.any():
-            border_of[i[border]] = j[border]
-    labels = np.full(n, -1, dtype=np.int64)
-    core_idx = np.flatnonzero(core)
-    if len(core_idx) == 0:
-        return labels
-    roots = _find(parent, core_idx)
-    _, compact = np.unique(roots, return_inverse=True)
-    # renumber clusters in order of first appearance
-    first_seen = np.full(compact.max() + 1, n, dtype=np.int64)
-    np.minimum.at(first_seen, compact, core_idx)
-    rank = np.argsort(np.argsort(first_seen))
-    labels[core_idx] = rank[compact]
-    has_border = border_of >= 0
-    labels[has_border] = labels[border_of[has_border]]
-    return labels
 
 
 # ------------------------------------------------------------------- zones ---

@@ -201,7 +201,8 @@ def _run(analysis: Analysis, args: argparse.Namespace) -> int:
         )
     if analysis.id == "zones" and raw.get("print_rules"):
         from sahelgis.analysis.registry import Context
-        from sahelgis.analysis.zones import ZoneRules, dump_rules
+        from sahelgis.analysis.rules_toml import dump_rules
+        from sahelgis.analysis.zones import ZoneRules
 
         spec = analysis.spec_from(raw, Context(), spell=_spell)
         sys.stdout.write(dump_rules(ZoneRules.from_dict(spec["rules"])))

@@ -164,7 +164,7 @@ def _strings(value: Any, field: str, ctx: _Where) -> list[str]:
 
 def load_recipe(path: str | Path) -> Recipe:
     """Read and check a recipe; errors name the file, the analysis and the field."""
-    from sahelgis.analysis.zones import read_toml
+    from sahelgis.io.rules_file import read_toml
 
     path = Path(path)
     return recipe_from_dict(read_toml(path, "recipe"), path)
@@ -272,7 +272,7 @@ def _scope(data: Any, ctx: _Where) -> Scope:
 
 # -------------------------------------------------------------- writing ---
 def _toml(value: Any) -> str:
-    from sahelgis.analysis.zones import toml_value
+    from sahelgis.io.rules_file import toml_value
 
     if isinstance(value, (list, tuple)) and all(
         isinstance(v, (int, float, str)) for v in value

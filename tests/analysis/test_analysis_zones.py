@@ -8,14 +8,12 @@ import pytest
 import shapely
 from analysis_helpers import MOURDIAH, NARA, make_events
 
+from sahelgis.analysis.dbscan import dbscan
+from sahelgis.analysis.rules_toml import dump_rules, load_rules, save_rules
 from sahelgis.analysis.zones import (
     DEFAULT_RULES,
     ZoneRules,
-    dbscan,
-    dump_rules,
     indicator_mask,
-    load_rules,
-    save_rules,
     support_zones,
 )
 from sahelgis.errors import Cancelled, InputError

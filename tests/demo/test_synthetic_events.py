@@ -228,3 +228,32 @@ def test_one_million_rows_in_a_few_seconds() -> None:
     assert len(df) == 1_000_000
     assert time.perf_counter() - start < 10.0
     assert re.fullmatch(r"SYN\d{7}", df["event_id_cnty"].iloc[-1])
+
+
+def test_scenarios_are_data_files_shipped_with_the_package() -> None:
+    from importlib import resources
+
+    from sahelgis.demo import engine
+
+    folder = resources.files("sahelgis.demo").joinpath("scenarios")
+    for name in ("southern_mali", "west_africa"):
+        assert folder.joinpath(f"{name}.toml").is_file()
+        assert engine.load_scenario(name)  # parses
+    mali = engine.load_scenario("southern_mali")
+    assert mali["actors"]["JNIM"] == se.JNIM
+    assert len(mali["patterns"]) == len(se.PATTERNS)
+    assert len(mali["anchors"]) == len(se.ANCHORS)
+
+
+def test_events_csv_writer_refuses_rows_not_labelled_synthetic(
+    tmp_path: Path,
+) -> None:
+    from sahelgis.demo.engine import write_events_csv
+
+    frame = se.generate_events(20, 2)
+    written = write_events_csv(frame, tmp_path / "sub" / "ok.csv")
+    assert written.is_file()
+    frame.loc[3, "source"] = "ACLED"
+    with pytest.raises(ValueError, match="SYNTHETIC"):
+        write_events_csv(frame, tmp_path / "bad.csv")
+    assert not (tmp_path / "bad.csv").exists()

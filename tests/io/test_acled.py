@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sahelgis.errors import Cancelled, InputError
-from sahelgis.io import acled as acled_io
+from sahelgis.io import acled_read
 from sahelgis.io.acled import REJECT_COLUMNS, ImportReport, read_acled
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable
@@ -497,14 +497,14 @@ def test_rows_with_wrong_number_of_fields_slow_path(
     csv_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When pyarrow cannot skip the bad rows, the csv module reads everything."""
-    real_read = acled_io._arrow_read
+    real_read = acled_read._arrow_read
 
     def failing_skip(*args: object, skip_invalid: bool = False) -> pa.Table:
         if skip_invalid:
             raise pa.ArrowInvalid("CSV parse error: simulated")
         return real_read(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(acled_io, "_arrow_read", failing_skip)
+    monkeypatch.setattr(acled_read, "_arrow_read", failing_skip)
     check_ragged(*read_acled(write_ragged(csv_path)))
 
 

@@ -121,7 +121,8 @@ class Zones(Analysis):
         return raw
 
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
-        from sahelgis.analysis.zones import DEFAULT_RULES, ZoneRules, load_rules
+        from sahelgis.analysis.rules_toml import load_rules
+        from sahelgis.analysis.zones import DEFAULT_RULES, ZoneRules
 
         if "_rules_table" in values:
             data = dict(values["_rules_table"])

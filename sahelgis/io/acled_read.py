@@ -1,0 +1,398 @@
+"""Reading a delimited ACLED file into text columns, whatever its encoding.
+
+Part of the ACLED reader (:func:`sahelgis.io.acled.read_acled`). It turns a
+file into :class:`_TextColumns` (every column as Arrow text or dictionary
+arrays, nothing parsed yet): the fast ``pyarrow.csv`` path, the ``csv``-module
+pass that locates records of the wrong width, the decoding fallbacks of
+:func:`_read_csv`, and the renaming of columns to normalised, unique names
+(workbooks are read by :mod:`sahelgis.io.acled_xlsx` into the same columns).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from sahelgis.errors import InputError
+from sahelgis.io.acled_sniff import (
+    _HEAD_BYTES,
+    _UNICODE_WIDE,
+    _check_columns,
+    _choose_delimiter,
+    _describe,
+    _detect_wide_or_binary,
+    _InvalidUtf8,
+    _is_utf8_prefix,
+    _legacy_candidates,
+    _mark_invalid_utf8,
+    _normalise_name,
+    _NotThisEncoding,
+    _transcode,
+)
+from sahelgis.model import acled_schema as acled
+from sahelgis.progress import Progress
+
+_FALLBACK_BATCH = 50_000
+
+
+_DICT_TYPE = pa.dictionary(pa.int32(), pa.string())
+
+
+#: Repeated text read straight into dictionary arrays: categoricals, dates, ints.
+_DICT_COLUMNS = frozenset(acled.CATEGORICAL_COLUMNS) | {
+    acled.EVENT_DATE,
+    acled.YEAR,
+    acled.TIME_PRECISION,
+    acled.GEO_PRECISION,
+    acled.FATALITIES,
+}
+
+
+@dataclass
+class _TextColumns:
+    """The file as text columns (string or dictionary arrays), before checks."""
+
+    arrays: dict[str, pa.ChunkedArray]
+    n_rows: int
+    encoding: str
+    delimiter: str = ","
+    record_numbers: np.ndarray | None = None  # None: 1..n_rows
+    ragged: list[tuple[int, int, str]] = field(default_factory=list)
+    n_fields: int = 0
+    invalid_utf8: _InvalidUtf8 | None = None
+    notes: list[str] = field(default_factory=list)  # file-level warnings
+
+
+def _arrow_read(
+    source: str | bytes,
+    delimiter: str,
+    raw_names: Sequence[str],
+    *,
+    skip_invalid: bool = False,
+) -> pa.Table:
+    """Parse CSV bytes (UTF-8) or a UTF-8 file with every column as text."""
+    types = {
+        name: _DICT_TYPE if _normalise_name(name) in _DICT_COLUMNS else pa.string()
+        for name in raw_names
+    }
+    stream: str | pa.BufferReader = (
+        source if isinstance(source, str) else pa.BufferReader(source)
+    )
+    return pcsv.read_csv(
+        stream,
+        read_options=pcsv.ReadOptions(block_size=1 << 22),
+        parse_options=pcsv.ParseOptions(
+            delimiter=delimiter,
+            newlines_in_values=True,
+            invalid_row_handler=_skip_row if skip_invalid else None,
+        ),
+        convert_options=pcsv.ConvertOptions(
+            column_types=types,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _skip_row(row: object) -> str:
+    """pyarrow ``invalid_row_handler``: drop it (the csv-module scan reports it)."""
+    return "skip"
+
+
+def _text_from_table(table: pa.Table, encoding: str, delimiter: str) -> _TextColumns:
+    arrays: dict[str, pa.ChunkedArray] = {}
+    for i, (name, column) in enumerate(
+        zip(table.column_names, table.columns, strict=True)
+    ):
+        if not (pa.types.is_string(column.type) or pa.types.is_dictionary(column.type)):
+            column = pc.cast(column, pa.string())
+        arrays[_unique_key(arrays, name, i)] = column
+    return _TextColumns(
+        arrays=arrays,
+        n_rows=table.num_rows,
+        encoding=encoding,
+        delimiter=delimiter,
+        n_fields=table.num_columns,
+    )
+
+
+def _unique_key(arrays: dict[str, pa.ChunkedArray], name: str, position: int) -> str:
+    """Keep repeated raw header names apart until :func:`_normalise_columns`."""
+    return f"{name}\x00{position}" if name in arrays else name
+
+
+@dataclass
+class _CsvPass:
+    """What one pass of the ``csv`` module found."""
+
+    header: list[str]
+    n_records: int
+    ragged: list[tuple[int, int, str]]
+    chunks: list[list[pa.Array]]
+
+
+def _csv_module_pass(
+    stream: TextIO,
+    delimiter: str,
+    path: Path,
+    progress: Progress,
+    *,
+    keep_rows: bool,
+) -> _CsvPass:
+    """Walk the records with the ``csv`` module, noting those of the wrong width.
+
+    Slow (pure C parsing, but Python objects per field), so it only runs when
+    pyarrow found rows of the wrong width: with ``keep_rows=False`` it just
+    locates them, so their record numbers and ids can be reported.
+    """
+    reader = csv.reader(stream, delimiter=delimiter)
+    # ACLED notes can exceed the csv module's default 128 KiB field limit.
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        header = [h.replace("\ufeff", "") for h in next(reader)]
+        width = len(header)
+        id_position = next(
+            (i for i, h in enumerate(header) if _normalise_name(h) == acled.EVENT_ID),
+            0,
+        )
+        chunks: list[list[pa.Array]] = [[] for _ in range(width)]
+        ragged: list[tuple[int, int, str]] = []
+        batch: list[list[str]] = []
+        n_records = 0
+        for fields in reader:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # a blank line is not a record (as in pyarrow)
+            n_records += 1
+            if len(fields) != width:
+                record_id = fields[id_position] if id_position < len(fields) else ""
+                ragged.append((n_records, len(fields), record_id.strip()))
+            elif keep_rows:
+                batch.append(fields)
+            if n_records % _FALLBACK_BATCH == 0:
+                _flush(batch, chunks)
+                progress.check()
+        _flush(batch, chunks)
+    except StopIteration as exc:
+        raise InputError(path, "the file is empty") from exc
+    except csv.Error as exc:
+        raise InputError(path, f"malformed CSV: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise _NotThisEncoding from exc
+    finally:
+        csv.field_size_limit(limit)
+    return _CsvPass(header, n_records, ragged, chunks)
+
+
+def _flush(batch: list[list[str]], chunks: list[list[pa.Array]]) -> None:
+    """Move a batch of rows into per-column Arrow chunks."""
+    if batch:
+        for i, values in enumerate(zip(*batch, strict=True)):
+            chunks[i].append(pa.array(values, type=pa.string()))
+        batch.clear()
+
+
+def _open_text(path: Path, data: bytes | None, encoding: str) -> TextIO:
+    """A text stream over the file (or its UTF-8 transcoding), newlines untouched."""
+    raw: BinaryIO = path.open("rb") if data is None else io.BytesIO(data)
+    return io.TextIOWrapper(
+        raw, encoding=encoding if data is None else "utf-8", newline=""
+    )
+
+
+def _read_ragged_csv(
+    path: Path,
+    data: bytes | None,
+    encoding: str,
+    delimiter: str,
+    raw_names: Sequence[str],
+    progress: Progress,
+) -> _TextColumns:
+    """Read a file in which some records have the wrong number of fields.
+
+    Those records are located with the ``csv`` module (record numbers, ids),
+    pyarrow reads the rest skipping them. Should the two parsers disagree on the
+    record count, the ``csv`` module reads everything itself.
+    """
+    progress.set(0.3, "Locating malformed rows")
+    with _open_text(path, data, encoding) as stream:
+        scan = _csv_module_pass(stream, delimiter, path, progress, keep_rows=False)
+    progress.check()
+    source: str | bytes = str(path) if data is None else data
+    table: pa.Table | None = None
+    try:
+        table = _arrow_read(source, delimiter, raw_names, skip_invalid=True)
+    except pa.ArrowInvalid:
+        table = None
+    if table is not None and table.num_rows + len(scan.ragged) == scan.n_records:
+        text = _text_from_table(table, encoding, delimiter)
+    else:
+        progress.set(0.4, "Parsing CSV (slow path)")
+        with _open_text(path, data, encoding) as stream:
+            scan = _csv_module_pass(stream, delimiter, path, progress, keep_rows=True)
+        arrays: dict[str, pa.ChunkedArray] = {}
+        for i, (name, parts) in enumerate(zip(scan.header, scan.chunks, strict=True)):
+            arrays[_unique_key(arrays, name, i)] = pa.chunked_array(parts, pa.string())
+        text = _TextColumns(
+            arrays=arrays,
+            n_rows=scan.n_records - len(scan.ragged),
+            encoding=encoding,
+            delimiter=delimiter,
+        )
+    good = np.ones(scan.n_records, dtype=bool)
+    good[[r[0] - 1 for r in scan.ragged]] = False
+    text.record_numbers = np.flatnonzero(good).astype(np.int64) + 1
+    text.ragged = scan.ragged
+    text.n_fields = len(scan.header)
+    return text
+
+
+def _parse_text(
+    path: Path,
+    head: bytes,
+    data: bytes | None,
+    encoding: str,
+    progress: Progress,
+    invalid: _InvalidUtf8 | None = None,
+) -> _TextColumns:
+    """Parse UTF-8 CSV bytes (``data``), or the UTF-8 file itself when ``data`` is
+    None, into text columns; raise :class:`_NotThisEncoding` on invalid UTF-8.
+
+    ``invalid`` names the marked invalid bytes of ``data``: in the header they
+    are shown as ``\\xNN`` in the column names (and messages)."""
+    progress.set(0.05, f"Decoding ({encoding})")
+    progress.check()
+    if data is None:
+        header_text = head.decode(encoding, errors="ignore")
+    else:
+        header_text = data[:_HEAD_BYTES].decode("utf-8", errors="ignore")
+    if not header_text.strip():
+        raise InputError(path, "the file is empty")
+    delimiter, raw_names = _choose_delimiter(header_text.lstrip("\ufeff"))
+    shown = (lambda n: invalid.show(n, width=1 << 20)) if invalid else str
+    _check_columns(path, [_normalise_name(shown(n)) for n in raw_names])
+
+    progress.set(0.1, "Parsing CSV")
+    progress.check()
+    try:
+        table = _arrow_read(str(path) if data is None else data, delimiter, raw_names)
+    except pa.ArrowInvalid as exc:
+        message = str(exc)
+        if "UTF8" in message or "UTF-8" in message:
+            raise _NotThisEncoding from exc
+        if "CSV parse error" not in message:
+            raise InputError(
+                path, f"cannot be read as CSV: {message.splitlines()[0]}"
+            ) from exc
+        return _read_ragged_csv(path, data, encoding, delimiter, raw_names, progress)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(
+            path, f"cannot be read as CSV: {str(exc).splitlines()[0]}"
+        ) from exc
+    return _text_from_table(table, encoding, delimiter)
+
+
+def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
+    """Decode and parse a delimited text file into text columns.
+
+    UTF-16/32 (BOM or NUL pattern) is decoded as such. Anything else is read as
+    UTF-8 when it is valid UTF-8, or *mostly* UTF-8 (more valid multi-byte
+    characters than invalid bytes): the records with invalid bytes are then
+    rejected, see :func:`_mark_invalid_utf8`. Otherwise charset-normalizer picks
+    the single-byte encoding (:data:`LEGACY_ENCODINGS`).
+    """
+    wide = _detect_wide_or_binary(path, head)
+    if wide in _UNICODE_WIDE:
+        try:
+            data = _transcode(path, wide)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                path, f"cannot be decoded as {wide.upper()} ({exc.reason})"
+            ) from exc
+        try:
+            return _parse_text(path, head, data, wide, progress)
+        except _NotThisEncoding as exc:  # cannot happen: data is our own UTF-8
+            raise InputError(path, f"cannot be decoded as {wide.upper()}") from exc
+    utf8 = "utf-8-sig" if wide == "utf-8-sig" else "utf-8"
+    if _is_utf8_prefix(head, final=len(head) < _HEAD_BYTES):
+        try:
+            return _parse_text(path, head, None, utf8, progress)  # the fast path
+        except _NotThisEncoding:
+            pass
+    progress.set(0.05, "Checking the text encoding")
+    progress.check()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    marked = _mark_invalid_utf8(raw)
+    if marked is not None:
+        del raw  # the marked copy is all that is needed now
+        data, bad = marked
+        text = _parse_text(path, head, data, utf8, progress, bad)
+        text.invalid_utf8 = bad
+        names = [k for k in text.arrays if bad.mark_open in k]
+        if names:
+            text.arrays = {
+                (bad.show(k, width=1 << 20) if k in names else k): v
+                for k, v in text.arrays.items()
+            }
+            text.notes.append(
+                "the header has bytes that are not UTF-8, shown as \\xNN in the "
+                f"column names: {_describe([bad.show(n) for n in names])}"
+            )
+        return text
+    tried: list[str] = []
+    for encoding in _legacy_candidates(raw):
+        tried.append(encoding)
+        try:
+            data = raw.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        del raw
+        return _parse_text(path, head, data, encoding, progress)
+    raise InputError(path, f"cannot be decoded as text (tried {', '.join(tried)})")
+
+
+def _normalise_columns(text: _TextColumns) -> list[str]:
+    """Rename columns to normalised names; return the file-level warnings."""
+    warnings: list[str] = []
+    renamed: dict[str, pa.ChunkedArray] = {}
+    duplicates: list[str] = []
+    for position, (raw, array) in enumerate(text.arrays.items(), start=1):
+        name = _normalise_name(raw.split("\x00")[0])
+        if not name:
+            if _all_empty(array):
+                continue  # e.g. a trailing delimiter on every line
+            name = f"unnamed_{position}"
+        if name in renamed:
+            duplicates.append(name)
+            k = 2
+            while f"{name}_{k}" in renamed:
+                k += 1
+            name = f"{name}_{k}"
+        renamed[name] = array
+    text.arrays = renamed
+    if duplicates:
+        warnings.append(
+            f"columns appearing more than once (first kept as is, others renamed "
+            f"with _2, _3…): {_describe(sorted(set(duplicates)))}"
+        )
+    return warnings
+
+
+def _all_empty(array: pa.ChunkedArray) -> bool:
+    if len(array) == 0:
+        return True
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(pa.string())
+    return bool(pc.all(pc.equal(array, "")).as_py())
