@@ -158,9 +158,10 @@ class Job:
         """Block until the work is over; False on timeout."""
         return self._ended.wait(timeout)
 
-    def cancel(self) -> bool:
-        """Drop the job (GUI thread); True if it had not started."""
-        return self._pool.cancel(self)
+    def cancel(self, *, running: bool = True) -> bool:
+        """Drop the job (GUI thread); True if it had not started. With
+        ``running=False`` a job that started is left alone."""
+        return self._pool.cancel(self, running=running)
 
     def _strip(self) -> tuple[_Callbacks | None, Any]:
         """Take what may hold Qt objects off the job (on the GUI thread)."""
@@ -191,7 +192,9 @@ class WorkerPool(QObject):
     ) -> None:
         super().__init__(parent)
         self.max_threads = max_threads
-        self._cond = threading.Condition()
+        lock = threading.Lock()
+        self._cond = threading.Condition(lock)  # a job may start: wakes one worker
+        self._ended_cond = threading.Condition(lock)  # a job ended: wakes waiters
         self._queue: collections.deque[Job] = collections.deque()
         self._running: set[Job] = set()
         self._lane_running: collections.Counter[str] = collections.Counter()
@@ -244,7 +247,11 @@ class WorkerPool(QObject):
             if lane is not None:
                 self._lane_limits[lane] = max(1, lane_limit)
             self._queue.append(job)
-            if self._idle < self._startable() and len(self._threads) < self.max_threads:
+            if (
+                len(self._threads) < self.max_threads
+                and self._idle < len(self._queue)
+                and self._idle < self._startable()
+            ):
                 thread = threading.Thread(
                     target=self._work,
                     name=f"sahelgis-worker-{next(self._numbers)}",
@@ -252,24 +259,26 @@ class WorkerPool(QObject):
                 )
                 self._threads.append(thread)
                 thread.start()
-            self._cond.notify_all()
+            self._cond.notify()
         return job
 
-    def cancel(self, job: Job) -> bool:
+    def cancel(self, job: Job, *, running: bool = True) -> bool:
         """Drop ``job``: unstarted, it never runs; running, it is asked to stop
-        and its outcome is dropped. ``on_cancelled`` runs now. True if it had
-        not started."""
+        and its outcome is dropped (unless ``running`` is False: then it is
+        left alone). ``on_cancelled`` runs now. True if it had not started."""
         if job.finished or job.cancelled:
             return False
-        job.cancelled = True
-        job.progress.cancel()
         with self._cond:
             queued = job.state == QUEUED
+            if not queued and not running:
+                return False
+            job.cancelled = True
+            job.progress.cancel()
             if queued:
                 self._queue.remove(job)
                 job.state = CANCELLED
                 job._ended.set()
-                self._cond.notify_all()
+                self._ended_cond.notify_all()
         if job.kind is not None and self._latest.get(job.kind) is job:
             del self._latest[job.kind]
         if queued:
@@ -311,7 +320,7 @@ class WorkerPool(QObject):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._cond.wait(remaining)
+                self._ended_cond.wait(remaining)
 
     def thread_count(self) -> int:
         """Worker threads started so far."""
@@ -428,7 +437,8 @@ class WorkerPool(QObject):
             if job.lane is not None:
                 self._lane_running[job.lane] -= 1
             job._ended.set()
-            self._cond.notify_all()
+            self._cond.notify()  # its lane may have room now
+            self._ended_cond.notify_all()
         try:
             self._sig_ended.emit(job)
         except RuntimeError:  # the pool's QObject is gone (interpreter exit)
