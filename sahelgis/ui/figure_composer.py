@@ -149,7 +149,7 @@ class FigureComposer(QDialog):
         self.view_extent = view_extent or project.view_extent
         # previews and exports run on the worker pool's render lane: one
         # matplotlib figure at a time, in order; the latest preview wins
-        self.renders = JobGroup()
+        self.renders = JobGroup(self)
         self._loading = False
         self._legend_defaults: dict[str, str] = {}
         self._label_overrides: dict[str, str] = {}

@@ -18,7 +18,8 @@ other module of ``sahelgis`` creates a thread (``tests/ui/test_one_worker_pool``
   asked to stop (``progress.check()`` raises ``Cancelled``) and its outcome is
   dropped. Either way ``on_cancelled`` runs at once.
 * **relay**: ``on_progress``, ``on_done``, ``on_error`` and ``on_cancelled``
-  run on the GUI thread; workers reach it through queued signals of the pool
+  run on the GUI thread (not at all once the job's ``owner``, a QObject, was
+  deleted); workers reach it through queued signals of the pool
   (a QObject living on the GUI thread). Progress is coalesced: at most one
   report per job waits in the event queue. An error without ``on_error`` goes
   to ``sys.excepthook`` (the error dialog).
@@ -52,12 +53,14 @@ import itertools
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from sahelgis.errors import Cancelled
 from sahelgis.progress import TaskProgress
@@ -112,6 +115,11 @@ class _Callbacks:
     on_error: Callable[[BaseException], None] | None
     on_progress: Callable[[float, str], None] | None
     on_cancelled: Callable[[], None] | None
+    #: Callbacks are dropped once this Qt object is deleted (a closed dialog).
+    owner: QObject | None = None
+
+    def live(self) -> bool:
+        return self.owner is None or isValid(self.owner)
 
 
 class Job:
@@ -222,6 +230,7 @@ class WorkerPool(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
         on_cancelled: Callable[[], None] | None = None,
+        owner: QObject | None = None,
     ) -> Job:
         """Queue ``fn(*args)`` (``progress=job.progress`` added with
         ``with_progress``); a job of the same ``kind`` is cancelled first."""
@@ -232,7 +241,7 @@ class WorkerPool(QObject):
             kind=kind,
             lane=lane,
             with_progress=with_progress,
-            callbacks=_Callbacks(on_done, on_error, on_progress, on_cancelled),
+            callbacks=_Callbacks(on_done, on_error, on_progress, on_cancelled, owner),
         )
         if on_progress is not None:
             job.progress.callbacks.append(functools.partial(self._report, job))
@@ -286,7 +295,11 @@ class WorkerPool(QObject):
             job.finished = True
         else:  # the worker still uses the function: stripped when it ends
             callbacks, job._callbacks = job._callbacks, None
-        if callbacks is not None and callbacks.on_cancelled is not None:
+        if (
+            callbacks is not None
+            and callbacks.on_cancelled is not None
+            and callbacks.live()
+        ):
             callbacks.on_cancelled()
         if queued:
             self.sig_job_finished.emit(job)
@@ -347,7 +360,7 @@ class WorkerPool(QObject):
         callbacks, value = job._strip()
         job.finished = True
         try:
-            if callbacks is None:  # cancelled: nothing to tell
+            if callbacks is None or not callbacks.live():  # cancelled, or gone
                 return
             if job.state == DONE:
                 if callbacks.on_done is not None:
@@ -366,7 +379,11 @@ class WorkerPool(QObject):
     def _deliver_progress(self, job: Job) -> None:
         job._progress_pending = False  # before reading: no report is lost
         callbacks = job._callbacks
-        if callbacks is not None and callbacks.on_progress is not None:
+        if (
+            callbacks is not None
+            and callbacks.on_progress is not None
+            and callbacks.live()
+        ):
             callbacks.on_progress(job.progress.fraction, job.progress.text)
 
     # -- under the lock -------------------------------------------------------------
@@ -469,10 +486,15 @@ class JobGroup:
     """The jobs one owner submitted: wait for them or cancel them together.
 
     Kinds are the group's own: two dialogs may both have a "preview" kind.
+    The callbacks of an ``owner`` deleted meanwhile are not called.
     """
 
-    def __init__(self, pool: WorkerPool | None = None) -> None:
+    def __init__(
+        self, owner: QObject | None = None, pool: WorkerPool | None = None
+    ) -> None:
         self.pool = pool if pool is not None else worker_pool()
+        # the jobs' callbacks are dropped once the owner is deleted
+        self._owner = weakref.ref(owner) if owner is not None else None
         self._scope = object()
         self._jobs: list[Job] = []
 
@@ -481,7 +503,8 @@ class JobGroup:
     ) -> Job:
         """``WorkerPool.submit`` with the kind scoped to this group."""
         scoped = None if kind is None else (self._scope, kind)
-        job = self.pool.submit(fn, *args, kind=scoped, **kwargs)
+        owner = self._owner() if self._owner is not None else None
+        job = self.pool.submit(fn, *args, kind=scoped, owner=owner, **kwargs)
         self._jobs = [j for j in self._jobs if not j.finished]
         self._jobs.append(job)
         return job
@@ -515,7 +538,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QWidget, pool: WorkerPool | None = None) -> None:
         super().__init__(parent)
         self._parent = parent
-        self.jobs = JobGroup(pool)
+        self.jobs = JobGroup(self, pool)
         self._running: dict[str, Job] = {}
 
     def start(

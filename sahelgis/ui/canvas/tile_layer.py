@@ -319,7 +319,7 @@ class TileManager(QObject):
         self._missing: set[TileKey] = set()
         self._status_said = False
         self.workers = workers
-        self._jobs = JobGroup(pool)
+        self._jobs = JobGroup(self, pool)
         self._arrived: list[_Result] = []
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
