@@ -31,10 +31,10 @@ from sahelgis.io import recovery
 from sahelgis.io.recovery import Recovery
 from sahelgis.model.project import Project
 from sahelgis.ui import settings as app_settings
-from sahelgis.ui.workers import AUTOSAVE_LANE, Job, JobGroup
 
 # the question quotes the project's name: plain text
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
+from sahelgis.ui.workers import AUTOSAVE_LANE, Job, JobGroup
 
 log = logging.getLogger(__name__)
 

@@ -47,6 +47,7 @@ Python's cyclic garbage collector runs on the GUI thread only
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import gc
 import itertools
@@ -456,19 +457,16 @@ class WorkerPool(QObject):
             job._ended.set()
             self._cond.notify()  # its lane may have room now
             self._ended_cond.notify_all()
-        try:
+        # RuntimeError: the pool's QObject is gone (interpreter exit)
+        with contextlib.suppress(RuntimeError):
             self._sig_ended.emit(job)
-        except RuntimeError:  # the pool's QObject is gone (interpreter exit)
-            pass
 
     def _report(self, job: Job, fraction: float, text: str) -> None:
         """A progress report on the worker: at most one waits in the queue."""
         if not job._progress_pending:
             job._progress_pending = True
-            try:
+            with contextlib.suppress(RuntimeError):
                 self._sig_progress.emit(job)
-            except RuntimeError:
-                pass
 
 
 _pool: WorkerPool | None = None

@@ -126,7 +126,8 @@ def test_results_and_errors_reach_the_gui_thread(qtbot, pool):
         job = pool.submit(lambda: threading.current_thread().name, on_done=where)
     assert seen == [(seen[0][0], True)]
     assert seen[0][0].startswith("sahelgis-worker")
-    assert job.state == "done" and job.finished
+    assert job.state == "done"
+    assert job.finished
 
     errors = []
     with qtbot.waitSignal(pool.sig_job_finished, timeout=5000):
@@ -184,7 +185,9 @@ def test_a_queued_job_cancelled_never_runs(qtbot, pool):
     queued = pool.submit(ran.append, "ran", lane="one", lane_limit=1)
     assert queued.state == "queued"
     assert queued.cancel() is True
-    assert queued.ended and queued.finished and queued.state == "cancelled"
+    assert queued.ended
+    assert queued.finished
+    assert queued.state == "cancelled"
     release.set()
     assert pool.wait([front], 5000)
     assert ran == []
