@@ -2,8 +2,9 @@
 
 ``Autosaver`` writes a recovery copy of the window's project every few minutes
 (QSettings ``autosave/minutes``, default 2; 0 turns the timer off) while it has
-unsaved changes that are not in the last copy. The copy is written on a worker
-thread from a snapshot taken on the GUI thread, so the UI does not wait. The
+unsaved changes that are not in the last copy. The copy is written by the app's
+worker pool (``sahelgis.ui.workers``, lane ``"autosave"``: one write at a time)
+from a snapshot taken on the GUI thread, so the UI does not wait. The
 crash handler calls ``autosave_all`` to write copies synchronously before its
 dialog. A clean save (the project becomes unmodified), switching project, or a
 clean close deletes the copies.
@@ -33,6 +34,7 @@ from sahelgis.ui import settings as app_settings
 
 # the question quotes the project's name: plain text
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
+from sahelgis.ui.workers import AUTOSAVE_LANE, Job, JobGroup
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,8 @@ class Autosaver(QObject):
 
     sig_written = Signal(object)  # Path of the recovery file
     sig_failed = Signal(str)
-    # worker thread -> GUI thread: project, written path or None, error or None
+    # on the GUI thread, when a background write ended: project, written path
+    # or None, error or None
     _sig_done = Signal(object, object, object)
 
     def __init__(
@@ -85,8 +88,9 @@ class Autosaver(QObject):
         self._generation = next(_generations)
         self._copied: tuple[int, Path] | None = None
         self._closed = False
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()  # one write at a time
+        self._jobs = JobGroup(self)
+        self._job: Job | None = None  # the last background write
+        self._lock = threading.Lock()  # one write at a time, with autosave_now
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._sig_done.connect(self._on_write_done)
@@ -102,8 +106,8 @@ class Autosaver(QObject):
 
     @property
     def busy(self) -> bool:
-        """True while a background write runs."""
-        return self._thread is not None and self._thread.is_alive()
+        """True while a background write is queued or runs."""
+        return self._job is not None and not self._job.ended
 
     def reload_settings(self) -> None:
         """Apply the interval from QSettings (restarts the timer)."""
@@ -152,13 +156,16 @@ class Autosaver(QObject):
         if self._up_to_date():
             return False
         copied = recovery.snapshot(self._project)  # on the GUI thread: consistent
-        self._thread = threading.Thread(
-            target=self._write_in_thread,
-            args=(self._project, copied, self._generation),
-            name="sahelgis-autosave",
-            daemon=True,
+        project = self._project
+        self._job = self._jobs.submit(
+            self._write_in_background,
+            project,
+            copied,
+            self._generation,
+            lane=AUTOSAVE_LANE,
+            on_done=lambda path: self._write_ended(project, path, None),
+            on_error=lambda exc: self._write_ended(project, None, exc),
         )
-        self._thread.start()
         return True
 
     def discard(self) -> None:
@@ -220,21 +227,23 @@ class Autosaver(QObject):
     def _on_timer_timeout(self) -> None:
         self.autosave_in_background()
 
-    def _write_in_thread(
+    def _write_in_background(
         self, project: Project, copied: Project, generation: int
+    ) -> Path:
+        """On a pool worker: write the snapshot (the outcome reaches the GUI
+        thread through the pool, then ``_sig_done``)."""
+        with self._lock:
+            path = recovery.write_recovery(copied, self.base)
+        if project is self._project:  # seen by autosave_now after _join
+            self._copied = (generation, path)
+        return path
+
+    def _write_ended(
+        self, project: Project, path: Path | None, error: BaseException | None
     ) -> None:
-        try:
-            with self._lock:
-                path = recovery.write_recovery(copied, self.base)
-            if project is self._project:
-                self._copied = (generation, path)
-        except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
-            result: tuple[Path | None, Exception | None] = (None, exc)
-        else:
-            result = (path, None)
         # RuntimeError: the autosaver was deleted with its window meanwhile
         with contextlib.suppress(RuntimeError):
-            self._sig_done.emit(project, *result)
+            self._sig_done.emit(project, path, error)
 
     def _on_write_done(
         self, project: Project, path: Path | None, error: BaseException | None
@@ -254,9 +263,10 @@ class Autosaver(QObject):
         self.sig_written.emit(path)
 
     def _join(self) -> None:
-        thread = self._thread
-        if thread is not None and thread.is_alive():
-            thread.join(JOIN_TIMEOUT_S)
+        """Wait for a background write to end (its callbacks run later)."""
+        job = self._job
+        if job is not None:
+            job.wait(JOIN_TIMEOUT_S)
 
 
 def autosave_all() -> list[Path]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable
+import functools
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -54,12 +52,13 @@ from sahelgis.model.figures import (
     saved_figures,
 )
 from sahelgis.model.project import Extent, Project
-from sahelgis.progress import TaskProgress
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
 from sahelgis.ui.plain_text import plain_label, plain_progress_label, set_plain
+from sahelgis.ui.workers import RENDER_LANE, JobGroup
 
 PREVIEW_DELAY_MS = 300
+PREVIEW_KIND = "preview"
 PREVIEW_WIDTH_PX = 760
 NEW_FIGURE = "(new figure)"
 EXTENT_VIEW = "Current map view"
@@ -128,71 +127,6 @@ def _export(project: Project, spec: FigureSpec, path: Path, *, progress: Any) ->
     return render_figure(project, spec, path)
 
 
-class RenderThread(QObject):
-    """One long-lived Python thread that runs the dialog's renders in order.
-
-    Not the shared ``QThreadPool``: pyproj keeps a transformer and a PROJ
-    context per thread, and a thread that lives as long as the dialog creates
-    them once (a pool worker gets a new Python thread state per task; with it a
-    preview crashed inside pyproj once in about ten test runs). Results reach
-    the GUI thread through a queued signal.
-    """
-
-    sig_result = Signal(object, object)  # callback, value
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self._jobs: queue.Queue[tuple[Callable[[], Any], Any, Any] | None] = (
-            queue.Queue()
-        )
-        self._thread: threading.Thread | None = None
-        self.sig_result.connect(self._on_result)
-
-    def submit(
-        self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-    ) -> None:
-        """Run ``fn()`` on the render thread; call back on the GUI thread."""
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(
-                target=self._loop, name="figure-render", daemon=True
-            )
-            self._thread.start()
-        self._jobs.put((fn, on_done, on_error))
-
-    def _loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            try:
-                if job is None:
-                    return
-                fn, on_done, on_error = job
-                try:
-                    value = fn()
-                except BaseException as exc:  # noqa: BLE001 - relayed to the GUI
-                    self.sig_result.emit(on_error, exc)
-                else:
-                    self.sig_result.emit(on_done, value)
-            finally:
-                self._jobs.task_done()
-
-    def _on_result(self, callback: Callable[[Any], None], value: object) -> None:
-        callback(value)
-
-    def wait(self) -> None:
-        """Block until every submitted job has run."""
-        self._jobs.join()
-
-    def stop(self) -> None:
-        """Finish the queued jobs, then end the thread."""
-        if self._thread is not None and self._thread.is_alive():
-            self._jobs.put(None)
-            self._thread.join(60)
-        self._thread = None
-
-
 class FigureComposer(QDialog):
     """Figure settings, a live preview, export buttons and "Save to project"."""
 
@@ -212,8 +146,9 @@ class FigureComposer(QDialog):
         self.setWindowTitle("Export figure")
         self.project = project
         self.view_extent = view_extent or project.view_extent
-        self.renders = RenderThread(self)
-        self._generation = 0
+        # previews and exports run on the worker pool's render lane: one
+        # matplotlib figure at a time, in order; the latest preview wins
+        self.renders = JobGroup(self)
         self._loading = False
         self._legend_defaults: dict[str, str] = {}
         self._label_overrides: dict[str, str] = {}
@@ -772,32 +707,22 @@ class FigureComposer(QDialog):
         return int(min(max(target / width_in, 30), 110))
 
     def refresh_preview(self) -> None:
-        """Render the preview off the GUI thread (older renders are dropped)."""
+        """Render the preview off the GUI thread (the latest request wins: an
+        older preview, queued or running, is dropped)."""
         try:
             spec = self.spec()
         except ValueError as exc:
             self._show_error(str(exc))
             return
-        self._generation += 1
-        generation = self._generation
-        dpi = self.preview_dpi()
-
-        def job() -> tuple[bytes, str] | None:
-            if generation != self._generation:
-                return None  # superseded before it started
-            return _preview_png(self.project, spec, dpi)
-
         self.renders.submit(
-            job,
-            lambda png: self._on_preview_done(generation, png),
-            lambda exc: self._on_preview_error(generation, exc),
+            functools.partial(_preview_png, self.project, spec, self.preview_dpi()),
+            kind=PREVIEW_KIND,
+            lane=RENDER_LANE,
+            on_done=self._on_preview_done,
+            on_error=self._on_preview_error,
         )
 
-    def _on_preview_done(
-        self, generation: int, result: tuple[bytes, str] | None
-    ) -> None:
-        if result is None or generation != self._generation:
-            return
+    def _on_preview_done(self, result: tuple[bytes, str]) -> None:
         png, count = result
         self.last_preview = png
         self.last_count = count
@@ -817,9 +742,7 @@ class FigureComposer(QDialog):
         self._set_status("")
         self.sig_preview_ready.emit()
 
-    def _on_preview_error(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
+    def _on_preview_error(self, exc: BaseException) -> None:
         if not isinstance(exc, (SahelGISError, ValueError, OSError)):
             raise exc
         self._show_error(str(exc))
@@ -867,7 +790,6 @@ class FigureComposer(QDialog):
             if dialog:
                 QMessageBox.warning(self, "Export failed", str(exc))
 
-        progress = TaskProgress()
         busy: QProgressDialog | None = None
         if dialog:
             busy = QProgressDialog(self)
@@ -876,7 +798,6 @@ class FigureComposer(QDialog):
             busy.setRange(0, 0)
             busy.setWindowModality(Qt.WindowModality.WindowModal)
             busy.setMinimumDuration(300)
-            busy.canceled.connect(progress.cancel)
 
         def close_busy() -> None:
             if busy is not None:
@@ -894,10 +815,23 @@ class FigureComposer(QDialog):
                 return
             failed(exc)
 
-        target = Path(path)
-        self.renders.submit(
-            lambda: _export(self.project, spec, target, progress=progress), ok, error
+        def cancelled() -> None:
+            close_busy()
+            self._set_status("Export cancelled")
+
+        job = self.renders.submit(
+            _export,
+            self.project,
+            spec,
+            Path(path),
+            lane=RENDER_LANE,
+            with_progress=True,
+            on_done=ok,
+            on_error=error,
+            on_cancelled=cancelled,
         )
+        if busy is not None:
+            busy.canceled.connect(job.progress.cancel)
 
     def save_to_project(self) -> None:
         """Save (or replace) this figure in the project (undoable)."""
@@ -916,10 +850,11 @@ class FigureComposer(QDialog):
         self.sig_saved.emit(spec.name)
 
     def shutdown(self) -> None:
-        """Stop the pending preview and wait for running renders."""
+        """Drop the pending preview and wait for running renders (an export
+        started is finished)."""
         self._timer.stop()
-        self._generation += 1  # late results are dropped
-        self.renders.stop()
+        self.renders.cancel(PREVIEW_KIND)  # a late preview is dropped
+        self.renders.wait(60_000)
 
     def done(self, result: int) -> None:
         self.shutdown()

@@ -35,6 +35,39 @@ def test_preview_renders_the_spec(qtbot, composer):
     assert composer.spec().title == "Composer Title"
 
 
+def test_the_latest_preview_request_wins(qtbot, composer):
+    """Requests made while a preview renders drop the older ones: only the
+    last title is shown, once."""
+    shown = []
+    composer.sig_preview_ready.connect(lambda: shown.append(composer.last_count))
+    titles = [f"Title {i}" for i in range(4)]
+    for title in titles:
+        composer.title_edit.setText(title)
+        composer.refresh_preview()
+    with qtbot.waitSignal(composer.sig_preview_ready, timeout=10_000):
+        pass
+    assert composer.renders.wait(10_000)
+    qtbot.waitUntil(lambda: not composer.renders.active(), timeout=5000)
+    assert len(shown) == 1
+    assert composer.spec().title == titles[-1]
+
+
+def test_preview_and_export_share_the_render_lane(qtbot, composer, tmp_path):
+    """One matplotlib figure at a time: previews and exports queue in the
+    pool's render lane, and both are delivered."""
+    from sahelgis.ui.workers import RENDER_LANE
+
+    with qtbot.waitSignals(
+        [composer.sig_preview_ready, composer.sig_exported], timeout=20_000
+    ):
+        composer.refresh_preview()
+        composer.export_to(tmp_path / "fig.png", dialog=False)
+        jobs = composer.renders.active()
+        assert [job.lane for job in jobs] == [RENDER_LANE, RENDER_LANE]
+    assert composer.last_preview is not None
+    assert (tmp_path / "fig.png").exists()
+
+
 def test_editing_widgets_changes_the_spec(qtbot, composer):
     composer.title_edit.setText("New Title")
     composer.size_combo.setCurrentText("4:3")

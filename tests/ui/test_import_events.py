@@ -90,7 +90,7 @@ def test_task_can_be_cancelled(qtbot):
         dialog=True,
     )
     qtbot.waitUntil(lambda: task.progress.fraction > 0.05, timeout=5000)
-    with qtbot.waitSignal(task.signals.sig_cancelled, timeout=5000):
+    with qtbot.waitSignal(runner.sig_cancelled, timeout=5000):
         task.progress.cancel()
     assert results == []
     assert not runner.is_running("job")
@@ -111,7 +111,7 @@ def test_a_new_task_of_the_same_kind_cancels_the_previous(qtbot):
         on_error=done.append,
         dialog=False,
     )
-    with qtbot.waitSignal(first.signals.sig_cancelled, timeout=5000):
+    with qtbot.waitSignal(runner.sig_cancelled, timeout=5000) as superseded:
         second = runner.start(
             "job",
             "second",
@@ -120,8 +120,10 @@ def test_a_new_task_of_the_same_kind_cancels_the_previous(qtbot):
             on_error=done.append,
             dialog=False,
         )
+    assert superseded.args == [first]
     qtbot.waitUntil(lambda: done == ["quick"], timeout=5000)
     assert second.progress.fraction == 0.0
+    assert first.wait(5)  # asked to stop: it stops at its next check
 
 
 def test_cancelled_is_not_an_error():

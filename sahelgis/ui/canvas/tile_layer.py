@@ -7,8 +7,9 @@ mapping is smooth, so the error inside a piece is far below a pixel. The
 result is cached in one image per view, like ``LayerCacheItem``, so moving the
 time window never redraws the tiles.
 
-``TileManager`` watches the canvas view (debounced), asks worker threads for
-the missing tiles (disk cache first, then the network with a short timeout),
+``TileManager`` watches the canvas view (debounced), asks the app's worker
+pool (``sahelgis.ui.workers``, lane ``"tiles"``: a few at a time) for the
+missing tiles (disk cache first, then the network with a short timeout),
 places them as they arrive and falls back at once to the cache and the bundled
 basemap when there is no network, saying so once in the status bar. The tile
 layer is not a project layer: only the provider's name is saved, in
@@ -19,22 +20,20 @@ its host (``sahelgis.io.tile_consent``): until then the manager shows cached
 tiles only, emits ``sig_consent_needed`` once with the host for the window to
 ask, and says in the status bar that online tiles were not loaded.
 
-Workers are daemon threads, not a ``QThreadPool``: a pool waits for its running
-tasks when it is destroyed, so one request to a server that never answers
-would hold the app's exit for the whole read timeout.
+The pool's workers are daemon threads, so a request to a server that never
+answers holds neither the app's exit nor the other background jobs (the tiles
+lane has its own few threads). A job reads only plain data (``_Shared``), never
+the manager, whose last reference must not be dropped off the GUI thread.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import functools
+import logging
 import math
-import queue
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -46,6 +45,9 @@ from sahelgis.io import tile_consent, tiles
 from sahelgis.io.tile_consent import HostConsent, MemoryConsent
 from sahelgis.io.tiles import TileCache, TileKey, TileProvider, TileUnavailable
 from sahelgis.model import crs
+from sahelgis.ui.workers import TILES_LANE, Job, JobGroup, WorkerPool
+
+log = logging.getLogger(__name__)
 
 #: Below every layer, the base-layer cache included.
 TILE_Z = -1_000_000
@@ -58,6 +60,8 @@ NOT_ALLOWED_MESSAGE = (
 MEMORY_TILES = 256
 #: How far up the pyramid a missing tile borrows a coarser one meanwhile.
 FALLBACK_LEVELS = 5
+#: Arrived tiles are placed together, at most this often (ms).
+PLACE_INTERVAL_MS = 25
 
 
 def pieces_per_side(z: int) -> int:
@@ -230,8 +234,8 @@ class _Result:
 
 @dataclass
 class _Shared:
-    """State the worker threads read and write (plain Python, thread-safe enough:
-    each field is replaced whole, and the queue is thread-safe)."""
+    """State the fetch jobs read (plain Python, thread-safe enough: each field
+    is replaced whole)."""
 
     cache: TileCache
     timeout: tuple[float, float]
@@ -241,7 +245,6 @@ class _Shared:
     offline_until: float = 0.0
     #: False: the provider's host is not allowed, only the cache is read.
     network: bool = True
-    results: queue.SimpleQueue[_Result] = field(default_factory=queue.SimpleQueue)
 
     def offline(self) -> bool:
         return time.monotonic() < self.offline_until
@@ -249,11 +252,10 @@ class _Shared:
 
 def _fetch(
     shared: _Shared, provider: TileProvider, key: TileKey, generation: int
-) -> None:
+) -> _Result:
     """A worker's job: one tile from the cache or the network, decoded."""
     if generation != shared.generation or key not in shared.wanted:
-        shared.results.put(_Result(generation, key, None, kind="dropped"))
-        return
+        return _Result(generation, key, None, kind="dropped")
     offline = shared.offline() or not shared.network
     try:
         result = tiles.fetch_tile(
@@ -265,74 +267,13 @@ def _fetch(
             offline=offline,
         )
     except TileUnavailable as exc:
-        shared.results.put(
-            _Result(generation, key, None, kind=exc.kind, message=str(exc))
-        )
-        return
+        return _Result(generation, key, None, kind=exc.kind, message=str(exc))
     image = QImage.fromData(result.data)
     if image.isNull():
-        shared.results.put(
-            _Result(generation, key, None, kind="invalid", message="undecodable")
-        )
-        return
+        return _Result(generation, key, None, kind="invalid", message="undecodable")
     image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
     failed = result.source == "stale" and not offline
-    shared.results.put(
-        _Result(generation, key, image, result.source, network_failed=failed)
-    )
-
-
-class _FetchPool:
-    """A few daemon threads running queued jobs first in, first out."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._cond = threading.Condition()
-        self._jobs: collections.deque[tuple[TileKey, Callable[[], None]]] = (
-            collections.deque()
-        )
-        self._threads: list[threading.Thread] = []
-        self._idle = 0
-        self._closed = False
-
-    def submit(self, key: TileKey, job: Callable[[], None]) -> None:
-        with self._cond:
-            if self._closed:
-                return
-            self._jobs.append((key, job))
-            if len(self._jobs) > self._idle and len(self._threads) < self.workers:
-                thread = threading.Thread(
-                    target=self._run, name="sahelgis-tiles", daemon=True
-                )
-                self._threads.append(thread)
-                thread.start()
-            self._cond.notify()
-
-    def clear(self) -> list[TileKey]:
-        """Drop the queued jobs; returns their tile keys."""
-        with self._cond:
-            keys = [key for key, _ in self._jobs]
-            self._jobs.clear()
-            return keys
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._jobs.clear()
-            self._cond.notify_all()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                self._idle += 1
-                while not self._jobs and not self._closed:
-                    self._cond.wait()
-                self._idle -= 1
-                if self._closed:
-                    return
-                _, job = self._jobs.popleft()
-            job()
-            del job  # hold no reference between jobs
+    return _Result(generation, key, image, result.source, network_failed=failed)
 
 
 class TileManager(QObject):
@@ -356,12 +297,13 @@ class TileManager(QObject):
         retry_s: float = 60.0,
         consent: HostConsent | None = None,
         parent: QObject | None = None,
+        pool: WorkerPool | None = None,
     ) -> None:
         super().__init__(parent)
         #: The user's answers per host, for providers named by a file.
         self.consent: HostConsent = consent if consent is not None else MemoryConsent()
-        # what worker threads read: never the QObject itself, whose last
-        # reference must not be dropped (and the object destroyed) off the GUI thread
+        # what fetch jobs read: never the QObject itself, whose last reference
+        # must not be dropped (and the object destroyed) off the GUI thread
         self._shared = _Shared(
             cache=cache if cache is not None else TileCache(),
             timeout=timeout,
@@ -373,17 +315,20 @@ class TileManager(QObject):
             collections.OrderedDict()
         )
         self._wanted_order: list[TileKey] = []
-        self._in_flight: set[TileKey] = set()
+        self._in_flight: dict[TileKey, Job] = {}
         self._missing: set[TileKey] = set()
         self._status_said = False
-        self._pool = _FetchPool(workers)
+        self.workers = workers
+        self._jobs = JobGroup(self, pool)
+        self._arrived: list[_Result] = []
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(debounce_ms)
         self._debounce.timeout.connect(self.refresh)
-        self._poll = QTimer(self)
-        self._poll.setInterval(25)
-        self._poll.timeout.connect(self._drain_results)
+        self._place = QTimer(self)
+        self._place.setSingleShot(True)
+        self._place.setInterval(PLACE_INTERVAL_MS)
+        self._place.timeout.connect(self._drain_results)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self.refresh)
@@ -448,8 +393,7 @@ class TileManager(QObject):
             return
         self._shared.network = allowed
         self._shared.generation += 1
-        self._pool.clear()
-        self._in_flight.clear()
+        self._forget_requests()
         self._missing.clear()
         self._status_said = False
         if self._provider is not None:
@@ -471,9 +415,8 @@ class TileManager(QObject):
             self.consent_changed()
             return
         self._shared.generation += 1
-        self._pool.clear()
+        self._forget_requests()
         self._images.clear()
-        self._in_flight.clear()
         self._missing.clear()
         self._shared.offline_until = 0.0
         self._status_said = False
@@ -522,16 +465,15 @@ class TileManager(QObject):
         keys = tiles.tiles_for_extent(extent, z)
         self._wanted_order = keys
         self._shared.wanted = frozenset(keys)
-        for key in self._pool.clear():  # queued for an older view
-            self._in_flight.discard(key)
+        for key, job in list(self._in_flight.items()):
+            if job.cancel(running=False):  # queued for an older view: dropped
+                del self._in_flight[key]
         for key in keys:
             if key in self._images:
                 self._images.move_to_end(key)
             elif key not in self._in_flight and key not in self._missing:
                 self._submit(key)
         self._update_item()
-        if self._in_flight:
-            self._poll.start()
 
     def wanted_tiles(self) -> list[TileKey]:
         """The tiles of the current view, centre first."""
@@ -546,10 +488,11 @@ class TileManager(QObject):
         return len(self._in_flight)
 
     def shutdown(self) -> None:
-        """Stop requesting tiles (running requests end by their timeout)."""
+        """Stop requesting tiles (running requests end by their timeout, their
+        results dropped)."""
         self._shared.generation += 1
-        self._pool.close()
-        self._poll.stop()
+        self._forget_requests()
+        self._place.stop()
         self._debounce.stop()
         self._retry.stop()
 
@@ -557,22 +500,45 @@ class TileManager(QObject):
     def _submit(self, key: TileKey) -> None:
         provider = self._provider
         assert provider is not None
-        self._in_flight.add(key)
         generation = self._shared.generation
-        self._pool.submit(
-            key, functools.partial(_fetch, self._shared, provider, key, generation)
+        self._in_flight[key] = self._jobs.submit(
+            _fetch,
+            self._shared,
+            provider,
+            key,
+            generation,
+            lane=TILES_LANE,
+            lane_limit=self.workers,
+            on_done=self._on_fetched,
+            on_error=lambda exc: self._on_fetch_failed(key, generation, exc),
         )
+
+    def _forget_requests(self) -> None:
+        """Cancel every request: queued ones never run, running ones' results
+        are dropped."""
+        self._jobs.cancel()
+        self._in_flight.clear()
+        self._arrived.clear()
+
+    def _on_fetched(self, result: _Result) -> None:
+        """A tile arrived (GUI thread): placed with the others arriving now."""
+        self._arrived.append(result)
+        if not self._place.isActive():
+            self._place.start()
+
+    def _on_fetch_failed(
+        self, key: TileKey, generation: int, exc: BaseException
+    ) -> None:
+        log.error("fetching tile %s failed", key, exc_info=exc)
+        self._on_fetched(_Result(generation, key, None, kind="invalid"))
 
     def _drain_results(self) -> None:
         changed = False
-        while True:
-            try:
-                result = self._shared.results.get_nowait()
-            except queue.Empty:
-                break
+        arrived, self._arrived = self._arrived, []
+        for result in arrived:
             if result.generation != self._shared.generation:
                 continue
-            self._in_flight.discard(result.key)
+            self._in_flight.pop(result.key, None)
             if result.image is not None:
                 self._images[result.key] = result.image
                 changed = True
@@ -591,8 +557,6 @@ class TileManager(QObject):
         if changed:
             self._trim_memory()
             self._update_item()
-        if not self._in_flight:
-            self._poll.stop()
 
     def _went_offline(self) -> None:
         if not self.offline:
