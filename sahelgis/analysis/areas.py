@@ -55,6 +55,7 @@ from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
     from sahelgis.model.events import EventTable
 
@@ -96,7 +97,7 @@ _CELL_PAD_DEG = 1e-9
 
 
 def _events_in_polygon(
-    index: EventIndex, geom: shapely.Geometry, mask: np.ndarray | None
+    index: EventIndex, geom: BaseGeometry, mask: np.ndarray | None
 ) -> np.ndarray:
     """Rows (grid order, not sorted) of the events strictly inside a prepared
     lon/lat polygon.
@@ -160,7 +161,7 @@ def area_membership(
 
 
 def rows_within(
-    events: EventTable, polygon: shapely.Geometry, rows: np.ndarray | None = None
+    events: EventTable, polygon: BaseGeometry, rows: np.ndarray | None = None
 ) -> np.ndarray:
     """Row positions (sorted) of the events inside a lon/lat polygon.
 

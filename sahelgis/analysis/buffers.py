@@ -186,8 +186,8 @@ class EventIndex:
         iy1 = min(math.floor((north - self.south) / cell), self.ny - 1)
         if ix0 > ix1 or iy0 > iy1:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
-        ix, iy = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
-        ix, iy = ix.ravel(), iy.ravel()
+        grid_x, grid_y = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
+        ix, iy = grid_x.ravel(), grid_y.ravel()
         keys = iy * self.nx + ix
         full = self.starts[keys + 1] > self.starts[keys]
         ix, iy, keys = ix[full], iy[full], keys[full]

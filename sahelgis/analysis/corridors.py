@@ -43,13 +43,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from shapely.geometry import LineString, MultiLineString
+from shapely.geometry import GeometryCollection, LineString, MultiLineString
 from shapely.ops import substring
 
 from sahelgis.analysis.buffers import event_index, lonlat_box_around
@@ -68,8 +68,11 @@ from sahelgis.model.crs import WGS84, local_aeqd
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
     from sahelgis.model.events import EventTable
+
+_G = TypeVar("_G", bound="BaseGeometry")
 
 __all__ = [
     "DRAWN_PREFIX",
@@ -132,8 +135,8 @@ class LocalProjector:
         self._sv = max((north - south) / 2, 1e-6)
         self.degree = int(degree)
         nodes = np.cos(np.pi * (np.arange(24) + 0.5) / 24)
-        gu, gv = np.meshgrid(nodes, nodes)
-        gu, gv = gu.ravel(), gv.ravel()
+        grid_u, grid_v = np.meshgrid(nodes, nodes)
+        gu, gv = grid_u.ravel(), grid_v.ravel()
         x, y = self._exact_uv(gu, gv)
         terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
         design = np.column_stack([gu**i * gv**j for i, j in terms])
@@ -145,8 +148,8 @@ class LocalProjector:
             self._cx[i, j] = a
             self._cy[i, j] = b
         check = np.linspace(-1.0, 1.0, 61)
-        hu, hv = np.meshgrid(check, check)
-        hu, hv = hu.ravel(), hv.ravel()
+        grid_u, grid_v = np.meshgrid(check, check)
+        hu, hv = grid_u.ravel(), grid_v.ravel()
         ex, ey = self._exact_uv(hu, hv)
         fx, fy = self._eval_uv(hu, hv)
         worst = float(np.max(np.hypot(fx - ex, fy - ey)))
@@ -187,7 +190,7 @@ class LocalProjector:
         lon, lat = self._inv.transform(np.asarray(x, float), np.asarray(y, float))
         return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
 
-    def to_lonlat(self, geometry: shapely.Geometry) -> shapely.Geometry:
+    def to_lonlat(self, geometry: _G) -> _G:
         """A geometry in the local CRS back to lon/lat (exact, PROJ)."""
 
         def inverse(coords: np.ndarray) -> np.ndarray:
@@ -196,7 +199,7 @@ class LocalProjector:
 
         return shapely.transform(geometry, inverse)
 
-    def to_local(self, geometry: shapely.Geometry) -> shapely.Geometry:
+    def to_local(self, geometry: _G) -> _G:
         """A lon/lat geometry to the local CRS (exact, vertices only)."""
 
         def forward(coords: np.ndarray) -> np.ndarray:
@@ -404,21 +407,27 @@ def densify_geodesic(line: LineString, max_m: float = GEODESIC_STEP_M) -> LineSt
     return LineString(np.vstack(out))
 
 
-def _parts(line: shapely.Geometry) -> list[LineString]:
+def _parts(line: BaseGeometry | None) -> list[LineString]:
     """The lines of a (Multi)LineString: one merged line when the parts join
     up, else the parts in the order given."""
     if line is None or line.is_empty:
         raise SahelGISError("the road line is empty")
     if line.geom_type == "LineString":
-        return [line]
+        return [cast(LineString, line)]
     if line.geom_type == "MultiLineString":
-        merged = shapely.line_merge(line)
+        multi = cast(MultiLineString, line)
+        merged = shapely.line_merge(multi)
         if merged.geom_type == "LineString":
             return [merged]
         # disjoint parts: keep the order given (line_merge may reorder them)
-        return [g for g in line.geoms if not g.is_empty]
+        return [g for g in multi.geoms if not g.is_empty]
     if line.geom_type == "GeometryCollection":
-        lines = [g for g in line.geoms if g.geom_type in ("LineString",)]
+        collection = cast(GeometryCollection, line)
+        lines = [
+            cast(LineString, g)
+            for g in collection.geoms
+            if g.geom_type in ("LineString",)
+        ]
         if lines:
             return _parts(MultiLineString(lines))
     raise SahelGISError(
@@ -553,8 +562,8 @@ class CorridorResult:
     segment_m: float
     length_m: float
     crs: str
-    line: shapely.Geometry
-    polygon: shapely.Geometry
+    line: BaseGeometry
+    polygon: BaseGeometry
     segments: gpd.GeoDataFrame
     counts: pd.DataFrame
     share: pd.DataFrame
@@ -615,13 +624,13 @@ class CorridorResult:
         return self.counts
 
 
-def _centre_of(line: shapely.Geometry) -> tuple[float, float]:
+def _centre_of(line: BaseGeometry) -> tuple[float, float]:
     west, south, east, north = line.bounds
     return (west + east) / 2.0, (south + north) / 2.0
 
 
 def corridor(
-    line_lonlat: LineString | MultiLineString,
+    line_lonlat: BaseGeometry,
     within_m: float,
     segment_m: float | None,
     events: EventTable,
@@ -721,7 +730,8 @@ def corridor(
             "total": total[present].astype(np.int64),
         }
     )
-    share.loc[len(share)] = ["all", int(inside.sum()), int(total.sum())]
+    # pandas-stubs reject a list as a whole new row, which .loc accepts
+    share.loc[len(share)] = ["all", int(inside.sum()), int(total.sum())]  # type: ignore[assignment]
     share["share"] = np.where(
         share["total"] > 0, share["in_corridor"] / share["total"].clip(lower=1), 0.0
     )
@@ -778,7 +788,7 @@ def _part_offsets(lines_xy: list[LineString]) -> np.ndarray:
 
 def _substring_parts(
     lines_xy: list[LineString], offsets: np.ndarray, m0: float, m1: float
-) -> shapely.Geometry:
+) -> BaseGeometry:
     """The stretch ``[m0, m1]`` (metres along the road) of a road's parts."""
     pieces = []
     for k, line in enumerate(lines_xy):
@@ -834,5 +844,7 @@ def road_by_ref(
         raise SahelGISError(f"road {ref!r} has no geometry")
     if len(geoms) == 1:
         return geoms[0]
-    merged = shapely.line_merge(shapely.union_all(geoms))
-    return merged
+    # the parts are non-empty lines, so the merge is a (Multi)LineString
+    return cast(
+        "LineString | MultiLineString", shapely.line_merge(shapely.union_all(geoms))
+    )

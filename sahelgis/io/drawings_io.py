@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +27,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from sahelgis.errors import InputError, SahelGISError
@@ -193,9 +195,10 @@ def _kml_geometry(parent: ET.Element, geometry: BaseGeometry) -> None:
             shapely.get_coordinates(geometry)
         )
     elif kind == "Polygon":
+        shape = cast(Polygon, geometry)
         polygon = ET.SubElement(parent, "Polygon")
-        rings = [("outerBoundaryIs", geometry.exterior)] + [
-            ("innerBoundaryIs", ring) for ring in geometry.interiors
+        rings = [("outerBoundaryIs", shape.exterior)] + [
+            ("innerBoundaryIs", ring) for ring in shape.interiors
         ]
         for tag, ring in rings:
             boundary = ET.SubElement(polygon, tag)

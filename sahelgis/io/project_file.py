@@ -164,7 +164,7 @@ def _project_from_state(
         layers.append(_load_layer(reader, i, entry, warnings))
     project = Project(layers)
     extent = state["view_extent"]
-    project.view_extent = tuple(extent) if extent else None  # type: ignore[assignment]
+    project.view_extent = tuple(extent) if extent else None
     project.event_filter = EventFilter.from_dict(state["event_filter"])
     if state["selection"]:
         project.selection = Selection.from_dict(state["selection"])
@@ -477,15 +477,15 @@ class _Reader:
         it opens a layer; a view there could run forever inside GDAL, where no
         time budget reaches, so the file is refused before GDAL sees it.
         """
-        for name, kind in self.objects().items():
-            if name.startswith(_GDAL_PREFIXES) and kind not in (
+        for name, object_kind in self.objects().items():
+            if name.startswith(_GDAL_PREFIXES) and object_kind not in (
                 "table",
                 "index",
                 "trigger",
             ):
                 raise ProjectFileError(
                     self.path,
-                    f"'{name}' is a {kind}, not a table: SahelGIS reads only "
+                    f"'{name}' is a {object_kind}, not a table: SahelGIS reads only "
                     "tables (hostile or damaged file)",
                 )
         listed = (

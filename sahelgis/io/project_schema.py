@@ -120,6 +120,12 @@ Precisions = Annotated[
     list[Literal[1, 2, 3]], Field(max_length=3), AfterValidator(sorted)
 ]
 Opacity = Annotated[float, AfterValidator(_finite(0.0, 1.0))]
+
+
+def _all_precisions() -> list[Literal[1, 2, 3]]:
+    return [1, 2, 3]
+
+
 SymbolSize = Annotated[
     float, AfterValidator(_finite(limits.MIN_SYMBOL_SIZE, limits.MAX_SYMBOL_SIZE))
 ]
@@ -168,7 +174,7 @@ class StyleState(_Model):
     size: SymbolSize = _DEFAULT_STYLE.size
     line_width: LineWidth = _DEFAULT_STYLE.line_width
     line_style: Literal[LINE_STYLES] = _DEFAULT_STYLE.line_style  # type: ignore[valid-type]
-    symbol: Literal[tuple(SYMBOLS)] = _DEFAULT_STYLE.symbol  # type: ignore[valid-type,misc]
+    symbol: Literal[tuple(SYMBOLS)] = _DEFAULT_STYLE.symbol  # type: ignore[valid-type]
     category_field: Name | None = None
     categories: Annotated[
         dict[Name, Colour], Field(max_length=limits.MAX_CATEGORIES)
@@ -229,8 +235,8 @@ class FilterState(_Model):
     actor: Name = ""
     civilian_targeting: StrictBool | None = None
     min_fatalities: Fatalities = 0
-    geo_precision: Precisions = Field(default_factory=lambda: [1, 2, 3])
-    time_precision: Precisions = Field(default_factory=lambda: [1, 2, 3])
+    geo_precision: Precisions = Field(default_factory=_all_precisions)
+    time_precision: Precisions = Field(default_factory=_all_precisions)
 
 
 class SelectionState(_Model):

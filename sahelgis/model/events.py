@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 
 from sahelgis.errors import SahelGISError
 from sahelgis.model import acled_schema as acled
+from sahelgis.model.time_window import as_datetime64
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-DATE_DTYPE = "datetime64[s]"
+DATE_DTYPE: Final = "datetime64[s]"
 
 
 @dataclass
@@ -92,7 +93,7 @@ class EventTable:
         i1 = (
             len(dates)
             if end is None
-            else int(np.searchsorted(dates, np.datetime64(end, "s"), side="right"))
+            else int(np.searchsorted(dates, as_datetime64(end, "s"), side="right"))
         )
         return i0, max(i0, i1)
 

@@ -53,6 +53,7 @@ from sahelgis.model.layers import (
     EventLayer,
     VectorLayer,
 )
+from sahelgis.model.time_window import as_day
 
 if TYPE_CHECKING:
     from sahelgis.model.filters import EventFilter
@@ -295,7 +296,7 @@ class CountedRows:
         """Rows whose assigned day falls in the inclusive ``window``."""
         if window is None:
             return self.rows
-        start, end = np.datetime64(window[0], "D"), np.datetime64(window[1], "D")
+        start, end = as_day(window[0]), as_day(window[1])
         return self.rows[(self.days >= start) & (self.days <= end)]
 
 
@@ -344,9 +345,7 @@ def counted_rows(
     rows = np.sort(rows[in_scope(project, layer, rows, scope, frame)])
     days = query.days[rows]
     if window is not None:
-        days = np.clip(
-            days, np.datetime64(window[0], "D"), np.datetime64(window[1], "D")
-        )
+        days = np.clip(days, as_day(window[0]), as_day(window[1]))
     return CountedRows(rows.astype(np.int64), days)
 
 

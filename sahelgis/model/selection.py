@@ -51,7 +51,7 @@ def selection_from_display_polygon(
     Edges are densified before unprojecting, so a rectangle on the map stays the
     same area on the ground.
     """
-    ring = shapely.Polygon(np.column_stack([xs, ys]))
+    ring: BaseGeometry = shapely.Polygon(np.column_stack([xs, ys]))
     if not ring.is_valid:
         ring = shapely.make_valid(ring)
     ring = shapely.segmentize(ring, 5_000.0)

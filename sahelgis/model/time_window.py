@@ -7,7 +7,7 @@ keeps windows aligned to calendar periods (month ends, leap years) so a window
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from psygnal import Signal
@@ -18,9 +18,16 @@ DAY = np.timedelta64(1, "D")
 _MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
 
 
+def as_datetime64(value: object, unit: str) -> np.datetime64:
+    """Any date-like value as a ``datetime64`` in ``unit`` (``"D"``, ``"s"``...)."""
+    # numpy's stubs reject a datetime64 (or Timestamp) value with a unit, which
+    # numpy itself accepts and converts.
+    return np.datetime64(value, unit)  # type: ignore[call-overload]
+
+
 def as_day(value: object) -> np.datetime64:
     """Any date-like value as a ``datetime64[D]``."""
-    return np.datetime64(value, "D")  # type: ignore[call-overload]
+    return as_datetime64(value, "D")
 
 
 def floor_to_step(day: np.datetime64, step: str) -> np.datetime64:
@@ -357,7 +364,7 @@ _OPTION_BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return (
         isinstance(value, int | float)
         and not isinstance(value, bool)

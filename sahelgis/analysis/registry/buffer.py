@@ -253,7 +253,7 @@ class Buffer(Analysis):
         return result
 
     # -- batch --------------------------------------------------------------------
-    def extent(self, spec: Mapping[str, Any]) -> Box | None:
+    def extent(self, spec: Mapping[str, Any]) -> Box:
         from sahelgis.analysis.buffers import lonlat_box_around
 
         far = max(spec["radii_m"])
@@ -312,8 +312,8 @@ class Buffer(Analysis):
             [[c["name"] for c in spec["centres"]], list(labels), ["1", "2", "3"]],
             names=split,
         )
-        precision = precision.groupby(split)[COUNT].sum().reindex(grid, fill_value=0)
-        precision = normalise(precision.reset_index(), split)
+        per_key = precision.groupby(split)[COUNT].sum().reindex(grid, fill_value=0)
+        precision = normalise(per_key.reset_index(), split)
         totals = counts.groupby(["centre", "ring"])[COUNT].sum()
         inner = (0.0, *radii[:-1])
         records, geoms = [], []

@@ -39,7 +39,7 @@ from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
-    import shapely
+    from shapely.geometry.base import BaseGeometry
 
     from sahelgis.model.events import EventTable
 
@@ -158,7 +158,7 @@ class Corridor(Analysis):
 
     def lines(
         self, spec: Mapping[str, Any], context: Context
-    ) -> list[tuple[str, shapely.Geometry]]:
+    ) -> list[tuple[str, BaseGeometry]]:
         """(name, EPSG:4326 line) per road; specs saved before roads were
         stored as WKT name one ``road`` looked up in the context."""
         import shapely
@@ -273,7 +273,7 @@ class Corridor(Analysis):
         return result
 
     # -- batch --------------------------------------------------------------------
-    def extent(self, spec: Mapping[str, Any]) -> Box | None:
+    def extent(self, spec: Mapping[str, Any]) -> Box:
         import shapely
 
         from sahelgis.analysis.buffers import lonlat_box_around

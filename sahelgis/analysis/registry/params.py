@@ -192,9 +192,9 @@ class Param:
                 if self.low is not None and km < self.low:
                     raise ValueError(f"{name} = {value!r} km: at least {self.low:g}")
                 return km
-            low = -math.inf if self.low is None else self.low
-            high = math.inf if self.high is None else self.high
-            return check_number(_number_of(value), name, low, high)
+            lowest = -math.inf if self.low is None else self.low
+            highest = math.inf if self.high is None else self.high
+            return check_number(_number_of(value), name, lowest, highest)
         if kind == "lonlat":
             return _lonlat(value, name)
         if kind == "date":
