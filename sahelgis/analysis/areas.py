@@ -35,7 +35,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
@@ -55,6 +54,7 @@ from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
     from shapely.geometry.base import BaseGeometry
 
     from sahelgis.model.events import EventTable

@@ -413,18 +413,18 @@ def _parts(line: BaseGeometry | None) -> list[LineString]:
     if line is None or line.is_empty:
         raise SahelGISError("the road line is empty")
     if line.geom_type == "LineString":
-        return [cast(LineString, line)]
+        return [cast("LineString", line)]
     if line.geom_type == "MultiLineString":
-        multi = cast(MultiLineString, line)
+        multi = cast("MultiLineString", line)
         merged = shapely.line_merge(multi)
         if merged.geom_type == "LineString":
             return [merged]
         # disjoint parts: keep the order given (line_merge may reorder them)
         return [g for g in multi.geoms if not g.is_empty]
     if line.geom_type == "GeometryCollection":
-        collection = cast(GeometryCollection, line)
+        collection = cast("GeometryCollection", line)
         lines = [
-            cast(LineString, g)
+            cast("LineString", g)
             for g in collection.geoms
             if g.geom_type in ("LineString",)
         ]

@@ -118,7 +118,7 @@ def _lines(geom: BaseGeometry | None) -> list[LineString]:
     if geom is None or geom.is_empty:
         return []
     if geom.geom_type == "LineString":
-        return [cast(LineString, geom)]
+        return [cast("LineString", geom)]
     if hasattr(geom, "geoms"):
         out: list[LineString] = []
         for g in geom.geoms:
@@ -138,8 +138,8 @@ def _split_at_nearest(line_xy: LineString, reach: float) -> list[LineString]:
         return [line_xy]
     # 1 m < at < length - 1 m, so both pieces are lines, never points
     return [
-        cast(LineString, substring(line_xy, 0.0, at)),
-        cast(LineString, substring(line_xy, at, line_xy.length)),
+        cast("LineString", substring(line_xy, 0.0, at)),
+        cast("LineString", substring(line_xy, at, line_xy.length)),
     ]
 
 

@@ -21,7 +21,6 @@ events is one ``numpy.bincount``.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -34,6 +33,8 @@ from sahelgis.model import acled_schema as acled
 from sahelgis.model.time_window import as_day
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
     import geopandas as gpd
 
     from sahelgis.model.events import EventTable

@@ -8,12 +8,15 @@ an analysis per partition and adds the tables up here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sahelgis.analysis.results import COUNT
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 Tables = dict[str, pd.DataFrame]
 

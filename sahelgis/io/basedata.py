@@ -6,7 +6,6 @@ figure source lines and Help > About.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyogrio
@@ -18,6 +17,8 @@ from sahelgis.model.layers import VectorLayer
 from sahelgis.model.styles import Style
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import geopandas as gpd
 
 NATURAL_EARTH = "Natural Earth (public domain)"

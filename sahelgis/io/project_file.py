@@ -28,10 +28,9 @@ import struct
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import pandas as pd
 import pyarrow as pa
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
@@ -49,6 +48,9 @@ from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMAT_NAME = "sahelgis-project"
 FORMAT_VERSION = 1

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 import numpy as np
 import shapely
@@ -43,7 +42,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from shapely.errors import ShapelyError
 
 from sahelgis.errors import ProjectFileError
@@ -56,6 +54,11 @@ from sahelgis.model.figures import (
 )
 from sahelgis.model.styles import LINE_STYLES, SYMBOLS, Style
 from sahelgis.model.time_window import MODES, STEPS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pydantic.fields import FieldInfo
 
 FORMAT_NAME = "sahelgis-project"
 FORMAT_VERSION = 1

@@ -49,10 +49,9 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
@@ -61,6 +60,9 @@ from sahelgis import __version__
 from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
 from sahelgis.progress import NULL_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 #: Connect and read timeouts of one tile request, in seconds.
 TIMEOUT: tuple[float, float] = (3.0, 10.0)

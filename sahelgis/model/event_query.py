@@ -7,14 +7,12 @@ are cached per filter, selection and step, so moving the window costs a slice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sahelgis.model import acled_schema as acled
-from sahelgis.model.filters import EventFilter
-from sahelgis.model.layers import EventLayer
-from sahelgis.model.selection import Selection
 from sahelgis.model.time_window import (
     DAY,
     TimeWindow,
@@ -22,6 +20,11 @@ from sahelgis.model.time_window import (
     period_bounds,
     step_bins,
 )
+
+if TYPE_CHECKING:
+    from sahelgis.model.filters import EventFilter
+    from sahelgis.model.layers import EventLayer
+    from sahelgis.model.selection import Selection
 
 #: The widest ACLED imprecision (a month) bounds how far outside the window an
 #: event's date can be while its period still overlaps the window.

@@ -6,7 +6,6 @@ Sorting once on import makes every later time filter a binary search
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -18,6 +17,8 @@ from sahelgis.model import acled_schema as acled
 from sahelgis.model.time_window import as_datetime64
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import geopandas as gpd
 
 DATE_DTYPE: Final = "datetime64[s]"

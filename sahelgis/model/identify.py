@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sahelgis.model.layers import EventLayer
+if TYPE_CHECKING:
+    from sahelgis.model.layers import EventLayer
 
 
 def events_near(

@@ -19,7 +19,6 @@ admin areas, drawn lines): the project's, else the bundled base data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,8 @@ from sahelgis.model import acled_schema as acled
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     import geopandas as gpd
 
     from sahelgis.model.events import EventTable

@@ -9,7 +9,6 @@ WGS84 ellipsoid (:func:`sahelgis.analysis.buffers.buffer_counts`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +35,8 @@ from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sahelgis.model.events import EventTable
 
 #: A point within this distance of a town takes the town's name (metres).

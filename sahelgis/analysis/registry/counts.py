@@ -7,11 +7,9 @@ the events. The map layer is a choropleth with whole-number classes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sahelgis.analysis.registry.base import (
     Analysis,
@@ -29,7 +27,10 @@ from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import geopandas as gpd
+    import pandas as pd
 
     from sahelgis.model.events import EventTable
 

@@ -9,10 +9,7 @@ the command line; recipes do not hold it yet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from sahelgis.analysis.registry.base import (
     Analysis,
@@ -28,6 +25,10 @@ from sahelgis.analysis.units import format_distance
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import numpy as np
+
     from sahelgis.model.events import EventTable
 
 

@@ -16,9 +16,8 @@ documented synonyms everywhere ("cercle", "cercles", "admin2").
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sahelgis.analysis.units import (
     MAX_COUNT,
@@ -32,6 +31,9 @@ from sahelgis.analysis.units import (
     unit_of,
 )
 from sahelgis.errors import SahelGISError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["KINDS", "Param", "ParamError", "read_params"]
 
