@@ -99,8 +99,9 @@ _CELL_PAD_DEG = 1e-9
 def _events_in_polygon(
     index: EventIndex, geom: BaseGeometry, mask: np.ndarray | None
 ) -> np.ndarray:
-    """Rows (grid order, not sorted) of the events strictly inside a prepared
-    lon/lat polygon.
+    """Rows (grid order, not sorted) of the events strictly inside a polygon.
+
+    ``geom`` is a prepared polygon in EPSG:4326 lon/lat degrees.
 
     Grid cells wholly inside the polygon are taken without a test; only the
     events of cells crossed by the boundary go through ``contains_xy``.

@@ -175,8 +175,11 @@ class EventIndex:
     def cells_in_box(
         self, west: float, south: float, east: float, north: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Keys and lon/lat boxes ``(n, 4)`` of the non-empty grid cells that
-        overlap a box."""
+        """Keys and boxes of the non-empty grid cells that overlap a box.
+
+        The box and the returned ``(n, 4)`` boxes are ``(west, south, east,
+        north)`` in lon/lat degrees.
+        """
         if self.n == 0 or east < west or north < south:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
         cell = self.cell
@@ -215,8 +218,11 @@ class EventIndex:
         east: float,
         north: float,
     ) -> None:
-        """Set ``mask[row] = True`` for every event in the box (cells, no exact
-        edge test: a superset of the box, cheap for many boxes)."""
+        """Set ``mask[row] = True`` for every event in a lon/lat box.
+
+        Whole cells, no exact edge test: a superset of the box, cheap for many
+        boxes.
+        """
         for a, b in self._slices(west, south, east, north):
             mask[self.order[a:b]] = True
 
@@ -229,8 +235,22 @@ def event_index(events: EventTable) -> EventIndex:
 def lonlat_box_around(
     lon: float, lat: float, radius_m: float, margin: float = 0.01
 ) -> tuple[float, float, float, float]:
-    """A lon/lat box ``(west, south, east, north)`` containing every point
-    within ``radius_m`` metres (geodesic) of ``(lon, lat)``, with a margin."""
+    """A lon/lat box holding every point within ``radius_m`` of a point.
+
+    Parameters
+    ----------
+    lon, lat
+        The centre, EPSG:4326 degrees.
+    radius_m
+        Geodesic distance on the ground, metres.
+    margin
+        Relative widening of the box (0.01: 1 %).
+
+    Returns
+    -------
+    tuple of float
+        ``(west, south, east, north)`` in degrees.
+    """
     dlat = radius_m / _MIN_DEG_LAT_M * (1 + margin) + 1e-9
     south, north = lat - dlat, lat + dlat
     far = max(abs(south), abs(north))
@@ -445,8 +465,10 @@ class BufferResult:
         return f"{self.name} — {', '.join(values)} {self.unit}"
 
     def distances_m(self) -> np.ndarray:
-        """Exact geodesic distance (metres) of each of :attr:`rows` from the
-        centre (computed on demand)."""
+        """Exact geodesic distance (metres) of each of :attr:`rows` from the centre.
+
+        Computed on demand on the WGS84 ellipsoid.
+        """
         if self._events is None:
             raise ValueError("the result does not hold its event table")
         return geodesic_distances_m(
@@ -458,8 +480,11 @@ class BufferResult:
         return self.counts
 
     def wide(self) -> pd.DataFrame:
-        """Counts pivoted for display: rows ring (+ first key), columns the
-        last key (e.g. event_type), zeros filled."""
+        """Counts pivoted for display, zeros filled.
+
+        Rows are the rings (and the first key), columns the last key (e.g.
+        ``event_type``).
+        """
         if not self.by:
             return self.counts.set_index("ring")
         index = ["ring", *self.by[:-1]]

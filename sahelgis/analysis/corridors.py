@@ -219,8 +219,17 @@ def _cached_projector(
 def local_projector(
     lon0: float, lat0: float, box: tuple[float, float, float, float]
 ) -> LocalProjector:
-    """A :class:`LocalProjector`, reused for the same centre and box (moving
-    the time window re-runs an analysis on the same road or town)."""
+    """A :class:`LocalProjector`, reused for the same centre and box.
+
+    Moving the time window re-runs an analysis on the same road or town.
+
+    Parameters
+    ----------
+    lon0, lat0
+        Centre of the local azimuthal equidistant CRS, EPSG:4326 degrees.
+    box
+        ``(west, south, east, north)`` in degrees the projector must cover.
+    """
     key = tuple(round(float(v), 7) for v in box)
     return _cached_projector(round(float(lon0), 7), round(float(lat0), 7), key)
 
@@ -247,8 +256,11 @@ class Segments:
     def from_lines(
         cls, lines_xy: list[LineString], continuous: bool = True
     ) -> Segments:
-        """Segments of lines; with ``continuous`` the measure runs on across
-        lines (a road's parts in order), else it restarts at 0 on each line."""
+        """Segments of lines in the local CRS (metres).
+
+        With ``continuous`` the measure runs on across lines (a road's parts in
+        order), else it restarts at 0 on each line.
+        """
         cols: dict[str, list[np.ndarray]] = {
             k: [] for k in ("ax", "ay", "bx", "by", "m0", "length", "piece")
         }
@@ -294,8 +306,10 @@ class Segments:
     def nearest(
         self, px: np.ndarray, py: np.ndarray, reach: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Distance (metres) from each point to the nearest segment within
-        ``reach``, that segment's index and the position on it (0..1).
+        """Distance, index and position of the nearest segment within ``reach``.
+
+        ``px``, ``py`` and ``reach`` are local-CRS metres. Returns the distance
+        in metres, the segment's index and the position on it (0..1).
 
         Points farther than ``reach`` from every segment get ``inf`` and -1.
         """
@@ -408,8 +422,10 @@ def densify_geodesic(line: LineString, max_m: float = GEODESIC_STEP_M) -> LineSt
 
 
 def _parts(line: BaseGeometry | None) -> list[LineString]:
-    """The lines of a (Multi)LineString: one merged line when the parts join
-    up, else the parts in the order given."""
+    """The lines of a (Multi)LineString.
+
+    One merged line when the parts join up, else the parts in the order given.
+    """
     if line is None or line.is_empty:
         raise SahelGISError("the road line is empty")
     if line.geom_type == "LineString":
@@ -607,7 +623,7 @@ class CorridorResult:
         )
 
     def share_text(self, period: object) -> str:
-        """ "92% of 2024 events lie within 10 km of RN4" for one period."""
+        """The share sentence of one period ("92% of 2024 events lie within ...")."""
         rows = self.share[self.share[self.share_by].astype(str) == str(period)]
         if rows.empty:
             return f"no events in {period}"

@@ -128,8 +128,10 @@ def _lines(geom: BaseGeometry | None) -> list[LineString]:
 
 
 def _split_at_nearest(line_xy: LineString, reach: float) -> list[LineString]:
-    """Cut a local-CRS line at its point nearest the origin (the town) when
-    that point is within ``reach`` and not at an end."""
+    """Cut a local-CRS line at its point nearest the origin (the town).
+
+    Only when that point is within ``reach`` metres and not at an end.
+    """
     origin = Point(0.0, 0.0)
     if line_xy.distance(origin) > reach:
         return [line_xy]

@@ -1,5 +1,7 @@
-"""Shared plumbing of the analyses: which rows count, grouping codes, tidy counts,
-per-table caches and export of results to CSV and GeoPackage.
+"""Shared plumbing of the analyses.
+
+Which rows count, grouping codes, tidy counts, per-table caches and export of
+results to CSV and GeoPackage.
 
 Row selections
 --------------

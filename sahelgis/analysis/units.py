@@ -359,8 +359,9 @@ _DAY_RE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
 
 
 def parse_day(value: Any, name: str) -> np.datetime64:
-    """A day written ``YYYY-MM-DD`` (or a TOML date), year within
-    :data:`FIRST_YEAR`..:data:`LAST_YEAR`, as ``datetime64[D]``.
+    """A day written ``YYYY-MM-DD`` (or a TOML date) as ``datetime64[D]``.
+
+    The year must lie within :data:`FIRST_YEAR`..:data:`LAST_YEAR`.
 
     Raises
     ------

@@ -74,8 +74,11 @@ def _escape_column(column: pd.Series) -> pd.Series:
 
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells, column names and index labels are
-    escaped with :func:`escape_cell` (the input is not modified)."""
+    """A copy of ``frame`` with every text escaped by :func:`escape_cell`.
+
+    Text cells, column names and index labels are escaped; the input is not
+    modified.
+    """
     out = frame.copy()
     out.columns = _escape_index(frame.columns)
     for position in range(out.shape[1]):

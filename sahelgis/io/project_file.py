@@ -593,8 +593,10 @@ def _load_layer(
 def _cached_events(
     reader: _Reader, table: str, warnings: list[str]
 ) -> pd.DataFrame | None:
-    """The event table from its Arrow cache; None when absent, damaged or over
-    a limit (checked before anything is unpacked).
+    """The event table from its Arrow cache.
+
+    None when absent, damaged or over a limit (checked before anything is
+    unpacked).
     """
     blob = reader.cache_blob(table, warnings)
     if blob is None:
@@ -649,8 +651,9 @@ class IpcSize:
 
     @property
     def pandas_bytes(self) -> int:
-        """A floor of the memory the table takes as pandas: buffers plus one
-        8-byte slot per cell (object columns, nulls).
+        """A floor of the memory (bytes) the table takes as pandas.
+
+        Buffers plus one 8-byte slot per cell (object columns, nulls).
         """
         return self.unpacked_bytes + 8 * self.rows * max(self.columns, 1)
 
@@ -706,8 +709,9 @@ def ipc_stream_size(blob: bytes) -> IpcSize:
 
 
 class _Flatbuffer:
-    """Reads tables, scalars and vectors of one flatbuffer (bounds-checked by
-    ``struct``; see flatbuffers' binary format).
+    """Reads tables, scalars and vectors of one flatbuffer.
+
+    Every read is bounds-checked by ``struct``; see flatbuffers' binary format.
     """
 
     def __init__(self, buf: bytes) -> None:

@@ -419,8 +419,11 @@ class BasemapStateModel(BaseModel):
 
 
 class BasemapRead(NamedTuple):
-    """A basemap state read from a file: the provider (None: no online tiles)
-    and a one-line problem ('' when the state was fine or absent)."""
+    """A basemap state read from a file.
+
+    The provider (None: no online tiles) and a one-line problem ('' when the
+    state was fine or absent).
+    """
 
     provider: TileProvider | None
     problem: str
@@ -541,8 +544,19 @@ def zoom_for_resolution(
 
 
 def display_extent_to_lonlat(extent: Extent) -> Extent:
-    """The lon/lat box containing a display-CRS box, within Web Mercator's
-    latitudes (the whole tiled world when the box misses the globe)."""
+    """The lon/lat box containing a display-CRS box.
+
+    Parameters
+    ----------
+    extent
+        ``(xmin, ymin, xmax, ymax)`` in display-CRS metres.
+
+    Returns
+    -------
+    Extent
+        ``(west, south, east, north)`` in degrees, within Web Mercator's
+        latitudes (the whole tiled world when the box misses the globe).
+    """
     box = crs.display_box_to_lonlat(extent)
     if box is None:
         return (-180.0, -MAX_LAT, 180.0, MAX_LAT)

@@ -28,8 +28,10 @@ _local = threading.local()
 
 
 def _transformer(src: str, dst: str) -> Transformer:
-    """A cached transformer per thread: pyproj transformers are not thread-safe
-    (a preview rendered on a worker thread crashed inside PROJ when sharing one).
+    """A cached transformer per thread.
+
+    pyproj transformers are not thread-safe (a preview rendered on a worker
+    thread crashed inside PROJ when sharing one).
     """
     cache = getattr(_local, "transformers", None)
     if cache is None:
@@ -99,9 +101,21 @@ def lonlat_box_to_display(
 def display_box_to_lonlat(
     extent: tuple[float, float, float, float],
 ) -> tuple[float, float, float, float] | None:
-    """The lon/lat box containing a display-CRS box (edges densified, since the
-    azimuthal projection bends them), clipped to the globe; None when no part
-    of the box is on the globe."""
+    """The lon/lat box containing a display-CRS box, clipped to the globe.
+
+    Edges are densified, since the azimuthal projection bends them.
+
+    Parameters
+    ----------
+    extent
+        ``(xmin, ymin, xmax, ymax)`` in display-CRS metres.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(west, south, east, north)`` in EPSG:4326 degrees; None when no
+        part of the box is on the globe.
+    """
     import numpy as np
 
     xmin, ymin, xmax, ymax = extent

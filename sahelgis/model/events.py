@@ -140,8 +140,10 @@ def optimise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def empty_event_table() -> EventTable:
-    """An event table with the required columns and no rows (e.g. to build an
-    analysis's geometry without counting)."""
+    """An event table with the required columns and no rows.
+
+    E.g. to build an analysis's geometry without counting.
+    """
     return EventTable(
         pd.DataFrame(
             {

@@ -217,8 +217,9 @@ def area_geometries(project: Project, scope: FigureScope) -> np.ndarray:
 
 
 def scope_label(project: Project, scope: FigureScope) -> str:
-    """The scope in words after "n = 474": "in Koulikoro region", "in the map
-    frame", "of all loaded events".
+    """The scope in words after "n = 474".
+
+    "in Koulikoro region", "in the map frame", "of all loaded events".
     """
     if scope.kind == SCOPE_ALL:
         return "of all loaded events"
@@ -228,8 +229,10 @@ def scope_label(project: Project, scope: FigureScope) -> str:
 
 
 def area_name(project: Project, scope: FigureScope) -> str:
-    """An area scope's name: its label, else "Koulikoro region" (value and the
-    layer's role), else the value and the layer's name.
+    """An area scope's name.
+
+    Its label, else "Koulikoro region" (value and the layer's role), else the
+    value and the layer's name.
     """
     if scope.label:
         return scope.label
@@ -350,9 +353,11 @@ def counted_rows(
 
 
 def scope_choices(project: Project) -> list[tuple[str, FigureScope]]:
-    """Scopes a user can pick: the map frame, all events, then each named
-    polygon of the admin layers (regions, cercles) and of other polygon layers
-    (drawings, buffer rings, zones), as (label, scope) pairs.
+    """Scopes a user can pick, as ``(label, scope)`` pairs.
+
+    The map frame, all events, then each named polygon of the admin layers
+    (regions, cercles) and of other polygon layers (drawings, buffer rings,
+    zones).
     """
     out: list[tuple[str, FigureScope]] = [
         ("Map frame", FigureScope()),

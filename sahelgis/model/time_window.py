@@ -49,8 +49,10 @@ def floor_to_step(day: np.datetime64, step: str) -> np.datetime64:
 
 
 def add_steps(day: np.datetime64, step: str, count: int) -> np.datetime64:
-    """``day`` moved by ``count`` steps; month-like steps keep the day of month
-    where it exists and clamp to the month's last day otherwise (Jan 31 → Feb 29).
+    """``day`` moved by ``count`` steps.
+
+    Month-like steps keep the day of month where it exists and clamp to the
+    month's last day otherwise (Jan 31 → Feb 29).
     """
     day = as_day(day)
     if step == "day":
@@ -70,8 +72,9 @@ def add_steps(day: np.datetime64, step: str, count: int) -> np.datetime64:
 
 
 def step_bins(first: np.datetime64, last: np.datetime64, step: str) -> np.ndarray:
-    """Start days of every step period from ``first`` to ``last`` (inclusive),
-    plus one closing boundary: ``len(result) - 1`` periods.
+    """Start days of every step period from ``first`` to ``last`` (inclusive).
+
+    Plus one closing boundary: ``len(result) - 1`` periods.
     """
     start = floor_to_step(first, step)
     stop = as_day(last)
@@ -148,13 +151,13 @@ _MONTH_NAMES = (
 
 
 def month_label(day: np.datetime64) -> str:
-    """ "Mar 2023"."""
+    """The day's month as text, e.g. "Mar 2023"."""
     text = str(as_day(day))
     return f"{_MONTH_NAMES[int(text[5:7]) - 1]} {text[:4]}"
 
 
 def day_label(day: np.datetime64) -> str:
-    """ "1 Jan 2023"."""
+    """The day as text, e.g. "1 Jan 2023"."""
     text = str(as_day(day))
     return f"{int(text[8:10])} {_MONTH_NAMES[int(text[5:7]) - 1]} {text[:4]}"
 

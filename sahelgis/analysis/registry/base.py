@@ -297,8 +297,23 @@ class Analysis:
         return {"kind": self.id, **spec}
 
     def prepare(self, raw: dict[str, Any], where: str) -> dict[str, Any]:
-        """Raw values before they are read: earlier spellings mapped to
-        today's; values no declaration reads set aside under ``_keys``."""
+        """Raw values before they are read.
+
+        Earlier spellings are mapped to today's; values no declaration reads
+        are set aside under ``_keys``.
+
+        Parameters
+        ----------
+        raw
+            Values by parameter name or alias, as given.
+        where
+            Prefix of error messages (e.g. ``"[[analysis]] 2: "``).
+
+        Returns
+        -------
+        dict
+            The values to read.
+        """
         return raw
 
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
@@ -310,8 +325,10 @@ class Analysis:
         return {"kind": self.id, **{k: v for k, v in saved.items() if k != "kind"}}
 
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
-        """The spec as recipe ``[[analysis]]`` tables (none: a recipe cannot
-        hold it)."""
+        """The spec as recipe ``[[analysis]]`` tables.
+
+        An empty list when a recipe cannot hold it.
+        """
         return []
 
     # -- running ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from sahelgis.analysis.registry.base import (
     MAX_GEO_PRECISION,
@@ -115,6 +116,7 @@ class Buffer(Analysis):
     )
 
     # -- spec ---------------------------------------------------------------------
+    @override
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         from sahelgis.analysis.places import (
             is_admin_capital,
@@ -151,6 +153,7 @@ class Buffer(Analysis):
             "max_geo_precision": int(values["max_geo_precision"]),
         }
 
+    @override
     def restore(self, saved: Mapping[str, Any]) -> dict[str, Any]:
         spec = dict(saved)
         if "centres" not in spec and "lon" in spec:  # one centre, as saved before
@@ -171,6 +174,7 @@ class Buffer(Analysis):
         spec["kind"] = self.id
         return spec
 
+    @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
         items = []
@@ -185,6 +189,7 @@ class Buffer(Analysis):
             })  # fmt: skip
         return items
 
+    @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
         names = ", ".join(c["name"] for c in spec["centres"])
         unit = spec.get("unit", "km")
@@ -192,6 +197,7 @@ class Buffer(Analysis):
         return f"{names} — {', '.join(values)} {unit}"
 
     # -- run ----------------------------------------------------------------------
+    @override
     def run(
         self,
         events: EventTable,
@@ -254,6 +260,7 @@ class Buffer(Analysis):
         return result
 
     # -- batch --------------------------------------------------------------------
+    @override
     def extent(self, spec: Mapping[str, Any]) -> Box:
         from sahelgis.analysis.buffers import lonlat_box_around
 
@@ -261,9 +268,13 @@ class Buffer(Analysis):
         boxes = [lonlat_box_around(c["lon"], c["lat"], far) for c in spec["centres"]]
         return union(boxes)
 
+    @override
     def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
-        """Counts per centre; centres whose circle misses the partition's box
-        are skipped (a partition of a far country costs nothing)."""
+        """Counts per centre.
+
+        Centres whose circle misses the partition's box are skipped (a
+        partition of a far country costs nothing).
+        """
         from sahelgis.analysis.buffers import buffer_counts, lonlat_box_around
         from sahelgis.analysis.tables import concat
 
@@ -293,6 +304,7 @@ class Buffer(Analysis):
             precision.append(split.assign(centre=c["name"]))
         return {"counts": concat(counts), "precision": concat(precision)}
 
+    @override
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
         import geopandas as gpd
 
