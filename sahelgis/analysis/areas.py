@@ -169,6 +169,20 @@ def rows_within(
     Useful to restrict an analysis to a region: "share of Koulikoro events
     within 10 km of the RN4" passes ``rows_within(events, koulikoro)`` as the
     corridor's ``rows``.
+
+    Parameters
+    ----------
+    events
+        The event table.
+    polygon
+        A (Multi)Polygon in EPSG:4326 lon/lat degrees.
+    rows
+        Rows to consider (positions or a mask); None for every event.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted int64 row positions of the considered events inside.
     """
     import geopandas as gpd
 
@@ -250,7 +264,18 @@ def counts_per_area(
 
 # ------------------------------------------------------------------ hexes ---
 def hex_crs(lon0: float, lat0: float) -> CRS:
-    """The equal-area CRS (LAEA, WGS84, metres) hexagons are drawn in."""
+    """The equal-area CRS (LAEA, WGS84, metres) hexagons are drawn in.
+
+    Parameters
+    ----------
+    lon0, lat0
+        The projection's centre, EPSG:4326 degrees.
+
+    Returns
+    -------
+    pyproj.CRS
+        Lambert azimuthal equal-area on WGS84, units metres.
+    """
     return CRS.from_proj4(
         f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +x_0=0 +y_0=0 "
         "+datum=WGS84 +units=m +no_defs"

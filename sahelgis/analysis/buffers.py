@@ -263,7 +263,21 @@ def lonlat_box_around(
 def haversine_m(
     lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray
 ) -> np.ndarray:
-    """Great-circle distance on the mean sphere, metres (a fast prefilter)."""
+    """Great-circle distance on the mean sphere, metres (a fast prefilter).
+
+    Parameters
+    ----------
+    lon0, lat0
+        The origin, EPSG:4326 degrees.
+    lon, lat
+        The points, EPSG:4326 degrees (arrays of the same length).
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance of each point in metres on a sphere of radius
+        ``SPHERE_RADIUS_M`` (within 0.56 % of the WGS84 geodesic).
+    """
     p0 = lat0 * _DEG
     p = lat * _DEG
     sdp = np.sin((p - p0) * 0.5)
@@ -275,7 +289,20 @@ def haversine_m(
 def geodesic_distances_m(
     lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray
 ) -> np.ndarray:
-    """Exact WGS84 geodesic distances from one point, metres (pyproj Geod.inv)."""
+    """Exact WGS84 geodesic distances from one point (pyproj ``Geod.inv``).
+
+    Parameters
+    ----------
+    lon0, lat0
+        The origin, EPSG:4326 degrees.
+    lon, lat
+        The points, EPSG:4326 degrees (arrays of the same length).
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance of each point on the ellipsoid, metres (float64).
+    """
     if len(lon) == 0:
         return np.zeros(0)
     _, _, dist = GEOD.inv(
@@ -296,9 +323,21 @@ def classify_distances(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ring index of each point (``len(radii_m)`` = outside every ring).
 
-    Returns ``(ring, distance_m)`` where the distance is exact (geodesic) for
-    points near a ring boundary and spherical (within 0.56 %) elsewhere; the
-    ring index is always that of the exact geodesic distance.
+    Parameters
+    ----------
+    lon0, lat0
+        The centre, EPSG:4326 degrees.
+    lon, lat
+        The points, EPSG:4326 degrees.
+    radii_m
+        Outer radii of the rings, ascending, metres on the ground.
+
+    Returns
+    -------
+    ring, distance_m : numpy.ndarray
+        The ring index of the exact geodesic distance, and the distance in
+        metres: exact (geodesic) for points near a ring boundary, spherical
+        (within 0.56 %) elsewhere.
     """
     dist = haversine_m(lon0, lat0, lon, lat)
     near = np.zeros(len(dist), dtype=bool)
@@ -316,6 +355,25 @@ def geodesic_circle(lon: float, lat: float, radius_m: float, n: int = 128) -> Po
 
     Every vertex is exactly ``radius_m`` from the centre along a WGS84
     geodesic (``Geod.fwd``), clockwise from north.
+
+    Parameters
+    ----------
+    lon, lat
+        The centre, EPSG:4326 degrees.
+    radius_m
+        Radius on the ground, metres (> 0).
+    n
+        Number of vertices.
+
+    Returns
+    -------
+    shapely.Polygon
+        The circle in lon/lat degrees (EPSG:4326).
+
+    Raises
+    ------
+    ValueError
+        When ``radius_m`` is not positive.
     """
     if radius_m <= 0:
         raise ValueError(f"radius must be > 0 m, got {radius_m}")
@@ -333,7 +391,22 @@ def geodesic_circle(lon: float, lat: float, radius_m: float, n: int = 128) -> Po
 def geodesic_ring(
     lon: float, lat: float, inner_m: float, outer_m: float, n: int = 128
 ) -> Polygon:
-    """The annulus ``inner_m < d <= outer_m`` (a disc when ``inner_m`` is 0)."""
+    """The annulus ``inner_m < d <= outer_m`` (a disc when ``inner_m`` is 0).
+
+    Parameters
+    ----------
+    lon, lat
+        The centre, EPSG:4326 degrees.
+    inner_m, outer_m
+        Inner and outer radius on the ground, metres.
+    n
+        Vertices per boundary circle.
+
+    Returns
+    -------
+    shapely.Polygon
+        The ring in lon/lat degrees (EPSG:4326), the inner circle a hole.
+    """
     outer = geodesic_circle(lon, lat, outer_m, n)
     if inner_m <= 0:
         return outer

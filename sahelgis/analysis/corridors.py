@@ -500,7 +500,26 @@ def events_near_segments(
 ) -> tuple[NearRoad, np.ndarray]:
     """Events within ``within_m`` of the segments (exact in the local CRS).
 
-    Returns the events inside and their position ``t`` on the nearest segment.
+    Parameters
+    ----------
+    events
+        The event table (EPSG:4326 lon/lat degrees).
+    segments
+        The road's segments in the local CRS (metres).
+    lines_xy
+        The road's lines in the local CRS, for the candidate boxes.
+    projector
+        The local azimuthal equidistant projection of the road.
+    within_m
+        Distance from the road on the ground, metres.
+    rows
+        Rows to consider (positions or a mask); None for every event.
+
+    Returns
+    -------
+    near, t
+        The events inside (rows, distances in metres, nearest segment) and
+        their position ``t`` (0..1) on that segment.
     """
     n = len(events)
     index = event_index(events)

@@ -498,7 +498,21 @@ def provider_from_state(state: object) -> TileProvider | None:
 
 # -- tile maths ---------------------------------------------------------------
 def lonlat_to_tile(lon: Any, lat: Any, z: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fractional XYZ tile coordinates (x east, y south) of lon/lat at zoom z."""
+    """Fractional XYZ tile coordinates (x east, y south) of lon/lat at zoom z.
+
+    Parameters
+    ----------
+    lon, lat
+        EPSG:4326 degrees (scalars or arrays); latitudes are clipped to Web
+        Mercator's ``±MAX_LAT``.
+    z
+        Zoom level.
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Tile coordinates; the integer part is the tile index.
+    """
     lon = np.asarray(lon, dtype=float)
     lat = np.clip(np.asarray(lat, dtype=float), -MAX_LAT, MAX_LAT)
     n = 2.0**z
@@ -525,7 +539,20 @@ def tile_bounds_lonlat(z: int, x: int, y: int) -> Extent:
 
 
 def ground_resolution(z: int, lat: float) -> float:
-    """Ground metres per tile pixel at a latitude and zoom."""
+    """Ground metres per tile pixel at a latitude and zoom.
+
+    Parameters
+    ----------
+    z
+        Zoom level.
+    lat
+        Latitude, EPSG:4326 degrees.
+
+    Returns
+    -------
+    float
+        Metres on the ground per pixel of a 256-pixel Web Mercator tile.
+    """
     return EARTH_CIRCUMFERENCE * math.cos(math.radians(lat)) / (TILE_SIZE * 2**z)
 
 
@@ -565,7 +592,20 @@ def display_extent_to_lonlat(extent: Extent) -> Extent:
 
 
 def tile_range(box_lonlat: Extent, z: int) -> tuple[int, int, int, int]:
-    """Inclusive (x0, y0, x1, y1) tile indices covering a lon/lat box at zoom z."""
+    """Inclusive (x0, y0, x1, y1) tile indices covering a lon/lat box at zoom z.
+
+    Parameters
+    ----------
+    box_lonlat
+        ``(west, south, east, north)`` in EPSG:4326 degrees.
+    z
+        Zoom level.
+
+    Returns
+    -------
+    tuple of int
+        ``(x0, y0, x1, y1)``, clamped to the zoom's tiles.
+    """
     west, south, east, north = box_lonlat
     fx, fy = lonlat_to_tile([west, east], [north, south], z)
     last = 2**z - 1

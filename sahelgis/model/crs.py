@@ -57,7 +57,18 @@ def to_lonlat() -> Transformer:
 
 
 def local_aeqd(lon: float, lat: float) -> CRS:
-    """An azimuthal equidistant CRS centred on a site, for exact distances from it."""
+    """An azimuthal equidistant CRS centred on a site, for exact distances from it.
+
+    Parameters
+    ----------
+    lon, lat
+        The site, EPSG:4326 degrees.
+
+    Returns
+    -------
+    pyproj.CRS
+        AEQD on WGS84, units metres; distances from the site are exact.
+    """
     return CRS.from_proj4(
         f"+proj=aeqd +lat_0={lat:.8f} +lon_0={lon:.8f} +x_0=0 +y_0=0 "
         "+datum=WGS84 +units=m +no_defs"
@@ -65,7 +76,18 @@ def local_aeqd(lon: float, lat: float) -> CRS:
 
 
 def geodesic_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Distance on the WGS84 ellipsoid in metres."""
+    """Distance on the WGS84 ellipsoid in metres.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2
+        The two points, EPSG:4326 degrees.
+
+    Returns
+    -------
+    float
+        Geodesic distance, metres.
+    """
     _, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
     return float(dist)
 

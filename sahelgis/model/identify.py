@@ -21,6 +21,22 @@ def events_near(
 
     Sorted nearest first; only ``rows`` (e.g. the events shown in the current
     window and filter) are considered when given.
+
+    Parameters
+    ----------
+    layer
+        The event layer.
+    x, y
+        The point, display-CRS metres.
+    radius
+        Search radius, display-CRS metres.
+    rows
+        Rows to consider (positions); None for every event.
+
+    Returns
+    -------
+    numpy.ndarray
+        Row positions of the events within ``radius``, nearest first.
     """
     ex, ey = layer.display_xy()
     if rows is not None:

@@ -52,6 +52,18 @@ def selection_from_display_polygon(
 
     Edges are densified before unprojecting, so a rectangle on the map stays the
     same area on the ground.
+
+    Parameters
+    ----------
+    xs, ys
+        The polygon's vertices, display-CRS metres.
+    label
+        Name of the selection.
+
+    Returns
+    -------
+    Selection
+        The polygon in EPSG:4326 lon/lat degrees (made valid when it was not).
     """
     ring: BaseGeometry = shapely.Polygon(np.column_stack([xs, ys]))
     if not ring.is_valid:
