@@ -35,7 +35,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
@@ -55,6 +54,8 @@ from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry.base import BaseGeometry
 
     from sahelgis.model.events import EventTable
 
@@ -96,10 +97,11 @@ _CELL_PAD_DEG = 1e-9
 
 
 def _events_in_polygon(
-    index: EventIndex, geom: shapely.Geometry, mask: np.ndarray | None
+    index: EventIndex, geom: BaseGeometry, mask: np.ndarray | None
 ) -> np.ndarray:
-    """Rows (grid order, not sorted) of the events strictly inside a prepared
-    lon/lat polygon.
+    """Rows (grid order, not sorted) of the events strictly inside a polygon.
+
+    ``geom`` is a prepared polygon in EPSG:4326 lon/lat degrees.
 
     Grid cells wholly inside the polygon are taken without a test; only the
     events of cells crossed by the boundary go through ``contains_xy``.
@@ -160,13 +162,27 @@ def area_membership(
 
 
 def rows_within(
-    events: EventTable, polygon: shapely.Geometry, rows: np.ndarray | None = None
+    events: EventTable, polygon: BaseGeometry, rows: np.ndarray | None = None
 ) -> np.ndarray:
     """Row positions (sorted) of the events inside a lon/lat polygon.
 
     Useful to restrict an analysis to a region: "share of Koulikoro events
     within 10 km of the RN4" passes ``rows_within(events, koulikoro)`` as the
     corridor's ``rows``.
+
+    Parameters
+    ----------
+    events
+        The event table.
+    polygon
+        A (Multi)Polygon in EPSG:4326 lon/lat degrees.
+    rows
+        Rows to consider (positions or a mask); None for every event.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted int64 row positions of the considered events inside.
     """
     import geopandas as gpd
 
@@ -248,7 +264,18 @@ def counts_per_area(
 
 # ------------------------------------------------------------------ hexes ---
 def hex_crs(lon0: float, lat0: float) -> CRS:
-    """The equal-area CRS (LAEA, WGS84, metres) hexagons are drawn in."""
+    """The equal-area CRS (LAEA, WGS84, metres) hexagons are drawn in.
+
+    Parameters
+    ----------
+    lon0, lat0
+        The projection's centre, EPSG:4326 degrees.
+
+    Returns
+    -------
+    pyproj.CRS
+        Lambert azimuthal equal-area on WGS84, units metres.
+    """
     return CRS.from_proj4(
         f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +x_0=0 +y_0=0 "
         "+datum=WGS84 +units=m +no_defs"

@@ -175,8 +175,11 @@ class EventIndex:
     def cells_in_box(
         self, west: float, south: float, east: float, north: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Keys and lon/lat boxes ``(n, 4)`` of the non-empty grid cells that
-        overlap a box."""
+        """Keys and boxes of the non-empty grid cells that overlap a box.
+
+        The box and the returned ``(n, 4)`` boxes are ``(west, south, east,
+        north)`` in lon/lat degrees.
+        """
         if self.n == 0 or east < west or north < south:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
         cell = self.cell
@@ -186,8 +189,8 @@ class EventIndex:
         iy1 = min(math.floor((north - self.south) / cell), self.ny - 1)
         if ix0 > ix1 or iy0 > iy1:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
-        ix, iy = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
-        ix, iy = ix.ravel(), iy.ravel()
+        grid_x, grid_y = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
+        ix, iy = grid_x.ravel(), grid_y.ravel()
         keys = iy * self.nx + ix
         full = self.starts[keys + 1] > self.starts[keys]
         ix, iy, keys = ix[full], iy[full], keys[full]
@@ -215,8 +218,11 @@ class EventIndex:
         east: float,
         north: float,
     ) -> None:
-        """Set ``mask[row] = True`` for every event in the box (cells, no exact
-        edge test: a superset of the box, cheap for many boxes)."""
+        """Set ``mask[row] = True`` for every event in a lon/lat box.
+
+        Whole cells, no exact edge test: a superset of the box, cheap for many
+        boxes.
+        """
         for a, b in self._slices(west, south, east, north):
             mask[self.order[a:b]] = True
 
@@ -229,8 +235,22 @@ def event_index(events: EventTable) -> EventIndex:
 def lonlat_box_around(
     lon: float, lat: float, radius_m: float, margin: float = 0.01
 ) -> tuple[float, float, float, float]:
-    """A lon/lat box ``(west, south, east, north)`` containing every point
-    within ``radius_m`` metres (geodesic) of ``(lon, lat)``, with a margin."""
+    """A lon/lat box holding every point within ``radius_m`` of a point.
+
+    Parameters
+    ----------
+    lon, lat
+        The centre, EPSG:4326 degrees.
+    radius_m
+        Geodesic distance on the ground, metres.
+    margin
+        Relative widening of the box (0.01: 1 %).
+
+    Returns
+    -------
+    tuple of float
+        ``(west, south, east, north)`` in degrees.
+    """
     dlat = radius_m / _MIN_DEG_LAT_M * (1 + margin) + 1e-9
     south, north = lat - dlat, lat + dlat
     far = max(abs(south), abs(north))
@@ -243,7 +263,21 @@ def lonlat_box_around(
 def haversine_m(
     lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray
 ) -> np.ndarray:
-    """Great-circle distance on the mean sphere, metres (a fast prefilter)."""
+    """Great-circle distance on the mean sphere, metres (a fast prefilter).
+
+    Parameters
+    ----------
+    lon0, lat0
+        The origin, EPSG:4326 degrees.
+    lon, lat
+        The points, EPSG:4326 degrees (arrays of the same length).
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance of each point in metres on a sphere of radius
+        ``SPHERE_RADIUS_M`` (within 0.56 % of the WGS84 geodesic).
+    """
     p0 = lat0 * _DEG
     p = lat * _DEG
     sdp = np.sin((p - p0) * 0.5)
@@ -255,7 +289,20 @@ def haversine_m(
 def geodesic_distances_m(
     lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray
 ) -> np.ndarray:
-    """Exact WGS84 geodesic distances from one point, metres (pyproj Geod.inv)."""
+    """Exact WGS84 geodesic distances from one point (pyproj ``Geod.inv``).
+
+    Parameters
+    ----------
+    lon0, lat0
+        The origin, EPSG:4326 degrees.
+    lon, lat
+        The points, EPSG:4326 degrees (arrays of the same length).
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance of each point on the ellipsoid, metres (float64).
+    """
     if len(lon) == 0:
         return np.zeros(0)
     _, _, dist = GEOD.inv(
@@ -276,9 +323,21 @@ def classify_distances(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ring index of each point (``len(radii_m)`` = outside every ring).
 
-    Returns ``(ring, distance_m)`` where the distance is exact (geodesic) for
-    points near a ring boundary and spherical (within 0.56 %) elsewhere; the
-    ring index is always that of the exact geodesic distance.
+    Parameters
+    ----------
+    lon0, lat0
+        The centre, EPSG:4326 degrees.
+    lon, lat
+        The points, EPSG:4326 degrees.
+    radii_m
+        Outer radii of the rings, ascending, metres on the ground.
+
+    Returns
+    -------
+    ring, distance_m : numpy.ndarray
+        The ring index of the exact geodesic distance, and the distance in
+        metres: exact (geodesic) for points near a ring boundary, spherical
+        (within 0.56 %) elsewhere.
     """
     dist = haversine_m(lon0, lat0, lon, lat)
     near = np.zeros(len(dist), dtype=bool)
@@ -296,6 +355,25 @@ def geodesic_circle(lon: float, lat: float, radius_m: float, n: int = 128) -> Po
 
     Every vertex is exactly ``radius_m`` from the centre along a WGS84
     geodesic (``Geod.fwd``), clockwise from north.
+
+    Parameters
+    ----------
+    lon, lat
+        The centre, EPSG:4326 degrees.
+    radius_m
+        Radius on the ground, metres (> 0).
+    n
+        Number of vertices.
+
+    Returns
+    -------
+    shapely.Polygon
+        The circle in lon/lat degrees (EPSG:4326).
+
+    Raises
+    ------
+    ValueError
+        When ``radius_m`` is not positive.
     """
     if radius_m <= 0:
         raise ValueError(f"radius must be > 0 m, got {radius_m}")
@@ -313,7 +391,22 @@ def geodesic_circle(lon: float, lat: float, radius_m: float, n: int = 128) -> Po
 def geodesic_ring(
     lon: float, lat: float, inner_m: float, outer_m: float, n: int = 128
 ) -> Polygon:
-    """The annulus ``inner_m < d <= outer_m`` (a disc when ``inner_m`` is 0)."""
+    """The annulus ``inner_m < d <= outer_m`` (a disc when ``inner_m`` is 0).
+
+    Parameters
+    ----------
+    lon, lat
+        The centre, EPSG:4326 degrees.
+    inner_m, outer_m
+        Inner and outer radius on the ground, metres.
+    n
+        Vertices per boundary circle.
+
+    Returns
+    -------
+    shapely.Polygon
+        The ring in lon/lat degrees (EPSG:4326), the inner circle a hole.
+    """
     outer = geodesic_circle(lon, lat, outer_m, n)
     if inner_m <= 0:
         return outer
@@ -445,8 +538,10 @@ class BufferResult:
         return f"{self.name} — {', '.join(values)} {self.unit}"
 
     def distances_m(self) -> np.ndarray:
-        """Exact geodesic distance (metres) of each of :attr:`rows` from the
-        centre (computed on demand)."""
+        """Exact geodesic distance (metres) of each of :attr:`rows` from the centre.
+
+        Computed on demand on the WGS84 ellipsoid.
+        """
         if self._events is None:
             raise ValueError("the result does not hold its event table")
         return geodesic_distances_m(
@@ -458,8 +553,11 @@ class BufferResult:
         return self.counts
 
     def wide(self) -> pd.DataFrame:
-        """Counts pivoted for display: rows ring (+ first key), columns the
-        last key (e.g. event_type), zeros filled."""
+        """Counts pivoted for display, zeros filled.
+
+        Rows are the rings (and the first key), columns the last key (e.g.
+        ``event_type``).
+        """
         if not self.by:
             return self.counts.set_index("ring")
         index = ["ring", *self.by[:-1]]

@@ -43,13 +43,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from shapely.geometry import LineString, MultiLineString
+from shapely.geometry import GeometryCollection, LineString, MultiLineString
 from shapely.ops import substring
 
 from sahelgis.analysis.buffers import event_index, lonlat_box_around
@@ -68,8 +68,11 @@ from sahelgis.model.crs import WGS84, local_aeqd
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
     from sahelgis.model.events import EventTable
+
+_G = TypeVar("_G", bound="BaseGeometry")
 
 __all__ = [
     "DRAWN_PREFIX",
@@ -132,8 +135,8 @@ class LocalProjector:
         self._sv = max((north - south) / 2, 1e-6)
         self.degree = int(degree)
         nodes = np.cos(np.pi * (np.arange(24) + 0.5) / 24)
-        gu, gv = np.meshgrid(nodes, nodes)
-        gu, gv = gu.ravel(), gv.ravel()
+        grid_u, grid_v = np.meshgrid(nodes, nodes)
+        gu, gv = grid_u.ravel(), grid_v.ravel()
         x, y = self._exact_uv(gu, gv)
         terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
         design = np.column_stack([gu**i * gv**j for i, j in terms])
@@ -145,8 +148,8 @@ class LocalProjector:
             self._cx[i, j] = a
             self._cy[i, j] = b
         check = np.linspace(-1.0, 1.0, 61)
-        hu, hv = np.meshgrid(check, check)
-        hu, hv = hu.ravel(), hv.ravel()
+        grid_u, grid_v = np.meshgrid(check, check)
+        hu, hv = grid_u.ravel(), grid_v.ravel()
         ex, ey = self._exact_uv(hu, hv)
         fx, fy = self._eval_uv(hu, hv)
         worst = float(np.max(np.hypot(fx - ex, fy - ey)))
@@ -187,7 +190,7 @@ class LocalProjector:
         lon, lat = self._inv.transform(np.asarray(x, float), np.asarray(y, float))
         return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
 
-    def to_lonlat(self, geometry: shapely.Geometry) -> shapely.Geometry:
+    def to_lonlat(self, geometry: _G) -> _G:
         """A geometry in the local CRS back to lon/lat (exact, PROJ)."""
 
         def inverse(coords: np.ndarray) -> np.ndarray:
@@ -196,7 +199,7 @@ class LocalProjector:
 
         return shapely.transform(geometry, inverse)
 
-    def to_local(self, geometry: shapely.Geometry) -> shapely.Geometry:
+    def to_local(self, geometry: _G) -> _G:
         """A lon/lat geometry to the local CRS (exact, vertices only)."""
 
         def forward(coords: np.ndarray) -> np.ndarray:
@@ -216,8 +219,17 @@ def _cached_projector(
 def local_projector(
     lon0: float, lat0: float, box: tuple[float, float, float, float]
 ) -> LocalProjector:
-    """A :class:`LocalProjector`, reused for the same centre and box (moving
-    the time window re-runs an analysis on the same road or town)."""
+    """A :class:`LocalProjector`, reused for the same centre and box.
+
+    Moving the time window re-runs an analysis on the same road or town.
+
+    Parameters
+    ----------
+    lon0, lat0
+        Centre of the local azimuthal equidistant CRS, EPSG:4326 degrees.
+    box
+        ``(west, south, east, north)`` in degrees the projector must cover.
+    """
     key = tuple(round(float(v), 7) for v in box)
     return _cached_projector(round(float(lon0), 7), round(float(lat0), 7), key)
 
@@ -244,8 +256,11 @@ class Segments:
     def from_lines(
         cls, lines_xy: list[LineString], continuous: bool = True
     ) -> Segments:
-        """Segments of lines; with ``continuous`` the measure runs on across
-        lines (a road's parts in order), else it restarts at 0 on each line."""
+        """Segments of lines in the local CRS (metres).
+
+        With ``continuous`` the measure runs on across lines (a road's parts in
+        order), else it restarts at 0 on each line.
+        """
         cols: dict[str, list[np.ndarray]] = {
             k: [] for k in ("ax", "ay", "bx", "by", "m0", "length", "piece")
         }
@@ -291,8 +306,10 @@ class Segments:
     def nearest(
         self, px: np.ndarray, py: np.ndarray, reach: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Distance (metres) from each point to the nearest segment within
-        ``reach``, that segment's index and the position on it (0..1).
+        """Distance, index and position of the nearest segment within ``reach``.
+
+        ``px``, ``py`` and ``reach`` are local-CRS metres. Returns the distance
+        in metres, the segment's index and the position on it (0..1).
 
         Points farther than ``reach`` from every segment get ``inf`` and -1.
         """
@@ -404,21 +421,29 @@ def densify_geodesic(line: LineString, max_m: float = GEODESIC_STEP_M) -> LineSt
     return LineString(np.vstack(out))
 
 
-def _parts(line: shapely.Geometry) -> list[LineString]:
-    """The lines of a (Multi)LineString: one merged line when the parts join
-    up, else the parts in the order given."""
+def _parts(line: BaseGeometry | None) -> list[LineString]:
+    """The lines of a (Multi)LineString.
+
+    One merged line when the parts join up, else the parts in the order given.
+    """
     if line is None or line.is_empty:
         raise SahelGISError("the road line is empty")
     if line.geom_type == "LineString":
-        return [line]
+        return [cast("LineString", line)]
     if line.geom_type == "MultiLineString":
-        merged = shapely.line_merge(line)
+        multi = cast("MultiLineString", line)
+        merged = shapely.line_merge(multi)
         if merged.geom_type == "LineString":
             return [merged]
         # disjoint parts: keep the order given (line_merge may reorder them)
-        return [g for g in line.geoms if not g.is_empty]
+        return [g for g in multi.geoms if not g.is_empty]
     if line.geom_type == "GeometryCollection":
-        lines = [g for g in line.geoms if g.geom_type in ("LineString",)]
+        collection = cast("GeometryCollection", line)
+        lines = [
+            cast("LineString", g)
+            for g in collection.geoms
+            if g.geom_type in ("LineString",)
+        ]
         if lines:
             return _parts(MultiLineString(lines))
     raise SahelGISError(
@@ -475,7 +500,26 @@ def events_near_segments(
 ) -> tuple[NearRoad, np.ndarray]:
     """Events within ``within_m`` of the segments (exact in the local CRS).
 
-    Returns the events inside and their position ``t`` on the nearest segment.
+    Parameters
+    ----------
+    events
+        The event table (EPSG:4326 lon/lat degrees).
+    segments
+        The road's segments in the local CRS (metres).
+    lines_xy
+        The road's lines in the local CRS, for the candidate boxes.
+    projector
+        The local azimuthal equidistant projection of the road.
+    within_m
+        Distance from the road on the ground, metres.
+    rows
+        Rows to consider (positions or a mask); None for every event.
+
+    Returns
+    -------
+    near, t
+        The events inside (rows, distances in metres, nearest segment) and
+        their position ``t`` (0..1) on that segment.
     """
     n = len(events)
     index = event_index(events)
@@ -553,8 +597,8 @@ class CorridorResult:
     segment_m: float
     length_m: float
     crs: str
-    line: shapely.Geometry
-    polygon: shapely.Geometry
+    line: BaseGeometry
+    polygon: BaseGeometry
     segments: gpd.GeoDataFrame
     counts: pd.DataFrame
     share: pd.DataFrame
@@ -598,7 +642,7 @@ class CorridorResult:
         )
 
     def share_text(self, period: object) -> str:
-        """ "92% of 2024 events lie within 10 km of RN4" for one period."""
+        """The share sentence of one period ("92% of 2024 events lie within ...")."""
         rows = self.share[self.share[self.share_by].astype(str) == str(period)]
         if rows.empty:
             return f"no events in {period}"
@@ -615,13 +659,13 @@ class CorridorResult:
         return self.counts
 
 
-def _centre_of(line: shapely.Geometry) -> tuple[float, float]:
+def _centre_of(line: BaseGeometry) -> tuple[float, float]:
     west, south, east, north = line.bounds
     return (west + east) / 2.0, (south + north) / 2.0
 
 
 def corridor(
-    line_lonlat: LineString | MultiLineString,
+    line_lonlat: BaseGeometry,
     within_m: float,
     segment_m: float | None,
     events: EventTable,
@@ -721,7 +765,8 @@ def corridor(
             "total": total[present].astype(np.int64),
         }
     )
-    share.loc[len(share)] = ["all", int(inside.sum()), int(total.sum())]
+    # pandas-stubs reject a list as a whole new row, which .loc accepts
+    share.loc[len(share)] = ["all", int(inside.sum()), int(total.sum())]  # type: ignore[assignment]
     share["share"] = np.where(
         share["total"] > 0, share["in_corridor"] / share["total"].clip(lower=1), 0.0
     )
@@ -778,7 +823,7 @@ def _part_offsets(lines_xy: list[LineString]) -> np.ndarray:
 
 def _substring_parts(
     lines_xy: list[LineString], offsets: np.ndarray, m0: float, m1: float
-) -> shapely.Geometry:
+) -> BaseGeometry:
     """The stretch ``[m0, m1]`` (metres along the road) of a road's parts."""
     pieces = []
     for k, line in enumerate(lines_xy):
@@ -834,5 +879,7 @@ def road_by_ref(
         raise SahelGISError(f"road {ref!r} has no geometry")
     if len(geoms) == 1:
         return geoms[0]
-    merged = shapely.line_merge(shapely.union_all(geoms))
-    return merged
+    # the parts are non-empty lines, so the merge is a (Multi)LineString
+    return cast(
+        "LineString | MultiLineString", shapely.line_merge(shapely.union_all(geoms))
+    )

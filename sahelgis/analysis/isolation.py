@@ -22,7 +22,7 @@ Method
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -40,9 +40,11 @@ from sahelgis.analysis.corridors import (
 from sahelgis.analysis.results import COUNT, as_rows
 from sahelgis.errors import SahelGISError
 from sahelgis.model.crs import GEOD
+from sahelgis.model.time_window import as_day
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
     from sahelgis.model.events import EventTable
 
@@ -112,11 +114,11 @@ class IsolationResult:
         return pd.DataFrame(self.roads.drop(columns=self.roads.geometry.name))
 
 
-def _lines(geom: shapely.Geometry) -> list[LineString]:
+def _lines(geom: BaseGeometry | None) -> list[LineString]:
     if geom is None or geom.is_empty:
         return []
     if geom.geom_type == "LineString":
-        return [geom]
+        return [cast("LineString", geom)]
     if hasattr(geom, "geoms"):
         out: list[LineString] = []
         for g in geom.geoms:
@@ -126,17 +128,20 @@ def _lines(geom: shapely.Geometry) -> list[LineString]:
 
 
 def _split_at_nearest(line_xy: LineString, reach: float) -> list[LineString]:
-    """Cut a local-CRS line at its point nearest the origin (the town) when
-    that point is within ``reach`` and not at an end."""
+    """Cut a local-CRS line at its point nearest the origin (the town).
+
+    Only when that point is within ``reach`` metres and not at an end.
+    """
     origin = Point(0.0, 0.0)
     if line_xy.distance(origin) > reach:
         return [line_xy]
     at = line_xy.project(origin)
     if at <= 1.0 or at >= line_xy.length - 1.0:
         return [line_xy]
+    # 1 m < at < length - 1 m, so both pieces are lines, never points
     return [
-        substring(line_xy, 0.0, at),
-        substring(line_xy, at, line_xy.length),
+        cast("LineString", substring(line_xy, 0.0, at)),
+        cast("LineString", substring(line_xy, at, line_xy.length)),
     ]
 
 
@@ -244,13 +249,13 @@ def town_isolation(
     considered = as_rows(rows, len(events))
     days = events.dates.astype("datetime64[D]")
     if start is not None:
-        first = np.datetime64(start, "D")
+        first = as_day(start)
     elif len(considered):
         first = days[considered].min()
     else:
         first = None
     if end is not None:
-        as_of = np.datetime64(end, "D")
+        as_of = as_day(end)
     elif len(considered):
         as_of = days[considered].max()
     else:

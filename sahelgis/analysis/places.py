@@ -219,9 +219,24 @@ def nearest_town(
 ) -> tuple[pd.Series, float] | None:
     """The place nearest to a point, with its geodesic distance in metres.
 
-    Returns ``None`` when no place lies within ``max_m`` metres (WGS84
-    ellipsoid, pyproj ``Geod.inv``). Used to snap a click to a town and to
-    decide whether a buffer centre sits on a capital.
+    Used to snap a click to a town and to decide whether a buffer centre sits
+    on a capital.
+
+    Parameters
+    ----------
+    lon, lat
+        The point, EPSG:4326 degrees.
+    places
+        Place rows: point geometries, else ``longitude`` and ``latitude``
+        columns, in EPSG:4326 degrees.
+    max_m
+        Farthest a place may be, metres on the ground.
+
+    Returns
+    -------
+    tuple of (pandas.Series, float) or None
+        The place's row and its distance in metres on the WGS84 ellipsoid
+        (pyproj ``Geod.inv``); None when no place lies within ``max_m``.
     """
     if len(places) == 0:
         return None

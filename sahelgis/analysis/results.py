@@ -1,5 +1,7 @@
-"""Shared plumbing of the analyses: which rows count, grouping codes, tidy counts,
-per-table caches and export of results to CSV and GeoPackage.
+"""Shared plumbing of the analyses.
+
+Which rows count, grouping codes, tidy counts, per-table caches and export of
+results to CSV and GeoPackage.
 
 Row selections
 --------------
@@ -21,9 +23,8 @@ events is one ``numpy.bincount``.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,11 @@ import pandas as pd
 from sahelgis.errors import SahelGISError
 from sahelgis.io.csv_safe import write_csv
 from sahelgis.model import acled_schema as acled
+from sahelgis.model.time_window import as_day
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
     import geopandas as gpd
 
     from sahelgis.model.events import EventTable
@@ -86,6 +90,10 @@ def cached(events: EventTable, key: str, build: Callable[[], Any]) -> Any:
 
 
 # ------------------------------------------------------------------ rows ---
+@overload
+def as_row_mask(rows: None, n: int) -> None: ...
+@overload
+def as_row_mask(rows: np.ndarray, n: int) -> np.ndarray: ...
 def as_row_mask(rows: np.ndarray | None, n: int) -> np.ndarray | None:
     """``rows`` (positions or a boolean mask) as a boolean mask of length ``n``.
 
@@ -139,8 +147,8 @@ def select_rows(
         Drop events whose ACLED ``geo_precision`` is above this (3 keeps all,
         2 drops region-level events, 1 keeps only events at a named town).
     """
-    s = None if start is None else np.datetime64(start, "D")
-    e = None if end is None else np.datetime64(end, "D")
+    s = None if start is None else as_day(start)
+    e = None if end is None else as_day(end)
     i0, i1 = events.index_range(s, e)
     keep = np.ones(i1 - i0, dtype=bool)
     frame = events.frame.iloc[i0:i1]
@@ -229,17 +237,17 @@ def _build_codes(events: EventTable, key: str) -> tuple[np.ndarray, np.ndarray]:
         labels = np.array([str(c) for c in cats] + [""], dtype=object)
         codes = np.where(raw < 0, len(cats), raw).astype(np.int32)
         return codes, labels
-    codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
-    codes = np.asarray(codes)
-    values = [v.item() if hasattr(v, "item") else v for v in np.asarray(uniques)]
-    if (codes < 0).any():  # missing values get an empty label
-        values.append("")
-        codes = np.where(codes < 0, len(values) - 1, codes)
-    return codes.astype(np.int32), np.array(values, dtype=object)
+    factorized, uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
+    found = np.asarray(factorized)
+    names = [v.item() if hasattr(v, "item") else v for v in np.asarray(uniques)]
+    if (found < 0).any():  # missing values get an empty label
+        names.append("")
+        found = np.where(found < 0, len(names) - 1, found)
+    return found.astype(np.int32), np.array(names, dtype=object)
 
 
 def tidy_counts(
-    keys: Sequence[tuple[str, np.ndarray, Sequence[Any]]],
+    keys: Sequence[tuple[str, np.ndarray, Sequence[Any] | np.ndarray]],
     *,
     weights: np.ndarray | None = None,
     keep_zeros: bool = False,

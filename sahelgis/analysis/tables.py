@@ -1,5 +1,7 @@
-"""Tidy count tables that add up: partial tables of partitions summed, and
-tables normalised so two engines' outputs compare cell by cell.
+"""Tidy count tables that add up.
+
+Partial tables of partitions are summed, and tables normalised so two engines'
+outputs compare cell by cell.
 
 Counts of events are sums over any split of the events (each event's ring,
 corridor segment or area depends on that event alone), so a batch engine runs
@@ -8,12 +10,15 @@ an analysis per partition and adds the tables up here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sahelgis.analysis.results import COUNT
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 Tables = dict[str, pd.DataFrame]
 
@@ -76,8 +81,10 @@ def natural_order(values: pd.Series) -> list[str]:
 def normalise(
     frame: pd.DataFrame, keys: Sequence[str], *, complete: bool = False
 ) -> pd.DataFrame:
-    """Keys as text in a stable order, values as int64; ``complete`` adds the
-    zero rows of every combination of the keys' values."""
+    """Keys as text in a stable order, values as int64.
+
+    ``complete`` adds the zero rows of every combination of the keys' values.
+    """
     frame = frame.copy()
     for key in keys:
         frame[key] = frame[key].astype(str)

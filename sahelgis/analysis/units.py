@@ -29,10 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "FIRST_YEAR",
@@ -357,8 +359,9 @@ _DAY_RE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
 
 
 def parse_day(value: Any, name: str) -> np.datetime64:
-    """A day written ``YYYY-MM-DD`` (or a TOML date), year within
-    :data:`FIRST_YEAR`..:data:`LAST_YEAR`, as ``datetime64[D]``.
+    """A day written ``YYYY-MM-DD`` (or a TOML date) as ``datetime64[D]``.
+
+    The year must lie within :data:`FIRST_YEAR`..:data:`LAST_YEAR`.
 
     Raises
     ------

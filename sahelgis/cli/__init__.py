@@ -198,7 +198,7 @@ def _import_to_project(table: object, source: Path, output: Path) -> Path:
 
     # never replace a file that is not one of our projects (a newer project, a
     # damaged one, someone's GeoPackage): load_project says why
-    project = load_project(output) if output.exists() else Project(base_layers())
+    project = load_project(output) if output.exists() else Project([*base_layers()])
     project.add_layer(event_layer(table, source))  # type: ignore[arg-type]
     return save_project(project, output)
 

@@ -78,9 +78,11 @@ def frame_plans(
     *,
     step: str | None = None,
 ) -> list[PagePlan]:
-    """The plan of every frame: the figure's counted events (one query over
-    its window, filter and scope) whose assigned day falls in the frame's
-    window; the frame's label on the map ends with its ``n``.
+    """The plan of every frame.
+
+    Each frame holds the figure's counted events (one query over its window,
+    filter and scope) whose assigned day falls in the frame's window; the
+    frame's label on the map ends with its ``n``.
     """
     windows = animation_windows(project, spec, step)
     if len(windows) > MAX_FRAMES:

@@ -140,8 +140,10 @@ def _region_box(project: Project, name: str) -> tuple[float, float, float, float
 
 
 def _region_scope(project: Project, name: str) -> dict[str, Any] | None:
-    """Scope "events in the region called ``name``" (None: no such region, the
-    figure counts the events in its frame).
+    """Scope "events in the region called ``name``".
+
+    None when there is no such region: the figure then counts the events in
+    its frame.
     """
     for layer in project.layers_with_role(ROLE_REGIONS):
         if not isinstance(layer, VectorLayer):

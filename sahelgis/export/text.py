@@ -1,9 +1,9 @@
-"""Text from data and projects in exported figures and slides (no Qt).
+r"""Text from data and projects in exported figures and slides (no Qt).
 
-matplotlib reads ``$...$`` as mathtext (a hostile ``$\\sqrt{...}$`` nest is
+matplotlib reads ``$...$`` as mathtext (a hostile ``$\sqrt{...}$`` nest is
 slow or raises) unless ``text.parse_math`` is off, which ``render.RC`` does
 for every figure. What matplotlib's font code, SVG and PPTX (XML) cannot hold
-at all is replaced here: lone UTF-16 surrogates (``"\\ud800"`` from a JSON
+at all is replaced here: lone UTF-16 surrogates (``"\ud800"`` from a JSON
 project) and control characters other than tab and newline.
 """
 

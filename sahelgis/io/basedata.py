@@ -6,7 +6,7 @@ figure source lines and Help > About.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyogrio
 
@@ -15,6 +15,11 @@ from sahelgis.errors import InputError
 from sahelgis.model import layers as roles
 from sahelgis.model.layers import VectorLayer
 from sahelgis.model.styles import Style
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import geopandas as gpd
 
 NATURAL_EARTH = "Natural Earth (public domain)"
 GEONAMES = "GeoNames (CC BY 4.0)"
@@ -41,7 +46,7 @@ def base_layers(path: Path | None = None) -> list[VectorLayer]:
     if not path.exists():
         raise InputError(path, "bundled base data is missing; reinstall SahelGIS")
 
-    def read(layer: str):
+    def read(layer: str) -> gpd.GeoDataFrame:
         return pyogrio.read_dataframe(path, layer=layer)
 
     places = read("places")

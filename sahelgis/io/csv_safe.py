@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import pandas as pd
 
@@ -74,15 +74,19 @@ def _escape_column(column: pd.Series) -> pd.Series:
 
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells, column names and index labels are
-    escaped with :func:`escape_cell` (the input is not modified)."""
+    """A copy of ``frame`` with every text escaped by :func:`escape_cell`.
+
+    Text cells, column names and index labels are escaped; the input is not
+    modified.
+    """
     out = frame.copy()
     out.columns = _escape_index(frame.columns)
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
         escaped = _escape_column(column)
         if escaped is not column:
-            out.isetitem(position, escaped)
+            # pandas-stubs omit Series from isetitem's values, which pandas takes
+            out.isetitem(position, escaped)  # type: ignore[arg-type]
     out.index = _escape_index(out.index)
     return out
 
@@ -91,9 +95,9 @@ def _escape_index(index: pd.Index) -> pd.Index:
     """Labels and names of an index (or of each level of a MultiIndex)."""
     if isinstance(index, pd.MultiIndex):
         levels = [_escape_index(level) for level in index.levels]
-        return index.set_levels(levels, verify_integrity=False).set_names(
-            [escape_cell(n) for n in index.names]
-        )
+        # pandas-stubs want sequences of labels; pandas takes Index levels too
+        relabelled = index.set_levels(levels, verify_integrity=False)  # type: ignore[arg-type]
+        return relabelled.set_names([escape_cell(n) for n in index.names])
     name = escape_cell(index.name)
     if not (
         pd.api.types.is_object_dtype(index.dtype)
@@ -131,7 +135,9 @@ def write_csv(
     # The csv module quotes a cell holding a delimiter, a quote or a character
     # of the line terminator, so with "\n" a bare CR inside a cell would go out
     # unquoted and split the record for the next reader: quote all text then.
-    quoting = csv.QUOTE_NONNUMERIC if _has_bare_cr(safe) else csv.QUOTE_MINIMAL
+    quoting: Literal[0, 1, 2, 3] = (
+        csv.QUOTE_NONNUMERIC if _has_bare_cr(safe) else csv.QUOTE_MINIMAL
+    )
     if isinstance(target, (str, Path)):
         safe.to_csv(
             Path(target),

@@ -19,14 +19,13 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
-from shapely.geometry.base import BaseGeometry
 
 from sahelgis.errors import InputError, SahelGISError
 from sahelgis.io.atomic import atomic_target, check_writable, write_lock
@@ -43,6 +42,11 @@ from sahelgis.model.drawings import (
     normalise_frame,
 )
 from sahelgis.model.layers import VectorLayer
+
+if TYPE_CHECKING:
+    import numpy as np
+    from shapely.geometry import Polygon
+    from shapely.geometry.base import BaseGeometry
 
 DRAWING_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".kml")
 DRIVERS = {
@@ -193,9 +197,10 @@ def _kml_geometry(parent: ET.Element, geometry: BaseGeometry) -> None:
             shapely.get_coordinates(geometry)
         )
     elif kind == "Polygon":
+        shape = cast("Polygon", geometry)
         polygon = ET.SubElement(parent, "Polygon")
-        rings = [("outerBoundaryIs", geometry.exterior)] + [
-            ("innerBoundaryIs", ring) for ring in geometry.interiors
+        rings = [("outerBoundaryIs", shape.exterior)] + [
+            ("innerBoundaryIs", ring) for ring in shape.interiors
         ]
         for tag, ring in rings:
             boundary = ET.SubElement(polygon, tag)

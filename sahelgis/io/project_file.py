@@ -28,10 +28,9 @@ import struct
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import pandas as pd
 import pyarrow as pa
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
@@ -49,6 +48,9 @@ from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMAT_NAME = "sahelgis-project"
 FORMAT_VERSION = 1
@@ -164,7 +166,7 @@ def _project_from_state(
         layers.append(_load_layer(reader, i, entry, warnings))
     project = Project(layers)
     extent = state["view_extent"]
-    project.view_extent = tuple(extent) if extent else None  # type: ignore[assignment]
+    project.view_extent = tuple(extent) if extent else None
     project.event_filter = EventFilter.from_dict(state["event_filter"])
     if state["selection"]:
         project.selection = Selection.from_dict(state["selection"])
@@ -477,15 +479,15 @@ class _Reader:
         it opens a layer; a view there could run forever inside GDAL, where no
         time budget reaches, so the file is refused before GDAL sees it.
         """
-        for name, kind in self.objects().items():
-            if name.startswith(_GDAL_PREFIXES) and kind not in (
+        for name, object_kind in self.objects().items():
+            if name.startswith(_GDAL_PREFIXES) and object_kind not in (
                 "table",
                 "index",
                 "trigger",
             ):
                 raise ProjectFileError(
                     self.path,
-                    f"'{name}' is a {kind}, not a table: SahelGIS reads only "
+                    f"'{name}' is a {object_kind}, not a table: SahelGIS reads only "
                     "tables (hostile or damaged file)",
                 )
         listed = (
@@ -591,8 +593,10 @@ def _load_layer(
 def _cached_events(
     reader: _Reader, table: str, warnings: list[str]
 ) -> pd.DataFrame | None:
-    """The event table from its Arrow cache; None when absent, damaged or over
-    a limit (checked before anything is unpacked).
+    """The event table from its Arrow cache.
+
+    None when absent, damaged or over a limit (checked before anything is
+    unpacked).
     """
     blob = reader.cache_blob(table, warnings)
     if blob is None:
@@ -647,8 +651,9 @@ class IpcSize:
 
     @property
     def pandas_bytes(self) -> int:
-        """A floor of the memory the table takes as pandas: buffers plus one
-        8-byte slot per cell (object columns, nulls).
+        """A floor of the memory (bytes) the table takes as pandas.
+
+        Buffers plus one 8-byte slot per cell (object columns, nulls).
         """
         return self.unpacked_bytes + 8 * self.rows * max(self.columns, 1)
 
@@ -704,8 +709,9 @@ def ipc_stream_size(blob: bytes) -> IpcSize:
 
 
 class _Flatbuffer:
-    """Reads tables, scalars and vectors of one flatbuffer (bounds-checked by
-    ``struct``; see flatbuffers' binary format).
+    """Reads tables, scalars and vectors of one flatbuffer.
+
+    Every read is bounds-checked by ``struct``; see flatbuffers' binary format.
     """
 
     def __init__(self, buf: bytes) -> None:

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 import numpy as np
 import shapely
@@ -43,7 +42,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from shapely.errors import ShapelyError
 
 from sahelgis.errors import ProjectFileError
@@ -56,6 +54,11 @@ from sahelgis.model.figures import (
 )
 from sahelgis.model.styles import LINE_STYLES, SYMBOLS, Style
 from sahelgis.model.time_window import MODES, STEPS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pydantic.fields import FieldInfo
 
 FORMAT_NAME = "sahelgis-project"
 FORMAT_VERSION = 1
@@ -120,6 +123,12 @@ Precisions = Annotated[
     list[Literal[1, 2, 3]], Field(max_length=3), AfterValidator(sorted)
 ]
 Opacity = Annotated[float, AfterValidator(_finite(0.0, 1.0))]
+
+
+def _all_precisions() -> list[Literal[1, 2, 3]]:
+    return [1, 2, 3]
+
+
 SymbolSize = Annotated[
     float, AfterValidator(_finite(limits.MIN_SYMBOL_SIZE, limits.MAX_SYMBOL_SIZE))
 ]
@@ -168,7 +177,7 @@ class StyleState(_Model):
     size: SymbolSize = _DEFAULT_STYLE.size
     line_width: LineWidth = _DEFAULT_STYLE.line_width
     line_style: Literal[LINE_STYLES] = _DEFAULT_STYLE.line_style  # type: ignore[valid-type]
-    symbol: Literal[tuple(SYMBOLS)] = _DEFAULT_STYLE.symbol  # type: ignore[valid-type,misc]
+    symbol: Literal[tuple(SYMBOLS)] = _DEFAULT_STYLE.symbol  # type: ignore[valid-type]
     category_field: Name | None = None
     categories: Annotated[
         dict[Name, Colour], Field(max_length=limits.MAX_CATEGORIES)
@@ -229,8 +238,8 @@ class FilterState(_Model):
     actor: Name = ""
     civilian_targeting: StrictBool | None = None
     min_fatalities: Fatalities = 0
-    geo_precision: Precisions = Field(default_factory=lambda: [1, 2, 3])
-    time_precision: Precisions = Field(default_factory=lambda: [1, 2, 3])
+    geo_precision: Precisions = Field(default_factory=_all_precisions)
+    time_precision: Precisions = Field(default_factory=_all_precisions)
 
 
 class SelectionState(_Model):

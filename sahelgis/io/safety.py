@@ -1,7 +1,7 @@
-"""Names read from files, made safe to use as file names.
+r"""Names read from files, made safe to use as file names.
 
 Projects and data files come from other people: a layer or figure called
-``../../x``, ``/etc/cron.d/x`` or ``C:\\Windows\\x`` must never make SahelGIS
+``../../x``, ``/etc/cron.d/x`` or ``C:\Windows\x`` must never make SahelGIS
 write outside the folder the user chose. Whenever a name from a file becomes
 part of a path (a suggested export name, a file per figure or per layer), build
 the path with :func:`safe_child`: it always returns a file directly inside the

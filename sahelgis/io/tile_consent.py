@@ -58,8 +58,10 @@ class HostConsent(Protocol):
 
 
 class MemoryConsent:
-    """Answers kept in memory only (headless runs and tests); nothing allowed
-    unless given in ``allowed``."""
+    """Answers kept in memory only (headless runs and tests).
+
+    Nothing is allowed unless given in ``allowed``.
+    """
 
     def __init__(
         self, allowed: set[str] | None = None, refused: set[str] | None = None
@@ -143,8 +145,9 @@ def not_fetched_note(
     *,
     fetches: bool = True,
 ) -> str:
-    """For a headless run's one-line output: which online tiles were not
-    fetched and why (``""`` when none were held back).
+    """Which online tiles were not fetched and why, for a headless run's output.
+
+    One line; ``""`` when none were held back.
 
     ``fetches=False`` is for runs that never use the network (``export``):
     the note is then given for every online provider.

@@ -49,10 +49,9 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
@@ -61,6 +60,9 @@ from sahelgis import __version__
 from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
 from sahelgis.progress import NULL_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 #: Connect and read timeouts of one tile request, in seconds.
 TIMEOUT: tuple[float, float] = (3.0, 10.0)
@@ -417,8 +419,11 @@ class BasemapStateModel(BaseModel):
 
 
 class BasemapRead(NamedTuple):
-    """A basemap state read from a file: the provider (None: no online tiles)
-    and a one-line problem ('' when the state was fine or absent)."""
+    """A basemap state read from a file.
+
+    The provider (None: no online tiles) and a one-line problem ('' when the
+    state was fine or absent).
+    """
 
     provider: TileProvider | None
     problem: str
@@ -493,7 +498,21 @@ def provider_from_state(state: object) -> TileProvider | None:
 
 # -- tile maths ---------------------------------------------------------------
 def lonlat_to_tile(lon: Any, lat: Any, z: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fractional XYZ tile coordinates (x east, y south) of lon/lat at zoom z."""
+    """Fractional XYZ tile coordinates (x east, y south) of lon/lat at zoom z.
+
+    Parameters
+    ----------
+    lon, lat
+        EPSG:4326 degrees (scalars or arrays); latitudes are clipped to Web
+        Mercator's ``±MAX_LAT``.
+    z
+        Zoom level.
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Tile coordinates; the integer part is the tile index.
+    """
     lon = np.asarray(lon, dtype=float)
     lat = np.clip(np.asarray(lat, dtype=float), -MAX_LAT, MAX_LAT)
     n = 2.0**z
@@ -520,7 +539,20 @@ def tile_bounds_lonlat(z: int, x: int, y: int) -> Extent:
 
 
 def ground_resolution(z: int, lat: float) -> float:
-    """Ground metres per tile pixel at a latitude and zoom."""
+    """Ground metres per tile pixel at a latitude and zoom.
+
+    Parameters
+    ----------
+    z
+        Zoom level.
+    lat
+        Latitude, EPSG:4326 degrees.
+
+    Returns
+    -------
+    float
+        Metres on the ground per pixel of a 256-pixel Web Mercator tile.
+    """
     return EARTH_CIRCUMFERENCE * math.cos(math.radians(lat)) / (TILE_SIZE * 2**z)
 
 
@@ -539,8 +571,19 @@ def zoom_for_resolution(
 
 
 def display_extent_to_lonlat(extent: Extent) -> Extent:
-    """The lon/lat box containing a display-CRS box, within Web Mercator's
-    latitudes (the whole tiled world when the box misses the globe)."""
+    """The lon/lat box containing a display-CRS box.
+
+    Parameters
+    ----------
+    extent
+        ``(xmin, ymin, xmax, ymax)`` in display-CRS metres.
+
+    Returns
+    -------
+    Extent
+        ``(west, south, east, north)`` in degrees, within Web Mercator's
+        latitudes (the whole tiled world when the box misses the globe).
+    """
     box = crs.display_box_to_lonlat(extent)
     if box is None:
         return (-180.0, -MAX_LAT, 180.0, MAX_LAT)
@@ -549,7 +592,20 @@ def display_extent_to_lonlat(extent: Extent) -> Extent:
 
 
 def tile_range(box_lonlat: Extent, z: int) -> tuple[int, int, int, int]:
-    """Inclusive (x0, y0, x1, y1) tile indices covering a lon/lat box at zoom z."""
+    """Inclusive (x0, y0, x1, y1) tile indices covering a lon/lat box at zoom z.
+
+    Parameters
+    ----------
+    box_lonlat
+        ``(west, south, east, north)`` in EPSG:4326 degrees.
+    z
+        Zoom level.
+
+    Returns
+    -------
+    tuple of int
+        ``(x0, y0, x1, y1)``, clamped to the zoom's tiles.
+    """
     west, south, east, north = box_lonlat
     fx, fy = lonlat_to_tile([west, east], [north, south], z)
     last = 2**z - 1

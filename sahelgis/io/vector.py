@@ -140,8 +140,25 @@ EXPORT_SUFFIXES = (".gpkg", ".geojson", ".shp", ".csv")
 
 
 def export_frame(frame: gpd.GeoDataFrame, path: str | Path, layer: str = "") -> Path:
-    """Write a layer's features by file suffix: GeoPackage, GeoJSON, Shapefile,
-    or CSV (geometry as WKT, for spreadsheets). Returns the path written."""
+    """Write a layer's features in the format of the file suffix.
+
+    GeoPackage, GeoJSON, Shapefile, or CSV (geometry as WKT, for
+    spreadsheets).
+
+    Parameters
+    ----------
+    frame
+        The features, in their own CRS (written as they are).
+    path
+        Target file; ``.gpkg``, ``.geojson``, ``.shp`` or ``.csv``.
+    layer
+        Layer name inside a GeoPackage.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:

@@ -5,6 +5,8 @@ Source: ../shared/reference/acled_format.md (the 2023 column set plus older colu
 
 from __future__ import annotations
 
+from typing import Literal
+
 # Column names as constants, so code never spells them twice.
 EVENT_ID = "event_id_cnty"
 EVENT_DATE = "event_date"
@@ -112,7 +114,7 @@ CATEGORICAL_COLUMNS: tuple[str, ...] = (
 )
 
 #: Small integer columns and their dtypes.
-INTEGER_COLUMNS: dict[str, str] = {
+INTEGER_COLUMNS: dict[str, Literal["int8", "int16", "int32"]] = {
     YEAR: "int16",
     TIME_PRECISION: "int8",
     GEO_PRECISION: "int8",

@@ -28,8 +28,10 @@ _local = threading.local()
 
 
 def _transformer(src: str, dst: str) -> Transformer:
-    """A cached transformer per thread: pyproj transformers are not thread-safe
-    (a preview rendered on a worker thread crashed inside PROJ when sharing one).
+    """A cached transformer per thread.
+
+    pyproj transformers are not thread-safe (a preview rendered on a worker
+    thread crashed inside PROJ when sharing one).
     """
     cache = getattr(_local, "transformers", None)
     if cache is None:
@@ -55,7 +57,18 @@ def to_lonlat() -> Transformer:
 
 
 def local_aeqd(lon: float, lat: float) -> CRS:
-    """An azimuthal equidistant CRS centred on a site, for exact distances from it."""
+    """An azimuthal equidistant CRS centred on a site, for exact distances from it.
+
+    Parameters
+    ----------
+    lon, lat
+        The site, EPSG:4326 degrees.
+
+    Returns
+    -------
+    pyproj.CRS
+        AEQD on WGS84, units metres; distances from the site are exact.
+    """
     return CRS.from_proj4(
         f"+proj=aeqd +lat_0={lat:.8f} +lon_0={lon:.8f} +x_0=0 +y_0=0 "
         "+datum=WGS84 +units=m +no_defs"
@@ -63,7 +76,18 @@ def local_aeqd(lon: float, lat: float) -> CRS:
 
 
 def geodesic_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Distance on the WGS84 ellipsoid in metres."""
+    """Distance on the WGS84 ellipsoid in metres.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2
+        The two points, EPSG:4326 degrees.
+
+    Returns
+    -------
+    float
+        Geodesic distance, metres.
+    """
     _, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
     return float(dist)
 
@@ -99,9 +123,21 @@ def lonlat_box_to_display(
 def display_box_to_lonlat(
     extent: tuple[float, float, float, float],
 ) -> tuple[float, float, float, float] | None:
-    """The lon/lat box containing a display-CRS box (edges densified, since the
-    azimuthal projection bends them), clipped to the globe; None when no part
-    of the box is on the globe."""
+    """The lon/lat box containing a display-CRS box, clipped to the globe.
+
+    Edges are densified, since the azimuthal projection bends them.
+
+    Parameters
+    ----------
+    extent
+        ``(xmin, ymin, xmax, ymax)`` in display-CRS metres.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(west, south, east, north)`` in EPSG:4326 degrees; None when no
+        part of the box is on the globe.
+    """
     import numpy as np
 
     xmin, ymin, xmax, ymax = extent

@@ -7,15 +7,24 @@ are cached per filter, selection and step, so moving the window costs a slice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sahelgis.model import acled_schema as acled
-from sahelgis.model.filters import EventFilter
-from sahelgis.model.layers import EventLayer
-from sahelgis.model.selection import Selection
-from sahelgis.model.time_window import DAY, TimeWindow, period_bounds, step_bins
+from sahelgis.model.time_window import (
+    DAY,
+    TimeWindow,
+    as_day,
+    period_bounds,
+    step_bins,
+)
+
+if TYPE_CHECKING:
+    from sahelgis.model.filters import EventFilter
+    from sahelgis.model.layers import EventLayer
+    from sahelgis.model.selection import Selection
 
 #: The widest ACLED imprecision (a month) bounds how far outside the window an
 #: event's date can be while its period still overlaps the window.
@@ -43,7 +52,7 @@ class StepCounts:
 
     def period_of(self, day: np.datetime64) -> int:
         """Index of the period holding ``day`` (clamped to the range)."""
-        index = int(np.searchsorted(self.bins, np.datetime64(day, "D"), "right")) - 1
+        index = int(np.searchsorted(self.bins, as_day(day), "right")) - 1
         return min(max(index, 0), len(self.counts) - 1)
 
 
@@ -111,7 +120,7 @@ class EventQuery:
         With ``expand_imprecise`` an event of week or month precision is in the
         window when its week or month overlaps it.
         """
-        start, end = np.datetime64(start, "D"), np.datetime64(end, "D")
+        start, end = as_day(start), as_day(end)
         days = self.days
         mask = self.filter_mask(flt)
         i0 = int(np.searchsorted(days, start, "left"))

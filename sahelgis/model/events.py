@@ -6,20 +6,22 @@ Sorting once on import makes every later time filter a binary search
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 
 from sahelgis.errors import SahelGISError
 from sahelgis.model import acled_schema as acled
+from sahelgis.model.time_window import as_datetime64
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import geopandas as gpd
 
-DATE_DTYPE = "datetime64[s]"
+DATE_DTYPE: Final = "datetime64[s]"
 
 
 @dataclass
@@ -92,7 +94,7 @@ class EventTable:
         i1 = (
             len(dates)
             if end is None
-            else int(np.searchsorted(dates, np.datetime64(end, "s"), side="right"))
+            else int(np.searchsorted(dates, as_datetime64(end, "s"), side="right"))
         )
         return i0, max(i0, i1)
 
@@ -138,8 +140,10 @@ def optimise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def empty_event_table() -> EventTable:
-    """An event table with the required columns and no rows (e.g. to build an
-    analysis's geometry without counting)."""
+    """An event table with the required columns and no rows.
+
+    E.g. to build an analysis's geometry without counting.
+    """
     return EventTable(
         pd.DataFrame(
             {

@@ -53,6 +53,7 @@ from sahelgis.model.layers import (
     EventLayer,
     VectorLayer,
 )
+from sahelgis.model.time_window import as_day
 
 if TYPE_CHECKING:
     from sahelgis.model.filters import EventFilter
@@ -216,8 +217,9 @@ def area_geometries(project: Project, scope: FigureScope) -> np.ndarray:
 
 
 def scope_label(project: Project, scope: FigureScope) -> str:
-    """The scope in words after "n = 474": "in Koulikoro region", "in the map
-    frame", "of all loaded events".
+    """The scope in words after "n = 474".
+
+    "in Koulikoro region", "in the map frame", "of all loaded events".
     """
     if scope.kind == SCOPE_ALL:
         return "of all loaded events"
@@ -227,8 +229,10 @@ def scope_label(project: Project, scope: FigureScope) -> str:
 
 
 def area_name(project: Project, scope: FigureScope) -> str:
-    """An area scope's name: its label, else "Koulikoro region" (value and the
-    layer's role), else the value and the layer's name.
+    """An area scope's name.
+
+    Its label, else "Koulikoro region" (value and the layer's role), else the
+    value and the layer's name.
     """
     if scope.label:
         return scope.label
@@ -295,7 +299,7 @@ class CountedRows:
         """Rows whose assigned day falls in the inclusive ``window``."""
         if window is None:
             return self.rows
-        start, end = np.datetime64(window[0], "D"), np.datetime64(window[1], "D")
+        start, end = as_day(window[0]), as_day(window[1])
         return self.rows[(self.days >= start) & (self.days <= end)]
 
 
@@ -344,16 +348,16 @@ def counted_rows(
     rows = np.sort(rows[in_scope(project, layer, rows, scope, frame)])
     days = query.days[rows]
     if window is not None:
-        days = np.clip(
-            days, np.datetime64(window[0], "D"), np.datetime64(window[1], "D")
-        )
+        days = np.clip(days, as_day(window[0]), as_day(window[1]))
     return CountedRows(rows.astype(np.int64), days)
 
 
 def scope_choices(project: Project) -> list[tuple[str, FigureScope]]:
-    """Scopes a user can pick: the map frame, all events, then each named
-    polygon of the admin layers (regions, cercles) and of other polygon layers
-    (drawings, buffer rings, zones), as (label, scope) pairs.
+    """Scopes a user can pick, as ``(label, scope)`` pairs.
+
+    The map frame, all events, then each named polygon of the admin layers
+    (regions, cercles) and of other polygon layers (drawings, buffer rings,
+    zones).
     """
     out: list[tuple[str, FigureScope]] = [
         ("Map frame", FigureScope()),

@@ -68,8 +68,9 @@ class EventFilter:
         return "; ".join(parts) if parts else "all events"
 
     def mask(self, frame: pd.DataFrame) -> np.ndarray:
-        """Boolean mask of the rows that pass (vectorised; categoricals compare
-        their few categories, not every row).
+        """Boolean mask of the rows that pass.
+
+        Vectorised; categoricals compare their few categories, not every row.
         """
         keep = np.ones(len(frame), dtype=bool)
         if self.event_types is not None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sahelgis.model.layers import EventLayer
+if TYPE_CHECKING:
+    from sahelgis.model.layers import EventLayer
 
 
 def events_near(
@@ -18,6 +21,22 @@ def events_near(
 
     Sorted nearest first; only ``rows`` (e.g. the events shown in the current
     window and filter) are considered when given.
+
+    Parameters
+    ----------
+    layer
+        The event layer.
+    x, y
+        The point, display-CRS metres.
+    radius
+        Search radius, display-CRS metres.
+    rows
+        Rows to consider (positions); None for every event.
+
+    Returns
+    -------
+    numpy.ndarray
+        Row positions of the events within ``radius``, nearest first.
     """
     ex, ey = layer.display_xy()
     if rows is not None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sahelgis.model import acled_schema as acled
-from sahelgis.model.events import EventTable
 from sahelgis.model.layers import ROLE_EVENTS, EventLayer
 from sahelgis.model.styles import Style
+
+if TYPE_CHECKING:
+    from sahelgis.model.events import EventTable
 
 SYNTHETIC_ATTRIBUTION = "SYNTHETIC demo events made by SahelGIS (not ACLED data)"
 

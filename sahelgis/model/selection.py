@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 from shapely.errors import ShapelyError
-from shapely.geometry.base import BaseGeometry
 
 from sahelgis.model import crs
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,20 @@ def selection_from_display_polygon(
 
     Edges are densified before unprojecting, so a rectangle on the map stays the
     same area on the ground.
+
+    Parameters
+    ----------
+    xs, ys
+        The polygon's vertices, display-CRS metres.
+    label
+        Name of the selection.
+
+    Returns
+    -------
+    Selection
+        The polygon in EPSG:4326 lon/lat degrees (made valid when it was not).
     """
-    ring = shapely.Polygon(np.column_stack([xs, ys]))
+    ring: BaseGeometry = shapely.Polygon(np.column_stack([xs, ys]))
     if not ring.is_valid:
         ring = shapely.make_valid(ring)
     ring = shapely.segmentize(ring, 5_000.0)

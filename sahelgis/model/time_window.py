@@ -7,7 +7,7 @@ keeps windows aligned to calendar periods (month ends, leap years) so a window
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from psygnal import Signal
@@ -18,9 +18,16 @@ DAY = np.timedelta64(1, "D")
 _MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
 
 
+def as_datetime64(value: object, unit: str) -> np.datetime64:
+    """Any date-like value as a ``datetime64`` in ``unit`` (``"D"``, ``"s"``...)."""
+    # numpy's stubs reject a datetime64 (or Timestamp) value with a unit, which
+    # numpy itself accepts and converts.
+    return np.datetime64(value, unit)  # type: ignore[call-overload]
+
+
 def as_day(value: object) -> np.datetime64:
     """Any date-like value as a ``datetime64[D]``."""
-    return np.datetime64(value, "D")  # type: ignore[call-overload]
+    return as_datetime64(value, "D")
 
 
 def floor_to_step(day: np.datetime64, step: str) -> np.datetime64:
@@ -42,8 +49,10 @@ def floor_to_step(day: np.datetime64, step: str) -> np.datetime64:
 
 
 def add_steps(day: np.datetime64, step: str, count: int) -> np.datetime64:
-    """``day`` moved by ``count`` steps; month-like steps keep the day of month
-    where it exists and clamp to the month's last day otherwise (Jan 31 → Feb 29).
+    """``day`` moved by ``count`` steps.
+
+    Month-like steps keep the day of month where it exists and clamp to the
+    month's last day otherwise (Jan 31 → Feb 29).
     """
     day = as_day(day)
     if step == "day":
@@ -63,8 +72,9 @@ def add_steps(day: np.datetime64, step: str, count: int) -> np.datetime64:
 
 
 def step_bins(first: np.datetime64, last: np.datetime64, step: str) -> np.ndarray:
-    """Start days of every step period from ``first`` to ``last`` (inclusive),
-    plus one closing boundary: ``len(result) - 1`` periods.
+    """Start days of every step period from ``first`` to ``last`` (inclusive).
+
+    Plus one closing boundary: ``len(result) - 1`` periods.
     """
     start = floor_to_step(first, step)
     stop = as_day(last)
@@ -141,13 +151,13 @@ _MONTH_NAMES = (
 
 
 def month_label(day: np.datetime64) -> str:
-    """ "Mar 2023"."""
+    """The day's month as text, e.g. "Mar 2023"."""
     text = str(as_day(day))
     return f"{_MONTH_NAMES[int(text[5:7]) - 1]} {text[:4]}"
 
 
 def day_label(day: np.datetime64) -> str:
-    """ "1 Jan 2023"."""
+    """The day as text, e.g. "1 Jan 2023"."""
     text = str(as_day(day))
     return f"{int(text[8:10])} {_MONTH_NAMES[int(text[5:7]) - 1]} {text[:4]}"
 
@@ -357,7 +367,7 @@ _OPTION_BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return (
         isinstance(value, int | float)
         and not isinstance(value, bool)

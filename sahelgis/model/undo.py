@@ -13,12 +13,14 @@ state as it was and records nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from psygnal import Signal
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Iterator
 
 #: ``Command.before``/``after`` default: "no value to compare".
 UNSET: Final = object()

@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sahelgis.errors import SahelGISError
 
@@ -193,7 +193,7 @@ def summary_text(
     return "\n".join(lines) + "\n"
 
 
-def _refuse(folder: Path, reason: str) -> None:
+def _refuse(folder: Path, reason: str) -> NoReturn:
     from sahelgis.io.atomic import OutputRefused
 
     raise OutputRefused(folder, reason)

@@ -200,9 +200,9 @@ def recipe_from_dict(data: dict[str, Any], path: Path) -> Recipe:
         analysis = get(kind)
         raw = {k: v for k, v in item.items() if k not in ("kind", "id")}
         allowed = {key for p in analysis.params if p.recipe for key in p.keys}
-        unknown = sorted(k for k in raw if k not in allowed)
-        if unknown:
-            raise ctx.fail(f"unknown keys: {', '.join(unknown)}")
+        unknown_keys = sorted(k for k in raw if k not in allowed)
+        if unknown_keys:
+            raise ctx.fail(f"unknown keys: {', '.join(unknown_keys)}")
         try:
             spec = analysis.spec_from(raw, context, where=ctx.where)
             spec = analysis.prepare_batch(spec, context)
@@ -348,5 +348,6 @@ def recipe_from_project(project: Project) -> str:
         ids[base] = ids.get(base, 0) + 1
         if ids[base] > 1:
             item["id"] = f"{base}_{ids[base]}"
-    name = Path(project.path).stem if getattr(project, "path", None) else "project"
+    path = getattr(project, "path", None)
+    name = Path(path).stem if path else "project"
     return dump_recipe(f"{name} analyses", analyses, notes)

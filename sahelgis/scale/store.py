@@ -54,7 +54,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from urllib.parse import quote, unquote
 
 import numpy as np
@@ -67,6 +67,7 @@ from sahelgis.errors import SahelGISError
 from sahelgis.io.atomic import atomic_target, write_lock
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable, concat_frames, optimise_dtypes
+from sahelgis.model.time_window import as_datetime64, as_day
 from sahelgis.progress import NULL_PROGRESS, Progress
 from sahelgis.scale.hilbert import hilbert_key
 
@@ -147,7 +148,16 @@ class StoredFile:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StoredFile:
         groups = tuple(
-            RowGroup(int(g[0]), int(g[1]), *map(float, g[2:6]), int(g[6]), int(g[7]))
+            RowGroup(
+                int(g[0]),
+                int(g[1]),
+                float(g[2]),
+                float(g[3]),
+                float(g[4]),
+                float(g[5]),
+                int(g[6]),
+                int(g[7]),
+            )
             for g in data["row_groups"]
         )
         return cls(
@@ -434,7 +444,7 @@ def _days(values: np.ndarray) -> np.ndarray:
 def _day(value: object | None) -> int | None:
     if value is None:
         return None
-    return int(np.datetime64(value, "D").astype(np.int64))
+    return int(as_day(value).astype(np.int64))
 
 
 def partition_dir(country: str, year: int) -> str:
@@ -723,8 +733,8 @@ class EventStore:
         """Files and row groups a read of this box, dates and countries needs."""
         first, last = _day(start), _day(end)
         wanted = None if countries is None else tuple(sorted(set(countries)))
-        y0 = None if start is None else int(str(np.datetime64(start, "Y")))
-        y1 = None if end is None else int(str(np.datetime64(end, "Y")))
+        y0 = None if start is None else int(str(as_datetime64(start, "Y")))
+        y1 = None if end is None else int(str(as_datetime64(end, "Y")))
         parts = []
         for f in self.manifest.files:
             if wanted is not None and f.country not in wanted:
@@ -746,8 +756,8 @@ class EventStore:
         return Selection(
             parts=tuple(parts),
             bbox=bbox,
-            start=None if start is None else np.datetime64(start, "D"),
-            end=None if end is None else np.datetime64(end, "D"),
+            start=None if start is None else as_day(start),
+            end=None if end is None else as_day(end),
             countries=wanted,
             total_files=len(self.manifest.files),
             total_row_groups=sum(len(f.row_groups) for f in self.manifest.files),
@@ -923,7 +933,8 @@ class EventStore:
         )
         n_groups = groups.ngroups
         partitions = []
-        for i, ((c, y), index) in enumerate(groups.indices.items()):
+        for i, (key, index) in enumerate(groups.indices.items()):
+            c, y = cast("tuple[str, int]", key)  # grouped by two columns
             progress.check()
             progress.set(0.1 + 0.8 * i / max(n_groups, 1), f"Writing {c} {y}")
             part = frame.iloc[index]

@@ -330,11 +330,14 @@ class AnalysisController(QObject):
         def job(progress: Any) -> Result:
             return analysis.run(*args, progress)
 
+        def done(result: Result) -> None:
+            self.add(spec, result)
+
         self.runner.start(
             spec["kind"],
             f"{analysis.label}…",
             job,
-            on_done=lambda result: self.add(spec, result),
+            on_done=done,
             on_error=self.sig_failed.emit,
         )
 

@@ -3,7 +3,7 @@ and the tile hosts allowed or refused for projects that name them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -46,7 +46,7 @@ def saved_cache_limit_mb() -> float:
     """The cache size limit the user chose (MB), or the default."""
     value = app_settings.settings().value(CACHE_LIMIT_KEY, tiles.DEFAULT_CACHE_LIMIT_MB)
     try:
-        return max(float(value), 10.0)
+        return max(float(cast("str | float", value)), 10.0)
     except (TypeError, ValueError):
         return tiles.DEFAULT_CACHE_LIMIT_MB
 

@@ -182,7 +182,7 @@ class MessageBox(QMessageBox):
         return QMessageBox.StandardButton(result)
 
     @staticmethod
-    def warning(  # type: ignore[override]
+    def warning(
         parent: QWidget | None,
         title: str,
         text: object,
@@ -195,7 +195,7 @@ class MessageBox(QMessageBox):
         )
 
     @staticmethod
-    def information(  # type: ignore[override]
+    def information(
         parent: QWidget | None,
         title: str,
         text: object,
@@ -208,7 +208,7 @@ class MessageBox(QMessageBox):
         )
 
     @staticmethod
-    def critical(  # type: ignore[override]
+    def critical(
         parent: QWidget | None,
         title: str,
         text: object,
@@ -221,7 +221,7 @@ class MessageBox(QMessageBox):
         )
 
     @staticmethod
-    def question(  # type: ignore[override]
+    def question(
         parent: QWidget | None,
         title: str,
         text: object,

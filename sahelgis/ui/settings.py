@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QSettings
 
@@ -27,7 +28,7 @@ def recent_projects() -> list[str]:
     value = settings().value(RECENT_PROJECTS, [])
     if isinstance(value, str):
         value = [value]
-    return [p for p in (value or []) if Path(p).exists()]
+    return [p for p in cast("list[str]", value or []) if Path(p).exists()]
 
 
 def remember_project(path: Path) -> None:
@@ -56,7 +57,7 @@ def forget_last_project(path: Path | None = None) -> None:
 def last_project() -> Path | None:
     """The project open when the app last closed, if it still exists."""
     value = settings().value(LAST_PROJECT, "")
-    return Path(value) if value and Path(value).exists() else None
+    return Path(str(value)) if value and Path(str(value)).exists() else None
 
 
 def last_dir() -> str:
@@ -72,7 +73,7 @@ def remember_dir(folder: Path) -> None:
 def last_store_dir() -> str:
     """The event store opened last (a folder), else the last dialog folder."""
     value = settings().value(LAST_STORE_DIR, "")
-    return str(value) if value and Path(value).exists() else last_dir()
+    return str(value) if value and Path(str(value)).exists() else last_dir()
 
 
 def remember_store_dir(folder: Path) -> None:
@@ -89,7 +90,7 @@ def _host_list(key: str) -> list[str]:
     value = settings().value(key, [])
     if isinstance(value, str):  # QSettings gives one item back as a string
         value = [value]
-    return [str(v) for v in (value or []) if str(v)]
+    return [str(v) for v in cast("list[object]", value or []) if str(v)]
 
 
 class SettingsTileConsent:

@@ -86,7 +86,7 @@ def test_style_dialog_categorises_by_a_field(make_main_window, demo_like_project
     events = demo_like_project.layers[0]
     dialog = StyleDialog(events, window)
     dialog.category_field.setCurrentText("location")
-    dialog.size.setValue(8)
+    dialog.size_box.setValue(8)
     style = dialog.style()
     assert style.category_field == "location"
     assert set(style.categories) == {"Nara", "Banamba", "Kati"}

@@ -19,7 +19,6 @@ admin areas, drawn lines): the project's, else the bundled base data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,8 @@ from sahelgis.model import acled_schema as acled
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     import geopandas as gpd
 
     from sahelgis.model.events import EventTable
@@ -296,21 +297,63 @@ class Analysis:
         return {"kind": self.id, **spec}
 
     def prepare(self, raw: dict[str, Any], where: str) -> dict[str, Any]:
-        """Raw values before they are read: earlier spellings mapped to
-        today's; values no declaration reads set aside under ``_keys``."""
+        """Raw values before they are read.
+
+        Earlier spellings are mapped to today's; values no declaration reads
+        are set aside under ``_keys``.
+
+        Parameters
+        ----------
+        raw
+            Values by parameter name or alias, as given.
+        where
+            Prefix of error messages (e.g. ``"[[analysis]] 2: "``).
+
+        Returns
+        -------
+        dict
+            The values to read.
+        """
         return raw
 
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
-        """Read values → the spec's fields (look up towns, roads, areas)."""
+        """Read values → the spec's fields (look up towns, roads, areas).
+
+        Parameters
+        ----------
+        values
+            Values read and checked by the parameter declarations (distances
+            in metres, points as EPSG:4326 lon/lat degrees).
+        context
+            The project's layers, for names to look up.
+
+        Returns
+        -------
+        dict
+            The spec's fields, plain JSON-ready values.
+        """
         return {k: _plain(v) for k, v in values.items() if not k.startswith("_")}
 
     def restore(self, saved: Mapping[str, Any]) -> dict[str, Any]:
-        """A spec saved by this or an earlier version, in today's form."""
+        """A spec saved by this or an earlier version, in today's form.
+
+        Parameters
+        ----------
+        saved
+            The spec as saved in a project or recipe.
+
+        Returns
+        -------
+        dict
+            The spec with today's keys and defaults.
+        """
         return {"kind": self.id, **{k: v for k, v in saved.items() if k != "kind"}}
 
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
-        """The spec as recipe ``[[analysis]]`` tables (none: a recipe cannot
-        hold it)."""
+        """The spec as recipe ``[[analysis]]`` tables.
+
+        An empty list when a recipe cannot hold it.
+        """
         return []
 
     # -- running ------------------------------------------------------------------
@@ -322,7 +365,27 @@ class Analysis:
         context: Context,
         progress: Progress = NULL_PROGRESS,
     ) -> Result:
-        """The result for ``events[rows]`` (rows: positions, mask or None)."""
+        """The result for ``events[rows]``.
+
+        Parameters
+        ----------
+        events
+            The event table (locations in EPSG:4326 lon/lat degrees).
+        rows
+            Row positions, a boolean mask of the table's length, or None for
+            every event.
+        spec
+            A checked spec (from :meth:`spec_from` or :meth:`restore`).
+        context
+            The project's layers.
+        progress
+            Reports progress and checks for cancellation.
+
+        Returns
+        -------
+        Result
+            Tables, headline and result layers (EPSG:4326).
+        """
         raise NotImplementedError
 
     def layer_name(self, spec: Mapping[str, Any]) -> str:
@@ -331,7 +394,19 @@ class Analysis:
 
     # -- batch --------------------------------------------------------------------
     def extent(self, spec: Mapping[str, Any]) -> Box | None:
-        """The lon/lat box of the events the analysis can count (None: all)."""
+        """The box of the events the analysis can count.
+
+        Parameters
+        ----------
+        spec
+            A checked spec.
+
+        Returns
+        -------
+        Box or None
+            ``(west, south, east, north)`` in EPSG:4326 degrees; None when
+            events anywhere can count.
+        """
         return None
 
     def columns(self, spec: Mapping[str, Any]) -> tuple[str, ...]:
@@ -342,7 +417,20 @@ class Analysis:
         return (*BASE_COLUMNS, *by)
 
     def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
-        """Tables of one partition (sums over partitions are the answer)."""
+        """Tables of one partition (sums over partitions are the answer).
+
+        Parameters
+        ----------
+        spec
+            A checked spec (from :meth:`prepare_batch`).
+        events
+            The partition's events.
+
+        Returns
+        -------
+        Tables
+            Count tables by name; :meth:`merge` adds them up.
+        """
         raise NotImplementedError
 
     def merge(self, spec: Mapping[str, Any], partials: Sequence[Tables]) -> Tables:
@@ -352,7 +440,20 @@ class Analysis:
         return sum_tables(partials)
 
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
-        """The result from the merged tables."""
+        """The result from the merged tables.
+
+        Parameters
+        ----------
+        spec
+            A checked spec (from :meth:`prepare_batch`).
+        merged
+            The tables of every partition, added up by :meth:`merge`.
+
+        Returns
+        -------
+        Result
+            As :meth:`run` gives it for the same events.
+        """
         raise NotImplementedError
 
     def prepare_batch(self, spec: dict[str, Any], context: Context) -> dict[str, Any]:

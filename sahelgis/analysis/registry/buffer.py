@@ -9,11 +9,11 @@ WGS84 ellipsoid (:func:`sahelgis.analysis.buffers.buffer_counts`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from sahelgis.analysis.registry.base import (
     MAX_GEO_PRECISION,
@@ -36,6 +36,8 @@ from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sahelgis.model.events import EventTable
 
 #: A point within this distance of a town takes the town's name (metres).
@@ -114,6 +116,7 @@ class Buffer(Analysis):
     )
 
     # -- spec ---------------------------------------------------------------------
+    @override
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         from sahelgis.analysis.places import (
             is_admin_capital,
@@ -150,6 +153,7 @@ class Buffer(Analysis):
             "max_geo_precision": int(values["max_geo_precision"]),
         }
 
+    @override
     def restore(self, saved: Mapping[str, Any]) -> dict[str, Any]:
         spec = dict(saved)
         if "centres" not in spec and "lon" in spec:  # one centre, as saved before
@@ -170,6 +174,7 @@ class Buffer(Analysis):
         spec["kind"] = self.id
         return spec
 
+    @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
         items = []
@@ -184,6 +189,7 @@ class Buffer(Analysis):
             })  # fmt: skip
         return items
 
+    @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
         names = ", ".join(c["name"] for c in spec["centres"])
         unit = spec.get("unit", "km")
@@ -191,6 +197,7 @@ class Buffer(Analysis):
         return f"{names} — {', '.join(values)} {unit}"
 
     # -- run ----------------------------------------------------------------------
+    @override
     def run(
         self,
         events: EventTable,
@@ -253,16 +260,21 @@ class Buffer(Analysis):
         return result
 
     # -- batch --------------------------------------------------------------------
-    def extent(self, spec: Mapping[str, Any]) -> Box | None:
+    @override
+    def extent(self, spec: Mapping[str, Any]) -> Box:
         from sahelgis.analysis.buffers import lonlat_box_around
 
         far = max(spec["radii_m"])
         boxes = [lonlat_box_around(c["lon"], c["lat"], far) for c in spec["centres"]]
         return union(boxes)
 
+    @override
     def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
-        """Counts per centre; centres whose circle misses the partition's box
-        are skipped (a partition of a far country costs nothing)."""
+        """Counts per centre.
+
+        Centres whose circle misses the partition's box are skipped (a
+        partition of a far country costs nothing).
+        """
         from sahelgis.analysis.buffers import buffer_counts, lonlat_box_around
         from sahelgis.analysis.tables import concat
 
@@ -292,6 +304,7 @@ class Buffer(Analysis):
             precision.append(split.assign(centre=c["name"]))
         return {"counts": concat(counts), "precision": concat(precision)}
 
+    @override
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
         import geopandas as gpd
 
@@ -312,8 +325,8 @@ class Buffer(Analysis):
             [[c["name"] for c in spec["centres"]], list(labels), ["1", "2", "3"]],
             names=split,
         )
-        precision = precision.groupby(split)[COUNT].sum().reindex(grid, fill_value=0)
-        precision = normalise(precision.reset_index(), split)
+        per_key = precision.groupby(split)[COUNT].sum().reindex(grid, fill_value=0)
+        precision = normalise(per_key.reset_index(), split)
         totals = counts.groupby(["centre", "ring"])[COUNT].sum()
         inner = (0.0, *radii[:-1])
         records, geoms = [], []

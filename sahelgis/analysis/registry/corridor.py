@@ -12,11 +12,11 @@ within 10 km of RN4"); the table has one row per period below it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from sahelgis.analysis.corridors import DRAWN_PREFIX
 from sahelgis.analysis.registry.base import (
@@ -39,7 +39,9 @@ from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
-    import shapely
+    from collections.abc import Mapping
+
+    from shapely.geometry.base import BaseGeometry
 
     from sahelgis.model.events import EventTable
 
@@ -107,6 +109,7 @@ class Corridor(Analysis):
     )
 
     # -- spec ---------------------------------------------------------------------
+    @override
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         from sahelgis.analysis.corridors import road_by_ref, road_refs
 
@@ -148,6 +151,7 @@ class Corridor(Analysis):
             "caveat": caveat,
         }
 
+    @override
     def restore(self, saved: Mapping[str, Any]) -> dict[str, Any]:
         spec = dict(saved)
         spec.setdefault("unit", "km")
@@ -158,9 +162,12 @@ class Corridor(Analysis):
 
     def lines(
         self, spec: Mapping[str, Any], context: Context
-    ) -> list[tuple[str, shapely.Geometry]]:
-        """(name, EPSG:4326 line) per road; specs saved before roads were
-        stored as WKT name one ``road`` looked up in the context."""
+    ) -> list[tuple[str, BaseGeometry]]:
+        """``(name, line)`` per road, the line in EPSG:4326 lon/lat.
+
+        Specs saved before roads were stored as WKT name one ``road``, looked
+        up in the context.
+        """
         import shapely
 
         from sahelgis.analysis.corridors import road_by_ref
@@ -175,6 +182,7 @@ class Corridor(Analysis):
             return [(road, geom)]
         return [(road, road_by_ref(road, context.layer("roads")))]
 
+    @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
         unit = spec["unit"]
@@ -191,12 +199,14 @@ class Corridor(Analysis):
             items.append(item)
         return items
 
+    @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
         names = ", ".join(r["name"] for r in spec.get("roads", ())) or spec.get("road")
         within = format_distance(spec["within_m"], spec.get("unit", "km"))
         return f"{names} — within {within}"
 
     # -- run ----------------------------------------------------------------------
+    @override
     def run(
         self,
         events: EventTable,
@@ -273,7 +283,8 @@ class Corridor(Analysis):
         return result
 
     # -- batch --------------------------------------------------------------------
-    def extent(self, spec: Mapping[str, Any]) -> Box | None:
+    @override
+    def extent(self, spec: Mapping[str, Any]) -> Box:
         import shapely
 
         from sahelgis.analysis.buffers import lonlat_box_around
@@ -286,9 +297,13 @@ class Corridor(Analysis):
             boxes.append((a[0], a[1], b[2], b[3]))
         return union(boxes)
 
+    @override
     def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
-        """Counts per road segment, and the events per period of the partition
-        (the share's denominator) even where no road passes."""
+        """Counts per road segment, and the events per period of the partition.
+
+        The latter (the share's denominator) are counted even where no road
+        passes.
+        """
         import shapely
 
         from sahelgis.analysis.corridors import corridor
@@ -332,6 +347,7 @@ class Corridor(Analysis):
             )
         return {"counts": concat(counts), "share": concat(share)}
 
+    @override
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
         import geopandas as gpd
         import shapely

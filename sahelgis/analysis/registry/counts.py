@@ -7,11 +7,10 @@ the events. The map layer is a choropleth with whole-number classes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+from typing_extensions import override
 
 from sahelgis.analysis.registry.base import (
     Analysis,
@@ -29,7 +28,10 @@ from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import geopandas as gpd
+    import pandas as pd
 
     from sahelgis.model.events import EventTable
 
@@ -121,6 +123,7 @@ class Counts(Analysis):
         ),
     )
 
+    @override
     def prepare(self, raw: dict[str, Any], where: str) -> dict[str, Any]:
         # earlier spellings: ``--by cercle|hex:25km --per year`` on the command
         # line, ``classes = "quantiles"`` in recipes
@@ -139,6 +142,7 @@ class Counts(Analysis):
             raw["method"] = raw.pop("classes")
         return raw
 
+    @override
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         breaks = None
         if values.get("breaks"):
@@ -166,6 +170,7 @@ class Counts(Analysis):
             context.layer(AREAS[values["areas"]][0])  # refuse early when missing
         return spec
 
+    @override
     def restore(self, saved: Mapping[str, Any]) -> dict[str, Any]:
         spec = dict(saved)
         if "areas" not in spec:  # saved before the registry: by = area kind
@@ -178,6 +183,7 @@ class Counts(Analysis):
         spec["kind"] = self.id
         return spec
 
+    @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
         if spec["areas"] not in AREAS:
@@ -185,6 +191,7 @@ class Counts(Analysis):
         return [{"kind": "counts", "areas": spec["areas"], "by": list(spec["by"]),
                  "method": spec["method"]}]  # fmt: skip
 
+    @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
         spec = self.restore(spec)
         area = spec["areas"]
@@ -205,6 +212,7 @@ class Counts(Analysis):
         return areas, field
 
     # -- run ----------------------------------------------------------------------
+    @override
     def run(
         self,
         events: EventTable,
@@ -269,10 +277,12 @@ class Counts(Analysis):
         )
 
     # -- batch --------------------------------------------------------------------
+    @override
     def extent(self, spec: Mapping[str, Any]) -> Box | None:
         w, s, e, n = (float(v) for v in spec["_areas"].total_bounds)
         return (w, s, e, n)
 
+    @override
     def read_box(self, spec: Mapping[str, Any], context: Context) -> Box | None:
         if spec["areas"] == HEXAGON:
             return None
@@ -280,6 +290,7 @@ class Counts(Analysis):
         w, s, e, n = (float(v) for v in areas.to_crs("EPSG:4326").total_bounds)
         return (w, s, e, n)
 
+    @override
     def prepare_batch(self, spec: dict[str, Any], context: Context) -> dict[str, Any]:
         """The spec with its areas attached (the batch engines ship them)."""
         if spec["areas"] not in AREAS:
@@ -290,6 +301,7 @@ class Counts(Analysis):
         frame = areas[[field, areas.geometry.name]].reset_index(drop=True)
         return {**spec, "_areas": frame, "_field": field}
 
+    @override
     def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
         from sahelgis.analysis.areas import counts_per_area
 
@@ -302,6 +314,7 @@ class Counts(Analysis):
         )
         return {"counts": table}
 
+    @override
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
         from sahelgis.analysis.areas import choropleth_layer
         from sahelgis.analysis.tables import normalise

@@ -9,10 +9,9 @@ the command line; recipes do not hold it yet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from typing_extensions import override
 
 from sahelgis.analysis.registry.base import (
     Analysis,
@@ -28,6 +27,10 @@ from sahelgis.analysis.units import format_distance
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import numpy as np
+
     from sahelgis.model.events import EventTable
 
 
@@ -62,6 +65,7 @@ class Isolation(Analysis):
         ),
     )
 
+    @override
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         from sahelgis.analysis.places import resolve_town
 
@@ -76,15 +80,18 @@ class Isolation(Analysis):
             "caveat": context.caveat("roads"),
         }
 
+    @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
         return f"{spec['name']} — access roads"
 
+    @override
     def read_box(self, spec: Mapping[str, Any], context: Context) -> Box | None:
         from sahelgis.analysis.buffers import lonlat_box_around
 
         reach = spec["radius_m"] + spec["within_m"] + 2_000.0
         return lonlat_box_around(spec["lon"], spec["lat"], reach)
 
+    @override
     def run(
         self,
         events: EventTable,

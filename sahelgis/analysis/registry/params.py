@@ -16,9 +16,8 @@ documented synonyms everywhere ("cercle", "cercles", "admin2").
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sahelgis.analysis.units import (
     MAX_COUNT,
@@ -32,6 +31,9 @@ from sahelgis.analysis.units import (
     unit_of,
 )
 from sahelgis.errors import SahelGISError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["KINDS", "Param", "ParamError", "read_params"]
 
@@ -192,9 +194,9 @@ class Param:
                 if self.low is not None and km < self.low:
                     raise ValueError(f"{name} = {value!r} km: at least {self.low:g}")
                 return km
-            low = -math.inf if self.low is None else self.low
-            high = math.inf if self.high is None else self.high
-            return check_number(_number_of(value), name, low, high)
+            lowest = -math.inf if self.low is None else self.low
+            highest = math.inf if self.high is None else self.high
+            return check_number(_number_of(value), name, lowest, highest)
         if kind == "lonlat":
             return _lonlat(value, name)
         if kind == "date":

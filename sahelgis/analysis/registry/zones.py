@@ -10,12 +10,12 @@ overridable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from sahelgis.analysis.registry.base import (
     Analysis,
@@ -30,6 +30,8 @@ from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     import geopandas as gpd
 
     from sahelgis.model.events import EventTable
@@ -112,6 +114,7 @@ class Zones(Analysis):
         ),
     )
 
+    @override
     def prepare(self, raw: dict[str, Any], where: str) -> dict[str, Any]:
         # a recipe's [analysis.rules] table: read whole in resolve
         if isinstance(raw.get("rules"), dict):
@@ -120,6 +123,7 @@ class Zones(Analysis):
             raise ParamError(f"{where}rules must be a table")
         return raw
 
+    @override
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         from sahelgis.analysis.rules_toml import load_rules
         from sahelgis.analysis.zones import DEFAULT_RULES, ZoneRules
@@ -146,20 +150,24 @@ class Zones(Analysis):
             "print_rules": bool(values.get("print_rules", False)),
         }
 
+    @override
     def restore(self, saved: Mapping[str, Any]) -> dict[str, Any]:
         spec = dict(saved)
         spec.setdefault("by", "year")
         spec["kind"] = self.id
         return spec
 
+    @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
         return [{"kind": "zones", "by": spec["by"], "rules": dict(spec["rules"])}]
 
+    @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
         return f"Support zones by {self.restore(spec)['by']}"
 
     # -- run ----------------------------------------------------------------------
+    @override
     def run(
         self,
         events: EventTable,
@@ -178,16 +186,20 @@ class Zones(Analysis):
         return zones_result(self, spec, zones, None)
 
     # -- batch --------------------------------------------------------------------
+    @override
     def columns(self, spec: Mapping[str, Any]) -> tuple[str, ...]:
         from sahelgis.analysis.registry.base import BASE_COLUMNS
         from sahelgis.analysis.zones import ACTOR_COLUMNS
 
         return (*BASE_COLUMNS, *ACTOR_COLUMNS, acled.SUB_EVENT_TYPE, acled.NOTES)
 
+    @override
     def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
-        """The partition's indicator events (1–2 % of the rows) and its date
-        span: clusters can span partitions, so clustering runs once in
-        :meth:`finish`."""
+        """The partition's indicator events (1–2 % of the rows) and date span.
+
+        Clusters can span partitions, so clustering runs once in
+        :meth:`finish`.
+        """
         from sahelgis.analysis.zones import ZoneRules, indicator_mask
 
         rules = ZoneRules.from_dict(spec["rules"])
@@ -207,6 +219,7 @@ class Zones(Analysis):
             )
         return {"indicators": rows, SPAN: frame}
 
+    @override
     def merge(self, spec: Mapping[str, Any], partials: Sequence[Tables]) -> Tables:
         indicators = [p["indicators"] for p in partials if len(p["indicators"])]
         spans = pd.concat([p[SPAN] for p in partials], ignore_index=True)
@@ -225,6 +238,7 @@ class Zones(Analysis):
             rows = partials[0]["indicators"].iloc[:0]
         return {"indicators": rows, SPAN: span}
 
+    @override
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
         from sahelgis.analysis.zones import ZoneRules, empty_zones, support_zones
         from sahelgis.model.events import EventTable, optimise_dtypes
@@ -240,6 +254,7 @@ class Zones(Analysis):
         zones = support_zones(events, rules, by=_by(spec["by"]), span=(first, last))
         return zones_result(self, spec, zones, len(rows))
 
+    @override
     def run_whole(self, spec: Mapping[str, Any], events: EventTable) -> Result:
         from sahelgis.analysis.zones import ZoneRules, indicator_mask, support_zones
 

@@ -8,7 +8,7 @@ window move (30 a second while playing) only moves the band.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -242,7 +242,11 @@ class ChartPanel(QWidget):
                 counts = combine_counts(
                     [
                         query_for(layer).step_counts(
-                            window.step, project.event_filter, project.selection, span
+                            window.step,
+                            project.event_filter,
+                            project.selection,
+                            # Project.event_span is typed loosely (issue 16 rework)
+                            cast("tuple[np.datetime64, np.datetime64]", span),
                         )
                         for layer in visible
                     ]

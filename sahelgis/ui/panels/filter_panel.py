@@ -4,6 +4,8 @@ fatalities and precision codes; it writes the project's ``EventFilter``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -118,10 +120,8 @@ class FilterPanel(QWidget):
         types: set[str] = set()
         subs: set[str] = set()
         all_subs = True
-        for i in range(self.types.topLevelItemCount()):
-            top = self.types.topLevelItem(i)
-            for j in range(top.childCount()):
-                child = top.child(j)
+        for top in _top_items(self.types):
+            for child in _children(top):
                 if child.checkState(0) == Qt.CheckState.Checked:
                     subs.add(child.text(0))
                     types.add(top.text(0))
@@ -155,10 +155,8 @@ class FilterPanel(QWidget):
         """Set every widget from a filter without writing back."""
         self._updating = True
         try:
-            for i in range(self.types.topLevelItemCount()):
-                top = self.types.topLevelItem(i)
-                for j in range(top.childCount()):
-                    child = top.child(j)
+            for top in _top_items(self.types):
+                for child in _children(top):
                     on = (
                         flt.event_types is None or top.text(0) in flt.event_types
                     ) and (
@@ -184,3 +182,17 @@ class FilterPanel(QWidget):
 
 
 __all__ = ["ALL_PRECISIONS", "FilterPanel"]
+
+
+def _top_items(tree: QTreeWidget) -> Iterator[QTreeWidgetItem]:
+    """The top-level items of ``tree``, in order."""
+    for i in range(tree.topLevelItemCount()):
+        if (item := tree.topLevelItem(i)) is not None:
+            yield item
+
+
+def _children(item: QTreeWidgetItem) -> Iterator[QTreeWidgetItem]:
+    """The child items of ``item``, in order."""
+    for j in range(item.childCount()):
+        if (child := item.child(j)) is not None:
+            yield child

@@ -97,6 +97,7 @@ class IdentifyPanel(QWidget):
     def event_titles(self) -> list[str]:
         """Titles of the listed events (for tests)."""
         return [
-            self.tree.topLevelItem(i).text(0)
+            item.text(0)
             for i in range(self.tree.topLevelItemCount())
+            if (item := self.tree.topLevelItem(i)) is not None
         ]

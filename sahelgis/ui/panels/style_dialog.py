@@ -94,11 +94,11 @@ class StyleDialog(QDialog):
         self.has_fill.setChecked(style.fill is not None)
         self.fill = ColorButton(style.fill or "#FFFFFF")
         form.addRow(self.has_fill, self.fill)
-        self.size = QDoubleSpinBox()
-        self.size.setRange(1, 40)
-        self.size.setValue(style.size)
-        self.size.setSuffix(" px")
-        form.addRow("Point size", self.size)
+        self.size_box = QDoubleSpinBox()
+        self.size_box.setRange(1, 40)
+        self.size_box.setValue(style.size)
+        self.size_box.setSuffix(" px")
+        form.addRow("Point size", self.size_box)
         self.symbol = QComboBox()
         for key, label in SYMBOLS.items():
             self.symbol.addItem(label, key)
@@ -144,7 +144,7 @@ class StyleDialog(QDialog):
         return old.with_(
             color=self.color.color,
             fill=self.fill.color if self.has_fill.isChecked() else None,
-            size=self.size.value(),
+            size=self.size_box.value(),
             symbol=self.symbol.currentData(),
             line_width=self.line_width.value(),
             line_style=self.line_style.currentText(),

@@ -49,9 +49,10 @@ class TimeControls(QWidget):
         self.project = project
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._on_timer_timeout)
-        self.start_edit = QDateEdit(calendarPopup=True)
-        self.end_edit = QDateEdit(calendarPopup=True)
+        self.start_edit = QDateEdit()
+        self.end_edit = QDateEdit()
         for edit in (self.start_edit, self.end_edit):
+            edit.setCalendarPopup(True)
             edit.setDisplayFormat("d MMM yyyy")
             edit.editingFinished.connect(self._on_dates_edited)
         from sahelgis.ui.panels.range_slider import RangeSlider
@@ -83,7 +84,7 @@ class TimeControls(QWidget):
         )
         self.loop_check = QCheckBox("Loop")
         self.loop_check.toggled.connect(
-            lambda on: self.window.set_option("loop", bool(on))
+            lambda on: self.time_window.set_option("loop", bool(on))
         )
         self.speed_spin = QDoubleSpinBox(minimum=0.25, maximum=30.0, singleStep=0.5)
         self.speed_spin.setSuffix(" steps/s")
@@ -91,7 +92,7 @@ class TimeControls(QWidget):
         self.trail_spin = QSpinBox(minimum=0, maximum=24)
         self.trail_spin.setToolTip("Show this many previous steps faded (0: off)")
         self.trail_spin.valueChanged.connect(
-            lambda v: self.window.set_option("trail", int(v))
+            lambda v: self.time_window.set_option("trail", int(v))
         )
         self.imprecise_check = QCheckBox(
             "Week/month-precision events span their week/month"
@@ -101,7 +102,7 @@ class TimeControls(QWidget):
             "overlaps its week or month, so it is not lost between daily windows"
         )
         self.imprecise_check.toggled.connect(
-            lambda on: self.window.set_option("expand_imprecise", bool(on))
+            lambda on: self.time_window.set_option("expand_imprecise", bool(on))
         )
         self.label = plain_label("")
         self.label.setStyleSheet("font-weight: bold;")
@@ -122,7 +123,7 @@ class TimeControls(QWidget):
         row0.addWidget(self.label)
         grid.addLayout(row0, 0, 0)
         row1 = QHBoxLayout()
-        for text, widget in (
+        for text, control in (
             ("Step", self.step_combo),
             ("Mode", self.mode_combo),
             ("Length", self.length_spin),
@@ -130,7 +131,7 @@ class TimeControls(QWidget):
             ("Trail", self.trail_spin),
         ):
             row1.addWidget(QLabel(text))
-            row1.addWidget(widget)
+            row1.addWidget(control)
         row1.addWidget(self.loop_check)
         row1.addWidget(self.imprecise_check)
         row1.addStretch(1)
@@ -148,7 +149,7 @@ class TimeControls(QWidget):
         return button
 
     @property
-    def window(self) -> TimeWindow:
+    def time_window(self) -> TimeWindow:
         """The model being shown."""
         return self.project.time_window
 
@@ -168,7 +169,7 @@ class TimeControls(QWidget):
     # -- model -> widgets -------------------------------------------------------
     def refresh(self) -> None:
         """Show the model's state in every control without echoing back."""
-        window = self.window
+        window = self.time_window
         widgets = (
             self.step_combo,
             self.mode_combo,
@@ -197,29 +198,31 @@ class TimeControls(QWidget):
         if self.timer.isActive():
             self.timer.setInterval(int(1000 / max(window.speed, 0.01)))
 
-    def _on_window_changed(self, start: object, end: object) -> None:
-        window = self.window
+    def _on_window_changed(
+        self, start: np.datetime64 | None, end: np.datetime64 | None
+    ) -> None:
+        window = self.time_window
         if start is None or end is None or window.span is None:
             self.label.setText("no events")
             return
         first = window.span[0]
         for edit, day in ((self.start_edit, start), (self.end_edit, end)):
             with QSignalBlocker(edit):
-                edit.setDate(to_qdate(day))  # type: ignore[arg-type]
+                edit.setDate(to_qdate(day))
         self.slider.set_range(
-            int((start - first) / DAY),  # type: ignore[operator]
+            int((start - first) / DAY),
             int((end - first) / DAY),
-        )  # type: ignore[operator]
+        )
         self.label.setText(window.label())
 
     # -- widgets -> model -------------------------------------------------------
     def _on_dates_edited(self) -> None:
-        self.window.set_window(
+        self.time_window.set_window(
             from_qdate(self.start_edit.date()), from_qdate(self.end_edit.date())
         )
 
     def _slider_days(self, low: int, high: int) -> tuple[np.datetime64, np.datetime64]:
-        first = self.window.span[0]  # type: ignore[index]
+        first = self.time_window.span[0]  # type: ignore[index]
         return first + low * DAY, first + high * DAY
 
     def _on_slider_dragged(self, low: int, high: int) -> None:
@@ -227,28 +230,28 @@ class TimeControls(QWidget):
         self.label.setText(f"{start!s} – {end!s}")
 
     def _on_slider_released(self, low: int, high: int) -> None:
-        self.window.set_window(*self._slider_days(low, high))
+        self.time_window.set_window(*self._slider_days(low, high))
 
     def _on_step_changed(self, step: str) -> None:
-        self.window.set_step(step)
+        self.time_window.set_step(step)
 
     def _on_mode_changed(self, mode: str) -> None:
-        self.window.set_mode(mode)
+        self.time_window.set_mode(mode)
 
     def _on_length_changed(self, value: int) -> None:
-        self.window.set_option("length", int(value))
+        self.time_window.set_option("length", int(value))
 
     def _on_speed_changed(self, value: float) -> None:
-        self.window.set_option("speed", float(value))
+        self.time_window.set_option("speed", float(value))
 
     # -- playing ----------------------------------------------------------------
     def step_forward(self) -> bool:
         """One step later."""
-        return self.window.step_forward()
+        return self.time_window.step_forward()
 
     def step_back(self) -> bool:
         """One step earlier."""
-        return self.window.step_back()
+        return self.time_window.step_back()
 
     def toggle_play(self) -> None:
         """Play or pause."""
@@ -259,9 +262,9 @@ class TimeControls(QWidget):
 
     def play(self) -> None:
         """Advance the window at the model's speed until the end (or loop)."""
-        if self.window.span is None:
+        if self.time_window.span is None:
             return
-        self.timer.start(int(1000 / max(self.window.speed, 0.01)))
+        self.timer.start(int(1000 / max(self.time_window.speed, 0.01)))
         self.play_button.setIcon(
             self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause)
         )
@@ -282,7 +285,7 @@ class TimeControls(QWidget):
         return self.timer.isActive()
 
     def _on_timer_timeout(self) -> None:
-        if not self.window.step_forward():
+        if not self.time_window.step_forward():
             self.stop()
 
 
