@@ -96,3 +96,16 @@ def test_analysis_parameters_are_parsed_only_in_the_registry():
         for _, names in _imports_of(path):
             offenders += [f"{rel}: {n}" for n in names if n in parsers]
     assert offenders == []
+
+
+def test_no_module_over_600_lines_without_a_reason_at_its_top():
+    """A long module says at the top why it stays one file ("Size: ...")."""
+    long_ones = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") <= 600:
+            continue
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if "Size:" not in doc:
+            long_ones.append(str(path.relative_to(PACKAGE)))
+    assert long_ones == []

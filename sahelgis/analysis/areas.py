@@ -27,6 +27,9 @@ natural breaks (Fisher–Jenks, the exact optimum of the within-class sum of
 squares, computed in numpy on the distinct values with their weights).
 mapclassify would add scipy and scikit-learn to the offline bundle for this
 alone, so it is not used.
+
+Size: point in polygon, hexagon grids and map classes; the classes are used
+only by the choropleths built here.
 """
 
 from __future__ import annotations

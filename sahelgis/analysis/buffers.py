@@ -36,6 +36,9 @@ its capital. A buffer centred on such a capital (Nara, Banamba, Koulikoro ...)
 collects these events although they may have happened anywhere in the cercle,
 so the result carries a ``precision_warning``. The split by precision is always
 available in :attr:`BufferResult.by_precision`.
+
+Size: one algorithm (grid index, exact geodesic distances, rings, the precision
+warning, the result); its parts are used only together.
 """
 
 from __future__ import annotations

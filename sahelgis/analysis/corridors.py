@@ -36,6 +36,9 @@ Projecting 1M events with PROJ costs ~0.5 s, too much for an interactive
 Membership is therefore that of the exact local-CRS distance; the reported
 distances and along-road positions are within the error bound (millimetres)
 of it.
+
+Size: one algorithm (local projector, segment index, nearest-segment search,
+result); its parts are used only together.
 """
 
 from __future__ import annotations

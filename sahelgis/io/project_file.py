@@ -14,6 +14,9 @@ target (symlinks are followed), flushed, given the old file's mode, the previous
 version is kept as ``<name>.bak.gpkg``, then the new file replaces the old in one
 ``os.replace``, all under the file's lock. A crash at any point leaves a
 readable project behind; a read-only file is refused before any work.
+
+Size: saving and loading one file format, each the inverse of the other; kept
+side by side so a change to one is seen beside the other.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ What is wrong gets one line naming the file and the key, e.g.::
 
 ``check_state(path, raw)`` returns the cleaned state (plain JSON values the
 model's ``from_dict`` methods read) and the warnings.
+
+Size: one schema, one pydantic model per part of the state; reading it in one
+place is the point of having it.
 """
 
 from __future__ import annotations

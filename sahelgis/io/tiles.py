@@ -35,6 +35,10 @@ The disk cache is a folder ``<root>/<provider>/<z>/<x>/<y>.<ext>`` with a small
 SQLite index (``index.sqlite``) for its size limit (least recently used tiles go
 first; tiles downloaded for offline use go last) and its statistics. It lives
 across sessions (unlike contextily's default cache, deleted at exit).
+
+Size: one file because providers, tile maths, cache and fetcher change
+together; issue 18 replaces it with contextily and xyzservices, so it is not
+split now.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ scripts and tests edit and undo exactly as the GUI does.
 Coordinates: geometries and vertex positions are lon/lat (EPSG:4326); moves and
 snapping work in the display CRS (metres, ``crs.DISPLAY_CRS``) because that is
 what the analyst sees and drags. Lengths and areas are geodesic on WGS84.
+
+Size: the drawing layers' schema and every undoable edit on them; they share
+the schema checks.
 """
 
 from __future__ import annotations

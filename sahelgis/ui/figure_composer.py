@@ -1,4 +1,8 @@
-"""File > Export figure: compose a slide figure with a live preview and export it."""
+"""File > Export figure: compose a slide figure with a live preview and export it.
+
+Size: one dialog; its form, preview and export handlers share the dialog's
+state and are easier to follow together than split into mixins.
+"""
 
 from __future__ import annotations
 

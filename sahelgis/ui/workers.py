@@ -42,6 +42,9 @@ when the outcome is delivered (or at once when a queued job is cancelled).
 
 Python's cyclic garbage collector runs on the GUI thread only
 (``collect_garbage_on_gui_thread``), for the same reason.
+
+Size: the pool, its lanes, latest-request-wins, cancel and the GUI-thread relay
+are one mechanism (the only thread creation in sahelgis).
 """
 
 from __future__ import annotations

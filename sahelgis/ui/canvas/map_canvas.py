@@ -1,4 +1,8 @@
-"""The map canvas: a pyqtgraph plot in the display CRS that mirrors the project."""
+"""The map canvas: a pyqtgraph plot in the display CRS that mirrors the project.
+
+Size: the canvas mirrors the project (layers, time window, selection, view);
+its handlers share the item tables.
+"""
 
 from __future__ import annotations
 

@@ -24,6 +24,9 @@ The pool's workers are daemon threads, so a request to a server that never
 answers holds neither the app's exit nor the other background jobs (the tiles
 lane has its own few threads). A job reads only plain data (``_Shared``), never
 the manager, whose last reference must not be dropped off the GUI thread.
+
+Size: the tile item and its manager share the tile geometry and the arrival
+batching.
 """
 
 from __future__ import annotations
