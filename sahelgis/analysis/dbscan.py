@@ -10,11 +10,14 @@ weights (events merged at one coordinate).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sahelgis.progress import NULL_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def _find(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
@@ -45,7 +48,8 @@ def _neighbour_pairs(
     x: np.ndarray, y: np.ndarray, eps: float, chunk: int = 1_000_000
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(i, j)`` arrays of all point pairs within ``eps`` (i != j),
-    in chunks of bounded size."""
+    in chunks of bounded size.
+    """
     cx = np.floor((x - x.min()) / eps).astype(np.int64)
     cy = np.floor((y - y.min()) / eps).astype(np.int64)
     ny = int(cy.max()) + 3

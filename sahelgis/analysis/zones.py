@@ -248,7 +248,8 @@ DEFAULT_RULES = ZoneRules(
 def _contains_any(column: pd.Series, needles: tuple[str, ...]) -> np.ndarray:
     """Rows whose text contains any needle, ignoring case (categoricals: tested
     per category). The needles are literal text: one escaped alternation is
-    searched in a single pass (pyarrow's RE2 on Arrow strings)."""
+    searched in a single pass (pyarrow's RE2 on Arrow strings).
+    """
     needles = tuple(n.lower() for n in needles if n.strip())
     if not needles:
         return np.zeros(len(column), dtype=bool)

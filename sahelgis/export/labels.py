@@ -15,14 +15,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sahelgis.export.layout import Rect
 from sahelgis.export.symbols import PX_TO_PT
 from sahelgis.export.text import figure_text
 from sahelgis.model.figures import TOWN_LABEL_MAX_WIDTH_M
-from sahelgis.model.layers import VectorLayer
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+    from sahelgis.export.layout import Rect
+    from sahelgis.model.layers import VectorLayer
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sahelgis.export.layout import PagePlan
 from sahelgis.export.page import wrap
 from sahelgis.export.symbols import (
     LINE_STYLES,
@@ -15,10 +14,12 @@ from sahelgis.export.symbols import (
     PX_TO_PT,
 )
 from sahelgis.export.text import figure_text
-from sahelgis.model.figure_legend import LegendEntry
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from sahelgis.export.layout import PagePlan
+    from sahelgis.model.figure_legend import LegendEntry
 
 
 def _legend_handle(entry: LegendEntry, scale: float) -> Any:

@@ -16,7 +16,6 @@ import pandas as pd
 import shapely
 
 from sahelgis.export.labels import MapLabel, label_candidates, place_labels
-from sahelgis.export.layout import PagePlan, Rect
 from sahelgis.export.symbols import (
     LINE_STYLES,
     MAP_BACKGROUND,
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from sahelgis.export.layout import PagePlan, Rect
     from sahelgis.model.project import Project
     from sahelgis.model.styles import Style
 

@@ -13,7 +13,6 @@ the same spec gives the same bytes on every machine.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,13 +37,15 @@ from sahelgis.export.page import draw_chart, draw_footer, draw_header
 from sahelgis.export.scale_bar import ScaleBarInfo, draw_north_arrow, draw_scale_bars
 from sahelgis.export.symbols import MARK_COLOR
 from sahelgis.export.text import figure_text
-from sahelgis.model.figures import FigureSpec
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import numpy.typing as npt
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from sahelgis.model.figures import FigureSpec
     from sahelgis.model.project import Project
 
 
@@ -89,7 +90,7 @@ RENDER_LOCK = threading.RLock()
 
 @contextmanager
 def rc() -> Iterator[None]:
-    """matplotlib settings every export uses (fonts, vector text, no metadata),
+    """Matplotlib settings every export uses (fonts, vector text, no metadata),
     holding ``RENDER_LOCK``.
     """
     import matplotlib

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ import pyarrow.compute as pc
 
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import DATE_DTYPE
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _NUMBER_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import numpy as np
 import pyarrow as pa
@@ -39,7 +37,12 @@ from sahelgis.io.acled_sniff import (
     _transcode,
 )
 from sahelgis.model import acled_schema as acled
-from sahelgis.progress import Progress
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from sahelgis.progress import Progress
 
 _FALLBACK_BATCH = 50_000
 
@@ -104,7 +107,7 @@ def _arrow_read(
 
 
 def _skip_row(row: object) -> str:
-    """pyarrow ``invalid_row_handler``: drop it (the csv-module scan reports it)."""
+    """Drop a malformed row (pyarrow ``invalid_row_handler``; the csv scan reports it)."""
     return "skip"
 
 
@@ -268,7 +271,8 @@ def _parse_text(
     None, into text columns; raise :class:`_NotThisEncoding` on invalid UTF-8.
 
     ``invalid`` names the marked invalid bytes of ``data``: in the header they
-    are shown as ``\\xNN`` in the column names (and messages)."""
+    are shown as ``\\xNN`` in the column names (and messages).
+    """
     progress.set(0.05, f"Decoding ({encoding})")
     progress.check()
     if data is None:

@@ -17,12 +17,15 @@ import io
 import itertools
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sahelgis.errors import InputError
 from sahelgis.model import acled_schema as acled
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path
 
 _HEAD_BYTES = 1 << 16
 
@@ -210,7 +213,8 @@ class _InvalidUtf8:
 
     def show(self, text: str, width: int = 120) -> str:
         """``text`` with each mark as its bytes in ``\\xNN`` form, clipped to
-        ``width`` characters around the first one."""
+        ``width`` characters around the first one.
+        """
         first = text.find(self.mark_open)
         shown = self.pattern().sub(
             lambda m: "".join(f"\\x{b:02x}" for b in self.runs[int(m[1])]), text

@@ -11,9 +11,9 @@ types.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,10 +31,14 @@ from sahelgis.io.acled_parse import (
     _parse_int,
     _take_text,
 )
-from sahelgis.io.acled_read import _TextColumns
 from sahelgis.io.acled_sniff import _describe, _InvalidUtf8
 from sahelgis.io.csv_safe import write_csv
 from sahelgis.model import acled_schema as acled
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sahelgis.io.acled_read import _TextColumns
 
 #: Columns of :attr:`ImportReport.rejects`, one row per problem found.
 REJECT_COLUMNS: tuple[str, ...] = ("row", "event_id_cnty", "field", "value", "reason")

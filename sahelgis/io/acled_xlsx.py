@@ -10,7 +10,7 @@ columns, into the same text columns a CSV gives.
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -23,7 +23,11 @@ from sahelgis.io.acled_sniff import (
     _normalise_name,
 )
 from sahelgis.model import acled_schema as acled
-from sahelgis.progress import Progress
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sahelgis.progress import Progress
 
 #: The part of a workbook's first sheet that is read: Excel's own row limit and
 #: far more columns than ACLED's 31. Cells right of the last column are ignored
@@ -107,7 +111,8 @@ _XLSX_ERRORS = frozenset(
 
 class _SheetColumns:
     """Non-empty sheet rows gathered into per-column Arrow chunks, a batch at a
-    time (1M rows × 31 cells as Python strings would take gigabytes)."""
+    time (1M rows × 31 cells as Python strings would take gigabytes).
+    """
 
     def __init__(self) -> None:
         self.header: list[str] | None = None

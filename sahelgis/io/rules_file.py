@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import tomllib
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sahelgis.errors import InputError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _toml_string(value: str) -> str:

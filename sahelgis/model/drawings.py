@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -34,6 +33,8 @@ from sahelgis.model.layers import ROLE_PLACES, ROLE_ROADS, VectorLayer
 from sahelgis.model.styles import Style
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable, Iterable, Sequence
+
     from sahelgis.model.project import Project
 
 ROLE_DRAWING = "drawing"

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sahelgis.model.figures import FigureSpec
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR
 
 if TYPE_CHECKING:
     from sahelgis.model.figure_plan import Panel
+    from sahelgis.model.figures import FigureSpec
 
 
 OTHER_KEY = "__other__"

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from sahelgis.model import crs
 from sahelgis.model.figure_legend import category_label, layer_label
 from sahelgis.model.figure_scope import area_name
 from sahelgis.model.figures import SYNTHETIC_MARK
-from sahelgis.model.filters import EventFilter
 from sahelgis.model.layers import EventLayer
 from sahelgis.model.time_window import day_label
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from sahelgis.model.figure_plan import FigurePlan
+    from sahelgis.model.filters import EventFilter
     from sahelgis.model.project import Project
 
 

@@ -37,8 +37,6 @@ from sahelgis.model.figure_scope import (
     counted_rows,
     scope_label,
 )
-from sahelgis.model.figures import Box, FigureSpec
-from sahelgis.model.filters import EventFilter
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.time_window import (
     DAY,
@@ -52,6 +50,8 @@ from sahelgis.model.time_window import (
 )
 
 if TYPE_CHECKING:
+    from sahelgis.model.figures import Box, FigureSpec
+    from sahelgis.model.filters import EventFilter
     from sahelgis.model.project import Project
 
 

@@ -23,14 +23,14 @@ import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from sahelgis.model.figure_scope import FigureScope
 from sahelgis.model.filters import EventFilter
 from sahelgis.model.time_window import as_day
 from sahelgis.model.undo import Command
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from sahelgis.model.project import Project
 
 #: Key of the saved figures in ``Project.extra_state``.

@@ -17,20 +17,21 @@ from __future__ import annotations
 
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from psygnal import Signal, SignalGroup
 
 from sahelgis.model import crs
 from sahelgis.model.styles import Style
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
     import geopandas as gpd
+    import numpy as np
 
     from sahelgis.model.events import EventTable
 

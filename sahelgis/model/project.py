@@ -10,22 +10,23 @@ that layer's own ``layer.signals`` (see ``sahelgis.model.layers``).
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal
 
 from sahelgis.model.filters import EventFilter
 from sahelgis.model.layers import ROLE_ROADS, EventLayer, Layer, VectorLayer
-from sahelgis.model.selection import Selection
-from sahelgis.model.styles import Style
 from sahelgis.model.time_window import TimeWindow
 from sahelgis.model.undo import DEFAULT_LIMIT, Command, UndoStack
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable
+    from collections.abc import Hashable, Iterable
+    from pathlib import Path
 
     import geopandas as gpd
+
+    from sahelgis.model.selection import Selection
+    from sahelgis.model.styles import Style
 
 Extent = tuple[float, float, float, float]
 
@@ -61,7 +62,7 @@ class Project:
     path_changed = Signal(object)
 
     def __init__(
-        self, layers: list[Layer] | None = None, *, undo_limit: int = DEFAULT_LIMIT
+        self, layers: Iterable[Layer] | None = None, *, undo_limit: int = DEFAULT_LIMIT
     ) -> None:
         self._layers: list[Layer] = list(layers or [])
         self._path: Path | None = None

@@ -29,19 +29,20 @@ from sahelgis.ui.canvas.tools import (
     TOOL_RECT,
 )
 from sahelgis.ui.plain_text import menu_text, tooltip
+from sahelgis.ui.window_base import MainWindowBase
 
 if TYPE_CHECKING:
-    from sahelgis.ui.main_window import MainWindow
+    from collections.abc import Callable
 
 
-class WindowActionsMixin:
+class WindowActionsMixin(MainWindowBase):
     """Menus, tool bar and shortcuts of ``MainWindow`` (see the module)."""
 
     def _action(
-        self: MainWindow,
+        self,
         text: str,
-        slot: object,
-        shortcut: object = None,
+        slot: Callable[..., object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
@@ -52,7 +53,7 @@ class WindowActionsMixin:
         action.triggered.connect(slot)
         return action
 
-    def _build_menus(self: MainWindow) -> None:
+    def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(
@@ -211,7 +212,7 @@ class WindowActionsMixin:
             self._action("&About SahelGIS and data credits", self.show_about)
         )
 
-    def _build_tools(self: MainWindow) -> None:
+    def _build_tools(self) -> None:
         bar = self.addToolBar("Map tools")
         bar.setObjectName("map_tools")
         group = QActionGroup(self)
@@ -309,7 +310,7 @@ class WindowActionsMixin:
             [self.play_action, self.back_action, self.forward_action]
         )
 
-    def set_tool(self: MainWindow, tool: str) -> None:
+    def set_tool(self, tool: str) -> None:
         """Activate a map tool."""
         if tool in DRAWING_TOOLS:
             self.drawing.set_tool(tool)  # also puts the canvas in pan mode
@@ -318,20 +319,20 @@ class WindowActionsMixin:
             self.canvas.set_tool(tool)
         self.tool_actions[tool].setChecked(True)
 
-    def clear_selection(self: MainWindow) -> None:
+    def clear_selection(self) -> None:
         """Drop the map selection and go back to panning."""
         self.project.set_selection(None)
         self.set_tool(TOOL_PAN)
 
-    def project_undo(self: MainWindow) -> None:
+    def project_undo(self) -> None:
         """Undo the last project change."""
         self.project.undo_stack.undo()
 
-    def project_redo(self: MainWindow) -> None:
+    def project_redo(self) -> None:
         """Redo the next project change."""
         self.project.undo_stack.redo()
 
-    def _update_undo_actions(self: MainWindow) -> None:
+    def _update_undo_actions(self) -> None:
         stack = self.project.undo_stack
         self.undo_action.setEnabled(stack.can_undo)
         self.redo_action.setEnabled(stack.can_redo)
@@ -341,10 +342,10 @@ class WindowActionsMixin:
         self.undo_action.setToolTip(tooltip(f"Undo {stack.undo_text()}".strip()))
         self.redo_action.setToolTip(tooltip(f"Redo {stack.redo_text()}".strip()))
 
-    def _zoom(self: MainWindow, factor: float) -> None:
+    def _zoom(self, factor: float) -> None:
         self.canvas.view_box.scaleBy((factor, factor))
 
-    def _zoom_to_current_layer(self: MainWindow) -> None:
+    def _zoom_to_current_layer(self) -> None:
         layer_id = self.layer_panel.current_layer_id()
         if layer_id:
             self.canvas.zoom_to_layer(layer_id)

@@ -8,7 +8,6 @@ written out as a recipe for ``sahelgis batch``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
@@ -29,9 +28,7 @@ from sahelgis.ui.store_dialog import (
     start_store_read,
     view_box_lonlat,
 )
-
-if TYPE_CHECKING:
-    from sahelgis.ui.main_window import MainWindow
+from sahelgis.ui.window_base import MainWindowBase
 
 EVENT_FILTER = "ACLED export (*.csv *.xlsx *.txt);;All files (*)"
 VECTOR_FILTER = (
@@ -40,19 +37,19 @@ VECTOR_FILTER = (
 RECIPE_FILTER = "Batch recipe (*.toml)"
 
 
-class ImportsMixin:
+class ImportsMixin(MainWindowBase):
     """Imports (events, layers, roads, event stores) and recipe export of
     ``MainWindow``."""
 
     # -- imports --------------------------------------------------------------
-    def import_events_dialog(self: MainWindow) -> None:
+    def import_events_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Import events", app_settings.last_dir(), EVENT_FILTER
         )
         if path:
             self.import_events(Path(path))
 
-    def import_events(self: MainWindow, path: Path) -> None:
+    def import_events(self, path: Path) -> None:
         """Read an ACLED export in the background, add it, report rejected rows."""
 
         def done(result: tuple[EventTable, ImportReport]) -> None:
@@ -73,7 +70,7 @@ class ImportsMixin:
             on_error=lambda exc: self.show_error("Import events", exc),
         )
 
-    def import_layer_dialog(self: MainWindow) -> None:
+    def import_layer_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Import layer", app_settings.last_dir(), VECTOR_FILTER
         )
@@ -81,7 +78,7 @@ class ImportsMixin:
             self.import_layer(Path(path))
 
     def import_layer(
-        self: MainWindow, path: Path, layer_name: str | None = None
+        self, path: Path, layer_name: str | None = None
     ) -> None:
         """Add a vector layer from a file (first layer unless one is named)."""
         try:
@@ -101,7 +98,7 @@ class ImportsMixin:
             )
         )
 
-    def import_roads_dialog(self: MainWindow) -> None:
+    def import_roads_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Import road layer", app_settings.last_dir(), VECTOR_FILTER
         )
@@ -109,7 +106,7 @@ class ImportsMixin:
             self.import_roads(Path(path))
 
     def import_roads(
-        self: MainWindow, path: Path, layer_name: str | None = None
+        self, path: Path, layer_name: str | None = None
     ) -> None:
         """Replace the approximate national roads with real road geometry."""
         try:
@@ -122,7 +119,7 @@ class ImportsMixin:
         self.statusBar().showMessage(f"Roads from {path.name} replace {names}", 10_000)
 
     # -- event stores and recipes --------------------------------------------
-    def open_store_dialog(self: MainWindow, folder: str | Path | None = None) -> None:
+    def open_store_dialog(self, folder: str | Path | None = None) -> None:
         """Pick a store folder (unless given), choose what to read, read it."""
         if not folder:
             folder = QFileDialog.getExistingDirectory(
@@ -143,7 +140,7 @@ class ImportsMixin:
         if dialog.exec():
             self.read_store(dialog.request())
 
-    def read_store(self: MainWindow, request: StoreRequest) -> None:
+    def read_store(self, request: StoreRequest) -> None:
         """Read a store's chosen part in the background and add it as a layer."""
 
         def added(layer: EventLayer | None, selection: Selection) -> None:
@@ -161,7 +158,7 @@ class ImportsMixin:
             on_error=lambda exc: self.show_error("Open event store", exc),
         )
 
-    def export_recipe_dialog(self: MainWindow, path: str | Path | None = None) -> None:
+    def export_recipe_dialog(self, path: str | Path | None = None) -> None:
         """Write the project's analyses as a batch recipe (asks where unless given)."""
         title = "Export analyses as recipe"
         try:

@@ -28,6 +28,7 @@ from sahelgis.io.safety import safe_child
 from sahelgis.io.tiles import TileCache, provider_state, read_basemap_state
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import crs, drawings
+from sahelgis.model.layers import VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.actions import WindowActionsMixin
@@ -329,6 +330,8 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
             self.statusBar().showMessage("No drawing layer to export", 5000)
             return
         layer = self.project.layer(layer_id)
+        if not isinstance(layer, VectorLayer):
+            return
         path, _ = QFileDialog.getSaveFileName(
             self,
             "Export drawings",

@@ -6,8 +6,8 @@ question and the recent-projects menu.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
@@ -21,9 +21,7 @@ from sahelgis.model.project import Project
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
 from sahelgis.ui.plain_text import menu_text
-
-if TYPE_CHECKING:
-    from sahelgis.ui.main_window import MainWindow
+from sahelgis.ui.window_base import MainWindowBase
 
 PROJECT_FILTER = "SahelGIS project (*.gpkg)"
 #: Lines of "opened with changes" warnings shown at once.
@@ -37,10 +35,10 @@ def new_project() -> Project:
     return project
 
 
-class ProjectFilesMixin:
+class ProjectFilesMixin(MainWindowBase):
     """New, open, save and recent projects of ``MainWindow``."""
 
-    def maybe_save(self: MainWindow) -> bool:
+    def maybe_save(self) -> bool:
         """Ask to save unsaved changes; False if the user cancels."""
         if not self.project.modified:
             return True
@@ -56,12 +54,12 @@ class ProjectFilesMixin:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
-    def new_project(self: MainWindow) -> None:
+    def new_project(self) -> None:
         """Start a project with the base layers only."""
         if self.maybe_save():
             self.set_project(new_project())
 
-    def open_project_dialog(self: MainWindow) -> None:
+    def open_project_dialog(self) -> None:
         if not self.maybe_save():
             return
         path, _ = QFileDialog.getOpenFileName(
@@ -70,7 +68,7 @@ class ProjectFilesMixin:
         if path:
             self.open_project(Path(path))
 
-    def open_project(self: MainWindow, path: Path) -> None:
+    def open_project(self, path: Path) -> None:
         """Load a project in the background and show it."""
 
         def done(project: Project) -> None:
@@ -92,7 +90,7 @@ class ProjectFilesMixin:
             on_error=failed,
         )
 
-    def show_load_warnings(self: MainWindow, lines: list[str]) -> None:
+    def show_load_warnings(self, lines: list[str]) -> None:
         """What opening a project reset or left out, as one plain-text message."""
         if not lines:
             return
@@ -113,13 +111,13 @@ class ProjectFilesMixin:
         box.open()
         self.statusBar().showMessage(shown[0], 10_000)
 
-    def save(self: MainWindow) -> bool:
+    def save(self) -> bool:
         """Save to the project's file (asks for one if new)."""
         if self.project.path is None or self._is_bundled(self.project.path):
             return self.save_as()
         return self._save_to(self.project.path)
 
-    def save_as(self: MainWindow) -> bool:
+    def save_as(self) -> bool:
         start = self.project.path.name if self.project.path else "project.gpkg"
         path, _ = QFileDialog.getSaveFileName(
             self,
@@ -129,7 +127,7 @@ class ProjectFilesMixin:
         )
         return bool(path) and self._save_to(Path(path))
 
-    def _save_to(self: MainWindow, path: Path) -> bool:
+    def _save_to(self, path: Path) -> bool:
         try:
             written = save_project(self.project, path)
         except (SahelGISError, OSError) as exc:
@@ -143,12 +141,16 @@ class ProjectFilesMixin:
     def _is_bundled(path: Path) -> bool:
         return path.resolve().parent == paths.data_dir().resolve()
 
-    def _fill_recent_menu(self: MainWindow) -> None:
+    def _open_recent(self, path: Path) -> None:
+        if self.maybe_save():
+            self.open_project(path)
+
+    def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for item in app_settings.recent_projects():
             self.recent_menu.addAction(
                 menu_text(item),
-                lambda p=item: self.maybe_save() and self.open_project(Path(p)),
+                partial(self._open_recent, Path(item)),
             )
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none)").setEnabled(False)
