@@ -405,8 +405,8 @@ def support_zones(
         all_dates = events.dates[considered].astype("datetime64[D]")
         data_first, data_last = all_dates.min(), all_dates.max()
     else:
-        data_first = np.datetime64(span[0], "D")
-        data_last = np.datetime64(span[1], "D")
+        data_first = span[0].astype("datetime64[D]")
+        data_last = span[1].astype("datetime64[D]")
     if acled.SUB_EVENT_TYPE in events.frame:
         sub_codes, sub_labels = group_codes(events, acled.SUB_EVENT_TYPE)
         sub_types = sub_labels[sub_codes[ind]]
@@ -450,7 +450,7 @@ def support_zones(
             if len(members) == 0:
                 continue
             pts = np.unique(xy[members], axis=0)
-            hull = shapely.convex_hull(shapely.multipoints(pts))
+            hull = shapely.MultiPoint(pts).convex_hull
             poly = hull.buffer(rules.margin_km * 1000.0, quad_segs=16)
             if poly.is_empty:  # margin 0 on a point or line
                 poly = hull.buffer(1.0)

@@ -141,7 +141,7 @@ class _Rejects:
         self.bad = np.zeros(n_rows, dtype=bool)
         self._rows: list[np.ndarray] = []
         self._fields: list[str] = []
-        self._values: list[Sequence[str]] = []
+        self._values: list[Sequence[str] | np.ndarray] = []
         self._reasons: list[str | Sequence[str]] = []
 
     def add(

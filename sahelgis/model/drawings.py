@@ -406,11 +406,11 @@ def vertices(geometry: BaseGeometry) -> np.ndarray:
     A polygon's closing vertex is left out (it follows the first one).
     """
     kind = geometry.geom_type
-    if kind == "Point":
+    if isinstance(geometry, shapely.Point):
         return np.array([[geometry.x, geometry.y]])
     if kind == "LineString":
         return shapely.get_coordinates(geometry)
-    if kind == "Polygon":
+    if isinstance(geometry, shapely.Polygon):
         return shapely.get_coordinates(geometry.exterior)[:-1]
     raise ValueError(
         f"vertex editing works on single points, lines and polygons, not {kind}"
@@ -425,7 +425,7 @@ def with_vertices(geometry: BaseGeometry, coords: np.ndarray) -> BaseGeometry:
         return shapely.Point(coords[0])
     if kind == "LineString":
         return shapely.LineString(coords)
-    if kind == "Polygon":
+    if isinstance(geometry, shapely.Polygon):
         return shapely.Polygon(coords, [ring.coords for ring in geometry.interiors])
     raise ValueError(f"vertex editing works on simple geometries, not {kind}")
 

@@ -58,6 +58,8 @@ def recovery_base() -> Path:
 def autosave_minutes() -> float:
     """Minutes between autosaves (QSettings ``autosave/minutes``); 0 means off."""
     value = app_settings.settings().value(AUTOSAVE_MINUTES, DEFAULT_MINUTES)
+    if not isinstance(value, (str, int, float)):
+        return DEFAULT_MINUTES
     try:
         return max(float(value), 0.0)
     except (TypeError, ValueError):

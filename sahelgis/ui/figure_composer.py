@@ -640,7 +640,10 @@ class FigureComposer(QDialog):
     def _on_legend_table_item_changed(self, item: QTableWidgetItem) -> None:
         if self._loading:
             return
-        key = str(self.legend_table.item(item.row(), 1).data(Qt.ItemDataRole.UserRole))
+        key_item = self.legend_table.item(item.row(), 1)
+        if key_item is None:
+            return
+        key = str(key_item.data(Qt.ItemDataRole.UserRole))
         if item.column() == 0:
             if item.checkState() == Qt.CheckState.Checked:
                 self._hidden_keys.discard(key)
@@ -731,7 +734,9 @@ class FigureComposer(QDialog):
         self.last_preview = png
         self.last_count = count
         set_plain(self.count_label, count)
-        image = QImage.fromData(png, "PNG")
+        # PySide6 takes the format as str at run time (bytes raise ValueError);
+        # its stub says bytes
+        image = QImage.fromData(png, "PNG")  # type: ignore[arg-type]
         pixmap = QPixmap.fromImage(image)
         size = self.preview.size()
         self.preview.setPixmap(

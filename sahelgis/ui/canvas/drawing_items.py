@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import shapely
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 
 from sahelgis.model.drawings import COL_COLOR
 from sahelgis.model.layers import VectorLayer
@@ -51,7 +51,7 @@ def drawing_layer_items(layer: VectorLayer) -> list[pg.GraphicsObject]:
     is_line = np.isin(type_ids, (1, 2, 5))
     is_point = np.isin(type_ids, (0, 4))
     items: list[pg.GraphicsObject] = []
-    groups = []
+    groups: list[tuple[QPainterPath, QPen, QBrush | None]] = []
     for color in sorted(set(colors[is_polygon])):
         mask = is_polygon & (colors == color)
         groups.append(

@@ -49,6 +49,8 @@ from sahelgis.ui.canvas.drawing_overlays import (
 from sahelgis.ui.canvas.tools import TOOL_PAN
 
 if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
     from sahelgis.model.project import Project
     from sahelgis.ui.canvas.view_protocol import MapView
 
@@ -287,7 +289,7 @@ class DrawingController(EditToolMixin, QObject):
         """Add a point drawing at a display-CRS position; its fid."""
         return self._add(drawings.geometry_from_display("point", np.array([[x, y]])))
 
-    def _add(self, geometry: object) -> int:
+    def _add(self, geometry: BaseGeometry) -> int:
         layer_id = self.ensure_active_layer()
         fid = drawings.add_feature(self.project, layer_id, geometry)
         self.sig_feature_added.emit(layer_id, fid)

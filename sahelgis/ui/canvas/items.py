@@ -197,7 +197,9 @@ class PointsItem(pg.GraphicsObject):
         frags[:, 6:10] = (1.0 / dpr, 1.0 / dpr, 0.0, 1.0)
         painter.save()
         painter.resetTransform()
-        painter.drawPixmapFragments(*self._fragments.drawargs(), atlas)
+        # pyqtgraph's drawargs() is (pointer, count) here; mypy reads its other
+        # branch (a 1-tuple of instances) too and miscounts the arguments
+        painter.drawPixmapFragments(*self._fragments.drawargs(), atlas)  # type: ignore[call-arg]
         painter.restore()
 
 

@@ -413,7 +413,11 @@ class TileManager(QObject):
         if isinstance(provider, str):
             provider = tiles.provider(provider)
         if provider == self._provider and (
-            provider is None or provider.from_file == self._provider.from_file
+            provider is None
+            or (
+                self._provider is not None
+                and provider.from_file == self._provider.from_file
+            )
         ):
             self.consent_changed()
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QPoint, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -89,6 +90,12 @@ def layer_kind(layer: Layer) -> str:
     return "point"
 
 
+
+def top_items(tree: QTreeWidget) -> list[QTreeWidgetItem]:
+    """The top-level rows of a tree, in order."""
+    items = (tree.topLevelItem(i) for i in range(tree.topLevelItemCount()))
+    return [item for item in items if item is not None]
+
 class LayerTree(QTreeWidget):
     """A tree whose top-level rows can be dragged to reorder layers."""
 
@@ -104,10 +111,7 @@ class LayerTree(QTreeWidget):
 
     def layer_ids(self) -> list[str]:
         """Layer ids from top to bottom as shown."""
-        return [
-            self.topLevelItem(i).data(0, ID_ROLE)
-            for i in range(self.topLevelItemCount())
-        ]
+        return [item.data(0, ID_ROLE) for item in top_items(self)]
 
     def dropEvent(self, event) -> None:
         dragged = self.currentItem()
@@ -251,18 +255,17 @@ class LayerPanel(QWidget):
 
     def select_layer(self, layer_id: str) -> None:
         """Select a layer's row."""
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in top_items(self.tree):
             if item.data(0, ID_ROLE) == layer_id:
                 self.tree.setCurrentItem(item)
                 return
 
     def legend_entries(self, layer_id: str) -> list[str]:
         """Legend rows under a layer (for tests)."""
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in top_items(self.tree):
             if item.data(0, ID_ROLE) == layer_id:
-                return [item.child(j).text(0) for j in range(item.childCount())]
+                children = (item.child(j) for j in range(item.childCount()))
+                return [child.text(0) for child in children if child is not None]
         return []
 
     def edit_style(self, layer_id: str) -> None:
@@ -293,8 +296,7 @@ class LayerPanel(QWidget):
         self.refresh()  # name, style or data: the row's text, legend, count tip
 
     def _top_item(self, layer_id: str) -> QTreeWidgetItem | None:
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in top_items(self.tree):
             if item.data(0, ID_ROLE) == layer_id:
                 return item
         return None
@@ -358,7 +360,7 @@ class LayerPanel(QWidget):
         frame = (
             layer.events.to_geodataframe()
             if isinstance(layer, EventLayer)
-            else layer.data
+            else cast("VectorLayer", layer).data
         )
         try:
             return export_frame(frame, path, safe_name(layer.name))
