@@ -236,12 +236,14 @@ def _anchor_lonlat(base: _Base, a: Anchor) -> tuple[float, float]:
     if a.rn4_km is not None:
         at = south + a.rn4_km * 1e3
     else:
+        if a.rn4_from_bamako_km is None:
+            raise ValueError(f"anchor {a} needs a place, rn4_km or rn4_from_bamako_km")
         pos = np.linspace(0.0, south, 801)
         pts = shapely.line_interpolate_point(line, pos)
-        lon, lat = _to_lonlat4(shapely.get_x(pts), shapely.get_y(pts))
+        lons, lats = _to_lonlat4(shapely.get_x(pts), shapely.get_y(pts))
         bx, by = base.place("Bamako")
-        _, _, d = GEOD.inv(np.full_like(lon, bx), np.full_like(lat, by), lon, lat)
-        at = pos[np.argmin(np.abs(d - a.rn4_from_bamako_km * 1e3))]
+        _, _, d = GEOD.inv(np.full_like(lons, bx), np.full_like(lats, by), lons, lats)
+        at = float(pos[np.argmin(np.abs(d - a.rn4_from_bamako_km * 1e3))])
     pt = shapely.line_interpolate_point(line, at)
-    lon, lat = _to_lonlat4(np.array([pt.x]), np.array([pt.y]))
-    return float(lon[0]), float(lat[0])
+    lons, lats = _to_lonlat4(np.array([pt.x]), np.array([pt.y]))
+    return float(lons[0]), float(lats[0])

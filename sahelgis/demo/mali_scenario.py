@@ -146,7 +146,7 @@ def _choice(value: str | list[list[Any]], names: dict[str, str]) -> Choice:
 
 
 def _kind(raw: dict[str, Any], names: dict[str, str], fatal: dict[str, Fatal]) -> Kind:
-    actors = {
+    actors: dict[str, Any] = {
         f: _choice(raw[f], names)
         for f in ("actor1", "actor2", "assoc1", "assoc2")
         if f in raw

@@ -513,24 +513,34 @@ def _tables() -> _Tables:
             ]
         base_share = 1.0 - _UNIFORM_SHARE - sum(e[-1] for e in extra)
         g = c * _N_SITES + _SITE_CONFLICT
-        for t, w in zip(towns, tw / tw.sum(), strict=True):
+        for ti, wi in zip(towns, tw / tw.sum(), strict=True):
             comp_rows.append(
-                (g, _GAUSS, t, c, town_lon[t], town_lat[t], sigma, -1, base_share * w)
+                (
+                    g,
+                    _GAUSS,
+                    ti,
+                    c,
+                    town_lon[ti],
+                    town_lat[ti],
+                    sigma,
+                    -1,
+                    base_share * wi,
+                )
             )
         comp_rows.append((g, _UNIFORM, -1, c, 0.0, 0.0, 0.0, -1, _UNIFORM_SHARE))
-        for kind, t, lon, lat, s, axis, w in extra:
-            comp_rows.append((g, kind, t, c, lon, lat, s, axis, w))
+        for kind, ti, lon, lat, s, axis, wi in extra:
+            comp_rows.append((g, kind, ti, c, lon, lat, s, axis, wi))
         g = c * _N_SITES + _SITE_URBAN
         uw = tw**2 / (tw**2).sum()
-        for t, w in zip(towns, uw, strict=True):
+        for ti, wi in zip(towns, uw, strict=True):
             comp_rows.append(
-                (g, _GAUSS, t, c, town_lon[t], town_lat[t], urban_sigma, -1, w)
+                (g, _GAUSS, ti, c, town_lon[ti], town_lat[ti], urban_sigma, -1, wi)
             )
         g = c * _N_SITES + _SITE_CONTROL
-        for name, dlon, dlat, s, w in prof.hotspots:
-            t = town_index[(c, name)]
+        for name, dlon, dlat, s, wi in prof.hotspots:
+            ti = town_index[(c, name)]
             comp_rows.append(
-                (g, _GAUSS, t, c, town_lon[t] + dlon, town_lat[t] + dlat, s, -1, w)
+                (g, _GAUSS, ti, c, town_lon[ti] + dlon, town_lat[ti] + dlat, s, -1, wi)
             )
     comp_group = np.array([r[0] for r in comp_rows])
     site_weights: list[np.ndarray] = []

@@ -55,7 +55,8 @@ def label_candidates(
         figure_text(t)
         for t in layer.data[style.label_field].iloc[rows].fillna("").astype(str)
     ]
-    inner = shapely.box(*extent)
+    xmin, ymin, xmax, ymax = extent
+    inner = shapely.box(xmin, ymin, xmax, ymax)
     if kind == "line":
         clipped = shapely.intersection(geoms, inner)
         anchors = shapely.line_interpolate_point(

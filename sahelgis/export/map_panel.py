@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sahelgis.export.layout import PagePlan, Rect
+    from sahelgis.model.figures import Box
     from sahelgis.model.project import Project
     from sahelgis.model.styles import Style
 
@@ -241,7 +242,7 @@ def _plot_points(
     )
 
 
-def pad_box(extent: tuple[float, ...], frac: float = 0.05) -> tuple[float, ...]:
+def pad_box(extent: tuple[float, ...], frac: float = 0.05) -> Box:
     xmin, ymin, xmax, ymax = extent
     dx, dy = (xmax - xmin) * frac, (ymax - ymin) * frac
     return xmin - dx, ymin - dy, xmax + dx, ymax + dy
@@ -443,8 +444,7 @@ def draw_inset(
     )
     hb = shapely.bounds(geoms[home])
     box = (min(hb[0], xmin), min(hb[1], ymin), max(hb[2], xmax), max(hb[3], ymax))
-    box = tuple(pad_box(box, 0.08))
-    box = fit_extent(box, rect.w / rect.h)  # type: ignore[arg-type]
+    box = fit_extent(pad_box(box, 0.08), rect.w / rect.h)
     ax = fig.add_axes(rect.fraction(page))
     ax.set_facecolor(MAP_BACKGROUND)
     clipped = shapely.clip_by_rect(geoms, *box)

@@ -68,7 +68,12 @@ def draw_chart(
     )
     for xi, total in zip(x, bottom, strict=True):
         ax.text(
-            xi, total, f"{int(total)}", ha="center", va="bottom", fontsize=7 * scale
+            float(xi),
+            float(total),
+            f"{int(total)}",
+            ha="center",
+            va="bottom",
+            fontsize=7 * scale,
         )
     ax.set_ylim(0, max(float(bottom.max()), 1.0) * 1.18)
 

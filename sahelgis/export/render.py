@@ -44,13 +44,14 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
     from sahelgis.model.figures import FigureSpec
     from sahelgis.model.project import Project
 
 
 FORMATS: tuple[str, ...] = (".png", ".svg", ".pdf")
-RC: dict[str, Any] = {
+RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 10,
     "pdf.fonttype": 42,

@@ -135,7 +135,7 @@ def legend_entries(
                 )
             )
 
-        common = {
+        common: dict[str, Any] = {
             "size": style.size,
             "line_width": style.line_width,
             "line_style": style.line_style,

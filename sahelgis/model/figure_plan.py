@@ -179,8 +179,8 @@ def multiple_periods(
     out = []
     if periods:
         for period in periods:
-            window = period_window(step, str(period))
-            out.append((period_label(step, window), window))
+            period_win = period_window(step, str(period))
+            out.append((period_label(step, period_win), period_win))
         return out
     window = spec.window_for(project)
     if window is None:

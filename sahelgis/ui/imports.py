@@ -77,9 +77,7 @@ class ImportsMixin(MainWindowBase):
         if path:
             self.import_layer(Path(path))
 
-    def import_layer(
-        self, path: Path, layer_name: str | None = None
-    ) -> None:
+    def import_layer(self, path: Path, layer_name: str | None = None) -> None:
         """Add a vector layer from a file (first layer unless one is named)."""
         try:
             if layer_name is None:
@@ -105,9 +103,7 @@ class ImportsMixin(MainWindowBase):
         if path:
             self.import_roads(Path(path))
 
-    def import_roads(
-        self, path: Path, layer_name: str | None = None
-    ) -> None:
+    def import_roads(self, path: Path, layer_name: str | None = None) -> None:
         """Replace the approximate national roads with real road geometry."""
         try:
             layer = read_road_layer(path, layer_name)

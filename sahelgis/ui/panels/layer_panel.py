@@ -90,11 +90,11 @@ def layer_kind(layer: Layer) -> str:
     return "point"
 
 
-
 def top_items(tree: QTreeWidget) -> list[QTreeWidgetItem]:
     """The top-level rows of a tree, in order."""
     items = (tree.topLevelItem(i) for i in range(tree.topLevelItemCount()))
     return [item for item in items if item is not None]
+
 
 class LayerTree(QTreeWidget):
     """A tree whose top-level rows can be dragged to reorder layers."""
