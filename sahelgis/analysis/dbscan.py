@@ -47,8 +47,9 @@ def _union(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
 def _neighbour_pairs(
     x: np.ndarray, y: np.ndarray, eps: float, chunk: int = 1_000_000
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield ``(i, j)`` arrays of all point pairs within ``eps`` (i != j),
-    in chunks of bounded size.
+    """Yield ``(i, j)`` arrays of all point pairs within ``eps`` (i != j).
+
+    The pairs come in chunks of bounded size.
     """
     cx = np.floor((x - x.min()) / eps).astype(np.int64)
     cy = np.floor((y - y.min()) / eps).astype(np.int64)

@@ -48,8 +48,10 @@ def save_rules(rules: ZoneRules, path: str | Path) -> Path:
 
 
 def load_rules(path: str | Path) -> ZoneRules:
-    """Read rules from a TOML file; missing keys keep the defaults of
-    :class:`ZoneRules` (not of :data:`DEFAULT_RULES`).
+    """Read rules from a TOML file.
+
+    Missing keys keep the defaults of :class:`ZoneRules` (not of
+    :data:`DEFAULT_RULES`).
 
     Raises
     ------

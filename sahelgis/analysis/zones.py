@@ -246,8 +246,10 @@ DEFAULT_RULES = ZoneRules(
 
 # -------------------------------------------------------------- indicators ---
 def _contains_any(column: pd.Series, needles: tuple[str, ...]) -> np.ndarray:
-    """Rows whose text contains any needle, ignoring case (categoricals: tested
-    per category). The needles are literal text: one escaped alternation is
+    """Rows whose text contains any needle, ignoring case.
+
+    Categoricals are tested per category. The needles are literal text: one
+    escaped alternation is
     searched in a single pass (pyarrow's RE2 on Arrow strings).
     """
     needles = tuple(n.lower() for n in needles if n.strip())

@@ -1,8 +1,10 @@
-"""Feature labels on exported maps: candidates from a vector layer's label
-field (anchored on points, mid-line or inside polygons, towns only on maps
-narrower than ``TOWN_LABEL_MAX_WIDTH_M``) and their greedy placement, higher
-layers and bigger places first, never overlapping each other or the boxes kept
-free for the map furniture.
+"""Feature labels on exported maps.
+
+Candidates come from a vector layer's label field (anchored on points, mid-line
+or inside polygons, towns only on maps narrower than
+``TOWN_LABEL_MAX_WIDTH_M``) and their greedy placement, higher layers and
+bigger places first, never overlapping each other or the boxes kept free for
+the map furniture.
 """
 
 from __future__ import annotations
@@ -28,6 +30,33 @@ if TYPE_CHECKING:
 
 @dataclass
 class MapLabel:
+    """A label that may be placed on an exported map.
+
+    Attributes
+    ----------
+    x, y
+        Anchor in the display CRS (metres): the point, the middle of the
+        clipped line or a point inside the clipped polygon.
+    text
+        The label text, as figures show it.
+    size
+        Font size in points.
+    color
+        Text colour (``#RRGGBB``).
+    kind
+        Geometry kind of the layer: ``"point"``, ``"line"`` or ``"polygon"``.
+    box
+        Colour of the box drawn behind line labels (road shields); None for no
+        box.
+    bold, italic
+        Font weight and style.
+    priority
+        Placement order, highest first (layer rank, then population).
+    offset_pt
+        Distance from a point anchor to the text in points (0 for lines and
+        polygons, which are centred on their anchor).
+    """
+
     x: float
     y: float
     text: str
@@ -44,6 +73,27 @@ class MapLabel:
 def label_candidates(
     layer: VectorLayer, rows: np.ndarray, extent: tuple[float, ...], rank: int
 ) -> list[MapLabel]:
+    """Label candidates of a vector layer's drawn rows.
+
+    Parameters
+    ----------
+    layer
+        The layer; without a label field (in its style and data) it has none.
+        Towns are left out on maps wider than ``TOWN_LABEL_MAX_WIDTH_M``.
+    rows
+        Positions of the drawn features in ``layer.data``.
+    extent
+        The map's ``(xmin, ymin, xmax, ymax)`` in the display CRS (metres);
+        lines and polygons are anchored on their part inside it.
+    rank
+        The layer's rank on the map, higher for layers drawn above; labels of
+        higher layers are placed first, then bigger places (``population``).
+
+    Returns
+    -------
+    list of MapLabel
+        One per feature with a non-empty label and a finite anchor.
+    """
     style = layer.style
     if not style.label_field or style.label_field not in layer.data:
         return []

@@ -1,10 +1,11 @@
-"""The page of an exported figure, in inches: where the header, the map
-panels (and small-multiple panel titles), the legend, the chart, the inset and
-the footer go (``figure_layout``), the text size factor of a page
-(``font_scale``), and ``plan_figure``: the model's plan
-(``sahelgis.model.figure_plan.plan_content``) with its map extent fitted to
-the panels of this layout, returned as a ``PagePlan`` that carries the layout
-for the renderers. No matplotlib and no Qt here.
+"""The page of an exported figure, in inches.
+
+Where the header, the map panels (and small-multiple panel titles), the legend,
+the chart, the inset and the footer go (``figure_layout``), the text size
+factor of a page (``font_scale``), and ``plan_figure``: the model's plan
+(``sahelgis.model.figure_plan.plan_content``) with its map extent fitted to the
+panels of this layout, returned as a ``PagePlan`` that carries the layout for
+the renderers. No matplotlib and no Qt here.
 """
 
 from __future__ import annotations
@@ -63,8 +64,10 @@ PANEL_GAP_IN = 0.12
 
 
 def font_scale(page: tuple[float, float]) -> float:
-    """Text size factor: 1 on a 16:9 slide (or a slide's picture area, about
-    12.5 × 5.5 in), smaller on smaller pages.
+    """Text size factor of a page.
+
+    1 on a 16:9 slide (or a slide's picture area, about 12.5 × 5.5 in),
+    smaller on smaller pages.
     """
     w, h = page
     return float(min(max(min(w / 13.333, h / 5.5), 0.55), 1.3))
@@ -172,8 +175,10 @@ def _panel_rects(
 
 @dataclass
 class PagePlan(FigurePlan):
-    """A ``FigurePlan`` laid out on a page: its extent is fitted to the map
-    panels of ``layout``, which says where every part of the figure goes.
+    """A ``FigurePlan`` laid out on a page.
+
+    Its extent is fitted to the map panels of ``layout``, which says where
+    every part of the figure goes.
     """
 
     layout: Layout = field(kw_only=True)
@@ -188,8 +193,10 @@ def plan_figure(
     window: tuple[np.datetime64, np.datetime64] | None = None,
     page: tuple[float, float] | None = None,
 ) -> PagePlan:
-    """Decide what the figure shows and where: ``plan_content`` with the map
-    extent fitted to the panels of ``figure_layout``.
+    """Decide what the figure shows and where.
+
+    This is ``plan_content`` with the map extent fitted to the panels of
+    ``figure_layout``.
 
     ``with_title``/``with_source`` leave room for the title and source line or
     not (a slide carries them as editable text); ``window`` overrides the

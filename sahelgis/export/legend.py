@@ -1,6 +1,8 @@
-"""The legend of an exported figure: one matplotlib handle per
-``LegendEntry`` (header, point, line or polygon, sized like the canvas) and the
-legend drawn in the page's legend box, shrunk until it fits.
+"""The legend of an exported figure.
+
+One matplotlib handle per ``LegendEntry`` (header, point, line or polygon,
+sized like the canvas) and the legend drawn in the page's legend box, shrunk
+until it fits.
 """
 
 from __future__ import annotations
@@ -56,6 +58,26 @@ def _legend_handle(entry: LegendEntry, scale: float) -> Any:
 
 
 def draw_legend(fig: Figure, plan: PagePlan, scale: float) -> list[str]:
+    """Draw the plan's legend entries in the page's legend box.
+
+    The font starts at 9.5 pt × ``scale`` and shrinks by 10 % until the legend
+    fits the box (or reaches 5.5 pt); layer headers are bold.
+
+    Parameters
+    ----------
+    fig
+        The page.
+    plan
+        The laid-out plan; nothing is drawn without legend entries or when
+        the legend box is at most 0.2 in high.
+    scale
+        Text size factor of the page (``font_scale``).
+
+    Returns
+    -------
+    list of str
+        The labels drawn, top to bottom (empty when none).
+    """
     rect = plan.layout.legend
     entries = plan.legend
     if not entries or rect.h <= 0.2:

@@ -1,8 +1,9 @@
-"""Map panels of an exported figure (matplotlib, no Qt): the map axes in the
-display CRS, the cached tile underlay, every layer of a panel (events as
-rasterized markers per category colour, vector features clipped to the frame),
-the outline of an area scope, the "SYNTHETIC DATA" mark, small-multiple panel
-titles and the inset locator map. Labels are placed by
+"""Map panels of an exported figure (matplotlib, no Qt).
+
+The map axes in the display CRS, the cached tile underlay, every layer of a
+panel (events as rasterized markers per category colour, vector features
+clipped to the frame), the outline of an area scope, the "SYNTHETIC DATA" mark,
+small-multiple panel titles and the inset locator map. Labels are placed by
 ``sahelgis.export.labels``; ``sahelgis.export.render`` assembles the page.
 """
 
@@ -45,6 +46,24 @@ if TYPE_CHECKING:
 def map_axes(
     fig: Figure, rect: Rect, page: tuple[float, float], extent: tuple[float, ...]
 ) -> Axes:
+    """Add a framed map axes showing ``extent`` at equal aspect.
+
+    Parameters
+    ----------
+    fig
+        The page.
+    rect
+        The map panel, in inches on the page.
+    page
+        Page size ``(width, height)`` in inches.
+    extent
+        ``(xmin, ymin, xmax, ymax)`` shown, in the display CRS (metres).
+
+    Returns
+    -------
+    Axes
+        The axes, in display-CRS metres, without ticks.
+    """
     ax = fig.add_axes(rect.fraction(page))
     ax.set_facecolor(MAP_BACKGROUND)
     ax.set_xlim(extent[0], extent[2])
@@ -95,6 +114,22 @@ def draw_tile_underlay(
 def draw_panel(
     ax: Axes, panel: Panel, plan: PagePlan, rect: Rect, underlay: bool = False
 ) -> None:
+    """Draw a panel's layers, bottom first, and place their labels.
+
+    Parameters
+    ----------
+    ax
+        The panel's map axes (display CRS, metres).
+    panel
+        The panel: its layers and the rows of each drawn in it.
+    plan
+        The laid-out plan (extent, number of panels, reserved boxes).
+    rect
+        The panel, in inches on the page (for label sizes and free boxes).
+    underlay
+        Whether tiles are drawn underneath: country and region fills are
+        then left out (outlines only) so the tiles show.
+    """
     many = len(plan.panels) > 1
     labels: list[MapLabel] = []
     for i, lp in enumerate(reversed(panel.layers)):
@@ -122,8 +157,9 @@ def draw_panel(
 
 
 def draw_scope_outline(ax: Axes, plan: PagePlan) -> None:
-    """Outline the area a figure counts its events in (area scopes): events
-    outside it are not drawn, so the reader sees where the clip runs.
+    """Outline the area a figure counts its events in (area scopes).
+
+    Events outside it are not drawn, so the reader sees where the clip runs.
     """
     from matplotlib.collections import PathCollection
 
@@ -157,8 +193,9 @@ def draw_scope_outline(ax: Axes, plan: PagePlan) -> None:
 
 
 def _reserved(plan: PagePlan, rect: Rect) -> list[tuple[float, float, float, float]]:
-    """Boxes (inches from the map's lower left) kept free of labels: the
-    synthetic mark, the window label, the scale bar and the north arrow.
+    """Boxes kept free of labels, in inches from the map's lower left.
+
+    The synthetic mark, the window label, the scale bar and the north arrow.
     """
     scale = plan.layout.font_scale
     many = len(plan.panels) > 1
@@ -243,6 +280,21 @@ def _plot_points(
 
 
 def pad_box(extent: tuple[float, ...], frac: float = 0.05) -> Box:
+    """A box grown on every side by ``frac`` of its width and height.
+
+    Parameters
+    ----------
+    extent
+        ``(xmin, ymin, xmax, ymax)`` in any projected units (here display-CRS
+        metres).
+    frac
+        Fraction of the width (and height) added on each side.
+
+    Returns
+    -------
+    Box
+        The grown ``(xmin, ymin, xmax, ymax)``, in the units of ``extent``.
+    """
     xmin, ymin, xmax, ymax = extent
     dx, dy = (xmax - xmin) * frac, (ymax - ymin) * frac
     return xmin - dx, ymin - dy, xmax + dx, ymax + dy
@@ -368,10 +420,20 @@ def _line_segments(geoms: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
 
 
 def has_events(plan: PagePlan) -> bool:
+    """Whether the figure draws an event layer."""
     return any(isinstance(layer, EventLayer) for layer in plan.layers)
 
 
 def draw_synthetic_mark(ax: Axes, scale: float) -> None:
+    """Write the "SYNTHETIC DATA" mark in the top left corner of a map.
+
+    Parameters
+    ----------
+    ax
+        The map axes.
+    scale
+        Text size factor (11 pt × ``scale``).
+    """
     ax.text(
         0.012,
         0.985,
@@ -390,6 +452,21 @@ def draw_synthetic_mark(ax: Axes, scale: float) -> None:
 def draw_panel_title(
     fig: Figure, rect: Rect, page: tuple[float, float], panel: Panel, scale: float
 ) -> None:
+    """Write a small-multiple panel's title (left) and event count (right).
+
+    Parameters
+    ----------
+    fig
+        The page.
+    rect
+        The title strip above the panel, in inches on the page.
+    page
+        Page size ``(width, height)`` in inches.
+    panel
+        The panel: its period label and ``event_count``.
+    scale
+        Text size factor of the page.
+    """
     left, bottom, width, height = rect.fraction(page)
     fig.text(
         left,
@@ -427,6 +504,25 @@ def draw_inset(
     project: Project,
     plan: PagePlan,
 ) -> None:
+    """Draw the inset locator map: the country holding the map, the map's frame.
+
+    The inset shows the country under the map's centre (or the nearest one)
+    with its neighbours, and the main map's extent as a red box. Nothing is
+    drawn without a countries layer.
+
+    Parameters
+    ----------
+    fig
+        The page.
+    rect
+        The inset box, in inches on the page.
+    page
+        Page size ``(width, height)`` in inches.
+    project
+        The project (its countries layer).
+    plan
+        The laid-out plan (its map extent, display CRS metres).
+    """
     from matplotlib.collections import PathCollection
     from matplotlib.patches import Rectangle
 

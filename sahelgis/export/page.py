@@ -1,6 +1,8 @@
-"""Page furniture around the maps of an exported figure: the header (title and
-subtitle), the footer (source line, credit and logo), the bar chart of events
-per period in the side column, and the text wrapping they share.
+"""Page furniture around the maps of an exported figure.
+
+The header (title and subtitle), the footer (source line, credit and logo), the
+bar chart of events per period in the side column, and the text wrapping they
+share.
 """
 
 from __future__ import annotations
@@ -21,6 +23,22 @@ if TYPE_CHECKING:
 
 
 def wrap(text: str, width_in: float, size_pt: float) -> str:
+    """Break text into lines that fit a width on the page.
+
+    Parameters
+    ----------
+    text
+        The text.
+    width_in
+        Available width in inches.
+    size_pt
+        Font size in points (a character is taken as 0.56 em wide).
+
+    Returns
+    -------
+    str
+        The lines joined by newlines (at least 10 characters a line).
+    """
     chars = max(int(width_in * 72 / (0.56 * size_pt)), 10)
     return "\n".join(textwrap.wrap(text, chars)) or text
 
@@ -32,6 +50,23 @@ def draw_chart(
     chart: dict[str, Any],
     scale: float,
 ) -> None:
+    """Draw the stacked bar chart of events per period.
+
+    Parameters
+    ----------
+    fig
+        The page.
+    rect
+        The chart box, in inches on the page.
+    page
+        Page size ``(width, height)`` in inches.
+    chart
+        ``periods`` (labels), ``series`` (name to counts per period, stacked
+        in order), ``colors`` (name to colour) and ``by`` (the period step);
+        nothing is drawn without periods.
+    scale
+        Text size factor of the page.
+    """
     periods = chart["periods"]
     if not periods:
         return
@@ -80,6 +115,17 @@ def draw_chart(
 
 # -- header and footer --------------------------------------------------------
 def draw_header(fig: Figure, plan: PagePlan, scale: float) -> None:
+    """Write the title and subtitle in the page's header box (if it has one).
+
+    Parameters
+    ----------
+    fig
+        The page.
+    plan
+        The laid-out plan (its spec's title and subtitle, the header box).
+    scale
+        Text size factor of the page.
+    """
     rect = plan.layout.header
     spec = plan.spec
     if rect is None:
@@ -112,6 +158,20 @@ def draw_header(fig: Figure, plan: PagePlan, scale: float) -> None:
 
 
 def draw_footer(fig: Figure, plan: PagePlan, scale: float) -> None:
+    """Draw the footer: source line, credit and logo.
+
+    The logo goes at the right of the footer (of the header when there is no
+    footer), the credit left of it and the source line in the remaining width.
+
+    Parameters
+    ----------
+    fig
+        The page.
+    plan
+        The laid-out plan (its spec's source, credit and logo path).
+    scale
+        Text size factor of the page.
+    """
     rect = plan.layout.footer
     spec = plan.spec
     pw, ph = plan.layout.page

@@ -91,8 +91,9 @@ RENDER_LOCK = threading.RLock()
 
 @contextmanager
 def rc() -> Iterator[None]:
-    """Matplotlib settings every export uses (fonts, vector text, no metadata),
-    holding ``RENDER_LOCK``.
+    """Matplotlib settings every export uses, holding ``RENDER_LOCK``.
+
+    Fonts, vector text and no metadata (``RC``).
     """
     import matplotlib
 

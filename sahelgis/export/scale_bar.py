@@ -1,7 +1,8 @@
-"""Scale bar and north arrow of exported maps: round bar lengths that are true
-on the ground where the bar is drawn (geodesic, in km and/or miles) and the
-arrow to true north in the display CRS (azimuthal equidistant, so north turns
-away from the centre).
+"""Scale bar and north arrow of exported maps.
+
+Round bar lengths that are true on the ground where the bar is drawn (geodesic,
+in km and/or miles) and the arrow to true north in the display CRS (azimuthal
+equidistant, so north turns away from the centre).
 """
 
 from __future__ import annotations
@@ -57,8 +58,10 @@ def ground_per_map_metre(x: float, y: float, dx: float) -> float:
 def scale_bar_length(
     extent: tuple[float, ...], unit: str, x: float, y: float, fraction: float = 0.2
 ) -> tuple[float, float]:
-    """A round bar length (in ``unit``) near ``fraction`` of the map width and
-    its length in display-CRS metres, true on the ground where it is drawn.
+    """A round bar length near ``fraction`` of the map width.
+
+    The length is in ``unit`` (and in display-CRS metres), true on the ground
+    where the bar is drawn.
     """
     unit_m = 1000.0 if unit == "km" else MILE_M
     width = extent[2] - extent[0]
@@ -73,6 +76,26 @@ def scale_bar_length(
 def draw_scale_bars(
     ax: Axes, extent: tuple[float, ...], units: str, scale: float, width_in: float
 ) -> list[ScaleBarInfo]:
+    """Draw scale bars in the lower left corner of a map.
+
+    Parameters
+    ----------
+    ax
+        The map axes (display CRS, metres, equal aspect).
+    extent
+        The map's ``(xmin, ymin, xmax, ymax)`` in display-CRS metres.
+    units
+        ``"km"``, ``"mi"``, ``"both"`` (one bar each) or ``"none"``.
+    scale
+        Text size factor of the page.
+    width_in
+        Width of the map on the page in inches.
+
+    Returns
+    -------
+    list of ScaleBarInfo
+        The bars drawn, bottom first (empty for ``"none"``).
+    """
     from matplotlib.patches import Rectangle
 
     if units == "none":
@@ -157,6 +180,22 @@ def north_direction(x: float, y: float) -> tuple[float, float]:
 
 
 def draw_north_arrow(ax: Axes, extent: tuple[float, ...], scale: float) -> float:
+    """Draw an arrow to true north in the lower right corner of a map.
+
+    Parameters
+    ----------
+    ax
+        The map axes (display CRS, metres).
+    extent
+        The map's ``(xmin, ymin, xmax, ymax)`` in display-CRS metres.
+    scale
+        Text size factor of the page.
+
+    Returns
+    -------
+    float
+        The arrow's angle in degrees, clockwise from the map's up.
+    """
     xmin, ymin, xmax, ymax = extent
     w, h = xmax - xmin, ymax - ymin
     x, y = xmax - 0.045 * w, ymin + 0.06 * h

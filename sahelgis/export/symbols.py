@@ -1,7 +1,9 @@
-"""How model styles become matplotlib marks in exported figures: the pixel to
-point factor (style sizes are screen pixels at 96 dpi), marker and dash tables,
-the map background and synthetic-mark colours, and the white halo behind text
-on maps. Shared by the map panels, labels, legend and scale bar modules.
+"""How model styles become matplotlib marks in exported figures.
+
+The pixel to point factor (style sizes are screen pixels at 96 dpi), marker and
+dash tables, the map background and synthetic-mark colours, and the white halo
+behind text on maps. Shared by the map panels, labels, legend and scale bar
+modules.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ MARK_COLOR = "#B00020"
 
 
 def halo() -> list[Any]:
+    """Path effects drawing a white outline (2.5 pt) behind text on maps."""
     import matplotlib.patheffects as pe
 
     return [pe.withStroke(linewidth=2.5, foreground="white")]

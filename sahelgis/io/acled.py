@@ -1,4 +1,4 @@
-"""Read ACLED exports (CSV or .xlsx) into an :class:`EventTable` plus a per-row report.
+r"""Read ACLED exports (CSV or .xlsx) into an :class:`EventTable` plus a per-row report.
 
 Analysts bring their own ACLED files (the data may not be redistributed), saved by
 the export tool, the API or re-saved by a spreadsheet. So the reader is lenient
@@ -14,7 +14,7 @@ UTF-16/32 are recognised by their BOM or NUL pattern. Anything else is read as
 UTF-8 when it is UTF-8, or *mostly* UTF-8 (more valid multi-byte characters than
 invalid bytes): the records holding invalid bytes are then **rejected**, not
 imported with a replacement character, and reported with their field, the text
-with each bad byte as ``\\xNN`` and the reason ``"invalid UTF-8 byte"``.
+with each bad byte as ``\xNN`` and the reason ``"invalid UTF-8 byte"``.
 Only a file that is not mostly UTF-8 is decoded as a single-byte encoding,
 chosen by charset-normalizer among :data:`LEGACY_ENCODINGS` (cp1252, Latin-1).
 

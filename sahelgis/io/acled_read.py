@@ -107,7 +107,10 @@ def _arrow_read(
 
 
 def _skip_row(row: object) -> str:
-    """Drop a malformed row (pyarrow ``invalid_row_handler``; the csv scan reports it)."""
+    """Drop a malformed row (pyarrow ``invalid_row_handler``).
+
+    The csv-module scan reports it.
+    """
     return "skip"
 
 
@@ -267,11 +270,12 @@ def _parse_text(
     progress: Progress,
     invalid: _InvalidUtf8 | None = None,
 ) -> _TextColumns:
-    """Parse UTF-8 CSV bytes (``data``), or the UTF-8 file itself when ``data`` is
-    None, into text columns; raise :class:`_NotThisEncoding` on invalid UTF-8.
+    r"""Parse UTF-8 CSV into text columns.
 
-    ``invalid`` names the marked invalid bytes of ``data``: in the header they
-    are shown as ``\\xNN`` in the column names (and messages).
+    Reads the bytes ``data``, or the UTF-8 file itself when ``data`` is None;
+    raises :class:`_NotThisEncoding` on invalid UTF-8. ``invalid`` names the
+    marked invalid bytes of ``data``: in the header they are shown as
+    ``\xNN`` in the column names (and messages).
     """
     progress.set(0.05, f"Decoding ({encoding})")
     progress.check()

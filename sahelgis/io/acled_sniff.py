@@ -212,8 +212,9 @@ class _InvalidUtf8:
         return re.compile(f"{self.mark_open}(\\d+){self.mark_close}")
 
     def show(self, text: str, width: int = 120) -> str:
-        """``text`` with each mark as its bytes in ``\\xNN`` form, clipped to
-        ``width`` characters around the first one.
+        r"""``text`` with each mark as its bytes in ``\xNN`` form.
+
+        Clipped to ``width`` characters around the first mark.
         """
         first = text.find(self.mark_open)
         shown = self.pattern().sub(

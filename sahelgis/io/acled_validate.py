@@ -61,7 +61,7 @@ def _empty_rejects() -> pd.DataFrame:
 
 @dataclass
 class ImportReport:
-    """What happened to each row of an imported ACLED file.
+    r"""What happened to each row of an imported ACLED file.
 
     Parameters
     ----------
@@ -79,7 +79,7 @@ class ImportReport:
         newlines; for .xlsx it is the spreadsheet row minus the header row.
         ``field`` is the column at fault (``"latitude/longitude"`` for 0/0
         coordinates, ``"row"`` for a record with the wrong number of fields);
-        ``value`` is the text as found (invalid UTF-8 bytes shown as ``\\xNN``).
+        ``value`` is the text as found (invalid UTF-8 bytes shown as ``\xNN``).
         A row with several problems appears several times.
     warnings
         File-level remarks the analyst should see (encoding, extra or missing
@@ -249,11 +249,11 @@ def _check_invalid_utf8(
     invalid: _InvalidUtf8,
     warnings: list[str],
 ) -> None:
-    """Reject every record holding an invalid byte (marked while decoding).
+    r"""Reject every record holding an invalid byte (marked while decoding).
 
     Such a record is not imported rather than imported with a replacement
     character: "S?gou" would not match "Ségou" in filters, counts or joins. The
-    reject report shows each bad byte as ``\\xNN`` in the field's text.
+    reject report shows each bad byte as ``\xNN`` in the field's text.
     """
     for name, array in arrays.items():
         if pa.types.is_dictionary(array.type):

@@ -110,8 +110,10 @@ _XLSX_ERRORS = frozenset(
 
 
 class _SheetColumns:
-    """Non-empty sheet rows gathered into per-column Arrow chunks, a batch at a
-    time (1M rows × 31 cells as Python strings would take gigabytes).
+    """Non-empty sheet rows gathered into per-column Arrow chunks.
+
+    A batch at a time: 1M rows × 31 cells as Python strings would take
+    gigabytes.
     """
 
     def __init__(self) -> None:

@@ -40,6 +40,24 @@ def _toml_string(value: str) -> str:
 
 
 def toml_value(value: Any) -> str:
+    """A value as TOML text.
+
+    Parameters
+    ----------
+    value
+        A bool, int, float (not finite ones as ``nan``), str, or a list or
+        tuple of those (one item a line).
+
+    Returns
+    -------
+    str
+        The TOML literal.
+
+    Raises
+    ------
+    TypeError
+        For any other type.
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -1,8 +1,9 @@
-"""Legend rows of a figure, decided from the model: ``LegendEntry`` (a layer
-header or a symbol with its label), the category of every drawn row
-(``category_values``, ``OTHER_KEY`` for values without a colour), and the
-legend labels of layers and categories with the user's overrides and hidden
-keys. ``sahelgis.export.legend`` draws them.
+"""Legend rows of a figure, decided from the model.
+
+``LegendEntry`` (a layer header or a symbol with its label), the category of
+every drawn row (``category_values``, ``OTHER_KEY`` for values without a
+colour), and the legend labels of layers and categories with the user's
+overrides and hidden keys. ``sahelgis.export.legend`` draws them.
 """
 
 from __future__ import annotations
@@ -44,8 +45,10 @@ class LegendEntry:
 
 
 def category_values(layer: Layer, rows: np.ndarray) -> np.ndarray:
-    """Category value (as text) of each row, ``OTHER_KEY`` for values without a
-    colour in the layer's style, "" when the style is not categorical.
+    """Category value (as text) of each row.
+
+    ``OTHER_KEY`` for values without a colour in the layer's style, "" when
+    the style is not categorical.
     """
     style = layer.style
     if isinstance(layer, EventLayer):

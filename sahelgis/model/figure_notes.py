@@ -1,7 +1,8 @@
-"""The words around a figure, from its plan: the source line built from
-provenance (credits, window, ``n`` and scope, filter), the scope in words, the
-window as text and the slide notes (source, filter, window, extent, layers,
-counts behind the panels and the chart).
+"""The words around a figure, from its plan.
+
+The source line built from provenance (credits, window, ``n`` and scope,
+filter), the scope in words, the window as text and the slide notes (source,
+filter, window, extent, layers, counts behind the panels and the chart).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
 
 
 def window_text(window: tuple[np.datetime64, np.datetime64] | None) -> str:
-    """ "1 Jan 2023 – 31 Jul 2023" (days, as source lines need), "" for None."""
+    """The window in days, as source lines need: "1 Jan 2023 – 31 Jul 2023".
+
+    "all dates" for None.
+    """
     if window is None:
         return "all dates"
     a, b = day_label(window[0]), day_label(window[1])
@@ -49,6 +53,22 @@ def basemap_credit(project: Project) -> str:
 
 
 def auto_source(plan: FigurePlan) -> str:
+    """The source line of a figure, from its layers' provenance.
+
+    The credits of the drawn layers (event layers first) and of the basemap,
+    then, when events are drawn, their window, ``n`` with the scope and the
+    filter in words.
+
+    Parameters
+    ----------
+    plan
+        The figure's plan.
+
+    Returns
+    -------
+    str
+        The source line ("" when there is nothing to credit or count).
+    """
     layers = plan.layers
     credits: list[str] = []
     events_first = [ly for ly in layers if isinstance(ly, EventLayer)] + [

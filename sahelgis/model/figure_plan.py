@@ -93,8 +93,9 @@ class Panel:
 
 @dataclass
 class FigurePlan:
-    """Everything a renderer needs, decided from the model only (the page
-    layout is added by ``sahelgis.export.layout.PagePlan``).
+    """Everything a renderer needs, decided from the model only.
+
+    The page layout is added by ``sahelgis.export.layout.PagePlan``.
     """
 
     spec: FigureSpec
@@ -196,8 +197,10 @@ def multiple_periods(
 
 
 def period_window(step: str, period: str) -> tuple[np.datetime64, np.datetime64]:
-    """Inclusive window of a period name: "2020", "2020-Q3", "2020-03", or a
-    start date "2020-03-02" for day and week steps.
+    """Inclusive window of a period name.
+
+    "2020", "2020-Q3", "2020-03", or a start date "2020-03-02" for day and
+    week steps.
     """
     if step not in STEPS:
         raise ValueError(f"unknown period step {step!r}; use one of {STEPS}")
@@ -381,8 +384,10 @@ def _window_label(
 def _shown(
     layer: Layer, extent: Box, period: str | None, period_field: str
 ) -> np.ndarray:
-    """Features of a vector layer drawn in a panel: crossing the drawn extent
-    (display CRS) and, in small multiples, of the panel's period.
+    """Features of a vector layer drawn in a panel.
+
+    Those crossing the drawn extent (display CRS) and, in small multiples, of
+    the panel's period.
     """
     if isinstance(layer, VectorLayer):
         xmin, ymin, xmax, ymax = extent
@@ -459,8 +464,10 @@ def auto_source_line(project: Project, spec: FigureSpec) -> str:
 
 
 def count_line(project: Project, spec: FigureSpec) -> str:
-    """ "n = 475 in Koulikoro region, 1 Jan 2020 – 31 Dec 2023": the figure's
-    count, scope and window in one line ("" when it draws no event layer).
+    """The figure's count, scope and window in one line.
+
+    For example "n = 475 in Koulikoro region, 1 Jan 2020 – 31 Dec 2023"; ""
+    when it draws no event layer.
     """
     plan = plan_content(project, spec)
     if not plan.counted:

@@ -257,8 +257,9 @@ _DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
 
 
 def figure_key(name: str) -> str:
-    """A figure name as ``--figure`` compares it: case-folded, any dash (- – —)
-    as one "-", runs of spaces as one.
+    """A figure name as ``--figure`` compares it.
+
+    Case-folded, any dash (- – —) as one "-", runs of spaces as one.
     """
     text = _DASHES.sub(" - ", name.strip())
     return " ".join(text.split()).casefold()

@@ -154,9 +154,10 @@ class Layer:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Hold the change signals until the block ends; then each field that
-        differs from its value before the block emits once, with its final
-        value, in the order first changed.
+        """Hold the change signals until the block ends.
+
+        Then each field that differs from its value before the block emits
+        once, with its final value, in the order first changed.
 
         Batches nest; the outermost one emits. The signals are emitted even if
         the block raises, as the fields it set stay set.
