@@ -513,34 +513,24 @@ def _tables() -> _Tables:
             ]
         base_share = 1.0 - _UNIFORM_SHARE - sum(e[-1] for e in extra)
         g = c * _N_SITES + _SITE_CONFLICT
-        for ti, wi in zip(towns, tw / tw.sum(), strict=True):
+        for j, q in zip(towns, tw / tw.sum(), strict=True):
             comp_rows.append(
-                (
-                    g,
-                    _GAUSS,
-                    ti,
-                    c,
-                    town_lon[ti],
-                    town_lat[ti],
-                    sigma,
-                    -1,
-                    base_share * wi,
-                )
+                (g, _GAUSS, j, c, town_lon[j], town_lat[j], sigma, -1, base_share * q)
             )
         comp_rows.append((g, _UNIFORM, -1, c, 0.0, 0.0, 0.0, -1, _UNIFORM_SHARE))
-        for kind, ti, lon, lat, s, axis, wi in extra:
-            comp_rows.append((g, kind, ti, c, lon, lat, s, axis, wi))
+        for kind, j, lon, lat, s, axis, q in extra:
+            comp_rows.append((g, kind, j, c, lon, lat, s, axis, q))
         g = c * _N_SITES + _SITE_URBAN
         uw = tw**2 / (tw**2).sum()
-        for ti, wi in zip(towns, uw, strict=True):
+        for j, q in zip(towns, uw, strict=True):
             comp_rows.append(
-                (g, _GAUSS, ti, c, town_lon[ti], town_lat[ti], urban_sigma, -1, wi)
+                (g, _GAUSS, j, c, town_lon[j], town_lat[j], urban_sigma, -1, q)
             )
         g = c * _N_SITES + _SITE_CONTROL
-        for name, dlon, dlat, s, wi in prof.hotspots:
-            ti = town_index[(c, name)]
+        for name, dlon, dlat, s, q in prof.hotspots:
+            j = town_index[(c, name)]
             comp_rows.append(
-                (g, _GAUSS, ti, c, town_lon[ti] + dlon, town_lat[ti] + dlat, s, -1, wi)
+                (g, _GAUSS, j, c, town_lon[j] + dlon, town_lat[j] + dlat, s, -1, q)
             )
     comp_group = np.array([r[0] for r in comp_rows])
     site_weights: list[np.ndarray] = []
