@@ -14,12 +14,13 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
-from sahelgis.model.figure_plan import FigurePlan, plan_content
+from sahelgis.model.figure_parts import FigurePlan
+from sahelgis.model.figure_plan import plan_content
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from sahelgis.model.figure_legend import LegendEntry
+    from sahelgis.model.figure_parts import LegendEntry
     from sahelgis.model.figures import FigureSpec
     from sahelgis.model.project import Project
 

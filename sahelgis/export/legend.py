@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sahelgis.export.layout import PagePlan
-    from sahelgis.model.figure_legend import LegendEntry
+    from sahelgis.model.figure_parts import LegendEntry
 
 
 def _legend_handle(entry: LegendEntry, scale: float) -> Any:

@@ -26,8 +26,8 @@ from sahelgis.export.symbols import (
     halo,
 )
 from sahelgis.export.text import figure_text
-from sahelgis.model.figure_legend import OTHER_KEY, category_values
-from sahelgis.model.figure_plan import Panel, fit_extent
+from sahelgis.model.figure_parts import OTHER_KEY, Panel, category_values
+from sahelgis.model.figure_plan import fit_extent
 from sahelgis.model.figures import SYNTHETIC_MARK
 from sahelgis.model.layers import ROLE_COUNTRIES, EventLayer, VectorLayer
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR

@@ -338,7 +338,7 @@ def guard_output(
     OutputRefused
         With a one-line message; the command line exits with code 2.
     """
-    from sahelgis.io.project_file import has_project_state
+    from sahelgis.io.project_probe import has_project_state
 
     output = Path(output)
     flag = "" if option == "-o" else f" (given to {option})"

@@ -42,6 +42,7 @@ from sahelgis import __version__
 from sahelgis.errors import ProjectFileError
 from sahelgis.io import limits
 from sahelgis.io.atomic import atomic_target
+from sahelgis.io.project_probe import STATE_TABLE, has_project_state
 from sahelgis.io.project_schema import CheckedState, check_state
 from sahelgis.model import crs
 from sahelgis.model.events import EventTable
@@ -57,7 +58,6 @@ if TYPE_CHECKING:
 
 FORMAT_NAME = "sahelgis-project"
 FORMAT_VERSION = 1
-STATE_TABLE = "sahelgis_project"
 CACHE_TABLE = "sahelgis_event_cache"
 PROJECT_SUFFIX = ".gpkg"
 
@@ -226,24 +226,6 @@ def project_info(path: str | Path) -> ProjectInfo:
     """Layer names, kinds, feature counts and date ranges, from the state only."""
     state = read_state(path)
     return ProjectInfo(path=Path(path), layers=list(state.get("layers", [])))
-
-
-def has_project_state(path: str | Path) -> bool:
-    """True when the file has SahelGIS's state table, even a damaged or newer one.
-
-    Tells a damaged project (report it) from a plain GeoPackage (list its
-    layers); reads the file only.
-    """
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-    try:
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as con:
-            row = con.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
-                (STATE_TABLE,),
-            ).fetchone()
-    except sqlite3.DatabaseError:
-        return False
-    return row is not None
 
 
 def is_project_file(path: str | Path) -> bool:

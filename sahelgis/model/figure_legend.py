@@ -9,61 +9,21 @@ overrides and hidden keys. ``sahelgis.export.legend`` draws them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sahelgis.model.figure_parts import (
+    OTHER_KEY,
+    LegendEntry,
+    category_values,
+)
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR
 
 if TYPE_CHECKING:
-    from sahelgis.model.figure_plan import Panel
+    from sahelgis.model.figure_parts import Panel
     from sahelgis.model.figures import FigureSpec
-
-
-OTHER_KEY = "__other__"
-#: Legend key of an area scope's outline.
-SCOPE_LEGEND_KEY = "__scope__"
-
-
-@dataclass(frozen=True)
-class LegendEntry:
-    """One legend row: a header (layer name) or a symbol with a label."""
-
-    key: str
-    label: str
-    default_label: str
-    kind: str  # "header" | "point" | "line" | "polygon"
-    layer_id: str
-    color: str = "#444444"
-    fill: str | None = None
-    size: float = 4.0
-    line_width: float = 1.0
-    line_style: str = "solid"
-    symbol: str = "o"
-
-
-def category_values(layer: Layer, rows: np.ndarray) -> np.ndarray:
-    """Category value (as text) of each row.
-
-    ``OTHER_KEY`` for values without a colour in the layer's style, "" when
-    the style is not categorical.
-    """
-    style = layer.style
-    if isinstance(layer, EventLayer):
-        frame = layer.events.frame
-    elif isinstance(layer, VectorLayer):
-        frame = layer.data
-    else:
-        return np.full(len(rows), "", dtype=object)
-    if not style.category_field or style.category_field not in frame:
-        return np.full(len(rows), "", dtype=object)
-    column = frame[style.category_field].iloc[rows]
-    values = column.astype(str).to_numpy(dtype=object)
-    known = np.array(list(style.categories), dtype=object)
-    ok = column.notna().to_numpy() & np.isin(values, known)
-    return np.where(ok, values, OTHER_KEY).astype(object)
 
 
 _COUNT_SUFFIX = re.compile(r"\s*\((?:[\d,.\s]+)(?:\s*events)?\)\s*$")
@@ -183,11 +143,7 @@ def legend_entries(
 
 
 __all__ = [
-    "OTHER_KEY",
-    "SCOPE_LEGEND_KEY",
-    "LegendEntry",
     "category_label",
-    "category_values",
     "layer_label",
     "legend_entries",
 ]

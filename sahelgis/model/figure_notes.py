@@ -19,7 +19,7 @@ from sahelgis.model.time_window import day_label
 if TYPE_CHECKING:
     import numpy as np
 
-    from sahelgis.model.figure_plan import FigurePlan
+    from sahelgis.model.figure_parts import FigurePlan
     from sahelgis.model.filters import EventFilter
     from sahelgis.model.project import Project
 

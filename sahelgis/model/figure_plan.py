@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,13 +21,16 @@ import shapely
 
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import crs
-from sahelgis.model.figure_legend import (
-    SCOPE_LEGEND_KEY,
-    LegendEntry,
-    category_values,
-    legend_entries,
-)
+from sahelgis.model.figure_legend import legend_entries
 from sahelgis.model.figure_notes import auto_source, basemap_credit, window_text
+from sahelgis.model.figure_parts import (
+    SCOPE_LEGEND_KEY,
+    FigurePlan,
+    LayerPanel,
+    LegendEntry,
+    Panel,
+    PanelAspect,
+)
 from sahelgis.model.figure_scope import (
     CountedRows,
     FigureScope,
@@ -51,83 +52,7 @@ from sahelgis.model.time_window import (
 
 if TYPE_CHECKING:
     from sahelgis.model.figures import Box, FigureSpec
-    from sahelgis.model.filters import EventFilter
     from sahelgis.model.project import Project
-
-
-@dataclass
-class LayerPanel:
-    """What one layer shows in one panel: event rows or feature positions."""
-
-    layer: Layer
-    rows: np.ndarray  # event rows, or positions of features in layer.data
-
-
-@dataclass
-class Panel:
-    """One map panel: its period, window and what each layer shows in it."""
-
-    label: str
-    window: tuple[np.datetime64, np.datetime64] | None
-    layers: list[LayerPanel]
-
-    @property
-    def event_count(self) -> int:
-        """Events shown in the panel (all event layers)."""
-        return sum(
-            len(lp.rows) for lp in self.layers if isinstance(lp.layer, EventLayer)
-        )
-
-    def category_counts(self) -> dict[str, int]:
-        """Events per category (of each event layer's style) in the panel."""
-        counts: dict[str, int] = {}
-        for lp in self.layers:
-            if not isinstance(lp.layer, EventLayer) or not len(lp.rows):
-                continue
-            values = category_values(lp.layer, lp.rows)
-            uniq, n = np.unique(values, return_counts=True)
-            for value, k in zip(uniq, n, strict=True):
-                counts[str(value)] = counts.get(str(value), 0) + int(k)
-        return counts
-
-
-@dataclass
-class FigurePlan:
-    """Everything a renderer needs, decided from the model only.
-
-    The page layout is added by ``sahelgis.export.layout.PagePlan``.
-    """
-
-    spec: FigureSpec
-    extent: Box  # display CRS, metres, aspect of the map panels
-    layers: list[Layer]  # drawn, top first
-    panels: list[Panel]
-    legend: list[LegendEntry]
-    source_line: str
-    window_label: str
-    synthetic: bool
-    filter: EventFilter
-    window: tuple[np.datetime64, np.datetime64] | None
-    chart: dict[str, Any] | None = None  # {"periods": [...], "series": {...}}
-    basemap_credit: str = ""  # online tiles drawn under the layers
-    scope: FigureScope = field(default_factory=FigureScope)
-    scope_text: str = ""  # "in Koulikoro region", "in the map frame" ...
-    #: per event layer id: the rows shown over all panels, with assigned days
-    counted: dict[str, CountedRows] = field(default_factory=dict)
-    expand_imprecise: bool = True
-    #: an area scope's polygons in the display CRS (outlined on the map)
-    scope_outline: list[Any] = field(default_factory=list)
-
-    @property
-    def event_count(self) -> int:
-        """Events shown over all panels."""
-        return sum(panel.event_count for panel in self.panels)
-
-
-#: Width / height of one map panel on the page, from the number of panels and
-#: the requested extent's width / height (answered by the page layout, which
-#: lives in ``sahelgis.export.layout``: the model knows no page).
-PanelAspect = Callable[[int, float], float]
 
 
 def figure_layers(project: Project, spec: FigureSpec) -> list[Layer]:
@@ -476,10 +401,6 @@ def count_line(project: Project, spec: FigureSpec) -> str:
 
 
 __all__ = [
-    "FigurePlan",
-    "LayerPanel",
-    "Panel",
-    "PanelAspect",
     "auto_source_line",
     "chart_series",
     "count_line",

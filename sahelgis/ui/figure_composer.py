@@ -44,7 +44,8 @@ from sahelgis.errors import Cancelled, SahelGISError
 from sahelgis.export.layout import plan_figure
 from sahelgis.model import crs
 from sahelgis.model.figure_notes import window_text
-from sahelgis.model.figure_plan import FigurePlan, auto_source_line
+from sahelgis.model.figure_parts import FigurePlan
+from sahelgis.model.figure_plan import auto_source_line
 from sahelgis.model.figure_scope import FigureScope, scope_choices
 from sahelgis.model.figures import (
     CUSTOM_SIZE,

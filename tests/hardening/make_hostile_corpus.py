@@ -37,11 +37,13 @@ def main() -> int:
         for lock in folder.rglob("*.lock"):  # left by the saves that built it
             lock.unlink()
         rel = path.relative_to(folder).as_posix() if path != folder else "."
-        rows.append({"name": case.name, "kind": case.kind, "path": rel,
-                     "expect": case.expect})
+        rows.append(
+            {"name": case.name, "kind": case.kind, "path": rel, "expect": case.expect}
+        )
     with (OUT / "MANIFEST.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, ["name", "kind", "path", "expect"],
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            handle, ["name", "kind", "path", "expect"], lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(rows)
     sys.stdout.write(f"wrote {len(rows)} cases to {OUT}\n")

@@ -352,13 +352,21 @@ def test_a_bad_basemap_is_dropped_whole_never_repaired():
     from sahelgis.io.project_schema import check_state
 
     for basemap, key in (
-        ({"provider": "custom", "url": "https://h/{z}/{x}/{y}?" + "A" * 5000},
-         "extra.basemap.url"),
-        ({"provider": "custom", "url": "https://h/{z}/{x}/{y}", "max_zoom": "9"},
-         "extra.basemap.max_zoom"),
+        (
+            {"provider": "custom", "url": "https://h/{z}/{x}/{y}?" + "A" * 5000},
+            "extra.basemap.url",
+        ),
+        (
+            {"provider": "custom", "url": "https://h/{z}/{x}/{y}", "max_zoom": "9"},
+            "extra.basemap.max_zoom",
+        ),
     ):
-        raw = {"format": "sahelgis-project", "version": 1, "layers": [],
-               "extra": {"basemap": basemap}}
+        raw = {
+            "format": "sahelgis-project",
+            "version": 1,
+            "layers": [],
+            "extra": {"basemap": basemap},
+        }
         checked = check_state("P.gpkg", raw)
         assert checked.state["extra"]["basemap"] is None
         assert any(w.startswith(f"P.gpkg: {key}: ") for w in checked.warnings)
