@@ -109,3 +109,14 @@ def test_no_module_over_600_lines_without_a_reason_at_its_top():
         if "Size:" not in doc:
             long_ones.append(str(path.relative_to(PACKAGE)))
     assert long_ones == []
+
+
+def test_qt_signals_are_blocked_only_through_a_context_manager():
+    """``blockSignals(True)`` without a ``finally`` leaves a widget deaf after an
+    exception; the UI uses ``QSignalBlocker`` (or ``signals_blocked``)."""
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if ".blockSignals(" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -606,9 +606,8 @@ class FigureComposer(QDialog):
         if not custom and self.size_combo.currentText() in SIZE_PRESETS:
             w, h = SIZE_PRESETS[self.size_combo.currentText()]
             for spin, value in ((self.width_spin, w), (self.height_spin, h)):
-                spin.blockSignals(True)
-                spin.setValue(value)
-                spin.blockSignals(False)
+                with QSignalBlocker(spin):
+                    spin.setValue(value)
         boxed = self.extent_combo.currentText() == EXTENT_CUSTOM
         for spin in self.box_spins:
             spin.setEnabled(boxed)
