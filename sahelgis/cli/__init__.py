@@ -2,6 +2,7 @@
 
 sahelgis import EVENTS.csv|.xlsx -o OUT.gpkg [--report REJECTS.csv]
 sahelgis import EVENTS.csv|.xlsx --store FOLDER   (append to a partitioned store)
+sahelgis import-osm EXTRACT.osm.pbf|.osm -o PROJECT.gpkg [--tertiary]
 sahelgis info PROJECT_OR_FILE_OR_STORE
 sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE] [--engine local|dask]
 sahelgis recipe PROJECT.gpkg -o RECIPE.toml
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "import":
         return cmd_import(argv[1:])
+    if argv and argv[0] == "import-osm":
+        return cmd_import_osm(argv[1:])
     if argv and argv[0] == "info":
         return cmd_info(argv[1:])
     if argv and argv[0] in ("batch", "recipe"):
@@ -55,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
 #: The subcommands ``main`` runs (anything else opens the GUI, see
 #: ``sahelgis.__main__``).
-SUBCOMMANDS = ("import", "info", "batch", "recipe", "export")
+SUBCOMMANDS = ("import", "import-osm", "info", "batch", "recipe", "export")
 
 
 def is_subcommand(argv: list[str]) -> bool:
@@ -77,6 +80,7 @@ def help_parser() -> argparse.ArgumentParser:
         + "\n  ".join(
             [
                 "sahelgis import EVENTS -o PROJECT.gpkg | --store FOLDER",
+                "sahelgis import-osm EXTRACT.osm.pbf|.osm -o PROJECT.gpkg",
                 "sahelgis info PROJECT_OR_FILE_OR_STORE",
                 "sahelgis export PROJECT [--figure NAME | --all | --list] -o OUT",
                 "sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE]",
@@ -200,6 +204,63 @@ def _import_to_project(table: object, source: Path, output: Path) -> Path:
     # damaged one, someone's GeoPackage): load_project says why
     project = load_project(output) if output.exists() else Project([*base_layers()])
     project.add_layer(event_layer(table, source))  # type: ignore[arg-type]
+    return save_project(project, output)
+
+
+def cmd_import_osm(argv: list[str]) -> int:
+    """Import the roads and places of an OpenStreetMap extract into a project."""
+    parser = argparse.ArgumentParser(
+        prog="sahelgis import-osm",
+        description="Import the national roads (trunk, primary, secondary, merged "
+        "per ref) and the places (city, town, village, hamlet) of an OpenStreetMap "
+        "extract into a SahelGIS project; the roads replace the approximate ones.",
+    )
+    parser.add_argument("extract", type=Path, help=".osm.pbf or .osm file")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="project file to create, or to add the roads and places to",
+    )
+    parser.add_argument(
+        "--tertiary", action="store_true", help="also read highway=tertiary ways"
+    )
+    args = parser.parse_args(argv)
+    from sahelgis.errors import SahelGISError
+    from sahelgis.io.atomic import check_writable, guard_output, write_lock
+    from sahelgis.io.osm import read_osm
+
+    if args.output.suffix.lower() != ".gpkg":  # as save_project names it
+        args.output = args.output.with_name(args.output.name + ".gpkg")
+    try:
+        guard_output(args.output, [args.extract], project_ok=True)
+        check_writable(args.output)
+    except SahelGISError as exc:
+        return refused(exc)
+    try:
+        result = read_osm(args.extract, tertiary=args.tertiary)
+        print(f"{args.extract.name}: {result.summary()}")
+        with write_lock(args.output):
+            written = _osm_to_project(result, args.output)
+    except SahelGISError as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"{exc.filename or args.output}: {exc.strerror or exc}")
+    print(f"wrote {written}")
+    return EXIT_OK
+
+
+def _osm_to_project(result: object, output: Path) -> Path:
+    from sahelgis.io.basedata import base_layers
+    from sahelgis.io.osm import OsmImport, add_to_project
+    from sahelgis.io.project_file import load_project, save_project
+    from sahelgis.model.project import Project
+
+    assert isinstance(result, OsmImport)
+    project = load_project(output) if output.exists() else Project([*base_layers()])
+    for line in add_to_project(project, result):
+        print(line)
     return save_project(project, output)
 
 
