@@ -224,7 +224,7 @@ def add_to_project(project: Project, result: OsmImport) -> list[str]:
     Parameters
     ----------
     project
-        The project to change (undoable, one entry per layer).
+        The project to change (one undo entry).
     result
         What ``read_osm`` returned.
 
@@ -234,17 +234,18 @@ def add_to_project(project: Project, result: OsmImport) -> list[str]:
         One line per change, for a status bar or the terminal.
     """
     lines: list[str] = []
-    if result.roads is not None:
-        replaced = project.replace_role(ROLE_ROADS, result.roads)
-        names = ", ".join(f"“{old.name}”" for old in replaced) or "nothing"
-        lines.append(f"roads: {result.roads.name} replace {names}")
-    if result.places is not None:
-        index = 0
-        for i, layer in enumerate(project.layers):
-            if layer.role in (ROLE_PLACES, "towns"):
-                index = i + 1
-        project.add_layer(result.places, index)
-        lines.append(f"places: added {result.places.name}")
+    with project.undo_stack.macro("Import OpenStreetMap extract"):
+        if result.roads is not None:
+            replaced = project.replace_role(ROLE_ROADS, result.roads)
+            names = ", ".join(f"“{old.name}”" for old in replaced) or "nothing"
+            lines.append(f"roads: {result.roads.name} replace {names}")
+        if result.places is not None:
+            index = 0
+            for i, layer in enumerate(project.layers):
+                if layer.role in (ROLE_PLACES, "towns"):
+                    index = i + 1
+            project.add_layer(result.places, index)
+            lines.append(f"places: added {result.places.name}")
     return lines
 
 

@@ -105,6 +105,15 @@ class WindowActionsMixin(MainWindowBase):
                 "Lines with a 'ref' field (RN3, RN4…), e.g. an OpenStreetMap extract",
             )
         )
+        file_menu.addAction(
+            self._action(
+                "Import &OpenStreetMap extract…",
+                self.import_osm_dialog,
+                None,
+                "An .osm.pbf or .osm file: its national roads replace the "
+                "approximate roads; its towns and villages are added",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action(

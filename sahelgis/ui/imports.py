@@ -1,18 +1,21 @@
 """Data brought into the main window's project (``ImportsMixin``): ACLED
 exports read in the background with a report of rejected rows, vector layers,
-a road layer replacing the approximate roads, and part of a partitioned event
+a road layer replacing the approximate roads, an OpenStreetMap extract's roads
+and places, and part of a partitioned event
 store; with the store, the batch side's other end: the project's analyses
 written out as a recipe for ``sahelgis batch``.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
 from sahelgis.errors import SahelGISError
 from sahelgis.io.acled import ImportReport, read_acled
+from sahelgis.io.osm import OsmImport, add_to_project, read_osm
 from sahelgis.io.safety import safe_child
 from sahelgis.io.vector import list_vector_layers, read_road_layer, read_vector
 from sahelgis.model.events import EventTable
@@ -35,6 +38,7 @@ VECTOR_FILTER = (
     "Vector data (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.zip);;All files (*)"
 )
 RECIPE_FILTER = "Batch recipe (*.toml)"
+OSM_FILTER = "OpenStreetMap extract (*.osm.pbf *.pbf *.osm);;All files (*)"
 
 
 class ImportsMixin(MainWindowBase):
@@ -113,6 +117,34 @@ class ImportsMixin(MainWindowBase):
         replaced = self.project.replace_role(ROLE_ROADS, layer)
         names = ", ".join(old.name for old in replaced) or "nothing"
         self.statusBar().showMessage(f"Roads from {path.name} replace {names}", 10_000)
+
+    def import_osm_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import OpenStreetMap extract", app_settings.last_dir(), OSM_FILTER
+        )
+        if path:
+            self.import_osm(Path(path))
+
+    def import_osm(self, path: Path, *, tertiary: bool = False) -> None:
+        """Read an OSM extract in the background; its roads replace the
+        approximate ones and its places are added (one undo entry)."""
+        title = "Import OpenStreetMap extract"
+
+        def done(result: OsmImport) -> None:
+            lines = add_to_project(self.project, result)
+            app_settings.remember_dir(path.parent)
+            self.statusBar().showMessage(
+                f"{path.name}: {result.summary()}; " + "; ".join(lines), 10_000
+            )
+
+        self.runner.start(
+            "import-osm",
+            f"Importing {path.name}",
+            partial(read_osm, tertiary=tertiary),
+            path,
+            on_done=done,
+            on_error=lambda exc: self.show_error(title, exc),
+        )
 
     # -- event stores and recipes --------------------------------------------
     def open_store_dialog(self, folder: str | Path | None = None) -> None:

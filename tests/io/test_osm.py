@@ -114,8 +114,8 @@ def test_add_to_project_replaces_the_approximate_roads(extract):
     # the GeoNames places still come first (analyses look towns up there)
     assert places[0].name.startswith("District capitals")
     assert places[-1].attribution == OSM_ATTRIBUTION
-    project.undo_stack.undo()
-    project.undo_stack.undo()
+    project.undo_stack.undo()  # one entry undoes both
+    assert project.layers_with_role(ROLE_PLACES) == places[:-1]
     assert project.layers_with_role(ROLE_ROADS)[0] is old_roads[0]
 
 
