@@ -147,3 +147,32 @@ def test_count_classes_are_whole_non_overlapping_and_hold_their_counts(
     for value, cls in zip(values, classes, strict=True):
         lo, hi = bounds[cls]
         assert lo <= value <= hi
+
+
+def test_towns_are_found_in_every_places_layer_of_a_project():
+    """An imported places layer (OpenStreetMap) is searched beside the bundled
+    GeoNames towns."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from sahelgis.model.layers import VectorLayer
+    from sahelgis.model.project import Project
+
+    geonames = gpd.GeoDataFrame(
+        {"name": ["Nara"]}, geometry=[Point(-7.28985, 15.16931)], crs=4326
+    )
+    osm = gpd.GeoDataFrame(
+        {"name": ["Kwala"], "place": ["village"]},
+        geometry=[Point(-7.95, 14.5)],
+        crs=4326,
+    )
+    project = Project(
+        [
+            VectorLayer(name="GeoNames", data=geonames, role="places"),
+            VectorLayer(name="OSM places", data=osm, role="places"),
+        ]
+    )
+    context = Context.from_project(project)
+    assert set(context.places()["name"]) == {"Nara", "Kwala"}
+    spec = get("buffer").spec_from({"town": "kwala", "radii": "10 km"}, context)
+    assert spec["centres"][0]["name"] == "Kwala"

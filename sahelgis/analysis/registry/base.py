@@ -86,6 +86,10 @@ SELECTION_PARAMS: tuple[Param, ...] = (
 )
 
 
+#: Layer roles whose points are named places (searched by town name).
+PLACE_ROLES = ("places", "towns")
+
+
 # ----------------------------------------------------------------- context ---
 class Context:
     """The layers analyses use, by role: the project's, else the bundled ones.
@@ -120,6 +124,7 @@ class Context:
         layers: dict[str, Any] = {}
         caveats: dict[str, str] = {}
         drawn: dict[str, Any] = {}
+        places: list[Any] = []
         for layer in project.layers:
             if not isinstance(layer, VectorLayer) or not layer.role:
                 continue
@@ -131,10 +136,21 @@ class Context:
                         continue
                     label = str(names.iloc[i]) if names is not None else ""
                     drawn.setdefault(label or f"{layer.name} #{i + 1}", geom)
+            elif layer.role in PLACE_ROLES:
+                # every places layer is searched (bundled GeoNames towns and
+                # the places of an OpenStreetMap import alike)
+                data = layer.data
+                places.append(data.to_crs("EPSG:4326") if data.crs else data)
             elif layer.role not in layers:
                 layers[layer.role] = layer.data
                 if layer.caveat:
                     caveats[layer.role] = layer.caveat
+        if places:
+            import geopandas as gpd
+
+            layers["places"] = gpd.GeoDataFrame(
+                pd.concat(places, ignore_index=True), crs="EPSG:4326"
+            )
         return cls(layers, caveats, drawn)
 
     def _load_bundled(self) -> None:
