@@ -124,10 +124,17 @@ def refused(exc: SahelGISError) -> int:
 
 
 def cmd_import(argv: list[str]) -> int:
-    """Import an ACLED export into a project file (new, or added to an existing one)."""
+    """Import an ACLED export or a UCDP GED CSV into a project file (new, or added).
+
+    A GED CSV is recognised by its header (``id``, ``relid``,
+    ``type_of_violence``, ``side_a`` ...) and read with ``read_ucdp``.
+    """
     parser = argparse.ArgumentParser(
         prog="sahelgis import",
-        description="Import an ACLED export (CSV or XLSX) into a SahelGIS project.",
+        description=(
+            "Import an ACLED export (CSV or XLSX) or a UCDP GED CSV (recognised "
+            "by its header) into a SahelGIS project."
+        ),
     )
     parser.add_argument("events", type=Path)
     target = parser.add_mutually_exclusive_group(required=True)
@@ -145,13 +152,13 @@ def cmd_import(argv: list[str]) -> int:
     parser.add_argument("--report", type=Path, help="write rejected rows to this CSV")
     args = parser.parse_args(argv)
     from sahelgis.errors import SahelGISError
-    from sahelgis.io.acled import read_acled
     from sahelgis.io.atomic import (
         atomic_target,
         check_writable,
         guard_output,
         write_lock,
     )
+    from sahelgis.io.events_file import read_events
 
     try:
         # before any work: the report never replaces the export, the project
@@ -168,7 +175,7 @@ def cmd_import(argv: list[str]) -> int:
     except SahelGISError as exc:
         return refused(exc)
     try:
-        table, report = read_acled(args.events)
+        table, report = read_events(args.events)
         print(report.summary())
         if len(report.rejects):
             for reason, count in report.reasons().items():
@@ -338,13 +345,14 @@ def cmd_info(argv: list[str]) -> int:
 
 
 def _info_events(path: Path) -> int:
-    from sahelgis.io.acled import read_acled
+    from sahelgis.io.events_file import event_file_kind, read_events
 
-    table, report = read_acled(path)
+    table, report = read_events(path)
     dr = table.date_range()
     span = f", {str(dr[0])[:10]} to {str(dr[1])[:10]}" if dr else ""
     kind = " (SYNTHETIC)" if table.synthetic else ""
-    print(f"{path.name}: ACLED events{kind}, EPSG:4326, {report.summary()}{span}")
+    dataset = "UCDP GED" if event_file_kind(path) == "ucdp" else "ACLED"
+    print(f"{path.name}: {dataset} events{kind}, EPSG:4326, {report.summary()}{span}")
     return EXIT_OK
 
 

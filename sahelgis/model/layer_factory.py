@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sahelgis.model import acled_schema as acled
+from sahelgis.model import ucdp_schema as ucdp
 from sahelgis.model.layers import ROLE_EVENTS, EventLayer
 from sahelgis.model.styles import Style
 
@@ -26,11 +27,26 @@ def event_style() -> Style:
     )
 
 
+def events_attribution(table: EventTable) -> str:
+    """The credit imported events need: UCDP GED's, or ACLED's.
+
+    Events read from a UCDP GED file (every ``source`` "UCDP GED") credit UCDP
+    under its CC BY 4.0 licence; all others credit ACLED.
+    """
+    frame = table.frame
+    if len(frame) and acled.SOURCE in frame.columns:
+        sources = set(frame[acled.SOURCE].astype(str).unique())
+        if sources == {ucdp.UCDP_SOURCE}:
+            return ucdp.UCDP_ATTRIBUTION
+    return acled.ACLED_ATTRIBUTION
+
+
 def event_layer(table: EventTable, source: str | Path) -> EventLayer:
     """Wrap imported events in a layer named after their file.
 
     Synthetic tables say so in the layer name and credit line; real ones credit
-    ACLED as its terms ask.
+    ACLED, or UCDP GED for GED events (:func:`events_attribution`), as their
+    terms ask.
     """
     source = Path(source)
     if table.synthetic:
@@ -38,7 +54,7 @@ def event_layer(table: EventTable, source: str | Path) -> EventLayer:
         attribution = SYNTHETIC_ATTRIBUTION
     else:
         name = f"{source.stem} ({len(table):,} events)"
-        attribution = acled.ACLED_ATTRIBUTION
+        attribution = events_attribution(table)
     return EventLayer(
         name=name,
         events=table,

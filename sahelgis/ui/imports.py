@@ -14,7 +14,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from sahelgis.errors import SahelGISError
-from sahelgis.io.acled import ImportReport, read_acled
+from sahelgis.io.acled import ImportReport
+from sahelgis.io.events_file import read_events
 from sahelgis.io.osm import OsmImport, add_to_project, read_osm
 from sahelgis.io.safety import safe_child
 from sahelgis.io.vector import list_vector_layers, read_road_layer, read_vector
@@ -33,7 +34,9 @@ from sahelgis.ui.store_dialog import (
 )
 from sahelgis.ui.window_base import MainWindowBase
 
-EVENT_FILTER = "ACLED export (*.csv *.xlsx *.txt);;All files (*)"
+EVENT_FILTER = (
+    "ACLED export or UCDP GED CSV (*.csv *.xlsx *.txt);;All files (*)"
+)
 VECTOR_FILTER = (
     "Vector data (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.zip);;All files (*)"
 )
@@ -54,7 +57,8 @@ class ImportsMixin(MainWindowBase):
             self.import_events(Path(path))
 
     def import_events(self, path: Path) -> None:
-        """Read an ACLED export in the background, add it, report rejected rows."""
+        """Read an ACLED export or UCDP GED CSV in the background (told apart by
+        header), add it, report rejected rows."""
 
         def done(result: tuple[EventTable, ImportReport]) -> None:
             table, report = result
@@ -68,7 +72,7 @@ class ImportsMixin(MainWindowBase):
         self.runner.start(
             "import",
             f"Importing {path.name}",
-            read_acled,
+            read_events,
             path,
             on_done=done,
             on_error=lambda exc: self.show_error("Import events", exc),

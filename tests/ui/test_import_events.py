@@ -162,3 +162,19 @@ def test_window_stays_responsive_while_importing(
     # generous: a loaded 2-core CI machine; the benchmark measures the real figure
     assert max(gaps, default=0.0) < 1.0, f"longest stall {max(gaps):.3f} s"
     assert demo_like_project.layers[0].feature_count == 60_000
+
+
+def test_import_recognises_a_ucdp_ged_file(
+    make_main_window, demo_like_project, tmp_path, qtbot
+):
+    from tests.io.test_ucdp import ged_rows, write_ged
+
+    path = write_ged(tmp_path / "ged_mali.csv", ged_rows(6))
+    window = make_main_window(demo_like_project)
+    before = len(demo_like_project.layers)
+    window.import_events(path)
+    qtbot.waitUntil(lambda: len(demo_like_project.layers) == before + 1, timeout=10_000)
+    layer = demo_like_project.layers[0]
+    assert isinstance(layer, EventLayer)
+    assert layer.attribution == "UCDP GED, CC BY 4.0"
+    assert layer.events.frame["event_id_cnty"].str.startswith("UCDP-").all()
