@@ -1,5 +1,7 @@
-"""EVENTS as the command line and batch name them: an ACLED export, a project
-(or any GeoPackage with an ACLED point layer) or a partitioned event store.
+"""EVENTS as the command line and batch name them.
+
+An ACLED or UCDP GED export, a project (or any GeoPackage with an ACLED point
+layer) or a partitioned event store.
 
 A project also brings its roads, places and admin layers (the analyses'
 :class:`~sahelgis.analysis.registry.Context`); otherwise the bundled base data
@@ -65,7 +67,7 @@ class Inputs:
 
 def load_inputs(path: Path) -> Inputs:
     """Read EVENTS: an ACLED export, a project/GeoPackage or an event store."""
-    from sahelgis.io.acled import read_acled
+    from sahelgis.io.events_file import read_events
 
     if not path.exists():
         raise InputsError(f"{path}: file not found")
@@ -75,7 +77,7 @@ def load_inputs(path: Path) -> Inputs:
         return Inputs(None, path, store=EventStore.open(path))
     suffix = path.suffix.lower()
     if suffix in EVENT_SUFFIXES:
-        table, report = read_acled(path)
+        table, report = read_events(path)  # ACLED or UCDP GED, by header
         if len(table) == 0:
             raise InputsError(f"{path.name}: no event could be read")
         if report.rows_rejected:

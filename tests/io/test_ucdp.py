@@ -227,3 +227,14 @@ def test_cli_imports_a_ged_file_into_a_project(ged_file, tmp_path, capsys):
     assert "type_of_violence" in frame.columns
     assert main(["info", str(ged_file)]) == 0
     assert "UCDP GED events" in capsys.readouterr().out
+
+
+def test_analysis_commands_read_a_ged_csv_directly(tmp_path, capsys):
+    """``sahelgis counts GED.csv`` reads the GED file like an ACLED export."""
+    from sahelgis.__main__ import main
+
+    path = tmp_path / "ged.csv"
+    write_ged(path, ged_rows(12, seed=4))
+    assert main(["counts", str(path), "--areas", "country", "--per", "none"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith("total: ")
