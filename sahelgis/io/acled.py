@@ -26,13 +26,22 @@ would unpack to absurd sizes, or more than 1,000 sheets, is refused.
 
 Columns
 -------
-Column names are stripped and lowercased, so order and case do not matter. The
+Column names are stripped and lowercased, so order and case do not matter
+("Event Date" and "EVENT-DATE" are ``event_date``); the pre-2019
+``ally_actor_1/2`` are read as ``assoc_actor_1/2``. The
 31 current ACLED columns always exist in the result: optional ones missing from
 the file are created with empty values (``""`` text/category, ``fatalities`` 0,
 ``time_precision``/``geo_precision`` 3, ``year`` from ``event_date``, ``timestamp``
 empty text) and named in a warning. Legacy columns (``event_id_no_cnty``,
 ``data_id``, ``iso3``) are kept when present, never created. Extra columns are kept
 as text and named in a warning. Empty text stays ``""`` (no NA conversion).
+
+Pre-2019 event types
+--------------------
+Old event types ("Battle-No change of territory", "Riots/Protests", "Remote
+violence", ...) are mapped onto today's event and sub-event types by
+:mod:`~sahelgis.io.acled_legacy`, keeping the file's values in
+``event_type_original``/``sub_event_type_original``; the report counts them.
 
 Speed
 -----
@@ -63,6 +72,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sahelgis.errors import InputError
+from sahelgis.io.acled_legacy import map_legacy_types
 from sahelgis.io.acled_parse import (
     _categorical,
     _categoricals,
@@ -285,6 +295,9 @@ def _build(
     for name in extra:
         columns[name] = _str_series(pc.take(arrays[name], take))
     frame = optimise_dtypes(pd.DataFrame(columns))
+    frame, legacy = map_legacy_types(frame, old_file=text.old_column_names)
+    if legacy.mapped:
+        warnings.append(legacy.describe())
     _warn_on_event_types(frame, warnings)
     if synthetic is None:
         synthetic = _looks_synthetic(categorical.get(acled.SOURCE))
@@ -303,6 +316,8 @@ def _build(
         rejects=reject_frame,
         warnings=warnings,
         encoding=text.encoding,
+        legacy_mapped=legacy.mapped,
+        legacy_unresolved=legacy.unresolved,
     )
     progress.set(1.0, report.summary())
     return table, report
