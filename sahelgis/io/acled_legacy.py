@@ -47,9 +47,9 @@ distinction in the actor type: inter code 5 "Rioters" versus 6 "Protesters"
 
 Sub-event types of the split rows follow the 2019 definitions: Riots ->
 Mob violence when the other side is Civilians (interaction 57), else Violent
-demonstration; Protests -> Peaceful protest without an ``actor2``, Protest
-with intervention with one, Excessive force against protesters with one and
-fatalities > 0.
+demonstration; Protests -> Peaceful protest without a second actor
+(``actor2`` empty), Protest with intervention with one (e.g. police), and
+Excessive force against protesters with one and fatalities > 0.
 
 Keyword sub-event types (``"by notes keywords"``)
 -------------------------------------------------
