@@ -359,3 +359,20 @@ def test_old_workbook(tmp_path: Path) -> None:
     ]
     assert report.legacy_mapped == 2
     assert "2 events with pre-2019 types mapped" in report.summary()
+
+
+def test_older_date_forms(tmp_path: Path) -> None:
+    rng = random.Random(21)
+    forms = [
+        "01-January-2015",
+        "42005",  # Excel serial day number of 2015-01-01
+        "2015-01-01T08:30:00Z",
+        "2015-01-01T08:30:00+01:00",
+        "2015-01-01 08:30",
+    ]
+    rows = [old_row(i, rng, event_date=d) for i, d in enumerate(forms, start=1)]
+    rows.append(old_row(99, rng, event_date="123"))  # not a serial date
+    table, report = read_acled(write(tmp_path / "dates.csv", rows, OLD_HEADER))
+    assert len(table) == len(forms)
+    assert set(table.frame[acled.EVENT_DATE].dt.strftime("%Y-%m-%d")) == {"2015-01-01"}
+    assert report.rejects["reason"].tolist() == ["unparseable date"]
