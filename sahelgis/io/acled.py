@@ -18,6 +18,12 @@ with each bad byte as ``\xNN`` and the reason ``"invalid UTF-8 byte"``.
 Only a file that is not mostly UTF-8 is decoded as a single-byte encoding,
 chosen by charset-normalizer among :data:`LEGACY_ENCODINGS` (cp1252, Latin-1).
 
+Compressed files
+----------------
+A .csv.gz, or a .zip as ACLED downloads come, is unpacked to a scratch folder
+(its first CSV, else its first .xlsx) within the limits of
+:mod:`sahelgis.io.limits`, see :mod:`~sahelgis.io.acled_packed`.
+
 Workbooks
 ---------
 The first sheet of an .xlsx is streamed with its declared dimension ignored, up
@@ -64,6 +70,7 @@ header), :mod:`~sahelgis.io.acled_read` (CSV into text columns),
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +80,7 @@ import pyarrow.compute as pc
 
 from sahelgis.errors import InputError
 from sahelgis.io.acled_legacy import map_legacy_types
+from sahelgis.io.acled_packed import GZIP_MAGIC, ZIP_MAGIC, unpack
 from sahelgis.io.acled_parse import (
     _categorical,
     _categoricals,
@@ -126,7 +134,7 @@ __all__ = [
 _EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 
 
-def _load_text(path: Path, progress: Progress) -> _TextColumns:
+def _load_text(path: Path, progress: Progress, *, packed: bool = True) -> _TextColumns:
     if not path.exists():
         raise InputError(path, "file not found")
     if not path.is_file():
@@ -142,7 +150,17 @@ def _load_text(path: Path, progress: Progress) -> _TextColumns:
         raise InputError(
             path, "old Excel .xls workbooks are not supported; save as .xlsx or CSV"
         )
-    if head.startswith(b"PK\x03\x04"):
+    if packed and head.startswith((GZIP_MAGIC, ZIP_MAGIC)):
+        with tempfile.TemporaryDirectory(prefix="sahelgis-acled-") as folder:
+            inner = unpack(path, head, Path(folder), progress)
+            if inner is not None:
+                try:
+                    text = _load_text(inner, progress, packed=False)
+                except InputError as exc:
+                    raise InputError(path, f"{inner.name}: {exc.reason}") from exc
+                text.notes.insert(0, f"read {inner.name} from the compressed file")
+                return text
+    if head.startswith(ZIP_MAGIC):
         _refuse_plain_zip(path)
         return _read_xlsx(path, progress)
     if path.suffix.lower() in _EXCEL_SUFFIXES:
@@ -168,10 +186,10 @@ def read_acled(
     Parameters
     ----------
     path
-        CSV (comma, semicolon or tab; UTF-8 with or without BOM, UTF-16 with or
-        without BOM, cp1252 or Latin-1; a UTF-8 file with a few invalid bytes
-        stays UTF-8 and the records holding them are rejected) or .xlsx (first
-        sheet).
+        CSV (comma, semicolon or tab, also as .csv.gz or inside a .zip; UTF-8
+        with or without BOM, UTF-16 with or without BOM, cp1252 or Latin-1; a
+        UTF-8 file with a few invalid bytes stays UTF-8 and the records holding
+        them are rejected) or .xlsx (first sheet).
     progress
         Receives ``set(fraction, text)`` per phase (decode, parse, dates,
         validate, build); ``check()`` between phases may raise ``Cancelled``.

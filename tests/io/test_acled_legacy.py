@@ -6,13 +6,18 @@ Every file here is made by seeded code in the test; none holds real ACLED rows.
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import random
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pytest
 
+from sahelgis.errors import InputError
+from sahelgis.io import limits
 from sahelgis.io.acled import read_acled
 from sahelgis.io.acled_legacy import (
     BY_ACTOR_TYPE,
@@ -376,3 +381,82 @@ def test_older_date_forms(tmp_path: Path) -> None:
     assert len(table) == len(forms)
     assert set(table.frame[acled.EVENT_DATE].dt.strftime("%Y-%m-%d")) == {"2015-01-01"}
     assert report.rejects["reason"].tolist() == ["unparseable date"]
+
+
+# --- compressed exports -----------------------------------------------------------
+
+
+def _old_csv_bytes(n: int, seed: int) -> bytes:
+    rng = random.Random(seed)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(OLD_HEADER), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(old_row(i, rng) for i in range(1, n + 1))
+    return buffer.getvalue().encode("utf-8")
+
+
+def test_gzip_csv(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(gzip.compress(_old_csv_bytes(4, 1), mtime=0))
+    table, report = read_acled(path)
+    assert len(table) == 4
+    assert report.path == path
+    assert "read export.csv from the compressed file" in report.warnings
+
+
+def test_zip_first_csv_inside(tmp_path: Path) -> None:
+    path = tmp_path / "acled.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("__MACOSX/._data.csv", b"\x00\x05junk")
+        archive.writestr("README.txt.pdf", b"%PDF-1.4")
+        archive.writestr("folder/data.csv", _old_csv_bytes(3, 2))
+        archive.writestr("other.csv", _old_csv_bytes(5, 3))
+    table, report = read_acled(path)
+    assert len(table) == 3
+    assert report.legacy_mapped == 3
+
+
+def test_zip_holding_a_workbook(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(list(OLD_HEADER))
+    rng = random.Random(4)
+    sheet.append(list(old_row(1, rng).values()))
+    inner = tmp_path / "inner.xlsx"
+    book.save(inner)
+    path = tmp_path / "acled.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(inner, "export.xlsx")
+    table, _ = read_acled(path)
+    assert len(table) == 1
+
+
+def test_packed_limits_and_damage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = tmp_path / "big.csv.gz"
+    big.write_bytes(gzip.compress(_old_csv_bytes(50, 5), mtime=0))
+    monkeypatch.setattr(limits, "MAX_ARCHIVE_UNPACKED_BYTES", 1000)
+    with pytest.raises(InputError, match=r"big\.csv\.gz: refused: .* unpacks to more"):
+        read_acled(big)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(_old_csv_bytes(50, 5), mtime=0)[:200])
+    with pytest.raises(InputError, match=r"cut\.csv\.gz: damaged compressed file"):
+        read_acled(cut)
+    nested = tmp_path / "nested.zip"
+    with zipfile.ZipFile(nested, "w") as archive:
+        archive.writestr("inner.csv", gzip.compress(b"a,b\n1,2\n"))
+    with pytest.raises(InputError, match="archive inside an archive"):
+        read_acled(nested)
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as archive:
+        for k in range(limits.MAX_ARCHIVE_MEMBERS + 1):
+            archive.writestr(f"f{k}.txt", b"")
+    with pytest.raises(InputError, match="members"):
+        read_acled(many)
+    wrong = tmp_path / "wrong.zip"
+    with zipfile.ZipFile(wrong, "w") as archive:
+        archive.writestr("data.csv", b"a,b\n1,2\n")
+    with pytest.raises(InputError, match=r"wrong\.zip: data\.csv: not an ACLED"):
+        read_acled(wrong)
