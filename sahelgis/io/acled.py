@@ -26,9 +26,10 @@ A .csv.gz, or a .zip as ACLED downloads come, is unpacked to a scratch folder
 
 Workbooks
 ---------
-The first sheet of an .xlsx is streamed with its declared dimension ignored, up
-to :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS` columns; a part that
-would unpack to absurd sizes, or more than 1,000 sheets, is refused.
+The sheet holding the ACLED header (the first such sheet, title rows above the
+header skipped; else the first sheet) is streamed with its declared dimension
+ignored, up to :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS` columns;
+a part that would unpack to absurd sizes, or more than 1,000 sheets, is refused.
 
 Columns
 -------
@@ -63,7 +64,7 @@ Modules
 This module holds the entry point and the assembly of the table; the steps live
 beside it: :mod:`~sahelgis.io.acled_sniff` (format, encoding, delimiter,
 header), :mod:`~sahelgis.io.acled_read` (CSV into text columns),
-:mod:`~sahelgis.io.acled_xlsx` (the first sheet of a workbook),
+:mod:`~sahelgis.io.acled_xlsx` (the ACLED sheet of a workbook),
 :mod:`~sahelgis.io.acled_parse` (dates, numbers, categoricals) and
 :mod:`~sahelgis.io.acled_validate` (row checks and :class:`ImportReport`).
 """
@@ -189,7 +190,7 @@ def read_acled(
         CSV (comma, semicolon or tab, also as .csv.gz or inside a .zip; UTF-8
         with or without BOM, UTF-16 with or without BOM, cp1252 or Latin-1; a
         UTF-8 file with a few invalid bytes stays UTF-8 and the records holding
-        them are rejected) or .xlsx (first sheet).
+        them are rejected) or .xlsx (the sheet with the ACLED header).
     progress
         Receives ``set(fraction, text)`` per phase (decode, parse, dates,
         validate, build); ``check()`` between phases may raise ``Cancelled``.

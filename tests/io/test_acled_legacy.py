@@ -460,3 +460,41 @@ def test_packed_limits_and_damage(
         archive.writestr("data.csv", b"a,b\n1,2\n")
     with pytest.raises(InputError, match=r"wrong\.zip: data\.csv: not an ACLED"):
         read_acled(wrong)
+
+
+# --- workbooks with a title or several sheets ---------------------------------------
+
+
+def test_workbook_table_on_another_sheet_below_a_title(tmp_path: Path) -> None:
+    rng = random.Random(8)
+    book = openpyxl.Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.title = "About"
+    cover.append(["Synthetic export made for a test"])
+    cover.append(["event_id_cnty", "comment"])  # not the ACLED header
+    data = book.create_sheet("Data")
+    data.append(["ACLED export, Mali 2015 (synthetic)"])
+    data.append([])
+    data.append(list(OLD_HEADER))
+    for i in range(1, 4):
+        data.append(list(old_row(i, rng).values()))
+    path = tmp_path / "titled.xlsx"
+    book.save(path)
+    table, report = read_acled(path)
+    assert len(table) == 3
+    assert "ACLED table read from sheet 'Data'" in report.warnings
+    assert "rows above the header (row 3) skipped" in report.warnings
+    assert report.rejects.empty
+
+
+def test_workbook_without_acled_header_still_explains(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["name", "value"])
+    sheet.append(["a", "1"])
+    path = tmp_path / "other.xlsx"
+    book.save(path)
+    with pytest.raises(InputError, match="not an ACLED export"):
+        read_acled(path)
