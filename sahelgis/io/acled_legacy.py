@@ -63,11 +63,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sahelgis.model import acled_schema as acled
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 #: Column holding the file's event_type of a remapped row ("" for other rows).
 EVENT_TYPE_ORIGINAL = "event_type_original"
@@ -193,37 +197,59 @@ def legacy_name(value: str) -> str | None:
     return _BY_KEY.get(_key(value))
 
 
-def _text(frame: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
+def _objects(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A text column as an object array ("" where missing), cheaply for categoricals."""
     if name not in frame:
-        return np.full(len(rows), "", dtype=object)
-    values = frame[name].iloc[rows]
-    return np.asarray(values.astype(str).fillna("").to_numpy(), dtype=object)
+        return np.full(len(frame), "", dtype=object)
+    column = frame[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = np.array([*map(str, column.cat.categories), ""], dtype=object)
+        return labels[column.cat.codes.to_numpy()]  # code -1 -> ""
+    return np.asarray(column.astype(str).fillna("").to_numpy(), dtype=object)
 
 
-def _inter_is(values: np.ndarray, code: str, label: str) -> np.ndarray:
-    stripped = np.array([str(v).strip() for v in values], dtype=object)
-    return (stripped == code) | (stripped == label)
+def _test(
+    frame: pd.DataFrame, name: str, rows: np.ndarray, test: Callable[[str], bool]
+) -> np.ndarray:
+    """``test`` of each row's text, evaluated once per distinct value."""
+    if name not in frame:
+        return np.full(len(rows), test(""), dtype=bool)
+    column = frame[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = [*map(str, column.cat.categories), ""]
+        per_label = np.array([test(v) for v in labels], dtype=bool)
+        return per_label[column.cat.codes.to_numpy()[rows]]
+    codes, uniques = pd.factorize(_objects(frame, name)[rows])
+    per_value = np.array([test(str(v)) for v in uniques] + [False], dtype=bool)
+    return per_value[codes]
+
+
+def _inter_is(code: str, label: str) -> Callable[[str], bool]:
+    return lambda v: v.strip() in (code, label)
 
 
 def _resolve_riots_protests(
     frame: pd.DataFrame, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Event type, sub-event type and mapping flag of Riots/Protests rows."""
-    inter1 = _text(frame, acled.INTER1, rows)
-    inter2 = _text(frame, acled.INTER2, rows)
-    interaction = _text(frame, acled.INTERACTION, rows)
     n = len(rows)
     riots = np.zeros(n, dtype=bool)
     decided = np.zeros(n, dtype=bool)
-    for inter in (inter1, inter2):
-        rioter = _inter_is(inter, "5", "Rioters") & ~decided
-        protester = _inter_is(inter, "6", "Protesters") & ~decided
+    for name in (acled.INTER1, acled.INTER2):
+        rioter = _test(frame, name, rows, _inter_is("5", "Rioters")) & ~decided
+        protester = _test(frame, name, rows, _inter_is("6", "Protesters")) & ~decided
         riots |= rioter
         decided |= rioter | protester
     flag = np.where(decided, BY_ACTOR_TYPE, "").astype(object)
-    low = np.array([str(v).casefold() for v in interaction], dtype=object)
-    has5 = np.array([("5" in v) or ("rioter" in v) for v in low], dtype=bool)
-    has6 = np.array([("6" in v) or ("protester" in v) for v in low], dtype=bool)
+    has5 = _test(
+        frame, acled.INTERACTION, rows, lambda v: "5" in v or "rioter" in v.casefold()
+    )
+    has6 = _test(
+        frame,
+        acled.INTERACTION,
+        rows,
+        lambda v: "6" in v or "protester" in v.casefold(),
+    )
     by_interaction = ~decided & (has5 | has6)
     riots |= by_interaction & has5
     flag[by_interaction] = BY_INTERACTION
@@ -231,14 +257,14 @@ def _resolve_riots_protests(
     flag[~decided] = UNRESOLVED
 
     fatalities = (
-        frame[acled.FATALITIES].iloc[rows].to_numpy(dtype=np.int64)
+        frame[acled.FATALITIES].to_numpy(dtype=np.int64)[rows]
         if acled.FATALITIES in frame
         else np.zeros(n, dtype=np.int64)
     )
-    actor2 = np.array([v.strip() != "" for v in _text(frame, acled.ACTOR2, rows)])
-    mob = np.array(
-        [("7" in v) or ("civilian" in v) for v in low], dtype=bool
-    ) | _inter_is(inter2, "7", "Civilians")
+    actor2 = _test(frame, acled.ACTOR2, rows, lambda v: v.strip() != "")
+    mob = _test(
+        frame, acled.INTERACTION, rows, lambda v: "7" in v or "civilian" in v.casefold()
+    ) | _test(frame, acled.INTER2, rows, _inter_is("7", "Civilians"))
     event_type = np.where(riots, "Riots", "Protests").astype(object)
     sub = np.where(
         actor2,
@@ -254,8 +280,15 @@ def _resolve_riots_protests(
 
 
 def _categorical(values: np.ndarray) -> pd.Categorical:
-    text = [str(v) for v in values]
-    return pd.Categorical(text, categories=pd.Index(sorted(set(text)), dtype="str"))
+    """Text values as a categorical with sorted ``str`` categories."""
+    codes, uniques = pd.factorize(values)
+    labels = np.asarray([str(v) for v in uniques], dtype=object)
+    order = np.argsort(labels, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return pd.Categorical.from_codes(
+        rank[codes], categories=pd.Index(labels[order], dtype="str")
+    )
 
 
 def _by_notes(
@@ -267,7 +300,7 @@ def _by_notes(
     matched = np.zeros(len(rows), dtype=bool)
     if not rules or acled.NOTES not in frame or len(rows) == 0:
         return sub, matched
-    notes = frame[acled.NOTES].iloc[rows].astype(str).fillna("")
+    notes = frame[acled.NOTES].iloc[rows].fillna("").astype(str)
     for name, pattern in rules:
         hit = notes.str.contains(pattern, case=False, regex=True).to_numpy(dtype=bool)
         new = hit & ~matched
@@ -301,32 +334,33 @@ def map_legacy_types(
         :data:`EVENT_TYPE_MAPPING` added (``""`` on rows that were current),
         and what was done.
     """
-    types = frame[acled.EVENT_TYPE].astype(str).to_numpy(dtype=object)
-    subs = (
-        frame[acled.SUB_EVENT_TYPE].astype(str).fillna("").to_numpy(dtype=object)
-        if acled.SUB_EVENT_TYPE in frame
-        else np.full(len(frame), "", dtype=object)
+    column = frame[acled.EVENT_TYPE]
+    values = (
+        column.cat.categories
+        if isinstance(column.dtype, pd.CategoricalDtype)
+        else pd.unique(column.astype(str))
     )
-    uniques = pd.unique(types)
     canonical: dict[str, str] = {}
-    for value in uniques:
-        name = legacy_name(str(value))
-        if name is not None and not (str(value) in _CURRENT and name != RIOTS_PROTESTS):
-            canonical[str(value)] = name
+    for value in map(str, values):
+        name = legacy_name(value)
+        if name is not None and not (value in _CURRENT and name != RIOTS_PROTESTS):
+            canonical[value] = name
     # "Violence against civilians" exists in both taxonomies: old only without
-    # a sub_event_type.
+    # a sub_event_type, in a file known to be old.
     vac = "Violence against civilians"
-    legacy = np.isin(types, list(canonical))
-    if legacy.any() or old_file:
-        legacy |= (types == vac) & (subs == "")
-        canonical.setdefault(vac, vac)
+    if not canonical and not old_file:
+        return frame, LegacyMapping()  # a current file: nothing to do, cheaply
+    types = _objects(frame, acled.EVENT_TYPE)
+    subs = _objects(frame, acled.SUB_EVENT_TYPE)
+    legacy = np.isin(types, list(canonical)) | ((types == vac) & (subs == ""))
+    canonical.setdefault(vac, vac)
     if not legacy.any():
         return frame, LegacyMapping()
 
     new_types = types.copy()
     new_subs = subs.copy()
     flags = np.full(len(frame), "", dtype=object)
-    old_names = np.array([canonical.get(str(t), "") for t in types], dtype=object)
+    old_names = pd.Series(types).map(canonical).fillna("").to_numpy(dtype=object)
     unresolved = 0
     for old in pd.unique(old_names[legacy]):
         rows = np.flatnonzero(legacy & (old_names == old))
