@@ -18,21 +18,37 @@ with each bad byte as ``\xNN`` and the reason ``"invalid UTF-8 byte"``.
 Only a file that is not mostly UTF-8 is decoded as a single-byte encoding,
 chosen by charset-normalizer among :data:`LEGACY_ENCODINGS` (cp1252, Latin-1).
 
+Compressed files
+----------------
+A .csv.gz, or a .zip as ACLED downloads come, is unpacked to a scratch folder
+(its first CSV, else its first .xlsx) within the limits of
+:mod:`sahelgis.io.limits`, see :mod:`~sahelgis.io.acled_packed`.
+
 Workbooks
 ---------
-The first sheet of an .xlsx is streamed with its declared dimension ignored, up
-to :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS` columns; a part that
-would unpack to absurd sizes, or more than 1,000 sheets, is refused.
+The sheet holding the ACLED header (the first such sheet, title rows above the
+header skipped; else the first sheet) is streamed with its declared dimension
+ignored, up to :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS` columns;
+a part that would unpack to absurd sizes, or more than 1,000 sheets, is refused.
 
 Columns
 -------
-Column names are stripped and lowercased, so order and case do not matter. The
+Column names are stripped and lowercased, so order and case do not matter
+("Event Date" and "EVENT-DATE" are ``event_date``); the pre-2019
+``ally_actor_1/2`` are read as ``assoc_actor_1/2``. The
 31 current ACLED columns always exist in the result: optional ones missing from
 the file are created with empty values (``""`` text/category, ``fatalities`` 0,
 ``time_precision``/``geo_precision`` 3, ``year`` from ``event_date``, ``timestamp``
 empty text) and named in a warning. Legacy columns (``event_id_no_cnty``,
 ``data_id``, ``iso3``) are kept when present, never created. Extra columns are kept
 as text and named in a warning. Empty text stays ``""`` (no NA conversion).
+
+Pre-2019 event types
+--------------------
+Old event types ("Battle-No change of territory", "Riots/Protests", "Remote
+violence", ...) are mapped onto today's event and sub-event types by
+:mod:`~sahelgis.io.acled_legacy`, keeping the file's values in
+``event_type_original``/``sub_event_type_original``; the report counts them.
 
 Speed
 -----
@@ -48,13 +64,14 @@ Modules
 This module holds the entry point and the assembly of the table; the steps live
 beside it: :mod:`~sahelgis.io.acled_sniff` (format, encoding, delimiter,
 header), :mod:`~sahelgis.io.acled_read` (CSV into text columns),
-:mod:`~sahelgis.io.acled_xlsx` (the first sheet of a workbook),
+:mod:`~sahelgis.io.acled_xlsx` (the ACLED sheet of a workbook),
 :mod:`~sahelgis.io.acled_parse` (dates, numbers, categoricals) and
 :mod:`~sahelgis.io.acled_validate` (row checks and :class:`ImportReport`).
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +80,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sahelgis.errors import InputError
+from sahelgis.io.acled_legacy import map_legacy_types
+from sahelgis.io.acled_packed import GZIP_MAGIC, ZIP_MAGIC, unpack
 from sahelgis.io.acled_parse import (
     _categorical,
     _categoricals,
@@ -116,7 +135,7 @@ __all__ = [
 _EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 
 
-def _load_text(path: Path, progress: Progress) -> _TextColumns:
+def _load_text(path: Path, progress: Progress, *, packed: bool = True) -> _TextColumns:
     if not path.exists():
         raise InputError(path, "file not found")
     if not path.is_file():
@@ -132,7 +151,17 @@ def _load_text(path: Path, progress: Progress) -> _TextColumns:
         raise InputError(
             path, "old Excel .xls workbooks are not supported; save as .xlsx or CSV"
         )
-    if head.startswith(b"PK\x03\x04"):
+    if packed and head.startswith((GZIP_MAGIC, ZIP_MAGIC)):
+        with tempfile.TemporaryDirectory(prefix="sahelgis-acled-") as folder:
+            inner = unpack(path, head, Path(folder), progress)
+            if inner is not None:
+                try:
+                    text = _load_text(inner, progress, packed=False)
+                except InputError as exc:
+                    raise InputError(path, f"{inner.name}: {exc.reason}") from exc
+                text.notes.insert(0, f"read {inner.name} from the compressed file")
+                return text
+    if head.startswith(ZIP_MAGIC):
         _refuse_plain_zip(path)
         return _read_xlsx(path, progress)
     if path.suffix.lower() in _EXCEL_SUFFIXES:
@@ -158,10 +187,10 @@ def read_acled(
     Parameters
     ----------
     path
-        CSV (comma, semicolon or tab; UTF-8 with or without BOM, UTF-16 with or
-        without BOM, cp1252 or Latin-1; a UTF-8 file with a few invalid bytes
-        stays UTF-8 and the records holding them are rejected) or .xlsx (first
-        sheet).
+        CSV (comma, semicolon or tab, also as .csv.gz or inside a .zip; UTF-8
+        with or without BOM, UTF-16 with or without BOM, cp1252 or Latin-1; a
+        UTF-8 file with a few invalid bytes stays UTF-8 and the records holding
+        them are rejected) or .xlsx (the sheet with the ACLED header).
     progress
         Receives ``set(fraction, text)`` per phase (decode, parse, dates,
         validate, build); ``check()`` between phases may raise ``Cancelled``.
@@ -285,6 +314,9 @@ def _build(
     for name in extra:
         columns[name] = _str_series(pc.take(arrays[name], take))
     frame = optimise_dtypes(pd.DataFrame(columns))
+    frame, legacy = map_legacy_types(frame, old_file=text.old_column_names)
+    if legacy.mapped:
+        warnings.append(legacy.describe())
     _warn_on_event_types(frame, warnings)
     if synthetic is None:
         synthetic = _looks_synthetic(categorical.get(acled.SOURCE))
@@ -303,6 +335,8 @@ def _build(
         rejects=reject_frame,
         warnings=warnings,
         encoding=text.encoding,
+        legacy_mapped=legacy.mapped,
+        legacy_unresolved=legacy.unresolved,
     )
     progress.set(1.0, report.summary())
     return table, report

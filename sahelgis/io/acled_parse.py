@@ -2,9 +2,10 @@
 
 Part of the ACLED reader (:func:`sahelgis.io.acled.read_acled`). Each helper
 works on a column's unique values and maps the result back by integer codes:
-dictionary codes of a text column, dates in ISO, day-month-year and English
-month-name forms (with a status per value), integers, floats with an optional
-decimal comma, categoricals with their inter-code labels, Arrow-backed text
+dictionary codes of a text column, dates in ISO (a time, ``Z`` or an offset
+ignored), day-month-year, English month-name (``01-January-2015``) and Excel
+serial-number forms (with a status per value), integers, floats with an
+optional decimal comma, categoricals with their inter-code labels, Arrow-backed text
 series, the ``timestamp`` column, and the test for our SYNTHETIC demo data.
 """
 
@@ -57,8 +58,18 @@ _MONTHS: dict[str, int] = {
 
 
 _ISO_DATE_RE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?"
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
+
+
+# An Excel serial day number (a date cell saved as General, or a CSV re-saved
+# from such a sheet): days since 1899-12-30, accepted for 1954-2119 only, so a
+# stray number is not read as a date.
+_EXCEL_SERIAL_RE = re.compile(r"([2-7]\d{4})(?:\.\d+)?")
+
+
+_EXCEL_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
 
 
 _DMY_DATE_RE = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
@@ -110,6 +121,8 @@ def _parse_date(text: str) -> tuple[int, int]:
         day, month, year = int(m[1]), int(m[3]), int(m[4])
     elif (m := _TEXT_DATE_RE.fullmatch(text)) and m[2].lower() in _MONTHS:
         day, month, year = int(m[1]), _MONTHS[m[2].lower()], int(m[3])
+    elif m := _EXCEL_SERIAL_RE.fullmatch(text):
+        return _DATE_OK, _EXCEL_EPOCH_ORDINAL + int(m[1]) - _EPOCH_ORDINAL
     else:
         return _DATE_UNPARSEABLE, 0
     try:

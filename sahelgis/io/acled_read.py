@@ -51,13 +51,17 @@ _DICT_TYPE = pa.dictionary(pa.int32(), pa.string())
 
 
 #: Repeated text read straight into dictionary arrays: categoricals, dates, ints.
-_DICT_COLUMNS = frozenset(acled.CATEGORICAL_COLUMNS) | {
-    acled.EVENT_DATE,
-    acled.YEAR,
-    acled.TIME_PRECISION,
-    acled.GEO_PRECISION,
-    acled.FATALITIES,
-}
+_DICT_COLUMNS = (
+    frozenset(acled.CATEGORICAL_COLUMNS)
+    | set(acled.COLUMN_ALIASES)
+    | {
+        acled.EVENT_DATE,
+        acled.YEAR,
+        acled.TIME_PRECISION,
+        acled.GEO_PRECISION,
+        acled.FATALITIES,
+    }
+)
 
 
 @dataclass
@@ -73,6 +77,7 @@ class _TextColumns:
     n_fields: int = 0
     invalid_utf8: _InvalidUtf8 | None = None
     notes: list[str] = field(default_factory=list)  # file-level warnings
+    old_column_names: bool = False  # ally_actor_1/2: a pre-2019 export
 
 
 def _arrow_read(
@@ -376,8 +381,13 @@ def _normalise_columns(text: _TextColumns) -> list[str]:
     warnings: list[str] = []
     renamed: dict[str, pa.ChunkedArray] = {}
     duplicates: list[str] = []
-    for position, (raw, array) in enumerate(text.arrays.items(), start=1):
-        name = _normalise_name(raw.split("\x00")[0])
+    names = [_normalise_name(raw.split("\x00")[0]) for raw in text.arrays]
+    aliased: list[str] = []
+    for position, array in enumerate(text.arrays.values(), start=1):
+        name = names[position - 1]
+        if name in acled.COLUMN_ALIASES and acled.COLUMN_ALIASES[name] not in names:
+            aliased.append(f"{name} as {acled.COLUMN_ALIASES[name]}")
+            name = acled.COLUMN_ALIASES[name]
         if not name:
             if _all_empty(array):
                 continue  # e.g. a trailing delimiter on every line
@@ -390,6 +400,9 @@ def _normalise_columns(text: _TextColumns) -> list[str]:
             name = f"{name}_{k}"
         renamed[name] = array
     text.arrays = renamed
+    if aliased:
+        text.old_column_names = True
+        warnings.append(f"pre-2019 column names read: {', '.join(aliased)}")
     if duplicates:
         warnings.append(
             f"columns appearing more than once (first kept as is, others renamed "

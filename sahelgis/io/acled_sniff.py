@@ -40,10 +40,15 @@ _UNICODE_WIDE = ("utf-16", "utf-16-le", "utf-16-be", "utf-32")
 
 
 def _normalise_name(name: str) -> str:
+    """Lower-case a header; "Event Date" or "EVENT-DATE" become a known name."""
     name = name.replace("\ufeff", "")
     if name.startswith("ï»¿"):  # a UTF-8 BOM read as cp1252
         name = name[3:]
-    return name.strip().lower()
+    name = name.strip().lower()
+    joined = re.sub(r"[\s\-]+", "_", name)
+    if joined != name and (joined in _KNOWN_COLUMNS or joined in acled.COLUMN_ALIASES):
+        return joined
+    return name
 
 
 def _describe(names: Iterable[str], limit: int = 12, width: int = 40) -> str:
@@ -137,7 +142,7 @@ def _choose_delimiter(header_text: str) -> tuple[str, list[str]]:
         names = [_normalise_name(f) for f in fields]
         score = (
             sum(n in acled.REQUIRED_COLUMNS for n in names),
-            sum(n in _KNOWN_COLUMNS for n in names),
+            sum(n in _KNOWN_COLUMNS or n in acled.COLUMN_ALIASES for n in names),
             len(fields),
         )
         if best is None or score > best[0]:

@@ -86,6 +86,12 @@ class ImportReport:
         columns, converted inter codes, defaulted precisions, ...).
     encoding
         The text encoding the file was decoded with (``"xlsx"`` for workbooks).
+    legacy_mapped
+        Imported events whose pre-2019 event type was mapped onto today's
+        taxonomy (:mod:`sahelgis.io.acled_legacy`).
+    legacy_unresolved
+        Of those, Riots/Protests events with no actor type or interaction to
+        tell riots from protests (imported as Protests, flagged "unresolved").
     """
 
     path: Path
@@ -94,6 +100,8 @@ class ImportReport:
     rejects: pd.DataFrame = field(default_factory=_empty_rejects)
     warnings: list[str] = field(default_factory=list)
     encoding: str = "utf-8"
+    legacy_mapped: int = 0
+    legacy_unresolved: int = 0
 
     @property
     def rows_rejected(self) -> int:
@@ -103,8 +111,17 @@ class ImportReport:
         return int(self.rejects["row"].nunique())
 
     def summary(self) -> str:
-        """One line for a status bar or the CLI: ``"read N rows, rejected M"``."""
-        return f"read {self.rows_read} rows, rejected {self.rows_rejected}"
+        """One line for a status bar or the CLI: ``"read N rows, rejected M"``.
+
+        When pre-2019 types were mapped it adds e.g. ``"; 393 events with
+        pre-2019 types mapped (12 Riots/Protests unresolved)"``.
+        """
+        line = f"read {self.rows_read} rows, rejected {self.rows_rejected}"
+        if self.legacy_mapped:
+            line += f"; {self.legacy_mapped} events with pre-2019 types mapped"
+            if self.legacy_unresolved:
+                line += f" ({self.legacy_unresolved} Riots/Protests unresolved)"
+        return line
 
     def reasons(self) -> pd.Series:
         """Count rejected records by reason, most frequent first.

@@ -1,16 +1,17 @@
-"""Reading the first sheet of an .xlsx ACLED export as text, within limits.
+"""Reading the ACLED table of an .xlsx workbook as text, within limits.
 
 Part of the ACLED reader (:func:`sahelgis.io.acled.read_acled`). A workbook is
 checked before it is opened (no part may unpack to absurd sizes, no more than
-1,000 sheets), then its first sheet is streamed with its declared dimension
-ignored, up to :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS`
-columns, into the same text columns a CSV gives.
+1,000 sheets), then the sheet holding the ACLED header (the first one with
+it, below any title rows; else the first sheet) is streamed with its declared
+dimension ignored, up to :data:`XLSX_MAX_ROWS` rows and
+:data:`XLSX_MAX_COLUMNS` columns, into the same text columns a CSV gives.
 """
 
 from __future__ import annotations
 
 import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -169,8 +170,35 @@ class _SheetColumns:
         )
 
 
+#: Rows of each sheet searched for the ACLED header (titles may sit above it).
+_HEADER_SEARCH_ROWS = 50
+
+
+def _find_header(sheet: Any) -> tuple[int, bool] | None:
+    """Find the row holding the required ACLED columns in a sheet's first rows.
+
+    Returns its 1-based number and whether rows above it hold anything (a
+    title), or None when no such row is found.
+    """
+    above = False
+    rows = sheet.iter_rows(
+        max_row=_HEADER_SEARCH_ROWS, max_col=XLSX_MAX_COLUMNS, values_only=True
+    )
+    for number, values in enumerate(rows, 1):
+        names = {_normalise_name(_xlsx_text(v)) for v in values if v is not None}
+        if all(c in names for c in acled.REQUIRED_COLUMNS):
+            return number, above
+        above |= any(n for n in names)
+    return None
+
+
 def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
-    """Read the first sheet of a workbook as text (dates come as ISO text).
+    """Read a workbook's ACLED table as text (dates come as ISO text).
+
+    The table is the first sheet whose first :data:`_HEADER_SEARCH_ROWS` rows
+    hold a row with the required ACLED columns, from that row on (title rows
+    above it skipped); with no such sheet, the first sheet (which then fails
+    the column check with the columns it has).
 
     Rows are streamed (openpyxl read-only mode, declared dimension reset) up to
     :data:`XLSX_MAX_ROWS` rows and :data:`XLSX_MAX_COLUMNS` columns.
@@ -183,6 +211,7 @@ def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
     _check_xlsx_parts(path)
     sheet_columns = _SheetColumns()
     cut_columns = False
+    notes: list[str] = []
     try:
         book = openpyxl.load_workbook(
             path, read_only=True, data_only=True, keep_links=False
@@ -190,12 +219,26 @@ def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
         try:
             if not book.worksheets:
                 raise InputError(path, "the workbook has no worksheet")
-            sheet = book.worksheets[0]
-            sheet.reset_dimensions()  # the declared <dimension> may lie
+            sheet, header_row, above = book.worksheets[0], 0, False
+            for position, candidate in enumerate(book.worksheets):
+                candidate.reset_dimensions()  # the declared <dimension> may lie
+                found = _find_header(candidate)
+                if found is not None:
+                    sheet, (header_row, above) = candidate, found
+                    if position:
+                        notes.append(f"ACLED table read from sheet '{sheet.title}'")
+                    if above:
+                        notes.append(
+                            f"rows above the header (row {header_row}) skipped"
+                        )
+                    break
+                progress.check()
             gap: object = None  # openpyxl yields one shared tuple for missing rows
             for number, values in enumerate(
                 sheet.iter_rows(max_col=XLSX_MAX_COLUMNS + 1, values_only=True), 1
             ):
+                if number < header_row:
+                    continue  # a title above the table
                 if number > XLSX_MAX_ROWS:
                     raise InputError(
                         path,
@@ -238,6 +281,7 @@ def _read_xlsx(path: Path, progress: Progress) -> _TextColumns:
     if sheet_columns.header is None:
         raise InputError(path, "the workbook's first sheet is empty")
     text = sheet_columns.text()
+    text.notes.extend(notes)
     if cut_columns:
         text.notes.append(
             f"cells right of column {XLSX_MAX_COLUMNS} ignored (ACLED has "

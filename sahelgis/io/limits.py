@@ -15,6 +15,8 @@ What happens when a limit is passed:
 - an event cache blob that would unpack past its limit is ignored (the events
   are read from their layer table instead), with a warning;
 - a layer table with more rows than allowed refuses the file;
+- a compressed ACLED export (.csv.gz, .zip) whose file would unpack past
+  ``MAX_ARCHIVE_UNPACKED_BYTES`` is refused with one ``InputError`` line;
 - an SQLite query that runs longer than ``SQLITE_QUERY_SECONDS`` is interrupted
   (an endless recursive view), which refuses the file.
 """
@@ -90,7 +92,16 @@ SQLITE_QUERY_SECONDS = 10.0
 #: SQLite virtual-machine steps between two checks of that budget.
 SQLITE_PROGRESS_STEPS = 10_000
 
+# -- compressed ACLED exports (.csv.gz, .zip) ------------------------------------
+#: Bytes the file inside a .gz or .zip may unpack to (a global ACLED export is
+#: about 2.5 GB as CSV); past it the import stops and names the limit.
+MAX_ARCHIVE_UNPACKED_BYTES = 4 << 30
+#: Members listed in a .zip holding an ACLED export (ACLED's has one or two).
+MAX_ARCHIVE_MEMBERS = 1_000
+
 __all__ = [
+    "MAX_ARCHIVE_MEMBERS",
+    "MAX_ARCHIVE_UNPACKED_BYTES",
     "MAX_CACHE_BLOB_BYTES",
     "MAX_CACHE_UNPACKED_BYTES",
     "MAX_CATEGORIES",

@@ -78,6 +78,13 @@ CURRENT_COLUMNS: tuple[str, ...] = (
 #: Columns only older (pre 2023) exports carry; accepted and kept when present.
 LEGACY_COLUMNS: tuple[str, ...] = ("event_id_no_cnty", "data_id", "iso3")
 
+#: Old column names and today's: pre-2019 exports call the associated actors
+#: ``ally_actor_1/2``.
+COLUMN_ALIASES: dict[str, str] = {
+    "ally_actor_1": ASSOC_ACTOR_1,
+    "ally_actor_2": ASSOC_ACTOR_2,
+}
+
 #: Without these a row cannot be placed on the map or in time.
 REQUIRED_COLUMNS: tuple[str, ...] = (
     EVENT_ID,

@@ -325,10 +325,18 @@ def _acled_cases() -> None:
         zip_bytes({"acled_export.csv": utf8(good)}),
         file="acled_zipped_csv.csv",
         reader="acled",
-        expect="error",
-        expected="ZIP archive",
-        cli="import info",
+        expect="rows",
+        expected="read=4 rejected=0",
         description="a ZIP holding the CSV (as ACLED downloads come), named .csv",
+    )
+    data_case(
+        zip_bytes({"readme.md": b"# not an export\n"}),
+        file="acled_zip_without_csv.csv",
+        reader="acled",
+        expect="error",
+        expected="without a CSV or .xlsx file inside",
+        cli="import info",
+        description="a ZIP holding no CSV or workbook, named .csv",
     )
     data_case(
         utf8(csv_text(good_rows(), delimiter="|")),

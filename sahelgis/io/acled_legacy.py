@@ -1,0 +1,395 @@
+"""Map ACLED's pre-2019 event types onto today's event and sub-event types.
+
+In March 2019 ACLED replaced its event types and added the ``sub_event_type``
+column ("ACLED introduces new event types and sub-event types", acleddata.com,
+14 March 2019, with the codebook of that year; see also the 2015 and 2017
+codebooks for the old types). Exports made before then, and re-saved copies of
+them, still carry the old values. The importer rewrites them so colours,
+filters and counts see one taxonomy, and keeps what the file said in
+``event_type_original`` / ``sub_event_type_original``; ``event_type_mapping``
+says how each row's new values were chosen.
+
+Mapping (old event_type -> event_type / sub_event_type)
+-------------------------------------------------------
+- Battle-No change of territory -> Battles / Armed clash
+- Battle-Government regains territory -> Battles / Government regains territory
+- Battle-Non-state actor overtakes territory -> Battles / Non-state actor
+  overtakes territory
+- Headquarters or base established -> Strategic developments / Headquarters or
+  base established
+- Non-violent transfer of territory -> Strategic developments / Non-violent
+  transfer of territory
+- Remote violence -> Explosions/Remote violence / by notes keywords, else empty
+- Violence against civilians (without a sub_event_type) -> Violence against
+  civilians / by notes keywords, else Attack
+- Strategic development, Non-violent activity by a conflict actor (2015 name)
+  -> Strategic developments / by notes keywords, else Other
+- Riots/Protests -> Riots or Protests / see below
+
+The first five are one-to-one: the 2019 codebook made each old battle type a
+Battles sub-event and each old territorial type a Strategic developments
+sub-event (``event_type_mapping`` = ``"renamed"``).
+
+Riots/Protests (the ambiguous type)
+-----------------------------------
+The 2019 codebook splits it by whether the demonstrators were violent: Riots
+are demonstrations whose participants use violence, Protests are peaceful
+demonstrations (violence may be used *against* them). Old files record that
+distinction in the actor type: inter code 5 "Rioters" versus 6 "Protesters"
+(2015/2017 codebooks). So a row becomes, in this order:
+
+1. ``"by actor type"``: Riots when ``inter1`` is Rioters (5), Protests when
+   Protesters (6); if ``inter1`` is neither, the same test on ``inter2``.
+2. ``"by interaction"``: else Riots when the ``interaction`` code holds a 5
+   (or the text "Rioters"), Protests when it holds a 6 (or "Protesters").
+3. ``"unresolved"``: else Protests (ACLED's peaceful default); the flag lets the
+   analyst filter these rows and check the notes.
+
+Sub-event types of the split rows follow the 2019 definitions: Riots ->
+Mob violence when the other side is Civilians (interaction 57), else Violent
+demonstration; Protests -> Peaceful protest without a second actor
+(``actor2`` empty), Protest with intervention with one (e.g. police), and
+Excessive force against protesters with one and fatalities > 0.
+
+Keyword sub-event types (``"by notes keywords"``)
+-------------------------------------------------
+Old types with several possible sub-event types take one from words in
+``notes`` (case-insensitive, first match in :data:`NOTES_KEYWORDS` order); this
+is SahelGIS's heuristic, not ACLED's coding, so it is flagged. Rows without
+a match get the default in the table above (``"renamed"``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sahelgis.model import acled_schema as acled
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+#: Column holding the file's event_type of a remapped row ("" for other rows).
+EVENT_TYPE_ORIGINAL = "event_type_original"
+#: Column holding the file's sub_event_type of a remapped row.
+SUB_EVENT_TYPE_ORIGINAL = "sub_event_type_original"
+#: Column saying how a remapped row's types were chosen ("" for other rows).
+EVENT_TYPE_MAPPING = "event_type_mapping"
+
+RENAMED = "renamed"
+BY_ACTOR_TYPE = "by actor type"
+BY_INTERACTION = "by interaction"
+UNRESOLVED = "unresolved"
+BY_NOTES = "by notes keywords"
+
+RIOTS_PROTESTS = "Riots/Protests"
+
+#: Old event_type -> (event_type, default sub_event_type). Riots/Protests is
+#: resolved row by row (:func:`map_legacy_types`).
+LEGACY_EVENT_TYPES: dict[str, tuple[str, str]] = {
+    "Battle-No change of territory": ("Battles", "Armed clash"),
+    "Battle-Government regains territory": ("Battles", "Government regains territory"),
+    "Battle-Non-state actor overtakes territory": (
+        "Battles",
+        "Non-state actor overtakes territory",
+    ),
+    "Headquarters or base established": (
+        "Strategic developments",
+        "Headquarters or base established",
+    ),
+    "Non-violent transfer of territory": (
+        "Strategic developments",
+        "Non-violent transfer of territory",
+    ),
+    "Remote violence": ("Explosions/Remote violence", ""),
+    "Violence against civilians": ("Violence against civilians", "Attack"),
+    "Strategic development": ("Strategic developments", "Other"),
+    "Non-violent activity by a conflict actor": ("Strategic developments", "Other"),
+    RIOTS_PROTESTS: ("Protests", "Peaceful protest"),
+}
+
+#: New event_type -> (sub_event_type, notes regex) tried in order.
+NOTES_KEYWORDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Explosions/Remote violence": (
+        ("Suicide bomb", r"suicide"),
+        ("Chemical weapon", r"chemical|gas attack"),
+        ("Air/drone strike", r"air ?strike|drone|aerial|bombing raid|aircraft"),
+        ("Grenade", r"grenade"),
+        ("Remote explosive/landmine/IED", r"\bied\b|landmine|mine\b|explosive device"),
+        ("Shelling/artillery/missile attack", r"shell|artillery|mortar|rocket|missile"),
+    ),
+    "Violence against civilians": (
+        ("Sexual violence", r"\brape|sexual"),
+        ("Abduction/forced disappearance", r"abduct|kidnap|disappear|hostage"),
+    ),
+    "Strategic developments": (
+        ("Arrests", r"arrest|detain"),
+        ("Agreement", r"agreement|ceasefire|cease-fire|peace deal|accord\b"),
+        ("Looting/property destruction", r"loot|burn|destroy|destruct"),
+    ),
+}
+
+#: Rows whose event_type is already one of these are never touched, even
+#: "Violence against civilians" with a sub_event_type (a current export).
+_CURRENT = frozenset(acled.EVENT_TYPES)
+
+
+def _key(text: str) -> str:
+    """Compare old type names ignoring case and spacing around hyphens and slashes."""
+    return re.sub(r"\s*([-/\u2013])\s*", r"\1", " ".join(text.split())).casefold()
+
+
+_BY_KEY: dict[str, str] = {_key(name): name for name in LEGACY_EVENT_TYPES}
+
+
+@dataclass(frozen=True)
+class LegacyMapping:
+    """What :func:`map_legacy_types` changed.
+
+    Parameters
+    ----------
+    mapped
+        Rows whose event_type was a pre-2019 type and was rewritten.
+    by_type
+        Rows mapped per old event_type (as spelled in the file).
+    unresolved
+        Riots/Protests rows with no actor type or interaction to decide by.
+    """
+
+    mapped: int = 0
+    by_type: dict[str, int] | None = None
+    unresolved: int = 0
+
+    def describe(self) -> str:
+        """A report warning naming the old types and how many rows each had."""
+        parts = ", ".join(f"{k} ({v})" for k, v in (self.by_type or {}).items())
+        line = (
+            f"{self.mapped} events with pre-2019 event types mapped to today's "
+            f"types (originals kept in {EVENT_TYPE_ORIGINAL}): {parts}"
+        )
+        if self.unresolved:
+            line += (
+                f"; {self.unresolved} Riots/Protests events without actor type or "
+                f"interaction imported as Protests, marked '{UNRESOLVED}' in "
+                f"{EVENT_TYPE_MAPPING}"
+            )
+        return line
+
+
+def legacy_name(value: str) -> str | None:
+    """The canonical old type name of ``value``, or None if it is not one.
+
+    Parameters
+    ----------
+    value
+        An event_type as found in a file.
+
+    Returns
+    -------
+    str or None
+        A key of :data:`LEGACY_EVENT_TYPES`; "Violence against civilians" only
+        counts as old when the caller says the row has no sub_event_type.
+    """
+    return _BY_KEY.get(_key(value))
+
+
+def _objects(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A text column as an object array ("" where missing), cheaply for categoricals."""
+    if name not in frame:
+        return np.full(len(frame), "", dtype=object)
+    column = frame[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = np.array([*map(str, column.cat.categories), ""], dtype=object)
+        return labels[column.cat.codes.to_numpy()]  # code -1 -> ""
+    return np.asarray(column.astype(str).fillna("").to_numpy(), dtype=object)
+
+
+def _test(
+    frame: pd.DataFrame, name: str, rows: np.ndarray, test: Callable[[str], bool]
+) -> np.ndarray:
+    """``test`` of each row's text, evaluated once per distinct value."""
+    if name not in frame:
+        return np.full(len(rows), test(""), dtype=bool)
+    column = frame[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = [*map(str, column.cat.categories), ""]
+        per_label = np.array([test(v) for v in labels], dtype=bool)
+        return per_label[column.cat.codes.to_numpy()[rows]]
+    codes, uniques = pd.factorize(_objects(frame, name)[rows])
+    per_value = np.array([test(str(v)) for v in uniques] + [False], dtype=bool)
+    return per_value[codes]
+
+
+def _inter_is(code: str, label: str) -> Callable[[str], bool]:
+    return lambda v: v.strip() in (code, label)
+
+
+def _resolve_riots_protests(
+    frame: pd.DataFrame, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Event type, sub-event type and mapping flag of Riots/Protests rows."""
+    n = len(rows)
+    riots = np.zeros(n, dtype=bool)
+    decided = np.zeros(n, dtype=bool)
+    for name in (acled.INTER1, acled.INTER2):
+        rioter = _test(frame, name, rows, _inter_is("5", "Rioters")) & ~decided
+        protester = _test(frame, name, rows, _inter_is("6", "Protesters")) & ~decided
+        riots |= rioter
+        decided |= rioter | protester
+    flag = np.where(decided, BY_ACTOR_TYPE, "").astype(object)
+    has5 = _test(
+        frame, acled.INTERACTION, rows, lambda v: "5" in v or "rioter" in v.casefold()
+    )
+    has6 = _test(
+        frame,
+        acled.INTERACTION,
+        rows,
+        lambda v: "6" in v or "protester" in v.casefold(),
+    )
+    by_interaction = ~decided & (has5 | has6)
+    riots |= by_interaction & has5
+    flag[by_interaction] = BY_INTERACTION
+    decided |= by_interaction
+    flag[~decided] = UNRESOLVED
+
+    fatalities = (
+        frame[acled.FATALITIES].to_numpy(dtype=np.int64)[rows]
+        if acled.FATALITIES in frame
+        else np.zeros(n, dtype=np.int64)
+    )
+    actor2 = _test(frame, acled.ACTOR2, rows, lambda v: v.strip() != "")
+    mob = _test(
+        frame, acled.INTERACTION, rows, lambda v: "7" in v or "civilian" in v.casefold()
+    ) | _test(frame, acled.INTER2, rows, _inter_is("7", "Civilians"))
+    event_type = np.where(riots, "Riots", "Protests").astype(object)
+    sub = np.where(
+        actor2,
+        np.where(
+            fatalities > 0,
+            "Excessive force against protesters",
+            "Protest with intervention",
+        ),
+        "Peaceful protest",
+    ).astype(object)
+    sub[riots] = np.where(mob[riots], "Mob violence", "Violent demonstration")
+    return event_type, sub, flag
+
+
+def _categorical(values: np.ndarray) -> pd.Categorical:
+    """Text values as a categorical with sorted ``str`` categories."""
+    codes, uniques = pd.factorize(values)
+    labels = np.asarray([str(v) for v in uniques], dtype=object)
+    order = np.argsort(labels, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return pd.Categorical.from_codes(
+        rank[codes], categories=pd.Index(labels[order], dtype="str")
+    )
+
+
+def _by_notes(
+    frame: pd.DataFrame, rows: np.ndarray, new_type: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-event types from notes keywords: (sub-event per row, matched mask)."""
+    rules = NOTES_KEYWORDS.get(new_type, ())
+    sub = np.full(len(rows), "", dtype=object)
+    matched = np.zeros(len(rows), dtype=bool)
+    if not rules or acled.NOTES not in frame or len(rows) == 0:
+        return sub, matched
+    notes = frame[acled.NOTES].iloc[rows].fillna("").astype(str)
+    for name, pattern in rules:
+        hit = notes.str.contains(pattern, case=False, regex=True).to_numpy(dtype=bool)
+        new = hit & ~matched
+        sub[new] = name
+        matched |= new
+    return sub, matched
+
+
+def map_legacy_types(
+    frame: pd.DataFrame, *, old_file: bool = False
+) -> tuple[pd.DataFrame, LegacyMapping]:
+    """Rewrite pre-2019 event types in an imported event frame.
+
+    Parameters
+    ----------
+    frame
+        Events with ACLED columns (``event_type``/``sub_event_type`` as
+        categoricals or text; ``inter1``/``inter2`` as labels or codes).
+    old_file
+        The file is known to be a pre-2019 export (e.g. it has ``ally_actor_1``).
+        "Violence against civilians" is in both taxonomies, so its rows without
+        a sub_event_type are only mapped (to Attack or a keyword sub-event)
+        when this is set or another row has an old type.
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, LegacyMapping]
+        The frame, unchanged when no row has an old type; else with
+        ``event_type``/``sub_event_type`` rewritten and the categorical columns
+        :data:`EVENT_TYPE_ORIGINAL`, :data:`SUB_EVENT_TYPE_ORIGINAL` and
+        :data:`EVENT_TYPE_MAPPING` added (``""`` on rows that were current),
+        and what was done.
+    """
+    column = frame[acled.EVENT_TYPE]
+    values = (
+        column.cat.categories
+        if isinstance(column.dtype, pd.CategoricalDtype)
+        else pd.unique(column.astype(str))
+    )
+    canonical: dict[str, str] = {}
+    for value in map(str, values):
+        name = legacy_name(value)
+        if name is not None and not (value in _CURRENT and name != RIOTS_PROTESTS):
+            canonical[value] = name
+    # "Violence against civilians" exists in both taxonomies: old only without
+    # a sub_event_type, in a file known to be old.
+    vac = "Violence against civilians"
+    if not canonical and not old_file:
+        return frame, LegacyMapping()  # a current file: nothing to do, cheaply
+    types = _objects(frame, acled.EVENT_TYPE)
+    subs = _objects(frame, acled.SUB_EVENT_TYPE)
+    legacy = np.isin(types, list(canonical)) | ((types == vac) & (subs == ""))
+    canonical.setdefault(vac, vac)
+    if not legacy.any():
+        return frame, LegacyMapping()
+
+    new_types = types.copy()
+    new_subs = subs.copy()
+    flags = np.full(len(frame), "", dtype=object)
+    old_names = pd.Series(types).map(canonical).fillna("").to_numpy(dtype=object)
+    unresolved = 0
+    for old in pd.unique(old_names[legacy]):
+        rows = np.flatnonzero(legacy & (old_names == old))
+        if old == RIOTS_PROTESTS:
+            event_type, sub, flag = _resolve_riots_protests(frame, rows)
+            unresolved = int((flag == UNRESOLVED).sum())
+        else:
+            new_type, default_sub = LEGACY_EVENT_TYPES[old]
+            event_type = np.full(len(rows), new_type, dtype=object)
+            sub, matched = _by_notes(frame, rows, new_type)
+            sub[~matched] = default_sub
+            flag = np.where(matched, BY_NOTES, RENAMED).astype(object)
+        new_types[rows] = event_type
+        new_subs[rows] = sub
+        flags[rows] = flag
+
+    out = frame.copy()
+    out[acled.EVENT_TYPE] = _categorical(new_types)
+    out[acled.SUB_EVENT_TYPE] = _categorical(new_subs)
+    originals = {
+        EVENT_TYPE_ORIGINAL: np.where(legacy, types, ""),
+        SUB_EVENT_TYPE_ORIGINAL: np.where(legacy, subs, ""),
+        EVENT_TYPE_MAPPING: flags,
+    }
+    for name, values in originals.items():
+        out[name] = _categorical(np.asarray(values, dtype=object))
+    counts = pd.Series(types[legacy]).value_counts(sort=True)
+    return out, LegacyMapping(
+        mapped=int(legacy.sum()),
+        by_type={str(k): int(v) for k, v in counts.items()},
+        unresolved=unresolved,
+    )
