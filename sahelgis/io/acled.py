@@ -95,12 +95,12 @@ from sahelgis.io.acled_read import (
     _TextColumns,
 )
 from sahelgis.io.acled_sniff import (
-    _HEAD_BYTES,
     _KNOWN_COLUMNS,
     LEGACY_ENCODINGS,
     _check_columns,
     _describe,
     _refuse_plain_zip,
+    read_head,
 )
 from sahelgis.io.acled_validate import (
     INVALID_UTF8,
@@ -136,17 +136,7 @@ _EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 
 
 def _load_text(path: Path, progress: Progress, *, packed: bool = True) -> _TextColumns:
-    if not path.exists():
-        raise InputError(path, "file not found")
-    if not path.is_file():
-        raise InputError(path, "not a file")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES)
-    except OSError as exc:
-        raise InputError(path, f"cannot be opened ({exc.strerror or exc})") from exc
-    if not head.strip():
-        raise InputError(path, "the file is empty")
+    head = read_head(path)  # one-line errors: missing, not a file, empty
     if head.startswith(b"\xd0\xcf\x11\xe0") or path.suffix.lower() == ".xls":
         raise InputError(
             path, "old Excel .xls workbooks are not supported; save as .xlsx or CSV"

@@ -18,6 +18,7 @@ import itertools
 import re
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sahelgis.errors import InputError
@@ -28,6 +29,38 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 _HEAD_BYTES = 1 << 16
+
+
+def read_head(path: Path) -> bytes:
+    """The first bytes of an event file, read to judge what it is.
+
+    Parameters
+    ----------
+    path
+        The file the user named.
+
+    Returns
+    -------
+    bytes
+        Up to 64 KiB from the start of the file.
+
+    Raises
+    ------
+    InputError
+        One line: the file is missing, not a file, unreadable or empty.
+    """
+    if not path.exists():
+        raise InputError(path, "file not found")
+    if not path.is_file():
+        raise InputError(path, "not a file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except OSError as exc:
+        raise InputError(path, f"cannot be opened ({exc.strerror or exc})") from exc
+    if not head.strip():
+        raise InputError(path, "the file is empty")
+    return head
 
 
 _CHUNK_BYTES = 1 << 24

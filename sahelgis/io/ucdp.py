@@ -104,6 +104,7 @@ import numpy as np
 import pandas as pd
 
 from sahelgis.errors import InputError
+from sahelgis.io.acled_sniff import read_head
 from sahelgis.io.acled_validate import REJECT_COLUMNS, ImportReport
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import ucdp_schema as ucdp
@@ -310,17 +311,7 @@ class _Rejects:
 
 def _read_text(path: Path) -> pd.DataFrame:
     """The CSV as text columns with normalised names; one-line errors."""
-    if not path.exists():
-        raise InputError(path, "file not found")
-    if not path.is_file():
-        raise InputError(path, "not a file")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES)
-    except OSError as exc:
-        raise InputError(path, f"cannot be opened ({exc.strerror or exc})") from exc
-    if not head.strip():
-        raise InputError(path, "the file is empty")
+    head = read_head(path)  # one-line errors: missing, not a file, empty
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise InputError(path, "is a zip or workbook; unzip the GED CSV and read that")
     try:
