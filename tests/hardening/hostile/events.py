@@ -716,3 +716,110 @@ CASES: list[HostileCase] = [
         "2,000 km limit",
     ),
 ]
+
+
+# ------------------------------------------- archives, UCDP GED, OSM (issue 17) ---
+def _build_zip_many_members(folder: Path, rng: random.Random) -> Path:
+    """A ZIP of 1,001 tiny members: refused before any is unpacked."""
+    path = folder / "events.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(1_001):
+            archive.writestr(f"part{i:04d}.csv", "x\n")
+    return path
+
+
+def _build_zip_traversal(folder: Path, rng: random.Random) -> Path:
+    """A ZIP whose one CSV is named ``../../escaped.csv``."""
+    path = folder / "events.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("../../escaped.csv", _csv_text(_rows(6, rng)))
+    return path
+
+
+def _check_zip_traversal(path: Path, scratch: Path) -> None:
+    before = {p for p in path.parents[1].rglob("*")}
+    code, out, err = _run(["import", str(path), "-o", str(scratch / "p.gpkg")])
+    assert code == 0, err
+    assert "read 6 rows" in out
+    after = {p for p in path.parents[1].rglob("*")}
+    # nothing written beside or above the archive: the member is unpacked
+    # under its own safe name in a temporary folder
+    assert {p for p in after - before if not p.is_relative_to(scratch)} == set()
+    assert not (path.parents[2] / "escaped.csv").exists()
+
+
+def _build_ged_injection(folder: Path, rng: random.Random) -> Path:
+    """A UCDP GED CSV whose actor names are formulas, markup and a URL."""
+    from tests.io.test_ucdp import ged_rows, write_ged
+
+    rows = ged_rows(6, seed=rng.randrange(1_000))
+    rows[0]["side_a"] = '=HYPERLINK("http://127.0.0.1:9/x","y")'
+    rows[1]["side_a"] = "<b>JNIM</b><img src='http://127.0.0.1:9/p.png'>"
+    for row in rows:
+        row["type_of_violence"] = "3"
+    return write_ged(folder / "ged.csv", rows)
+
+
+def _check_ged_injection(path: Path, scratch: Path) -> None:
+    project = scratch / "p.gpkg"
+    code, _, err = _run(["import", str(path), "-o", str(project)])
+    assert code == 0, err
+    code, out, err = _run(
+        ["counts", str(project), "--areas", "country", "--by", "actor1"]
+    )
+    assert code == 0, err
+    # the formula is written as text; the markup stays literal characters
+    _assert_escaped(out, ('=HYPERLINK("http://127.0.0.1:9/x","y")',))
+    assert "<b>JNIM</b><img src='http://127.0.0.1:9/p.png'>" in out
+
+
+def _build_osm_garbage(folder: Path, rng: random.Random) -> Path:
+    path = folder / "extract.osm.pbf"
+    path.write_bytes(bytes(rng.randrange(256) for _ in range(4_096)))
+    return path
+
+
+def _check_osm_refused(path: Path, scratch: Path) -> None:
+    start = time.perf_counter()
+    code, _, err = _run(["import-osm", str(path), "-o", str(scratch / "p.gpkg")])
+    assert time.perf_counter() - start < 2.0
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert path.name in lines[0]
+    assert not (scratch / "p.gpkg").exists()
+
+
+CASES += [
+    HostileCase(
+        "ev_zip_1001_members",
+        "events",
+        "a ZIP of 1,001 members: refused in under 2 s with one line (at most 1,000)",
+        _build_zip_many_members,
+        _check_refused_quickly("1,001 members"),
+    ),
+    HostileCase(
+        "ev_zip_member_path_traversal",
+        "events",
+        "a ZIP whose CSV is named ../../escaped.csv: imported, nothing written "
+        "outside the output",
+        _build_zip_traversal,
+        _check_zip_traversal,
+    ),
+    HostileCase(
+        "ev_ged_formula_markup_url",
+        "events",
+        "UCDP GED actors that are a formula, markup and URLs: imported; CSV "
+        "output escapes the formula, markup stays literal, nothing fetched",
+        _build_ged_injection,
+        _check_ged_injection,
+    ),
+    HostileCase(
+        "ev_osm_random_bytes",
+        "events",
+        "an .osm.pbf of random bytes: import-osm refused in under 2 s with one "
+        "line naming it; no project written",
+        _build_osm_garbage,
+        _check_osm_refused,
+    ),
+]
