@@ -737,11 +737,11 @@ def _build_zip_traversal(folder: Path, rng: random.Random) -> Path:
 
 
 def _check_zip_traversal(path: Path, scratch: Path) -> None:
-    before = {p for p in path.parents[1].rglob("*")}
+    before = set(path.parents[1].rglob("*"))
     code, out, err = _run(["import", str(path), "-o", str(scratch / "p.gpkg")])
     assert code == 0, err
     assert "read 6 rows" in out
-    after = {p for p in path.parents[1].rglob("*")}
+    after = set(path.parents[1].rglob("*"))
     # nothing written beside or above the archive: the member is unpacked
     # under its own safe name in a temporary folder
     assert {p for p in after - before if not p.is_relative_to(scratch)} == set()
