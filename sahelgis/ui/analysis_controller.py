@@ -22,6 +22,7 @@ from sahelgis.model import crs
 from sahelgis.model.event_query import shown_rows
 from sahelgis.model.layers import EventLayer, VectorLayer
 from sahelgis.model.project import Project
+from sahelgis.model.styles import Style
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.analysis_dialogs import (
     BufferDialog,
@@ -199,13 +200,13 @@ class AnalysisController(QObject):
         events = self.event_layer()
         if events is None or len(refs) == 1:
             return refs[0]
-        from sahelgis.analysis.corridors import corridor, road_by_ref
+        from sahelgis.analysis.corridors import DRAWN_PREFIX, corridor, road_by_ref
 
         roads = context.layers.get("roads")
         rows = self.rows(events)
         best, most = refs[0], -1
         for ref in refs:
-            if roads is None or ref.startswith("Drawn line: "):
+            if roads is None or ref.startswith(DRAWN_PREFIX):
                 continue
             try:
                 line = road_by_ref(ref, roads)
@@ -305,12 +306,9 @@ class AnalysisController(QObject):
                 name=layer.name,
                 data=layer.data,
                 role=ROLE_ANALYSIS,
-                style=layer.style,
                 analysis=spec,
-            )
-            if layer.style is not None
-            else VectorLayer(
-                name=layer.name, data=layer.data, role=ROLE_ANALYSIS, analysis=spec
+                # a result without a style of its own takes the layer default
+                style=layer.style if layer.style is not None else Style(),
             )
             for layer in result.layers
         ]

@@ -129,7 +129,7 @@ class Counts(Analysis):
         # line, ``classes = "quantiles"`` in recipes
         by = raw.get("by")
         items = [by] if isinstance(by, str) else list(by or ())
-        areas = [i for i in items if isinstance(i, str) and _is_area(i)]
+        areas = [i for i in items if isinstance(i, str) and self._is_area(i)]
         if areas and "areas" not in raw:
             area, _, size = areas[0].partition(":")
             raw["areas"] = area
@@ -141,6 +141,14 @@ class Counts(Analysis):
         if isinstance(raw.get("classes"), str) and not raw["classes"].isdigit():
             raw["method"] = raw.pop("classes")
         return raw
+
+    def _is_area(self, text: str) -> bool:
+        """Whether ``text`` (``hex:25km``) names areas, by the declaration."""
+        areas = self.param("areas")
+        head = text.strip().lower().partition(":")[0]
+        spellings = set(areas.choices)
+        spellings |= {s for names in areas.synonyms.values() for s in names}
+        return head in spellings
 
     @override
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
@@ -335,14 +343,6 @@ class Counts(Analysis):
             tables={"counts": table},
             layers=[ResultLayer("areas", self.layer_name(spec), layer)],
         )
-
-
-def _is_area(text: str) -> bool:
-    head = text.strip().lower().partition(":")[0]
-    return head in {
-        "cercle", "cercles", "admin2", "region", "regions", "admin1", "country",
-        "countries", "admin0", "hex", "hexagon", "hexagons",
-    }  # fmt: skip
 
 
 def _wide(table: pd.DataFrame, field: str, period: str) -> pd.DataFrame:
