@@ -274,11 +274,9 @@ def _is_layer_table(result: Result) -> bool:
 
 
 def usage_lines() -> list[str]:
-    """One usage line per analysis subcommand (for ``sahelgis --help``)."""
-    return [
-        f"{'sahelgis ' + a.id + ' EVENTS ...':32} {a.summary}"
-        for a in ANALYSES.values()
-    ]
+    """One line per analysis subcommand: its name and what it does (for
+    ``sahelgis --help``)."""
+    return [f"{a.id:12} {a.summary}" for a in ANALYSES.values()]
 
 
 def _usage(analysis: Analysis) -> str:
