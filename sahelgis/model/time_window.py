@@ -297,6 +297,25 @@ class TimeWindow:
         self.set_window(new_start, new_end)
         return True
 
+    def at_end(self) -> bool:
+        """True when the window already reaches the data's last day."""
+        if not self.is_set or self.span is None:
+            return False
+        return bool(self.end >= self.span[1])  # type: ignore[operator]
+
+    def rewind(self) -> bool:
+        """Go back to the first window, as a player does when play is pressed at the end.
+
+        The first step in cumulative mode, the first ``length`` steps when
+        rolling; False when there is no data.
+        """
+        if self.span is None:
+            return False
+        start = floor_to_step(self.span[0], self.step)
+        steps = 1 if self.mode == "cumulative" else self.length
+        self.set_window(start, add_steps(start, self.step, steps) - DAY)
+        return True
+
     def trail_window(self) -> tuple[np.datetime64, np.datetime64] | None:
         """The ``trail`` steps just before the window (shown faded), or None."""
         if not self.trail or not self.is_set:

@@ -144,3 +144,21 @@ def test_round_trip_dict():
     again.set_span(*window.span)
     again.update_from_dict(window.to_dict())
     assert again.to_dict() == window.to_dict()
+
+
+def test_rewind_goes_to_the_first_step_in_both_modes():
+    from sahelgis.model.time_window import TimeWindow
+
+    tw = TimeWindow()
+    tw.set_span("2018-01-03", "2024-06-30")
+    assert tw.at_end()
+    assert tw.rewind()
+    assert (str(tw.start), str(tw.end)) == ("2018-01-01", "2018-01-31")
+    assert not tw.at_end()
+    tw.set_mode("rolling")
+    tw.set_option("length", 3)
+    tw.set_window("2024-01-01", "2024-06-30")
+    assert tw.at_end()
+    tw.rewind()
+    assert (str(tw.start), str(tw.end)) == ("2018-01-01", "2018-03-31")
+    assert not TimeWindow().rewind()  # no data, no window

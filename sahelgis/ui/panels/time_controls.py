@@ -261,9 +261,15 @@ class TimeControls(QWidget):
             self.play()
 
     def play(self) -> None:
-        """Advance the window at the model's speed until the end (or loop)."""
+        """Advance the window at the model's speed until the end (or loop).
+
+        At the end (the demo opens on the whole span) play starts again from
+        the first step, as a media player does.
+        """
         if self.time_window.span is None:
             return
+        if self.time_window.at_end():
+            self.time_window.rewind()
         self.timer.start(int(1000 / max(self.time_window.speed, 0.01)))
         self.play_button.setIcon(
             self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause)
