@@ -304,7 +304,7 @@ class TimeWindow:
         return bool(self.end >= self.span[1])  # type: ignore[operator]
 
     def rewind(self) -> bool:
-        """Go back to the first window, as a player does when play is pressed at the end.
+        """Go back to the first window, as a player does when play starts at the end.
 
         The first step in cumulative mode, the first ``length`` steps when
         rolling; False when there is no data.
