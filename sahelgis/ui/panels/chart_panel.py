@@ -92,8 +92,8 @@ class ChartPanel(QWidget):
         self.hover_label.setWordWrap(True)
         self.hover_label.setStyleSheet("color: #333333;")
         self.hover_label.setAlignment(Qt.AlignmentFlag.AlignTop)
-        # room for three lines, so hovering never makes the plots jump
-        lines = self.hover_label.fontMetrics().lineSpacing() * 3
+        # room for two lines, so hovering seldom makes the plots jump
+        lines = self.hover_label.fontMetrics().lineSpacing() * 2
         self.hover_label.setMinimumHeight(lines + 4)
 
         layout = QVBoxLayout(self)
@@ -141,7 +141,7 @@ class ChartPanel(QWidget):
         if not show_dates:
             item.getAxis("bottom").setStyle(showValues=False)
             item.getAxis("bottom").setHeight(6)
-        plot.setMinimumHeight(80)
+        plot.setMinimumHeight(64)
         return plot
 
     def _make_band(self, plot: pg.PlotWidget) -> pg.LinearRegionItem:
