@@ -14,7 +14,7 @@ charts, so that series is moved into a ``c:lineChart`` of the same plot area.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sahelgis.export.text import figure_text
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR
@@ -85,13 +85,18 @@ def add_chart(
     for name, counts in table.items():
         data.add_series(name, counts)
     left, top, width, height = box
-    frame = slide.shapes.add_chart(
-        XL_CHART_TYPE.COLUMN_STACKED,
-        Inches(left),
-        Inches(top),
-        Inches(width),
-        Inches(height),
-        data,
+    # python-pptx 1.0 annotates add_chart as taking ChartData and returning
+    # a Chart; it takes any chart data and returns the GraphicFrame
+    frame = cast(
+        "GraphicFrame",
+        slide.shapes.add_chart(
+            XL_CHART_TYPE.COLUMN_STACKED,
+            Inches(left),
+            Inches(top),
+            Inches(width),
+            Inches(height),
+            cast("Any", data),
+        ),
     )
     by = str(chart.get("by", "period"))
     frame.name = f"Chart: events per {by}"
