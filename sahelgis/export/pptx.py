@@ -156,7 +156,7 @@ def write_deck(
         )
         picture.name = "Map"
         box = chart_box(plan, (left, top, width, height))
-        if box is not None and plan.chart:
+        if box is not None and plan.chart and plan.chart.get("periods"):
             add_chart(slide, plan.chart, box)
         source = slide.shapes.add_textbox(
             Inches(MARGIN_IN),
