@@ -12,6 +12,13 @@ APT_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0
   libxcb-image0 libxcb-xinerama0 libxcb-randr0
 )
+# only with --test: LibreOffice and poppler render the slide deck for
+# scripts/check_pptx_libreoffice.py and its slow test (about 275 MB, 60
+# packages with --no-install-recommends; 10 s here from a nearby mirror)
+APT_TEST_PACKAGES=(libreoffice-impress poppler-utils)
+if [ "${1:-}" = "--test" ]; then
+  APT_PACKAGES+=("${APT_TEST_PACKAGES[@]}")
+fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
