@@ -65,3 +65,21 @@ def test_the_time_label_never_covers_the_synthetic_banner(laptop, qtbot):
     laptop.resize(900, 700)  # narrower still: the label moves below the banner
     qtbot.waitUntil(lambda: canvas.width() < 600)
     assert not banner.geometry().intersects(label.geometry())
+
+
+def test_layer_names_and_caveats_are_never_cut(laptop):
+    tree = laptop.layer_panel.tree
+    width = tree.header().sectionSize(0)
+    metrics = tree.fontMetrics()
+    items = []
+    for i in range(tree.topLevelItemCount()):
+        top = tree.topLevelItem(i)
+        items.append(top)
+        items.extend(top.child(j) for j in range(top.childCount()))
+    shown = [item for item in items if not tree.visualItemRect(item).isEmpty()]
+    assert len(shown) > 20
+    for item in shown:
+        text_end = tree.visualItemRect(item).left() + metrics.horizontalAdvance(
+            item.text(0)
+        )
+        assert text_end <= width, item.text(0)
