@@ -449,6 +449,38 @@ def draw_synthetic_mark(ax: Axes, scale: float) -> None:
     )
 
 
+def draw_empty_note(ax: Axes, panel: Panel, scale: float) -> None:
+    """Say on a small-multiple map that its period is empty ("no support zone found").
+
+    Drawn at the bottom centre of the map when a layer split by period has
+    nothing in this panel.
+
+    Parameters
+    ----------
+    ax
+        The panel's map axes (display CRS).
+    panel
+        The panel; nothing is drawn when its ``empty_note`` is empty.
+    scale
+        Text size factor of the page.
+    """
+    if not panel.empty_note:
+        return
+    ax.text(
+        0.5,
+        0.025,
+        figure_text(panel.empty_note),
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=10 * scale,
+        fontstyle="italic",
+        color="#B00020",
+        bbox={"facecolor": "white", "edgecolor": "#B00020", "pad": 3.0},
+        zorder=30,
+    )
+
+
 def draw_panel_title(
     fig: Figure, rect: Rect, page: tuple[float, float], panel: Panel, scale: float
 ) -> None:

@@ -24,6 +24,7 @@ from sahelgis.export import ExportError
 from sahelgis.export.layout import PagePlan, plan_figure
 from sahelgis.export.legend import draw_legend
 from sahelgis.export.map_panel import (
+    draw_empty_note,
     draw_inset,
     draw_panel,
     draw_panel_title,
@@ -152,6 +153,7 @@ def figure_for(
             if many:
                 title_rect = layout.panel_titles[i]
                 draw_panel_title(fig, title_rect, layout.page, panel, scale)
+                draw_empty_note(ax, panel, scale)
             elif spec.show_window and plan.window_label and has_events(plan):
                 ax.text(
                     0.988,
