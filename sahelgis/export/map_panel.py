@@ -30,7 +30,7 @@ from sahelgis.model.figure_parts import OTHER_KEY, Panel, category_values
 from sahelgis.model.figure_plan import fit_extent
 from sahelgis.model.figures import SYNTHETIC_MARK
 from sahelgis.model.layers import ROLE_COUNTRIES, EventLayer, VectorLayer
-from sahelgis.model.styles import OTHER_CATEGORY_COLOR
+from sahelgis.model.styles import OTHER_CATEGORY_COLOR, rgba
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -329,20 +329,23 @@ def _draw_vector(
         paths, index = polygon_paths(clipped)
         if not paths:
             return
+        # colour alpha x layer opacity, as the canvas paints them
+        # (styles.rgba); a collection-wide alpha would make a translucent
+        # buffer fill opaque
+        opacity = layer.opacity
         if colors is not None:
-            faces: Any = [colors[i] for i in index]
+            faces: Any = [rgba(colors[i], opacity) for i in index]
         elif style.fill:
-            faces = style.fill
+            faces = [rgba(style.fill, opacity)]
         else:
             faces = "none"
         ax.add_collection(
             PathCollection(
                 paths,
                 facecolors=faces,
-                edgecolors=style.color,
+                edgecolors=[rgba(style.color, opacity)],
                 linewidths=lw,
                 linestyles=ls,
-                alpha=layer.opacity,
                 zorder=z,
             ),
             autolim=False,
@@ -353,7 +356,9 @@ def _draw_vector(
         if not segments:
             return
         line_colors: Any = (
-            [colors[i] for i in index] if colors is not None else style.color
+            [rgba(colors[i], layer.opacity) for i in index]
+            if colors is not None
+            else [rgba(style.color, layer.opacity)]
         )
         ax.add_collection(
             LineCollection(
@@ -361,7 +366,6 @@ def _draw_vector(
                 colors=line_colors,
                 linewidths=lw,
                 linestyles=ls,
-                alpha=layer.opacity,
                 capstyle="round",
                 joinstyle="round",
                 zorder=z,

@@ -182,19 +182,25 @@ def figure_for(
         draw_header(fig, plan, scale)
         draw_footer(fig, plan, scale)
         if plan.synthetic:
-            fig.text(
-                0.5,
-                0.5,
-                "SYNTHETIC",
-                ha="center",
-                va="center",
-                rotation=22,
-                fontsize=110 * scale,
-                fontweight="bold",
-                color=MARK_COLOR,
-                alpha=0.06,
-                zorder=1000,
-            )
+            # one faint watermark per map, clipped to it: never over the
+            # legend, the chart or the titles
+            for ax, rect in zip(info.map_axes, layout.maps, strict=False):
+                share = min(1.0, 1.6 * rect.w / layout.page[0])
+                ax.text(
+                    0.5,
+                    0.5,
+                    "SYNTHETIC",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    rotation=22,
+                    fontsize=110 * scale * share,
+                    fontweight="bold",
+                    color=MARK_COLOR,
+                    alpha=0.06,
+                    zorder=1000,
+                    clip_on=True,
+                )
     return fig
 
 
