@@ -20,6 +20,7 @@ from sahelgis.analysis.registry import ANALYSES, Context, Result, get
 from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
 from sahelgis.model.event_query import shown_rows
+from sahelgis.model.events import EventTable
 from sahelgis.model.layers import EventLayer, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.model.styles import Style
@@ -283,7 +284,15 @@ class AnalysisController(QObject):
             return None
         analysis = get(spec.get("kind"))
         spec = analysis.restore(spec)
-        args = (events.events, self.rows(events), spec, self.context())
+        if analysis.every_event_layer:
+            # e.g. ACLED and UCDP GED layers paired: every shown layer's rows
+            shown = [ly for ly in self.project.event_layers() if ly.visible]
+            table = analysis.combine(
+                [_subset(layer.events, self.rows(layer)) for layer in shown]
+            )
+            args = (table, None, spec, self.context())
+        else:
+            args = (events.events, self.rows(events), spec, self.context())
         if progress is None:
             return analysis.run(*args)
         return analysis.run(*args, progress)
@@ -371,6 +380,12 @@ class AnalysisController(QObject):
             self.current = None
             self.last_result = None
             self.panel.show_result("The result's layer was removed.", pd.DataFrame())
+
+
+def _subset(events: EventTable, rows: np.ndarray) -> EventTable:
+    """The rows of an event table (positions, in date order) as a table."""
+    frame = events.frame.iloc[rows].reset_index(drop=True)
+    return EventTable(frame, synthetic=events.synthetic)
 
 
 __all__ = ["ROLE_ANALYSIS", "AnalysisController", "FormDialog"]
