@@ -22,7 +22,14 @@ CSV = str(paths.demo_events_csv())
 
 
 def test_every_analysis_declares_what_the_front_ends_need():
-    assert list(ANALYSES) == ["buffer", "corridor", "counts", "zones", "isolation"]
+    assert list(ANALYSES) == [
+        "buffer",
+        "corridor",
+        "counts",
+        "zones",
+        "isolation",
+        "duplicates",
+    ]
     for kind, analysis in ANALYSES.items():
         assert analysis.id == kind
         assert analysis.label

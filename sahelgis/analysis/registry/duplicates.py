@@ -86,7 +86,7 @@ class Duplicates(Analysis):
             "km",
             "Within",
             "float",
-            10.0,
+            10,
             help=f"greatest distance between the two events (0–{MAX_KM:g})",
             unit="km",
             low=0.0,
