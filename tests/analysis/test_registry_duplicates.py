@@ -237,3 +237,21 @@ def test_combined_events_keep_both_sources(sources):
         "SYNTHETIC test rows": 240,
         "UCDP GED": 120,
     }
+
+
+def test_a_recipe_runs_it_on_the_local_engine(sources, tmp_path):
+    from sahelgis.scale.engines import run_local
+    from sahelgis.scale.recipe import load_recipe
+
+    *_, events = sources
+    path = tmp_path / "recipe.toml"
+    path.write_text(
+        '[[analysis]]\nid = "dups"\nkind = "duplicates"\nkm = 15\ndays = 3\n',
+        encoding="utf-8",
+    )
+    (output,), _ = run_local(load_recipe(path), events)
+    spec = DUP.spec_from({"km": 15, "days": 3}, Context())
+    direct = DUP.run(events, None, spec, Context())
+    pd.testing.assert_frame_equal(output.tables["pairs"], direct.table)
+    assert output.summary == direct.headline
+    assert set(output.layers) == {"marks", "links"}

@@ -78,8 +78,9 @@ class Duplicates(Analysis):
         "(same actor side, within N km and N days); never merged."
     )
     description = (
-        "EVENTS must hold both sources (a project with both event layers, an "
-        "event store holding both, or an ACLED export with --with GED.csv)."
+        "Both sources are needed: in the app, an ACLED and a UCDP GED event "
+        "layer, both shown; on the command line, a project holding both, an "
+        "event store holding both, or an ACLED export with --with GED.csv."
     )
     params = (
         Param(
@@ -163,7 +164,7 @@ class Duplicates(Analysis):
     @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
         spec = self.restore(spec)
-        return f"Likely duplicates ≤ {spec['km']:g} km, ≤ {spec['days']} days"
+        return f"Likely duplicates ≤ {spec['km']:g} km, ≤ {_days(spec['days'])}"
 
     # -- run ----------------------------------------------------------------------
     @override
@@ -337,8 +338,12 @@ def headline(found: DuplicateCandidates) -> str:
     pairs = "pair" if n == 1 else "pairs"
     return (
         f"{n:,} likely duplicate {pairs} between ACLED and UCDP GED "
-        f"(≤ {found.max_km:g} km, ≤ {found.max_days} days{actor}) — not merged"
+        f"(≤ {found.max_km:g} km, ≤ {_days(found.max_days)}{actor}) — not merged"
     )
+
+
+def _days(n: int) -> str:
+    return "1 day" if int(n) == 1 else f"{int(n)} days"
 
 
 def _layers(
