@@ -290,9 +290,11 @@ class AnalysisController(QObject):
             table = analysis.combine(
                 [_subset(layer.events, self.rows(layer)) for layer in shown]
             )
-            args = (table, None, spec, self.context())
+            rows: np.ndarray | None = None
+            args = (table, rows, spec, self.context())
         else:
-            args = (events.events, self.rows(events), spec, self.context())
+            rows = self.rows(events)
+            args = (events.events, rows, spec, self.context())
         if progress is None:
             return analysis.run(*args)
         return analysis.run(*args, progress)

@@ -361,7 +361,7 @@ def _layers(
     g_xy = _coordinates(ged_part)
     a = np.array([a_xy[i] for i in pairs["acled_event_id"]]).reshape(-1, 2)
     g = np.array([g_xy[i] for i in pairs["ucdp_event_id"]]).reshape(-1, 2)
-    lines = shapely.linestrings(np.stack([a, g], axis=1)) if len(pairs) else []
+    lines: Any = shapely.linestrings(np.stack([a, g], axis=1)) if len(pairs) else []
     links = gpd.GeoDataFrame(
         {
             "pair": np.arange(1, len(pairs) + 1, dtype=np.int64),
