@@ -57,7 +57,7 @@ RULE_COLUMNS: tuple[str, ...] = (
 )
 EVENTS = "events"
 ACLED_COLOR = "#1F78B4"
-UCDP_COLOR = "#E66101"
+UCDP_COLOR = "#D01C8B"
 MARK_STYLE = Style(
     color="#202020",
     size=9.0,
