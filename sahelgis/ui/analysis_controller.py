@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from sahelgis.analysis.registry import ANALYSES, Context, Result, get
+from sahelgis.analysis.registry import ANALYSES, Analysis, Context, Result, get
 from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
 from sahelgis.model.event_query import shown_rows
@@ -42,7 +42,7 @@ REFRESH_MS = 200
 SNAP_PX = 8.0
 #: Analyses run off the GUI thread, with progress and Cancel (clustering a
 #: million events takes tens of seconds).
-BACKGROUND = frozenset({"zones"})
+BACKGROUND = frozenset({"zones", "duplicates"})
 
 
 class AnalysisController(QObject):
@@ -284,20 +284,23 @@ class AnalysisController(QObject):
             return None
         analysis = get(spec.get("kind"))
         spec = analysis.restore(spec)
-        if analysis.every_event_layer:
-            # e.g. ACLED and UCDP GED layers paired: every shown layer's rows
-            shown = [ly for ly in self.project.event_layers() if ly.visible]
-            table = analysis.combine(
-                [_subset(layer.events, self.rows(layer)) for layer in shown]
-            )
-            rows: np.ndarray | None = None
-            args = (table, rows, spec, self.context())
-        else:
-            rows = self.rows(events)
-            args = (events.events, rows, spec, self.context())
+        args = self._run_args(analysis, events, spec)
         if progress is None:
             return analysis.run(*args)
         return analysis.run(*args, progress)
+
+    def _run_args(
+        self, analysis: Analysis, events: EventLayer, spec: dict[str, Any]
+    ) -> tuple[EventTable, np.ndarray | None, dict[str, Any], Context]:
+        """What ``analysis.run`` gets: the shown rows of the top event layer, or
+        of every shown event layer together (ACLED and UCDP GED paired)."""
+        if not analysis.every_event_layer:
+            return events.events, self.rows(events), spec, self.context()
+        shown = [ly for ly in self.project.event_layers() if ly.visible]
+        table = analysis.combine(
+            [_subset(layer.events, self.rows(layer)) for layer in shown]
+        )
+        return table, None, spec, self.context()
 
     def add(
         self, spec: dict[str, Any], result: Result | None = None
@@ -334,7 +337,7 @@ class AnalysisController(QObject):
         if events is None or self.runner is None:
             return
         analysis = get(spec["kind"])
-        args = (events.events, self.rows(events), spec, self.context())
+        args = self._run_args(analysis, events, analysis.restore(spec))
 
         def job(progress: Any) -> Result:
             return analysis.run(*args, progress)

@@ -255,3 +255,17 @@ def test_a_recipe_runs_it_on_the_local_engine(sources, tmp_path):
     pd.testing.assert_frame_equal(output.tables["pairs"], direct.table)
     assert output.summary == direct.headline
     assert set(output.layers) == {"marks", "links"}
+
+
+def test_progress_is_reported_and_cancel_stops_the_search(sources):
+    from sahelgis.errors import Cancelled
+    from sahelgis.progress import TaskProgress
+
+    *_, events = sources
+    spec = DUP.spec_from({}, Context())
+    progress = TaskProgress()
+    DUP.run(events, None, spec, Context(), progress)
+    assert progress.text == "Pairing ACLED and UCDP GED events"
+    progress.cancel()
+    with pytest.raises(Cancelled):
+        DUP.run(events, None, spec, Context(), progress)

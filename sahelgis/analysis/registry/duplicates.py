@@ -181,10 +181,14 @@ class Duplicates(Analysis):
         frame = events.frame
         if rows is not None:
             frame = frame.iloc[as_rows(rows, len(frame))]
-        progress.set(0.0, "Pairing ACLED and UCDP GED events")
-        return self._result(spec, frame)
+        return self._result(spec, frame, progress)
 
-    def _result(self, spec: Mapping[str, Any], frame: pd.DataFrame) -> Result:
+    def _result(
+        self,
+        spec: Mapping[str, Any],
+        frame: pd.DataFrame,
+        progress: Progress = NULL_PROGRESS,
+    ) -> Result:
         from sahelgis.analysis.cross_source import likely_duplicates
         from sahelgis.model.events import EventTable
 
@@ -199,6 +203,7 @@ class Duplicates(Analysis):
             max_km=float(spec["km"]),
             max_days=int(spec["days"]),
             require_actor=not spec["any_actor"],
+            progress=progress,
         )
         # one order whatever the row order of the input (batch partitions)
         table = found.pairs.sort_values(
