@@ -413,18 +413,7 @@ class Analysis:
         return self.label
 
     def combine(self, tables: Sequence[EventTable]) -> EventTable:
-        """Several event tables (layers, files) as the one table run reads.
-
-        Parameters
-        ----------
-        tables
-            Event tables (lon/lat in EPSG:4326 degrees), at least one.
-
-        Returns
-        -------
-        EventTable
-            Their rows, by date.
-        """
+        """Event tables (layers, files; EPSG:4326 lon/lat) as one table, by date."""
         from sahelgis.model.events import EventTable, concat_frames
 
         if len(tables) == 1:
