@@ -269,3 +269,24 @@ def test_progress_is_reported_and_cancel_stops_the_search(sources):
     progress.cancel()
     with pytest.raises(Cancelled):
         DUP.run(events, None, spec, Context(), progress)
+
+
+def test_a_project_holding_both_layers_gives_the_same_table(sources, tmp_path):
+    from sahelgis.io.project_file import save_project
+    from sahelgis.model.layer_factory import event_layer
+    from sahelgis.model.project import Project
+
+    a_path, g_path, *_ = sources
+    project = Project(
+        [
+            event_layer(read_acled(a_path)[0], a_path),
+            event_layer(read_ucdp(g_path)[0], g_path),
+        ]
+    )
+    gpkg = save_project(project, tmp_path / "both.gpkg")
+    by_project, by_files = tmp_path / "p.csv", tmp_path / "f.csv"
+    assert main(["duplicates", str(gpkg), "-o", str(by_project)]) == 0
+    argv = ["duplicates", str(a_path), "--with", str(g_path), "-o", str(by_files)]
+    assert main(argv) == 0
+    assert by_project.read_bytes() == by_files.read_bytes()
+    assert len(by_project.read_text().splitlines()) > 5

@@ -1,7 +1,7 @@
 """Likely duplicates across sources: ACLED × UCDP GED pairs, listed, never merged.
 
 With ACLED and UCDP GED events in one project (two event layers, a project
-file, an event store holding both, or ``--with`` on the command line) the pairs
+file holding both, or ``--with`` on the command line) the pairs
 that may record the same event are listed by
 :func:`sahelgis.analysis.cross_source.likely_duplicates`: same actor side,
 within ``km`` kilometres (great circle on the mean sphere) and ``days`` days.
@@ -79,8 +79,8 @@ class Duplicates(Analysis):
     )
     description = (
         "Both sources are needed: in the app, an ACLED and a UCDP GED event "
-        "layer, both shown; on the command line, a project holding both, an "
-        "event store holding both, or an ACLED export with --with GED.csv."
+        "layer, both shown; on the command line, a project holding both or an "
+        "ACLED export with --with GED.csv."
     )
     params = (
         Param(
