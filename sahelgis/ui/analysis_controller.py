@@ -360,9 +360,37 @@ class AnalysisController(QObject):
         spec = getattr(layer, "analysis", None) or {}
         if spec.get("kind") not in ANALYSES:
             return
+        if spec["kind"] in BACKGROUND and self.runner is not None:
+            self._refresh_background(layer_id, spec)
+            return
         result = self.compute(spec)
         if result is not None:
             self._show_result(layer_id, result)
+
+    def _refresh_background(self, layer_id: str, spec: dict[str, Any]) -> None:
+        """Recompute a slow result off the GUI thread (no dialog); a newer
+        refresh of the same kind cancels this one."""
+        events = self.event_layer()
+        if events is None or self.runner is None:
+            return
+        analysis = get(spec["kind"])
+        args = self._run_args(analysis, events, analysis.restore(spec))
+
+        def job(progress: Any) -> Result:
+            return analysis.run(*args, progress)
+
+        def done(result: Result) -> None:
+            if self.current == layer_id:  # still the result asked for
+                self._show_result(layer_id, result)
+
+        self.runner.start(
+            spec["kind"],
+            f"{analysis.label}…",
+            job,
+            on_done=done,
+            on_error=self.sig_failed.emit,
+            dialog=False,
+        )
 
     def _show_result(self, layer_id: str, result: Result) -> None:
         window = self.project.time_window.label() or "all dates"

@@ -81,3 +81,25 @@ def test_pairs_from_the_analysis_menu_fill_the_result_panel(
     window.grab().save(str(Path(tmp_path) / "duplicates_window.png"))
     project.undo_stack.undo()  # one step removes both result layers
     assert len(project.layers) == before
+
+
+def test_the_result_follows_the_time_window_off_the_gui_thread(
+    make_main_window, two_sources, qtbot
+):
+    from sahelgis.analysis.registry import get
+
+    project, *_ = two_sources
+    window = make_main_window(project)
+    analysis = window.analysis
+    spec = get("duplicates").spec_from({"km": 8, "days": 1}, analysis.context())
+    analysis.add(spec)
+    qtbot.waitUntil(lambda: "not merged" in window.result_panel.title.text())
+    before = len(window.result_panel.model.frame)
+    project.time_window.set_window("2023-03-01", "2023-03-10")
+    qtbot.waitUntil(
+        lambda: "1 Mar 2023 – 10 Mar 2023" in window.result_panel.title.text(),
+        timeout=5000,
+    )
+    narrowed = window.result_panel.model.frame
+    assert 0 < len(narrowed) < before
+    assert (narrowed["acled_date"] <= "2023-03-10").all()
