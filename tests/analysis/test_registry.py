@@ -98,6 +98,7 @@ SPECS = [
     ("counts", {"areas": "region", "by": "year"}),
     ("counts", {"areas": "hexagon", "size": "40 km"}),
     ("isolation", {"town": "Nara", "radius": "100 km", "within": "5 km"}),
+    ("duplicates", {"km": 7.5, "days": 1, "any_actor": True}),
 ]
 
 
