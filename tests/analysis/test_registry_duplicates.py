@@ -141,8 +141,10 @@ def test_registry_pairs_match_a_brute_force_search(sources, km, days, any_actor)
     assert (table["distance_km"] <= km).all()
     assert (table["days_apart"] <= days).all()
     side = "any actors" if any_actor else "same actor side"
+    # the ACLED file is SYNTHETIC (made-up rows): the headline and marks say so
     assert result.headline == (
-        f"{len(expected):,} likely duplicate pairs between ACLED and UCDP GED "
+        f"SYNTHETIC data — {len(expected):,} likely duplicate pairs between "
+        "ACLED and UCDP GED "
         f"(≤ {km:g} km, ≤ {days} days, {side}) — not merged"
     )
     # one line per pair, linking its two events; the paired events marked
@@ -150,7 +152,7 @@ def test_registry_pairs_match_a_brute_force_search(sources, km, days, any_actor)
     assert len(links) == len(expected)
     assert links.crs.to_epsg() == 4326
     marks = next(ly for ly in result.layers if ly.key == "marks").data
-    assert set(marks["source"]) == {"ACLED", "UCDP GED"}
+    assert set(marks["source"]) == {"SYNTHETIC demo (not ACLED)", "UCDP GED"}
     assert (
         len(marks)
         == table["acled_event_id"].nunique() + table["ucdp_event_id"].nunique()
@@ -290,3 +292,12 @@ def test_a_project_holding_both_layers_gives_the_same_table(sources, tmp_path):
     assert main(argv) == 0
     assert by_project.read_bytes() == by_files.read_bytes()
     assert len(by_project.read_text().splitlines()) > 5
+
+
+def test_real_acled_rows_are_marked_acled(sources):
+    *_, events = sources
+    real = EventTable(events.frame.drop(columns="_synthetic"), synthetic=False)
+    result = DUP.run(real, None, DUP.spec_from({}, Context()), Context())
+    assert not result.headline.startswith("SYNTHETIC")
+    marks = next(ly for ly in result.layers if ly.key == "marks").data
+    assert set(marks["source"]) == {"ACLED", "UCDP GED"}

@@ -66,7 +66,8 @@ def test_pairs_from_the_analysis_menu_fill_the_result_panel(
     assert got == expected
     title = window.result_panel.title.text()
     assert title.startswith(
-        f"{len(expected)} likely duplicate pairs between ACLED and UCDP GED "
+        f"SYNTHETIC data — {len(expected)} likely duplicate pairs between "
+        "ACLED and UCDP GED "
         "(≤ 8 km, ≤ 1 day, same actor side) — not merged"
     )
     assert not window.result_panel.chart.isVisible()  # nothing to count: no chart

@@ -34,6 +34,7 @@ from sahelgis.analysis.registry.base import (
 from sahelgis.analysis.registry.params import Param, ParamError
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import ucdp_schema as ucdp
+from sahelgis.model.event_query import ACLED_DATASET, SYNTHETIC_DATASET
 from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
@@ -56,6 +57,8 @@ RULE_COLUMNS: tuple[str, ...] = (
     ucdp.DATE_END,
 )
 EVENTS = "events"
+#: Column of :func:`rule_frame`: the row comes from made-up (synthetic) data.
+SYNTHETIC = "_synthetic"
 ACLED_COLOR = "#1F78B4"
 UCDP_COLOR = "#D01C8B"
 MARK_STYLE = Style(
@@ -63,7 +66,11 @@ MARK_STYLE = Style(
     size=9.0,
     symbol="s",
     category_field="source",
-    categories={"ACLED": ACLED_COLOR, ucdp.UCDP_SOURCE: UCDP_COLOR},
+    categories={
+        ACLED_DATASET: ACLED_COLOR,
+        ucdp.UCDP_SOURCE: UCDP_COLOR,
+        SYNTHETIC_DATASET: "#6A6A6A",
+    },
 )
 LINK_STYLE = Style(color="#7B3294", line_width=2.5)
 
@@ -178,7 +185,7 @@ class Duplicates(Analysis):
     ) -> Result:
         from sahelgis.analysis.results import as_rows
 
-        frame = events.frame
+        frame = rule_frame(events.frame, synthetic=events.synthetic)
         if rows is not None:
             frame = frame.iloc[as_rows(rows, len(frame))]
         return self._result(spec, frame, progress)
@@ -195,6 +202,7 @@ class Duplicates(Analysis):
         spec = self.restore(spec)
         frame = frame.reset_index(drop=True)
         is_ged = _is_ged(frame)
+        made_up = frame[SYNTHETIC].to_numpy(dtype=bool)
         acled_part = EventTable(frame[~is_ged].reset_index(drop=True))
         ged_part = EventTable(frame[is_ged].reset_index(drop=True))
         found = likely_duplicates(
@@ -215,11 +223,13 @@ class Duplicates(Analysis):
             table[column] = pd.to_datetime(table[column]).dt.strftime("%Y-%m-%d")
         n_acled, n_ged = len(acled_part), len(ged_part)
         result = Result(
-            headline=headline(found),
+            headline=("SYNTHETIC data — " if made_up.any() else "") + headline(found),
             table=table,
             total=n_acled + n_ged,
             tables={"pairs": table},
-            layers=_layers(self.layer_name(spec), found, acled_part, ged_part),
+            layers=_layers(
+                self.layer_name(spec), found, acled_part, ged_part, made_up[~is_ged]
+            ),
             total_line=f"total: {len(table)} pairs among {n_acled} ACLED and "
             f"{n_ged} UCDP GED events",
             native=found,
@@ -244,7 +254,7 @@ class Duplicates(Analysis):
 
         Pairs can span partitions, so pairing runs once in :meth:`finish`.
         """
-        return {EVENTS: rule_frame(events.frame)}
+        return {EVENTS: rule_frame(events.frame, synthetic=events.synthetic)}
 
     @override
     def merge(self, spec: Mapping[str, Any], partials: Sequence[Tables]) -> Tables:
@@ -259,7 +269,7 @@ class Duplicates(Analysis):
 
     @override
     def run_whole(self, spec: Mapping[str, Any], events: EventTable) -> Result:
-        return self._result(spec, rule_frame(events.frame))
+        return self._result(spec, rule_frame(events.frame, synthetic=events.synthetic))
 
 
 def _is_ged(frame: pd.DataFrame) -> np.ndarray:
@@ -268,19 +278,22 @@ def _is_ged(frame: pd.DataFrame) -> np.ndarray:
     return (frame[acled.SOURCE].astype(str) == ucdp.UCDP_SOURCE).to_numpy()
 
 
-def rule_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def rule_frame(frame: pd.DataFrame, *, synthetic: bool = False) -> pd.DataFrame:
     """The columns the pairing reads, plain (text as object, missing filled).
 
     Parameters
     ----------
     frame
         Event rows of either source (lon/lat in EPSG:4326 degrees).
+    synthetic
+        The rows are made-up demo data (kept in :data:`SYNTHETIC` unless the
+        frame already has that column).
 
     Returns
     -------
     pandas.DataFrame
-        :data:`BASE_COLUMNS` and :data:`RULE_COLUMNS`; a column the events lack
-        is empty text (dates: NaT; fatalities: 0).
+        :data:`BASE_COLUMNS`, :data:`RULE_COLUMNS` and :data:`SYNTHETIC`; a
+        column the events lack is empty text (dates: NaT; fatalities: 0).
     """
     out: dict[str, Any] = {}
     n = len(frame)
@@ -296,6 +309,11 @@ def rule_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = np.zeros(n, dtype=np.int64)
         else:
             out[name] = np.full(n, "", dtype=object)
+    out[SYNTHETIC] = (
+        frame[SYNTHETIC].to_numpy(dtype=bool)
+        if SYNTHETIC in frame.columns
+        else np.full(n, bool(synthetic))
+    )
     result = pd.DataFrame(out)
     result[ucdp.DATE_END] = result[ucdp.DATE_END].astype("datetime64[s]")
     result[acled.EVENT_DATE] = result[acled.EVENT_DATE].astype("datetime64[s]")
@@ -323,7 +341,7 @@ def combined_events(tables: Sequence[EventTable]) -> EventTable:
     """
     from sahelgis.model.events import EventTable
 
-    frames = [rule_frame(t.frame) for t in tables]
+    frames = [rule_frame(t.frame, synthetic=t.synthetic) for t in tables]
     frame = (
         pd.concat(frames, ignore_index=True)
         if frames
@@ -356,8 +374,9 @@ def _layers(
     found: DuplicateCandidates,
     acled_part: EventTable,
     ged_part: EventTable,
+    acled_made_up: np.ndarray,
 ) -> list[ResultLayer]:
-    """The paired events marked by source, and a line linking each pair."""
+    """Paired events marked by source (made-up ones said so), and pair links."""
     import geopandas as gpd
     import shapely
 
@@ -379,12 +398,19 @@ def _layers(
         crs="EPSG:4326",
     )
     ids_a = list(dict.fromkeys(pairs["acled_event_id"].astype(str)))
+    labels = dict(
+        zip(
+            acled_part.frame[acled.EVENT_ID].astype(str),
+            np.where(acled_made_up, SYNTHETIC_DATASET, ACLED_DATASET),
+            strict=True,
+        )
+    )
     ids_g = list(dict.fromkeys(pairs["ucdp_event_id"].astype(str)))
     xy = np.array([a_xy[i] for i in ids_a] + [g_xy[i] for i in ids_g]).reshape(-1, 2)
     marks = gpd.GeoDataFrame(
         {
             "event_id": ids_a + ids_g,
-            "source": ["ACLED"] * len(ids_a) + [ucdp.UCDP_SOURCE] * len(ids_g),
+            "source": [labels[i] for i in ids_a] + [ucdp.UCDP_SOURCE] * len(ids_g),
         },
         geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1], crs="EPSG:4326"),
         crs="EPSG:4326",
