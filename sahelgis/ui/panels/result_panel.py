@@ -198,6 +198,9 @@ class ResultPanel(QWidget):
         numeric = numeric.drop(
             columns=[c for c in numeric.columns if str(c).lower() == "total"]
         )
+        # a table of descriptions only (pairs of events ...) leaves the room
+        # to the table rather than an empty chart
+        self.chart.setVisible(not numeric.empty)
         if numeric.empty:
             return
         # bars are named by their keys (ring, year ...), not by a share
