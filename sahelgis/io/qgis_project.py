@@ -320,8 +320,10 @@ def layer_qml(entry: LayerTable) -> str:
 def _srs(parent: ET.Element, proj4: str, authid: str = "") -> None:
     crs_value = CRS.from_user_input(authid or proj4)
     srs = ET.SubElement(parent, "spatialrefsys")
+    # QGIS 3.22 (PROJ 9.1) cannot read PROJ 9.4's WKT of an aeqd projection
+    # (method EPSG:1125), so a CRS without an authority is given as PROJ text
     for tag, value in (
-        ("wkt", crs_value.to_wkt()),
+        ("wkt", crs_value.to_wkt() if authid else ""),
         ("proj4", proj4),
         ("srsid", "0"),
         ("srid", authid.split(":")[-1] if authid else "0"),
@@ -350,6 +352,10 @@ def project_qgs(
     ET.SubElement(root, "title").text = QGIS_PROJECT_NAME
     map_crs = crs.DISPLAY_CRS_PROJ4
     _srs(ET.SubElement(root, "projectCrs"), map_crs)
+    # QGIS reads projectCrs only when this project property says so
+    properties = ET.SubElement(root, "properties")
+    spatial = ET.SubElement(properties, "SpatialRefSys")
+    ET.SubElement(spatial, "ProjectionsEnabled", type="int").text = "1"
     tree = ET.SubElement(root, "layer-tree-group")
     layers = ET.SubElement(root, "projectlayers")
     wgs84 = "+proj=longlat +datum=WGS84 +no_defs"
@@ -391,6 +397,14 @@ def project_qgs(
             ET.SubElement(extent, tag).text = repr(float(value))
     ET.SubElement(canvas, "rotation").text = "0"
     _srs(ET.SubElement(canvas, "destinationsrs"), map_crs)
+    view = ET.SubElement(root, "ProjectViewSettings", UseProjectScales="0")
+    ET.SubElement(view, "Scales")
+    if project.view_extent is not None:
+        xmin, ymin, xmax, ymax = (repr(float(v)) for v in project.view_extent)
+        default = ET.SubElement(
+            view, "DefaultViewExtent", xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax
+        )
+        _srs(default, map_crs)
     return _text(root)
 
 
