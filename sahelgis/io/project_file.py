@@ -272,7 +272,7 @@ def _write(
         else:  # pragma: no cover - every layer kind is handled above
             raise TypeError(f"cannot save layer kind {layer.kind}")
         stored, columns, types = gpkg_columns.encode(frame)
-        _write_table(stored, target, table, first=not written)
+        _write_table(stored, target, table)
         if columns:
             entry["columns"] = columns
         if types:
@@ -285,7 +285,6 @@ def _write(
             gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326"),
             target,
             "empty",
-            first=True,
         )
     state = {
         "format": FORMAT_NAME,
@@ -333,12 +332,11 @@ def _write(
     progress.set(1.0, "Saved")
 
 
-def _write_table(
-    frame: gpd.GeoDataFrame, target: Path, table: str, *, first: bool
-) -> None:
+def _write_table(frame: gpd.GeoDataFrame, target: Path, table: str) -> None:
     # GeoPackage 1.3: what GDAL 3.6 (QGIS 3.22 on Debian 12) reads without a
     # warning and its validator accepts; options apply when the file is made
-    options = {"VERSION": "1.3"} if first else None
+    new = not target.exists() or target.stat().st_size == 0
+    options = {"VERSION": "1.3"} if new else None
     pyogrio.write_dataframe(
         frame,
         target,
