@@ -12,6 +12,12 @@ APT_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0
   libxcb-image0 libxcb-xinerama0 libxcb-randr0
 )
+# tests only: real QGIS (3.22 on Debian 12) opens saved projects
+# (tests/io/test_qgis_project.py runs it under /usr/bin/python3); about 1.2 GB
+TEST_APT_PACKAGES=(python3-qgis qgis-providers)
+if [ "${1:-}" = "--test" ]; then
+  APT_PACKAGES+=("${TEST_APT_PACKAGES[@]}")
+fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -26,7 +32,8 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
+    "${missing[@]}"
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ _YEAR = re.compile(r"\d{4}")
 
 
 def stored_name(name: str, taken: set[str]) -> str:
-    """The column name written for ``name`` (unchanged unless it starts with a digit)."""
+    """The column name written for ``name`` (changed if it starts with a digit)."""
     if not name[:1].isdigit():
         return name
     base = f"y{name}" if _YEAR.fullmatch(name) else "c_" + re.sub(r"\W", "_", name)
@@ -149,7 +150,7 @@ def decode(
                 index=frame.index,
             )
         elif kind in DATETIME_TYPES:
-            frame[name] = days.astype(kind)
+            frame[name] = days.astype(np.dtype(kind))
     return frame
 
 

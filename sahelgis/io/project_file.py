@@ -244,9 +244,7 @@ def is_project_file(path: str | Path) -> bool:
 
 
 # -- writing ------------------------------------------------------------------
-def _write(
-    project: Project, target: Path, progress: Progress, gpkg_name: str
-) -> None:
+def _write(project: Project, target: Path, progress: Progress, gpkg_name: str) -> None:
     entries: list[dict[str, Any]] = []
     written: list[LayerTable] = []
     blobs: list[tuple[str, int, bytes]] = []

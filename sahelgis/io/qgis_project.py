@@ -23,9 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import sqlite3
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,7 @@ from sahelgis.model import crs
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR
 
 if TYPE_CHECKING:
+    import sqlite3
     from collections.abc import Sequence
 
     from sahelgis.model.layers import Layer
@@ -334,9 +334,7 @@ def _srs(parent: ET.Element, proj4: str, authid: str = "") -> None:
         ET.SubElement(srs, tag).text = value
 
 
-def project_qgs(
-    project: Project, entries: Sequence[LayerTable], gpkg_name: str
-) -> str:
+def project_qgs(project: Project, entries: Sequence[LayerTable], gpkg_name: str) -> str:
     """A QGIS project (``.qgs`` text) of the layers in their order and visibility.
 
     Parameters
@@ -408,7 +406,9 @@ def project_qgs(
     return _text(root)
 
 
-def project_qgz(project: Project, entries: Sequence[LayerTable], gpkg_name: str) -> bytes:
+def project_qgz(
+    project: Project, entries: Sequence[LayerTable], gpkg_name: str
+) -> bytes:
     """The ``.qgz`` (zip of one ``.qgs``) stored in ``qgis_projects.content``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -136,7 +136,9 @@ def test_stored_qgis_project_has_our_order_visibility_and_crs(opened):
         assert entry["project_read"]
         assert "+proj=aeqd" in entry["project_crs"]
         layers = entry["project_layers"]
-        assert [lay["name"] for lay in layers] == [lay["name"] for lay in state["layers"]]
+        assert [lay["name"] for lay in layers] == [
+            lay["name"] for lay in state["layers"]
+        ]
         assert [lay["visible"] for lay in layers] == [
             lay["visible"] for lay in state["layers"]
         ]
