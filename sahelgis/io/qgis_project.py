@@ -278,8 +278,14 @@ def labeling(entry: LayerTable) -> ET.Element | None:
         placementFlags="10",
         centroidInside="1",
     )
+    # a polygon as an obstacle hides every label inside it (a country covers
+    # the whole map), so only points and lines keep labels off themselves
     ET.SubElement(
-        settings, "rendering", obstacle="1", displayAll="0", upsidedownLabels="0"
+        settings,
+        "rendering",
+        obstacle="0" if kind == "polygon" else "1",
+        displayAll="0",
+        upsidedownLabels="0",
     )
     return element
 
@@ -347,7 +353,10 @@ def project_qgs(project: Project, entries: Sequence[LayerTable], gpkg_name: str)
         The GeoPackage's file name; layer sources are ``./NAME|layername=T``.
     """
     root = ET.Element("qgis", version=QGIS_VERSION, projectname=QGIS_PROJECT_NAME)
-    ET.SubElement(root, "title").text = QGIS_PROJECT_NAME
+    title = QGIS_PROJECT_NAME
+    if any(entry.layer.synthetic for entry in entries):
+        title += " — contains SYNTHETIC data (made up, not real events)"
+    ET.SubElement(root, "title").text = title
     map_crs = crs.DISPLAY_CRS_PROJ4
     _srs(ET.SubElement(root, "projectCrs"), map_crs)
     # QGIS reads projectCrs only when this project property says so
