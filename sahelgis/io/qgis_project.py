@@ -175,6 +175,65 @@ def _symbol(name: str, kind: str, style: Style, colour: str) -> ET.Element:
     return symbol
 
 
+#: Our drawing layers: role, colour column, fill alpha (as the map draws them).
+DRAWING_ROLE = "drawing"
+DRAWING_COLOUR_FIELD = "color"
+DRAWING_FILL_ALPHA = 70
+#: Symbol-layer properties a drawing's colour drives, per symbol type.
+_COLOUR_PROPERTIES = {
+    "point": ("fillColor",),
+    "line": ("outlineColor",),
+    "polygon": ("fillColor", "outlineColor"),
+}
+#: QgsSymbolLayer::Property keys (QGIS 3.22: fillColor 3, outlineColor 4).
+_PROPERTY_KEYS = {"fillColor": "3", "outlineColor": "4"}
+
+
+def _colour_from_field(symbol: ET.Element, kind: str, style: Style) -> None:
+    """Make a symbol's colours follow each drawing's ``color`` column."""
+    layer = symbol.find("layer")
+    assert layer is not None
+    fallback = style.color[:7]
+    holder = ET.SubElement(layer, "data_defined_properties")
+    collection = ET.SubElement(holder, "Option", type="Map")
+    ET.SubElement(collection, "Option", name="name", type="QString", value="")
+    properties = ET.SubElement(collection, "Option", name="properties", type="Map")
+    for prop in _COLOUR_PROPERTIES[kind]:
+        colour = f"coalesce(nullif(\"{DRAWING_COLOUR_FIELD}\", ''), '{fallback}')"
+        if kind == "polygon" and prop == "fillColor":
+            colour = f"set_color_part({colour}, 'alpha', {DRAWING_FILL_ALPHA})"
+        item = ET.SubElement(properties, "Option", name=prop, type="Map")
+        ET.SubElement(item, "Option", name="active", type="bool", value="true")
+        ET.SubElement(item, "Option", name="expression", type="QString", value=colour)
+        ET.SubElement(item, "Option", name="type", type="int", value="3")
+    ET.SubElement(collection, "Option", name="type", type="QString", value="collection")
+
+
+def _drawing_renderer(entry: LayerTable) -> ET.Element:
+    """Drawings mix points, lines and polygons: one rule per kind, own colours."""
+    style = entry.layer.style
+    element = ET.Element(
+        "renderer-v2", type="RuleRenderer", symbollevels="0", forceraster="0"
+    )
+    rules = ET.SubElement(element, "rules", key="root")
+    symbols = ET.SubElement(element, "symbols")
+    for i, (kind, geometry) in enumerate(
+        (("polygon", "Polygon"), ("line", "Line"), ("point", "Point"))
+    ):
+        ET.SubElement(
+            rules,
+            "rule",
+            key=f"drawings_{kind}",
+            symbol=str(i),
+            label=f"{geometry}s",
+            filter=f"geometry_type($geometry) = '{geometry}'",
+        )
+        symbol = _symbol(str(i), kind, style.with_(fill=style.color), style.color)
+        _colour_from_field(symbol, kind, style)
+        symbols.append(symbol)
+    return element
+
+
 def renderer(entry: LayerTable) -> ET.Element:
     """The ``renderer-v2`` element of one layer: single symbol or categorised.
 
@@ -182,6 +241,8 @@ def renderer(entry: LayerTable) -> ET.Element:
     order, plus QGIS's "all other values" category (an empty value) in
     ``OTHER_CATEGORY_COLOR``, as SahelGIS draws values it has no colour for.
     """
+    if entry.layer.role == DRAWING_ROLE:
+        return _drawing_renderer(entry)
     style = entry.layer.style
     kind = entry.geometry_kind
     field = entry.stored(style.category_field)

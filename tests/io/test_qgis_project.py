@@ -13,11 +13,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from shapely.geometry import LineString, Point, Polygon
 
 from sahelgis import paths
 from sahelgis.__main__ import main
 from sahelgis.demo.synthetic_events import generate_events
 from sahelgis.io.project_file import load_project, read_state, save_project
+from sahelgis.model import drawings
 from sahelgis.model.layers import VectorLayer
 from sahelgis.model.styles import Style
 
@@ -81,6 +83,16 @@ def opened(tmp_path_factory) -> tuple[list[dict], list[Path]]:
             synthetic=True,
         )
     )
+    drawn = drawings.add_drawing_layer(project, "Analyst drawings")
+    drawings.add_feature(
+        project,
+        drawn.id,
+        Polygon([(-8, 12.5), (-7, 12.5), (-7, 13.2)]),
+        name="<b>Area</b> & co",
+        color="#00AA00",
+    )
+    drawings.add_feature(project, drawn.id, LineString([(-8, 14), (-6, 13)]))
+    drawings.add_feature(project, drawn.id, Point(-6.5, 14.5), name="Spot")
     save_project(project, imported)
     SHOTS.mkdir(parents=True, exist_ok=True)
     report = _open_in_qgis(SHOTS / "demo_in_qgis.png", demo, imported)
@@ -127,6 +139,10 @@ def test_styles_come_from_layer_styles(opened):
     assert roads["colour"] == "#C1121F"
     assert roads["line_style"] == "dash"
     assert roads["labels"]
+    drawn = report[1]["tables"]["analyst_drawings"]
+    assert drawn["valid"]
+    assert drawn["features"] == 3
+    assert drawn["renderer"] == "RuleRenderer"  # one rule per geometry kind
 
 
 def test_stored_qgis_project_has_our_order_visibility_and_crs(opened):
