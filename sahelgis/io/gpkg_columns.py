@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -52,12 +53,20 @@ def stored_name(name: str, taken: set[str]) -> str:
 
 def _is_day_text(column: pd.Series) -> bool:
     values = column.dropna()
-    if values.empty or not all(isinstance(v, str) for v in values):
+    if values.empty or pd.api.types.infer_dtype(values, skipna=True) != "string":
         return False
-    if not all(_ISO_DAY.fullmatch(v) for v in values):
+    if not _ISO_DAY.fullmatch(values.iloc[0]):  # most text columns stop here
+        return False
+    if not values.str.fullmatch(_ISO_DAY.pattern).all():
         return False
     parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     return bool(parsed.notna().all())
+
+
+def _as_dates(days: pd.Series) -> pd.Series:
+    """Days as an Arrow ``date32`` column (GDAL writes it as ``DATE``)."""
+    array = pa.array(days.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]"))
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), index=days.index)
 
 
 def _is_midnight(column: pd.Series) -> bool:
@@ -92,21 +101,11 @@ def encode(
         column = frame[name]
         dtype = str(column.dtype)
         if dtype in DATETIME_TYPES and _is_midnight(column):
-            out[name] = pd.Series(
-                [None if pd.isna(v) else v.date() for v in column],
-                index=frame.index,
-                dtype=object,
-            )
+            out[name] = _as_dates(column)
             types[str(name)] = dtype
         elif pd.api.types.is_string_dtype(column.dtype) and _is_day_text(column):
-            out[name] = pd.Series(
-                [
-                    None if not isinstance(v, str) else pd.Timestamp(v).date()
-                    for v in column
-                ],
-                index=frame.index,
-                dtype=object,
-            )
+            days = pd.to_datetime(column, format="%Y-%m-%d", errors="coerce")
+            out[name] = _as_dates(days)
             types[str(name)] = TEXT
     taken = {str(c).lower() for c in frame.columns}
     columns: dict[str, str] = {}
@@ -144,11 +143,7 @@ def decode(
             continue
         days = pd.to_datetime(frame[name], errors="coerce")
         if kind == TEXT:
-            # pandas infers the text dtype it reads text columns as
-            frame[name] = pd.Series(
-                [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in days],
-                index=frame.index,
-            )
+            frame[name] = days.dt.strftime("%Y-%m-%d")
         elif kind in DATETIME_TYPES:
             frame[name] = days.astype(np.dtype(kind))
     return frame
