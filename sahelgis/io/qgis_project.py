@@ -46,6 +46,8 @@ PROJECTS_TABLE = "qgis_projects"
 #: The name of the QGIS project stored in every SahelGIS project file.
 QGIS_PROJECT_NAME = "SahelGIS map"
 QGIS_VERSION = "3.22.0-Białowieża"
+#: The title QGIS draws on a map with made-up layers.
+SYNTHETIC_MARK = "SYNTHETIC DEMO DATA — events are made up, not ACLED"
 
 #: Our point symbols as QGIS ``SimpleMarker`` shape names.
 _MARKERS = {"o": "circle", "s": "square", "t": "triangle", "d": "diamond", "+": "cross"}
@@ -281,9 +283,9 @@ def renderer(entry: LayerTable) -> ET.Element:
 def labeling(entry: LayerTable) -> ET.Element | None:
     """Simple labels on the style's label field, or None without one.
 
-    Text size in screen pixels; a white halo on points and polygons, and on
-    lines white text on a box of the line's colour, as the SahelGIS map draws
-    them.
+    Text size in points (the SahelGIS map sets its label font in points); a
+    white halo on points and polygons, and on lines white text on a box of the
+    line's colour, as the SahelGIS map draws them.
     """
     style = entry.layer.style
     field = entry.stored(style.label_field)
@@ -300,7 +302,7 @@ def labeling(entry: LayerTable) -> ET.Element | None:
         isExpression="0",
         fontFamily="DejaVu Sans",
         fontSize=f"{style.label_size:g}",
-        fontSizeUnit="Pixel",
+        fontSizeUnit="Point",
         fontWeight="75" if kind == "point" and style.size >= 6 else "50",
         fontItalic="1" if kind == "polygon" else "0",
         textColor="255,255,255,255" if boxed else qgis_colour(style.label_color),
@@ -424,6 +426,19 @@ def project_qgs(project: Project, entries: Sequence[LayerTable], gpkg_name: str)
     properties = ET.SubElement(root, "properties")
     spatial = ET.SubElement(properties, "SpatialRefSys")
     ET.SubElement(spatial, "ProjectionsEnabled", type="int").text = "1"
+    if any(entry.layer.synthetic for entry in entries):
+        # QGIS's title decoration (View > Decorations > Title Label) on the map
+        # canvas, as SahelGIS marks a map that shows made-up data
+        decoration = ET.SubElement(properties, "TitleLabel")
+        for tag, kind, value in (
+            ("Enabled", "bool", "true"),
+            ("Label", "QString", SYNTHETIC_MARK),
+            ("Placement", "int", "0"),
+            ("BackgroundColor", "QString", "#ffffffff"),
+            ("MarginH", "int", "1"),
+            ("MarginV", "int", "1"),
+        ):
+            ET.SubElement(decoration, tag, type=kind).text = value
     tree = ET.SubElement(root, "layer-tree-group")
     layers = ET.SubElement(root, "projectlayers")
     wgs84 = "+proj=longlat +datum=WGS84 +no_defs"

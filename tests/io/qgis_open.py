@@ -28,7 +28,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QSize
-from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtGui import QColor, QFont, QPainter
 
 PROJECT_NAME = "SahelGIS map"
 
@@ -80,6 +80,9 @@ def main(argv: list[str]) -> int:
             f"geopackage:{path}?projectName={PROJECT_NAME}"
         )
         entry["project_crs"] = project.crs().toProj()
+        entry["title"] = project.title()
+        entry["title_label"] = project.readEntry("TitleLabel", "/Label")[0]
+        entry["title_label_on"] = project.readBoolEntry("TitleLabel", "/Enabled")[0]
         entry["project_layers"] = []
         tree = project.layerTreeRoot().findLayers()
         for node in tree:
@@ -103,7 +106,18 @@ def main(argv: list[str]) -> int:
             job.start()
             job.waitForFinished()
             image = job.renderedImage()
+            counted = image.copy()
+            label = entry["title_label"] if entry["title_label_on"] else ""
+            if label:  # QGIS's canvas draws this title decoration; a render job not
+                painter = QPainter(image)
+                painter.setFont(QFont("DejaVu Sans", 12))
+                box = painter.boundingRect(10, 10, 1000, 40, 0, label)
+                painter.fillRect(box.adjusted(-6, -4, 6, 4), QColor("white"))
+                painter.setPen(QColor("#C1121F"))
+                painter.drawText(box, 0, label)
+                painter.end()
             image.save(out_png)
+            image = counted
             counts: dict[int, int] = {}
             for y in range(0, image.height(), 4):
                 for x in range(0, image.width(), 4):

@@ -162,6 +162,14 @@ def test_stored_qgis_project_has_our_order_visibility_and_crs(opened):
         assert all(lay["source"].startswith(str(path)) for lay in layers)
 
 
+def test_synthetic_data_is_marked_in_the_qgis_project(opened):
+    report, _ = opened
+    for entry in report:  # both hold synthetic events
+        assert "SYNTHETIC" in entry["title"]
+        assert entry["title_label_on"]
+        assert entry["title_label"].startswith("SYNTHETIC DEMO DATA")
+
+
 def test_render_is_not_blank(opened):
     report, _ = opened
     assert report[0]["png_distinct_colours"] > 20
