@@ -474,10 +474,10 @@ def project_qgs(project: Project, entries: Sequence[LayerTable], gpkg_name: str)
     ET.SubElement(canvas, "units").text = "meters"
     if project.view_extent is not None:
         extent = ET.SubElement(canvas, "extent")
-        for tag, value in zip(
+        for tag, bound in zip(
             ("xmin", "ymin", "xmax", "ymax"), project.view_extent, strict=True
         ):
-            ET.SubElement(extent, tag).text = repr(float(value))
+            ET.SubElement(extent, tag).text = repr(float(bound))
     ET.SubElement(canvas, "rotation").text = "0"
     _srs(ET.SubElement(canvas, "destinationsrs"), map_crs)
     view = ET.SubElement(root, "ProjectViewSettings", UseProjectScales="0")
