@@ -34,7 +34,9 @@ from sahelgis.ui.store_dialog import (
 )
 from sahelgis.ui.window_base import MainWindowBase
 
-EVENT_FILTER = "ACLED export or UCDP GED CSV (*.csv *.xlsx *.txt);;All files (*)"
+EVENT_FILTER = (
+    "ACLED export or UCDP GED CSV (*.csv *.xlsx *.txt);;All files (*)"
+)
 VECTOR_FILTER = (
     "Vector data (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.zip);;All files (*)"
 )
