@@ -14,8 +14,9 @@ APT_PACKAGES=(
 )
 # only with --test: LibreOffice and poppler render the slide deck for
 # scripts/check_pptx_libreoffice.py and its slow test (about 275 MB, 60
-# packages with --no-install-recommends; 10 s here from a nearby mirror)
-APT_TEST_PACKAGES=(libreoffice-impress poppler-utils)
+# packages with --no-install-recommends); real QGIS (3.22 on Debian 12) opens
+# saved projects (tests/io/test_qgis_project.py runs it under /usr/bin/python3)
+APT_TEST_PACKAGES=(libreoffice-impress poppler-utils python3-qgis qgis-providers)
 if [ "${1:-}" = "--test" ]; then
   APT_PACKAGES+=("${APT_TEST_PACKAGES[@]}")
 fi
@@ -33,7 +34,8 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
+    "${missing[@]}"
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -49,6 +49,7 @@ from shapely.errors import ShapelyError
 
 from sahelgis.errors import ProjectFileError
 from sahelgis.io import limits
+from sahelgis.io.gpkg_columns import COLUMN_TYPES
 from sahelgis.model.figures import (
     CUSTOM_SIZE,
     MULTIPLE_KEYS,
@@ -210,6 +211,15 @@ class LayerState(_Model):
     feature_count: Rows | None = None
     date_range: DayPair | None = None
     geometry_kind: Literal["point", "line", "polygon"] | None = None
+    #: stored column name -> the model's name (``sahelgis.io.gpkg_columns``)
+    columns: Annotated[dict[Name, Name], Field(max_length=limits.MAX_LIST_ITEMS)] = (
+        Field(default_factory=dict)
+    )
+    #: the model's column name -> its type before it was written as a DATE
+    column_types: Annotated[
+        dict[Name, Literal[COLUMN_TYPES]],  # type: ignore[valid-type]
+        Field(max_length=limits.MAX_LIST_ITEMS),
+    ] = Field(default_factory=dict)
 
     @field_validator("id")
     @classmethod
