@@ -149,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return False
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         api = self.server.api
         length = int(self.headers.get("Content-Length", "0"))
         form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
@@ -188,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         api = self.server.api
         parts = urllib.parse.urlsplit(self.path)
         params = dict(urllib.parse.parse_qsl(parts.query))

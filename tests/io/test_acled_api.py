@@ -45,10 +45,12 @@ def test_pages_are_read_until_a_short_one_and_parsed_like_a_csv(tmp_path):
         fetched = client(api).fetch_events(
             EventQuery(("Mali",), "2023-01-01", "2024-12-31")
         )
-    assert fetched.pages == 3 and fetched.rows == 25
+    assert fetched.pages == 3
+    assert fetched.rows == 25
     token_form = api.requests[0][2]
     assert token_form["grant_type"] == "password"
-    assert token_form["client_id"] == "acled" and token_form["username"] == EMAIL
+    assert token_form["client_id"] == "acled"
+    assert token_form["username"] == EMAIL
     reads = [r[2] for r in api.requests if r[1] == "/api/acled/read"]
     assert [r["page"] for r in reads] == ["1", "2", "3"]
     assert {r["limit"] for r in reads} == {"10"}
@@ -73,7 +75,8 @@ def test_timestamp_filter_asks_only_for_changes():
         since = BASE_TIMESTAMP + 8
         fetched = client(api).fetch_events(EventQuery(("Mali",), since=since))
     read = next(r[2] for r in api.requests if r[1] == "/api/acled/read")
-    assert read["timestamp"] == str(since) and read["timestamp_where"] == ">="
+    assert read["timestamp"] == str(since)
+    assert read["timestamp_where"] == ">="
     assert fetched.rows == 4
     assert max_timestamp(fetched.table) == BASE_TIMESTAMP + 11
 
@@ -184,7 +187,8 @@ def test_a_bad_row_is_reported_by_page_and_row_and_left_out():
     rows[12]["event_date"] = "2024-02-31"  # page 2, row 3
     with fake_acled(FakeAcled(events=rows)) as api:
         fetched = client(api).fetch_events(EventQuery(("Mali",)))
-    assert fetched.table is not None and len(fetched.table) == 14
+    assert fetched.table is not None
+    assert len(fetched.table) == 14
     assert len(fetched.rejected) == 1
     assert fetched.rejected[0].startswith(
         "page 2: row 3: field event_date '2024-02-31'"
