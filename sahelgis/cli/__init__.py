@@ -11,6 +11,7 @@ sahelgis corridor EVENTS --road RN4 --within 10km [--segment 25km]
 sahelgis counts EVENTS --by cercle|region|hex:25km
 sahelgis zones EVENTS [--rules RULES.toml] [--by year] -o ZONES.gpkg
 sahelgis export PROJECT [--figure NAME | --all | --list] -o OUT.png|svg|pdf|pptx|gif
+sahelgis acled-update PROJECT.gpkg [--email E] [--country Mali] [--since DATE]
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         from sahelgis.export.cli import cmd_export
 
         return cmd_export(argv[1:])
+    if argv and argv[0] == "acled-update":
+        from sahelgis.cli.acled_update import cmd_acled_update
+
+        return cmd_acled_update(argv[1:])
     from sahelgis.analysis.registry import ANALYSES
 
     if argv and argv[0] in ANALYSES:
@@ -82,6 +87,10 @@ SUBCOMMAND_HELP: dict[str, tuple[str, str]] = {
     "recipe": (
         "PROJECT.gpkg -o RECIPE.toml",
         "Write a project's analyses as a recipe for batch runs.",
+    ),
+    "acled-update": (
+        "PROJECT.gpkg [--email E] [--country C] [--since DATE]",
+        "Bring a project's ACLED events up to date from ACLED's API.",
     ),
 }
 SUBCOMMANDS = tuple(SUBCOMMAND_HELP)

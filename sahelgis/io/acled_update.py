@@ -91,7 +91,11 @@ class UpdatePlan:
 
 @dataclass
 class UpdateResult:
-    """What an update fetched and the table it makes (the project untouched)."""
+    """What an update fetched and the table it makes (the project untouched).
+
+    ``plan.layer_id`` is None when the events go to a new layer (also when the
+    planned layer was SYNTHETIC and the events are real, or the reverse).
+    """
 
     plan: UpdatePlan
     table: EventTable | None
@@ -112,14 +116,13 @@ class UpdateResult:
 
 
 def acled_layers(project: Project) -> list[EventLayer]:
-    """The real ACLED event layers (not demo data, not UCDP GED), top first."""
-    return [
+    """The ACLED event layers (not UCDP GED), real ones before SYNTHETIC ones."""
+    layers = [
         layer
         for layer in project.event_layers()
-        if not layer.synthetic
-        and not layer.events.synthetic
-        and layer.attribution != ucdp.UCDP_ATTRIBUTION
+        if layer.attribution != ucdp.UCDP_ATTRIBUTION
     ]
+    return sorted(layers, key=lambda layer: layer.synthetic or layer.events.synthetic)
 
 
 def _day(value: object, what: str) -> str:
@@ -261,6 +264,13 @@ def fetch_update(
     progress.set(0.9, "Merging")
     progress.check()
     deleted_ids = [d.event_id_cnty.strip() for d in deletions]
+    if (
+        plan.events is not None
+        and fetched.table is not None
+        and fetched.table.synthetic != plan.events.synthetic
+    ):
+        # real events never go into a SYNTHETIC demo layer (nor the reverse)
+        plan = dataclasses.replace(plan, layer_id=None, events=None)
     if plan.events is not None:
         table, summary = upsert_events(plan.events, fetched.table, deleted_ids)
     elif fetched.table is not None:
