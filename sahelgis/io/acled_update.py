@@ -20,6 +20,7 @@ The password is never part of the plan, the result or the project.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from sahelgis.io.acled_api import (
     EventQuery,
     max_timestamp,
 )
+from sahelgis.io.acled_credentials import keyring_password, remember_password
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import ucdp_schema as ucdp
 from sahelgis.model.event_merge import MergeSummary, upsert_events
@@ -309,6 +311,43 @@ def fetch_update(
     )
 
 
+def fetch_with_keyring(
+    plan: UpdatePlan,
+    email: str,
+    typed_password: str,
+    *,
+    remember: bool = False,
+    base_url: str = DEFAULT_BASE_URL,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    progress: Progress = NULL_PROGRESS,
+) -> tuple[UpdateResult, str]:
+    """:func:`fetch_update` with the password typed, else from the keyring.
+
+    With ``remember`` a typed password is stored in the system keyring once
+    the sign-in worked. Returns the result and a note on the keyring (``""``
+    when there is nothing to say). Runs off the GUI thread: a keyring may
+    block while it asks to be unlocked.
+    """
+    password = typed_password or keyring_password(email) or ""
+    if not password:
+        raise AcledApiError(
+            f"no ACLED password for {email or 'this account'}: type it (none is "
+            "stored in the system keyring)"
+        )
+    result = fetch_update(
+        plan, email, password, base_url=base_url, timeout=timeout, progress=progress
+    )
+    note = ""
+    if remember and typed_password:
+        why_not = remember_password(email, typed_password)
+        note = (
+            "password kept in the system keyring"
+            if why_not is None
+            else f"password not kept: {why_not}"
+        )
+    return result, note
+
+
 def apply_update(project: Project, result: UpdateResult) -> str:
     """Put the result into the project as one undo entry; return the summary line.
 
@@ -339,7 +378,10 @@ def apply_update(project: Project, result: UpdateResult) -> str:
         if layer is not None and result.table is not None:
             if result.table is not layer.events:
                 index = project.index_of(layer.id)
-                replacement = dataclasses.replace(layer, events=result.table)
+                # a style object of its own: views cache per (layer id, style)
+                replacement = dataclasses.replace(
+                    layer, events=result.table, style=copy.copy(layer.style)
+                )
                 project.remove_layer(layer.id)
                 project.add_layer(replacement, index)
         elif layer is None and result.table is not None and len(result.table):
@@ -372,5 +414,6 @@ __all__ = [
     "apply_update",
     "day_to_unix",
     "fetch_update",
+    "fetch_with_keyring",
     "plan_update",
 ]

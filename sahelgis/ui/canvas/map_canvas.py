@@ -380,6 +380,8 @@ class MapCanvas(pg.PlotWidget):
         self._update_window_label()
 
     def _on_project_layer_removed(self, layer_id: str) -> None:
+        # a layer put back under the same id (undo, an ACLED update) has other rows
+        self._color_cache.pop(layer_id, None)
         self._layer_subscriptions.remove(layer_id)
         self._remove_items(layer_id)
         self._restack()
