@@ -33,6 +33,9 @@ the same events imported from a CSV export; a bad row is reported as
 
 The password is only held in memory for the sign-in; see
 :mod:`sahelgis.io.acled_credentials` for the system keyring.
+
+Size: the replies' schemas, the HTTP guards (timeouts, size caps, redirects,
+error lines) and the row parsing are one client of one untrusted server.
 """
 
 from __future__ import annotations

@@ -221,3 +221,21 @@ def test_real_events_never_go_into_a_synthetic_layer(tmp_path):
     apply_update(project, result)
     assert project.layer(layer.id).events is layer.events
     assert len(project.event_layers()) == 2
+
+
+def test_a_damaged_update_state_is_reset_with_one_line(tmp_path):
+    from sahelgis.io.project_file import read_state
+    from sahelgis.io.project_schema import check_state
+
+    path = save_project(Project(), tmp_path / "p.gpkg")
+    raw = read_state(path)
+    raw["extra"][STATE_KEY] = {"timestamp": "yesterday", "countries": ["Mali"]}
+    result = check_state(path, raw)
+    assert result.state["extra"][STATE_KEY] is None
+    (line,) = result.warnings
+    assert line.startswith("p.gpkg: extra.acled_update"), line
+    good = {"timestamp": 1_700_000_000, "countries": ["Mali"], "start": "2024-01-01"}
+    raw["extra"][STATE_KEY] = good
+    assert (
+        check_state(path, raw).state["extra"][STATE_KEY]["timestamp"] == 1_700_000_000
+    )
