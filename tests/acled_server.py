@@ -205,6 +205,9 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "bad-json":
             self._send(200, None, raw=b'{"success": true, "data": [{"event_id')
             return
+        if mode == "deep-json":
+            self._send(200, None, raw=b"[" * 100_000 + b"]" * 100_000)
+            return
         if mode == "endless":
             rows = [
                 dict(api.events[0], event_id_cnty=f"E{page}-{i}") for i in range(limit)

@@ -209,3 +209,17 @@ def test_an_expired_token_is_refreshed_once():
 def test_a_url_that_is_not_http_is_refused():
     with pytest.raises(AcledApiError, match="is not an http"):
         AcledClient(EMAIL, PASSWORD, base_url="file:///etc/passwd")
+
+
+def test_a_reply_over_the_size_cap_is_not_read(monkeypatch):
+    monkeypatch.setattr("sahelgis.io.acled_api.MAX_REPLY_BYTES", 2_000)
+    too_big = pytest.raises(AcledApiError, match=r"^page 1: ACLED's reply is .* MB")
+    with fake_acled(FakeAcled(events=synthetic_rows(25))) as api, too_big:
+        client(api).fetch_events(EventQuery(("Mali",)))
+
+
+def test_deeply_nested_json_is_one_line():
+    with fake_acled(FakeAcled(events=synthetic_rows(3))) as api:
+        api.fail["/api/acled/read:mode"] = "deep-json"
+        with pytest.raises(AcledApiError, match=r"^page 1: ACLED's reply is not JSON"):
+            client(api).fetch_events(EventQuery(("Mali",)))
