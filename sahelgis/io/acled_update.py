@@ -271,8 +271,19 @@ def fetch_update(
         and fetched.table is not None
         and fetched.table.synthetic != plan.events.synthetic
     ):
-        # real events never go into a SYNTHETIC demo layer (nor the reverse)
-        plan = dataclasses.replace(plan, layer_id=None, events=None)
+        # real events never go into a SYNTHETIC demo layer (nor the reverse):
+        # they make a new layer, with every event of the period, not only the
+        # changes since the demo layer's timestamps
+        plan = dataclasses.replace(
+            plan,
+            layer_id=None,
+            events=None,
+            query=dataclasses.replace(plan.query, since=None),
+            deleted_since=None,
+        )
+        if fetched.table is not None and not fetched.table.synthetic:
+            fetched = client.fetch_events(plan.query, start=0.05, span=0.75)
+        deleted_ids = []
     if plan.events is not None:
         table, summary = upsert_events(plan.events, fetched.table, deleted_ids)
     elif fetched.table is not None:

@@ -221,6 +221,13 @@ def test_real_events_never_go_into_a_synthetic_layer(tmp_path):
     apply_update(project, result)
     assert project.layer(layer.id).events is layer.events
     assert len(project.event_layers()) == 2
+    # the new layer has every event of the period, not only the recent changes
+    new = next(x for x in project.event_layers() if x.id != layer.id)
+    assert len(new.events) == 20
+    assert not new.synthetic
+    reads = [r[2] for r in api.requests if r[1] == "/api/acled/read"]
+    assert "timestamp" in reads[0]
+    assert "timestamp" not in reads[-1]
 
 
 def test_a_damaged_update_state_is_reset_with_one_line(tmp_path):
