@@ -362,7 +362,8 @@ def fetch_with_keyring(
 def apply_update(project: Project, result: UpdateResult) -> str:
     """Put the result into the project as one undo entry; return the summary line.
 
-    The layer keeps its id, name, style and position; only its events change.
+    The layer keeps its id, style and position (and its name, the event count
+    in it updated); only its events change.
     A project without ACLED layer gets a new one (when events came).
 
     Raises
@@ -391,7 +392,10 @@ def apply_update(project: Project, result: UpdateResult) -> str:
                 index = project.index_of(layer.id)
                 # a style object of its own: views cache per (layer id, style)
                 replacement = dataclasses.replace(
-                    layer, events=result.table, style=copy.copy(layer.style)
+                    layer,
+                    events=result.table,
+                    style=copy.copy(layer.style),
+                    name=_recounted(layer.name, len(layer.events), len(result.table)),
                 )
                 project.remove_layer(layer.id)
                 project.add_layer(replacement, index)
@@ -401,6 +405,14 @@ def apply_update(project: Project, result: UpdateResult) -> str:
             state["layer_id"] = new.id
         _set_state(project, state)
     return result.describe()
+
+
+def _recounted(name: str, old: int, new: int) -> str:
+    """A layer name ending in its event count, as imports name layers, recounted."""
+    for template in ("({:,} events)", "({:,})"):
+        if name.endswith(template.format(old)):
+            return name[: -len(template.format(old))] + template.format(new)
+    return name
 
 
 def _set_state(project: Project, state: dict[str, Any]) -> None:

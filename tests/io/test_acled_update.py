@@ -115,7 +115,8 @@ def test_update_upserts_deletes_and_is_one_undo_entry(tmp_path):
     line = apply_update(project, result)
     assert line.startswith("ACLED update: 5 added")
     updated = project.layer(layer.id)
-    assert updated.name == layer.name
+    assert layer.name.endswith("(15)")
+    assert updated.name == layer.name.replace("(15)", "(19)")
     ids = set(updated.events.frame["event_id_cnty"])
     assert len(ids) == 19
     assert "SYN00004" not in ids
