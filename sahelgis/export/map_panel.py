@@ -5,6 +5,10 @@ panel (events as rasterized markers per category colour, vector features
 clipped to the frame), the outline of an area scope, the "SYNTHETIC DATA" mark,
 small-multiple panel titles and the inset locator map. Labels are placed by
 ``sahelgis.export.labels``; ``sahelgis.export.render`` assembles the page.
+
+Size: about 620 lines because every mark drawn inside a map's axes shares the
+axes set-up, the clipping box and the pixel-to-point sizes kept here; the page
+around the maps (legend, scale bar, header) lives in its own modules.
 """
 
 from __future__ import annotations
