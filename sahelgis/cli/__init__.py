@@ -139,7 +139,7 @@ def help_parser() -> argparse.ArgumentParser:
         epilog="subcommands (sahelgis SUBCOMMAND --help tells more):\n  "
         + "\n  ".join(
             [
-                f"{name:12} {summary}" for name, (_, summary) in SUBCOMMAND_HELP.items()
+                f"{name:13} {summary}" for name, (_, summary) in SUBCOMMAND_HELP.items()
             ]
             + usage_lines()
         )

@@ -293,7 +293,7 @@ def _is_layer_table(result: Result) -> bool:
 def usage_lines() -> list[str]:
     """One line per analysis subcommand: its name and what it does (for
     ``sahelgis --help``)."""
-    return [f"{a.id:12} {a.summary}" for a in ANALYSES.values()]
+    return [f"{a.id:13} {a.summary}" for a in ANALYSES.values()]
 
 
 def _usage(analysis: Analysis) -> str:
