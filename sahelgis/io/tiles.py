@@ -747,6 +747,11 @@ def _requesting(
         )
 
 
+def cache_only() -> contextlib.AbstractContextManager[None]:
+    """Within it, this thread's tile requests fail as ``offline``: cache only."""
+    return _requesting(network=False)
+
+
 def _response(url: str, body: bytes, status: int = 200) -> requests.Response:
     import requests
 

@@ -38,7 +38,6 @@ def server():
 def cache(tmp_path):
     c = TileCache(tmp_path / "tiles", limit_mb=10)
     yield c
-    c.close()
 
 
 # -- tile maths ---------------------------------------------------------------
@@ -175,7 +174,6 @@ def test_cache_evicts_least_recently_used_and_pinned_last(tmp_path):
     assert not (c.root / "p" / "1" / "0" / "1.png").exists()
     c.set_limit_mb(0.15)
     assert c.stats().tiles == 1
-    c.close()
 
 
 def test_cache_clear_per_provider(cache):
@@ -202,7 +200,6 @@ def test_damaged_index_is_rebuilt(tmp_path):
     c = TileCache(root)
     c.put("p", 1, 0, 0, png_bytes())
     assert c.stats().tiles == 1
-    c.close()
 
 
 # -- fetching -----------------------------------------------------------------

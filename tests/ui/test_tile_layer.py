@@ -42,7 +42,6 @@ def server():
 def cache(tmp_path):
     c = TileCache(tmp_path / "tiles", limit_mb=20)
     yield c
-    c.close()
 
 
 @pytest.fixture
@@ -128,10 +127,11 @@ def test_tiles_arrive_are_cached_then_served_after_server_stops(
     qtbot.waitUntil(lambda: all_loaded(manager), timeout=2000)
     assert statuses == []  # fresh cached tiles need no network
 
-    manager.max_age_days = 0.0  # now every tile is stale: the request fails
+    cache.clear()  # no tile cached and no server: the request fails
     manager.set_provider(None)
     manager.set_provider(provider)
-    qtbot.waitUntil(lambda: all_loaded(manager), timeout=2000)
+    qtbot.waitUntil(lambda: bool(statuses) and manager.pending() == 0, timeout=2000)
+    assert manager.loaded_tiles() == []
     assert statuses == [OFFLINE_MESSAGE]
 
 
@@ -144,7 +144,7 @@ def test_no_network_falls_back_at_once_and_says_so_once(
     manager.sig_status.connect(statuses.append)
     manager.set_provider(provider)
     first = manager.wanted_tiles()[0]
-    cache.put(provider.key, *first, png())  # one tile seen on an earlier day
+    cache.put(provider, *first, png())  # one tile seen on an earlier day
     manager.set_provider(None)
     manager.set_provider(provider)
     qtbot.waitUntil(lambda: bool(statuses) and manager.pending() == 0, timeout=1000)
