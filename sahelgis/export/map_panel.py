@@ -120,7 +120,8 @@ def draw_tile_underlay(
     ctx = cache.activate()
     width_px = min(rect.w * page[0] * dpi, 1600.0)  # enough for slides
     xmin, ymin, xmax, ymax = plan.extent
-    best = tiles.view_zoom(plan.extent, (xmax - xmin) / max(width_px, 1.0), tile_provider)
+    mpp = (xmax - xmin) / max(width_px, 1.0)  # metres per pixel
+    best = tiles.view_zoom(plan.extent, mpp, tile_provider)
     for zoom in range(best, max(best - 5, tile_provider.min_zoom - 1), -1):
         try:
             with tiles.cache_only():

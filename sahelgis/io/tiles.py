@@ -797,6 +797,25 @@ def _file_tile(url: str) -> requests.Response:
     return _response(url, body)
 
 
+def _same_host_only(response: requests.Response, **kwargs: Any) -> None:
+    """A response hook: a redirect may lead only to the same host over http(s)."""
+    location = response.headers.get("location")
+    if not response.is_redirect or location is None:
+        return
+    here = urllib.parse.urlsplit(response.url)
+    there = urllib.parse.urlsplit(urllib.parse.urljoin(response.url, location))
+    if (
+        there.scheme not in NETWORK_SCHEMES
+        or (there.hostname or "").lower() != (here.hostname or "").lower()
+    ):
+        response.close()
+        raise TileUnavailable(
+            response.url,
+            f"redirect to another host refused ({short_text(there.geturl(), 60)})",
+            "http",
+        )
+
+
 def _guarded_get(
     url: str, headers: dict[str, str] | None = None, timeout: object = None
 ) -> requests.Response:
@@ -812,28 +831,19 @@ def _guarded_get(
         return _response(url, _request.canned)
     if not _request.network:
         raise TileUnavailable(url, "offline and not cached", "offline")
-    first = urllib.parse.urlsplit(url)
-    if first.scheme == "file":
+    if urllib.parse.urlsplit(url).scheme == "file":
         return _file_tile(url)
     connect, read = _request.timeout
     deadline = time.monotonic() + connect + read
     with requests.Session() as session:
         for _ in range(4):  # the request and at most 3 redirects
-            parts = urllib.parse.urlsplit(url)
-            if parts.scheme not in NETWORK_SCHEMES or (
-                (parts.hostname or "").lower() != (first.hostname or "").lower()
-            ):
-                raise TileUnavailable(
-                    url,
-                    f"redirect to another host refused ({short_text(url, 60)})",
-                    "http",
-                )
             response = session.get(
                 url,
                 headers={**(headers or {}), "accept": "image/*"},
                 timeout=(connect, read),
                 stream=True,
                 allow_redirects=False,
+                hooks={"response": [_same_host_only]},
             )
             with response:
                 if response.is_redirect and "location" in response.headers:
@@ -863,7 +873,11 @@ class _GuardedRequests(ModuleType):
     def __init__(self, real: ModuleType) -> None:
         super().__init__("requests")
         self.__dict__.update(real.__dict__)
-        self.get = _guarded_get
+        del self.__dict__["get"]  # the method below answers
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        """``_guarded_get``, looked up at each call."""
+        return _guarded_get(url, **kwargs)
 
 
 _ctx_lock = threading.Lock()
@@ -965,7 +979,11 @@ class TileCache:
         """Cache tile bytes as if contextily had fetched them (no request)."""
         url = tile_provider.build_url(z, x, y)
         with self._lock, _requesting(canned=data):
-            self._memorized().call(url, 0, RETRIES, HEADERS, timeout=None)
+            memorized = self._memorized()
+            # the check first: it records the function's code, without which
+            # joblib holds the entry stored by ``call`` invalid
+            memorized.check_call_in_cache(url, 0, RETRIES, HEADERS, timeout=None)
+            memorized.call(url, 0, RETRIES, HEADERS, timeout=None)
             if pinned:
                 self._pin_url(url)
             self.prune()
