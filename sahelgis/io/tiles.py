@@ -1189,7 +1189,8 @@ def fetch_tile(
         Connect and read timeouts in seconds; the whole answer also has to
         arrive within their sum.
     offline
-        Make no request: the tile comes from the cache or not at all.
+        Make no network request: the tile comes from the cache (or a local
+        ``file:`` provider) or not at all.
     pinned
         Keep the tile for offline use (``download_region``).
 
@@ -1199,6 +1200,7 @@ def fetch_tile(
         When neither the network nor the cache has the tile (``kind`` says why).
     """
     url = tile_provider.build_url(z, x, y)
+    offline = offline and tile_provider.uses_network  # file: tiles are local
     use_cache = cache is not None and tile_provider.disk_cache
     cached = False
     if use_cache and cache is not None:
