@@ -891,7 +891,7 @@ def _contextily() -> ModuleType:
 
     with _ctx_lock:
         if not isinstance(contextily.tile.requests, _GuardedRequests):
-            contextily.tile.requests = _GuardedRequests(requests)  # type: ignore[attr-defined]
+            contextily.tile.requests = _GuardedRequests(requests)
             # cache compressed arrays (a sparse Sahel tile: ~20 kB, not 256 kB)
             contextily.tile.memory.store_backend.compress = 3
     return contextily
