@@ -37,6 +37,11 @@ What this module adds, thin, because contextily does not do it:
 
 The worker that keeps the GUI responsive (deadline, cancel) is
 ``sahelgis.ui.canvas.tile_layer``.
+
+Size: over 600 lines because the rules above (terms, the request guard, the
+offline-aware size limit, the checks of file-named basemaps) are what
+contextily leaves to us and change together with how tiles are fetched; the
+HTTP client, SQLite cache and figure warping it replaced are gone.
 """
 
 from __future__ import annotations
