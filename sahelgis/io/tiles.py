@@ -926,6 +926,8 @@ class _Entry(NamedTuple):
 
 
 OFFLINE_LIST = "offline_tiles.json"
+#: The cache is pruned after this many newly cached tiles (and on a new limit).
+PRUNE_EVERY = 200
 
 
 class TileCache:
@@ -945,6 +947,7 @@ class TileCache:
         self.root = Path(root) if root is not None else default_cache_dir()
         self.limit_bytes = int(limit_mb * 1024 * 1024)
         self._lock = threading.RLock()
+        self._added = 0  # tiles cached since the last prune
 
     def activate(self) -> ModuleType:
         """Point contextily's cache here; returns contextily."""
@@ -991,7 +994,7 @@ class TileCache:
             memorized.call(url, 0, RETRIES, HEADERS, timeout=None)
             if pinned:
                 self._pin_url(url)
-            self.prune()
+            self.tile_added()
 
     # -- tiles kept for offline use -------------------------------------------
     def _offline_urls(self) -> set[str]:
@@ -1082,6 +1085,18 @@ class TileCache:
             if offline & gone:
                 self._write_offline(offline - gone)
             return len(doomed)
+
+    def tile_added(self) -> None:
+        """Count a newly cached tile; prune every ``PRUNE_EVERY`` tiles.
+
+        Pruning reads every entry's metadata, so it is not done per tile; unused
+        tiles older than ``DEFAULT_MAX_AGE_DAYS`` go then too.
+        """
+        with self._lock:
+            self._added += 1
+            if self._added >= PRUNE_EVERY:
+                self._added = 0
+                self.prune(DEFAULT_MAX_AGE_DAYS)
 
     def set_limit_mb(self, limit_mb: float) -> None:
         """Change the size limit (MB); prunes at once if the cache is over it."""
@@ -1232,12 +1247,11 @@ def fetch_tile(
             )
     except Exception as exc:
         raise _unavailable(url, exc) from exc
-    if use_cache and cache is not None and not cached:
+    if use_cache and cache is not None:
         if pinned:
             cache._pin_url(url)
-        cache.prune()
-    elif pinned and cache is not None and use_cache:
-        cache._pin_url(url)
+        if not cached:
+            cache.tile_added()
     return TileResult(np.asarray(image), "cache" if cached else "network")
 
 

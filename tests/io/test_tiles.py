@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -196,6 +197,27 @@ def test_cache_prunes_least_recently_used_and_offline_tiles_last(tmp_path):
     assert c.stats().offline_tiles == 0
 
 
+def test_fetching_prunes_every_few_tiles_and_old_tiles_go(
+    tmp_path, server, monkeypatch
+):
+    monkeypatch.setattr(tiles, "PRUNE_EVERY", 3)
+    c = TileCache(tmp_path / "c")
+    p = custom_provider(server.url, "")
+    fetch_tile(p, 2, 0, 0, c, (1.0, 1.0))
+    one = c.stats().bytes
+    c.limit_bytes = int(2.5 * one)  # room for two tiles, checked every 3 new ones
+    fetch_tile(p, 2, 0, 1, c, (1.0, 1.0))
+    fetch_tile(p, 2, 1, 0, c, (1.0, 1.0))  # the third new tile: pruned to 90%
+    assert c.stats().tiles == 2
+    assert c.stats().bytes <= c.limit_bytes
+    c.limit_bytes = 100 * one
+    download_region(
+        replace(p, allows_bulk=True), tiles.tile_bounds_lonlat(2, 1, 1), [2], c
+    )
+    assert c.prune(max_age_days=0.0) == 2  # unused tiles go, the downloaded stays
+    assert c.stats().tiles == c.stats().offline_tiles == 1
+
+
 def test_cache_clear_per_provider(cache):
     cache.put(P, 1, 0, 0, png_bytes())
     cache.put(Q, 1, 0, 0, png_bytes())
@@ -308,7 +330,6 @@ def test_http_errors_and_non_images_are_reported(cache):
 
 
 def test_providers_that_forbid_storing_never_touch_the_disk(server, tmp_path):
-    from dataclasses import replace
 
     cache = TileCache(tmp_path / "c")
     p = replace(custom_provider(server.url, ""), disk_cache=False)
