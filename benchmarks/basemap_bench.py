@@ -61,7 +61,7 @@ from sahelgis.io import tiles
 from sahelgis.io.basedata import base_layers
 from sahelgis.io.tiles import TileCache
 from sahelgis.model import crs
-from sahelgis.model.layers import VectorLayer
+from sahelgis.model.layers import ROLE_COUNTRIES, ROLE_REGIONS, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.ui.canvas.map_canvas import MapCanvas
 from sahelgis.ui.canvas.tile_layer import TileManager
@@ -165,8 +165,10 @@ def prepare_baseline(layers: list[VectorLayer]) -> list[dict[str, Any]]:
     return prepared
 
 
-def build_baseline(prepared: list[dict[str, Any]]) -> tuple[plt.Figure, Any]:
-    """The baseline figure with every layer and label, built once (not timed)."""
+def build_baseline(prepared: list[dict[str, Any]]) -> tuple[plt.Figure, Any, list]:
+    """The baseline figure with every layer and label, built once (not timed);
+    also the land fills that tiles replace (countries, regions)."""
+    fills = []
     fig, ax = plt.subplots(figsize=(WIDTH / 100, HEIGHT / 100), dpi=100)
     fig.subplots_adjust(0, 0, 1, 1)
     ax.set_facecolor("#DCE6EE")
@@ -181,6 +183,8 @@ def build_baseline(prepared: list[dict[str, Any]]) -> tuple[plt.Figure, Any]:
                 linewidth=style.line_width,
                 zorder=2,
             )
+            if layer.role in (ROLE_COUNTRIES, ROLE_REGIONS):
+                fills.append(ax.collections[-1])
         elif kind == "line":
             frame.plot(
                 ax=ax,
@@ -227,7 +231,7 @@ def build_baseline(prepared: list[dict[str, Any]]) -> tuple[plt.Figure, Any]:
                 )
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_axis_off()
-    return fig, ax
+    return fig, ax, fills
 
 
 class TileBaseline:
@@ -299,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     canvas.show()
     app.processEvents()
     prepared = prepare_baseline(layers)
-    fig, ax = build_baseline(prepared)
+    fig, ax, fills = build_baseline(prepared)
     setup_s = time.perf_counter() - t0
     print(
         f"SahelGIS bundled-basemap benchmark: {len(layers)} base layers "
@@ -342,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
             folder.as_uri() + "/{z}/{x}/{y}.png", "bench", cache_root=cache.root
         )
         manager.set_provider(provider)
+        canvas.set_basemap_underlay(True)  # as the app: land fills give way to tiles
+        for fill in fills:
+            fill.set_facecolor("none")
         tile_baseline = TileBaseline(ax, provider, cache)
         for name, box in SCALES.items():
             result = bench_ours(canvas, app, box, args.n, tiles_on=manager)

@@ -57,6 +57,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
@@ -828,7 +829,9 @@ def _guarded_get(
 
     ``timeout`` from contextily is ignored: the thread's ``_requesting``
     timeout applies (so it is no part of the cache key), plus an overall
-    deadline of connect + read timeout for the whole answer.
+    deadline of connect + 3 × read timeout for the whole answer (a server
+    dripping bytes cannot hold a worker for ever; a slow link still gets a
+    large tile through).
     """
     import requests
 
@@ -839,7 +842,7 @@ def _guarded_get(
     if urllib.parse.urlsplit(url).scheme == "file":
         return _file_tile(url)
     connect, read = _request.timeout
-    deadline = time.monotonic() + connect + read
+    deadline = time.monotonic() + connect + 3 * read
     with requests.Session() as session:
         for _ in range(4):  # the request and at most 3 redirects
             response = session.get(
@@ -865,7 +868,10 @@ def _guarded_get(
                 body = b""
                 if response.status_code == 200:
                     body = _read_limited(
-                        response.iter_content(READ_CHUNK_BYTES), url, deadline
+                        # read1: what arrived, not a full chunk (the deadline holds)
+                        iter(partial(response.raw.read1, READ_CHUNK_BYTES, True), b""),
+                        url,
+                        deadline,
                     )
                 response._content = body
                 return response
@@ -1207,7 +1213,7 @@ def fetch_tile(
         The disk cache, or None for none.
     timeout
         Connect and read timeouts in seconds; the whole answer also has to
-        arrive within their sum.
+        arrive within connect + 3 × read.
     offline
         Make no network request: the tile comes from the cache (or a local
         ``file:`` provider) or not at all.

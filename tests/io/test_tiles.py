@@ -633,3 +633,33 @@ def test_a_wrong_basemap_state_gives_one_line_naming_file_and_key(state, key):
     assert "\n" not in problem
     assert len(problem) < 400
     assert tiles.provider_from_state(state) is None
+
+
+def test_a_server_dripping_bytes_is_cut_at_the_overall_deadline(cache):
+    class Drip(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for _ in range(40):  # bounded: 4 s at most
+                    self.wfile.write(b"\0" * 16)
+                    self.wfile.flush()
+                    time.sleep(0.1)  # each byte well within the read timeout
+            except OSError:
+                pass  # the client hung up, as it should
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = _serve(Drip)
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{{z}}/{{x}}/{{y}}"
+        t0 = time.monotonic()
+        with pytest.raises(TileUnavailable, match="too slow") as info:
+            fetch_tile(custom_provider(url, ""), 1, 0, 0, cache, (0.2, 0.3))
+        elapsed = time.monotonic() - t0
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert info.value.kind == "network"
+    assert 1.0 < elapsed < 1.8  # connect + 3 × read = 1.1 s, not the 4 s of drip
