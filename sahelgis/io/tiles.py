@@ -110,8 +110,6 @@ READ_CHUNK_BYTES = 64 * 1024
 MAX_URL_CHARS = 2048
 #: URL schemes a custom provider may use (``file`` only inside the tile cache).
 NETWORK_SCHEMES = ("http", "https")
-#: Placeholders a URL template may contain.
-PLACEHOLDERS = ("{z}", "{x}", "{y}", "{s}", "{r}", "{apikey}")
 
 Extent = tuple[float, float, float, float]
 TileKey = tuple[int, int, int]  # z, x, y
@@ -1343,8 +1341,3 @@ def download_region(
             failures = 0
         progress.set(done / total, f"{done:,} of {total:,} tiles")
     return DownloadReport(fetched, already, missing)
-
-
-def replace_api_key(tile_provider: TileProvider, api_key: str) -> TileProvider:
-    """The provider with an API key (for providers whose URL takes one)."""
-    return replace(tile_provider, api_key=api_key)
