@@ -191,12 +191,12 @@ class TileProvider:
         """The URL of one tile, as contextily requests it."""
         return str(self.xyz.build_url(x=x, y=y, z=z))
 
-    def matches(self, url: str) -> bool:
-        """True when ``url`` is one of this provider's tile URLs."""
+    def url_pattern(self) -> re.Pattern[str]:
+        """A regular expression matching this provider's tile URLs."""
         pattern = re.escape(self.xyz.build_url(fill_subdomain=False))
         for part in ("x", "y", "z", "s"):
             pattern = pattern.replace(re.escape("{" + part + "}"), "[^/?&]*")
-        return re.fullmatch(pattern, url) is not None
+        return re.compile(pattern)
 
 
 def _catalogued(
@@ -952,6 +952,7 @@ class TileCache:
         self.limit_bytes = int(limit_mb * 1024 * 1024)
         self._lock = threading.RLock()
         self._added = 0  # tiles cached since the last prune
+        self._urls: dict[str, str] = {}  # entry folder -> tile URL
 
     def activate(self) -> ModuleType:
         """Point contextily's cache here; returns contextily."""
@@ -1038,13 +1039,16 @@ class TileCache:
             return []
         entries = []
         for item in self.activate().tile.memory.store_backend.get_items():
-            try:
-                meta = json.loads(
-                    (Path(item.path) / "metadata.json").read_text("utf-8")
-                )
-                url = str(meta["input_args"]["tile_url"]).strip("'\"")
-            except (OSError, ValueError, KeyError, TypeError):
-                url = ""
+            url = self._urls.get(item.path)
+            if url is None:  # an entry's folder is the hash of its URL: read once
+                try:
+                    meta = json.loads(
+                        (Path(item.path) / "metadata.json").read_text("utf-8")
+                    )
+                    url = str(meta["input_args"]["tile_url"]).strip("'\"")
+                except (OSError, ValueError, KeyError, TypeError):
+                    url = ""
+                self._urls[item.path] = url
             entries.append(
                 _Entry(
                     Path(item.path), int(item.size), item.last_access.timestamp(), url
@@ -1112,7 +1116,8 @@ class TileCache:
         entries = self._entries()
         if tile_provider is None:
             return entries
-        return [e for e in entries if tile_provider.matches(e.url)]
+        pattern = tile_provider.url_pattern()
+        return [e for e in entries if pattern.fullmatch(e.url)]
 
     def clear(self, tile_provider: TileProvider | None = None) -> int:
         """Delete every cached tile (of one provider); returns how many."""
