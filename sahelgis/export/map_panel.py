@@ -1,6 +1,6 @@
 """Map panels of an exported figure (matplotlib, no Qt).
 
-The map axes in the display CRS, the cached tile underlay, every layer of a
+The map axes in the display CRS, every layer of a
 panel (events as rasterized markers per category colour, vector features
 clipped to the frame), the outline of an area scope, the "SYNTHETIC DATA" mark,
 small-multiple panel titles and the inset locator map. Labels are placed by
@@ -26,7 +26,6 @@ from sahelgis.export.symbols import (
     halo,
 )
 from sahelgis.export.text import figure_text
-from sahelgis.model import crs
 from sahelgis.model.figure_parts import OTHER_KEY, Panel, category_values
 from sahelgis.model.figure_plan import fit_extent
 from sahelgis.model.figures import SYNTHETIC_MARK
@@ -76,71 +75,6 @@ def map_axes(
         spine.set_edgecolor("#555555")
         spine.set_linewidth(0.8)
     return ax
-
-
-def draw_tile_underlay(
-    ax: Axes,
-    project: Project,
-    plan: PagePlan,
-    rect: Rect,
-    page: tuple[float, float],
-    dpi: int,
-) -> bool:
-    """Draw the project's online basemap with ``contextily.add_basemap``.
-
-    The tiles are warped into the figure's CRS (the display CRS, metres) and
-    come from the tile cache only: an export never makes a request (the
-    requests contextily would make raise ``TileUnavailable`` instead,
-    ``tiles.cache_only``). The best zoom for the panel's pixels is tried
-    first, then coarser ones, until every tile needed is cached.
-
-    Parameters
-    ----------
-    ax
-        The panel's map axes (display CRS, metres), limits already set.
-    project
-        Its ``extra_state["basemap"]`` names the provider (None: no tiles).
-    plan, rect, page, dpi
-        The laid-out plan, the panel in inches, the page size (inches) and dots
-        per inch: they give the panel's width in pixels.
-
-    Returns
-    -------
-    bool
-        True when a basemap was drawn; the attribution is in the plan's source line.
-    """
-    from sahelgis.io import tiles
-
-    tile_provider = tiles.provider_from_state(project.extra_state.get("basemap"))
-    if tile_provider is None or not tile_provider.disk_cache:
-        return False
-    cache = tiles.TileCache()
-    if not cache.root.is_dir():
-        return False
-    ctx = cache.activate()
-    width_px = min(rect.w * page[0] * dpi, 1600.0)  # enough for slides
-    xmin, ymin, xmax, ymax = plan.extent
-    mpp = (xmax - xmin) / max(width_px, 1.0)  # metres per pixel
-    best = tiles.view_zoom(plan.extent, mpp, tile_provider)
-    for zoom in range(best, max(best - 5, tile_provider.min_zoom - 1), -1):
-        try:
-            with tiles.cache_only():
-                ctx.add_basemap(
-                    ax,
-                    zoom=zoom,
-                    source=tile_provider.xyz,
-                    headers=tiles.HEADERS,
-                    crs=crs.DISPLAY_CRS.to_wkt(),
-                    attribution=False,  # credited in the figure's source line
-                    zorder=1,
-                    interpolation="bilinear",
-                )
-        except tiles.TileUnavailable:
-            continue  # a tile of this zoom is not cached: try a coarser one
-        ax.set_xlim(xmin, xmax)
-        ax.set_ylim(ymin, ymax)
-        return True
-    return False
 
 
 def draw_panel(
