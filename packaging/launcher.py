@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 
 # ``sahelgis.cli`` subcommands that run without the main window
 SUBCOMMANDS = ("import", "info", "export", "buffer", "corridor", "counts", "zones")
@@ -62,6 +63,71 @@ def attach_bundle_log() -> None:
     for record in pending.buffer:
         app_log.handle(record)
     pending.close()
+
+
+def _basemap_check(say: Callable[[str], None], folder: str | None) -> list[str]:
+    """contextily + rasterio (a second GDAL): a cached tile drawn by add_basemap.
+
+    One tile is put in a scratch tile cache as if fetched; ``add_basemap`` then
+    warps it into the display CRS with rasterio, from the cache only (any
+    request would fail as offline).
+    """
+    import tempfile
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+    from matplotlib.figure import Figure
+    from rasterio.env import GDALDataFinder
+
+    from sahelgis.io import tiles
+    from sahelgis.model import crs
+
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        cache = tiles.TileCache(Path(tmp) / "tiles")
+        ctx = cache.activate()
+        import rasterio
+
+        say(
+            f"contextily {ctx.__version__}, rasterio {rasterio.__version__}, "
+            f"GDAL {rasterio.__gdal_version__}"
+        )
+        say(f"  rasterio GDAL data: {GDALDataFinder().search()}")
+        provider = tiles.custom_provider("http://127.0.0.1:9/{z}/{x}/{y}.png", "test")
+        from io import BytesIO
+
+        from PIL import Image
+
+        buffer = BytesIO()
+        Image.new("RGB", (256, 256), (200, 30, 30)).save(buffer, "PNG")
+        cache.put(provider, 6, 30, 29, buffer.getvalue())  # Bamako's tile
+        west, south, east, north = tiles.tile_bounds_lonlat(6, 30, 29)
+        box = crs.lonlat_box_to_display(
+            (west + 0.5, south + 0.5, east - 0.5, north - 0.5)
+        )
+        ax = Figure(figsize=(2, 2), dpi=50).add_subplot()
+        ax.set_xlim(box[0], box[2])
+        ax.set_ylim(box[1], box[3])
+        try:
+            with tiles.cache_only():
+                ctx.add_basemap(
+                    ax,
+                    zoom=6,
+                    source=provider.xyz,
+                    headers=tiles.HEADERS,
+                    crs=crs.DISPLAY_CRS.to_wkt(),
+                    attribution=False,
+                )
+        except Exception as exc:  # noqa: BLE001 - reported as a failed check
+            say(f"basemap from the tile cache: FAILED ({exc})")
+            return [f"add_basemap: {exc}"]
+        image = np.asarray(ax.images[0].get_array()) if ax.images else None
+        ok = image is not None and image.size > 0 and int(image[..., 0].max()) >= 190
+        verdict = "ok" if ok else "FAILED"
+        say(f"basemap from the tile cache (contextily.add_basemap): {verdict}")
+        return [] if ok else ["add_basemap drew no tile"]
 
 
 def bundle_check(folder: str | None = None) -> int:
@@ -128,6 +194,8 @@ def bundle_check(folder: str | None = None) -> int:
         say(f"GeoPackage round trip (EPSG:32630): {'ok' if ok else 'FAILED'}")
         if not ok:
             problems.append("GeoPackage round trip")
+
+    problems += _basemap_check(say, folder)
 
     for problem in problems:
         say(f"bundle-check: FAILED: {problem}")

@@ -7,7 +7,8 @@ environment (a fresh HOME, a short PATH, QT_QPA_PLATFORM=offscreen, no PROJ/GDAL
 variables, no Python variables) and, on Linux where ``unshare --net`` is allowed,
 without any network. It needs only the standard library, so any Python 3 can run it.
 
-Checks: the bundled GDAL/PROJ data and a coordinate transform (``--bundle-check``);
+Checks: the bundled GDAL/PROJ data (pyogrio's and rasterio's), a coordinate transform
+and a basemap drawn by contextily from a tile cache (``--bundle-check``);
 the bundled demo project opens (``info``) and renders (``--snapshot``); an ACLED CSV
 imports into a new GeoPackage, which is read back (``import``, ``info``); a geodesic
 buffer around a LON,LAT point (``buffer --at``, pyproj) writes a GeoPackage; a saved
@@ -165,7 +166,7 @@ class Smoke:
             data_lines = [line for line in out.stdout.splitlines() if "data:" in line]
             self.verify(
                 "GDAL and PROJ data come from inside the bundle",
-                len(data_lines) == 2 and all(inside in line for line in data_lines),
+                len(data_lines) == 3 and all(inside in line for line in data_lines),
                 "\n".join(data_lines),
             )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -37,3 +38,21 @@ def demo_events_csv() -> Path:
 def demo_project() -> Path:
     """The bundled demo project opened on first start."""
     return data_dir() / "demo_southern_mali.gpkg"
+
+
+def cache_dir() -> Path:
+    """The user's cache folder for SahelGIS (kept between sessions).
+
+    ``$SAHELGIS_CACHE`` when set, else the platform's user cache folder
+    (``%LOCALAPPDATA%\\SahelGIS``, ``~/Library/Caches/SahelGIS`` or
+    ``$XDG_CACHE_HOME/sahelgis``). Nothing is created here.
+    """
+    override = os.environ.get("SAHELGIS_CACHE")
+    if override:
+        return Path(override)
+    if sys.platform.startswith("win"):
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        return base / "SahelGIS"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "SahelGIS"
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sahelgis"

@@ -1,14 +1,10 @@
 """Map panels of an exported figure (matplotlib, no Qt).
 
-The map axes in the display CRS, the cached tile underlay, every layer of a
+The map axes in the display CRS, every layer of a
 panel (events as rasterized markers per category colour, vector features
 clipped to the frame), the outline of an area scope, the "SYNTHETIC DATA" mark,
 small-multiple panel titles and the inset locator map. Labels are placed by
 ``sahelgis.export.labels``; ``sahelgis.export.render`` assembles the page.
-
-Size: about 620 lines because every mark drawn inside a map's axes shares the
-axes set-up, the clipping box and the pixel-to-point sizes kept here; the page
-around the maps (legend, scale bar, header) lives in its own modules.
 """
 
 from __future__ import annotations
@@ -79,40 +75,6 @@ def map_axes(
         spine.set_edgecolor("#555555")
         spine.set_linewidth(0.8)
     return ax
-
-
-def draw_tile_underlay(
-    ax: Axes,
-    project: Project,
-    plan: PagePlan,
-    rect: Rect,
-    page: tuple[float, float],
-    dpi: int,
-) -> bool:
-    """Draw the project's online basemap from cached tiles; True if drawn."""
-    from sahelgis.io.tiles import TileCache, mosaic_for_extent, provider_from_state
-
-    tile_provider = provider_from_state(project.extra_state.get("basemap"))
-    if tile_provider is None:
-        return False
-    width_in, height_in = rect.w * page[0], rect.h * page[1]
-    scale = min(1.0, 1600 / max(width_in * dpi, 1.0))  # enough for slides
-    width = max(int(width_in * dpi * scale), 16)
-    height = max(int(height_in * dpi * scale), 16)
-    image = mosaic_for_extent(tile_provider, plan.extent, width, height, TileCache())
-    if image is None:
-        return False
-    xmin, ymin, xmax, ymax = plan.extent
-    ax.imshow(
-        image,
-        extent=(xmin, xmax, ymin, ymax),
-        origin="upper",
-        zorder=1,
-        interpolation="bilinear",
-    )
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    return True
 
 
 def draw_panel(

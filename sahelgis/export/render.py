@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sahelgis.export import ExportError
+from sahelgis.export.basemap import draw_tile_underlay
 from sahelgis.export.layout import PagePlan, plan_figure
 from sahelgis.export.legend import draw_legend
 from sahelgis.export.map_panel import (
@@ -30,7 +31,6 @@ from sahelgis.export.map_panel import (
     draw_panel_title,
     draw_scope_outline,
     draw_synthetic_mark,
-    draw_tile_underlay,
     has_events,
     map_axes,
 )

@@ -1,72 +1,82 @@
-"""Online XYZ map tiles: providers, tile maths, a disk cache and a fetcher (no Qt).
+"""Online XYZ map tiles through contextily and xyzservices (no Qt).
 
 The bundled vector layers are the offline basemap; tiles are an optional extra
 under them when a network exists. Tiles come in Web Mercator (EPSG:3857) in the
 usual XYZ scheme (x east, y south, 256 px); the canvas warps them into the
-display CRS (``sahelgis.model.crs``).
+display CRS (``sahelgis.model.crs``), figures draw them with
+``contextily.add_basemap`` in the figure's CRS.
 
-Rules the code enforces, from the providers' terms:
+What contextily and xyzservices do here: the provider catalogue (URLs,
+attributions, zooms: ``xyzservices``), fetching and decoding a tile
+(``contextily.bounds2img`` with its timeout, retries and joblib cache) and the
+cache that lasts between sessions (``contextily.set_cache_dir`` in
+``sahelgis.paths.cache_dir()/tiles``). Tile maths for ranges comes from
+mercantile (contextily's own); the vectorised lon/lat <-> tile formulas stay for
+warping whole pixel grids.
 
-- every request sends an identifying ``User-Agent`` and has a connect and a read
-  timeout (``TIMEOUT``): nothing waits forever;
-- ``download_region`` ("make available offline") refuses providers whose terms
-  forbid bulk download (``TileProvider.allows_bulk``): the OpenStreetMap tile
-  policy forbids it, CARTO's basemap terms forbid storing tiles, Esri allows
-  offline use only through ArcGIS;
-- tiles of providers whose terms forbid storing them (``disk_cache=False``)
-  never reach the disk cache.
+What this module adds, thin, because contextily does not do it:
 
-Rules against hostile files (a project names its basemap, and projects are
-traded between analysts):
+- the providers' terms: ``download_region`` ("make available offline") refuses
+  providers whose terms forbid bulk download (``TileProvider.allows_bulk``);
+  tiles of providers whose terms forbid storing them (``disk_cache=False``)
+  are fetched with ``use_cache=False`` and never reach the disk cache;
+- a size limit on the cache with tiles downloaded for offline use kept last
+  (``TileCache.prune``; joblib's ``reduce_size`` knows no such tiles);
+- the requests contextily makes go through ``_guarded_get`` (installed as
+  ``contextily.tile.requests``): an identifying ``User-Agent``, the caller's
+  connect/read timeout and an overall deadline, bodies refused past
+  ``MAX_TILE_BYTES``, redirects only to the same host (consent for one host is
+  never used for another), ``file:`` tiles only inside the tile cache, and no
+  request at all when a fetch is offline (cache only);
+- hostile files (a project names its basemap, and projects are traded between
+  analysts): a basemap state read from a file is validated with a typed schema
+  (``BasemapStateModel``), custom URLs must be ``http``/``https`` with a plain
+  host (``check_tile_url``) and a provider that came from a file is marked
+  ``from_file``: the network is used for it only with the user's consent for
+  its host (``sahelgis.io.tile_consent``), never because the file said so.
 
-- a basemap state read from a file is validated with a typed schema
-  (``BasemapStateModel``); what is wrong gives one line naming the file and the
-  key (``read_basemap_state``), and the project opens without online tiles;
-- custom URLs must be ``http``/``https`` with a plain host name (no
-  credentials, no placeholders in the host, at most ``MAX_URL_CHARS``); a
-  ``file:`` URL is accepted only inside the tile cache folder;
-- a provider that came from a file is marked ``from_file``: whether the network
-  may be used for it is decided by the user's consent for its host
-  (``sahelgis.io.tile_consent``), never by the file;
-- one tile answer is read in chunks and refused past ``MAX_TILE_BYTES``;
-  redirects are followed only to the same host over http(s).
+The worker that keeps the GUI responsive (deadline, cancel) is
+``sahelgis.ui.canvas.tile_layer``.
 
-The disk cache is a folder ``<root>/<provider>/<z>/<x>/<y>.<ext>`` with a small
-SQLite index (``index.sqlite``) for its size limit (least recently used tiles go
-first; tiles downloaded for offline use go last) and its statistics. It lives
-across sessions (unlike contextily's default cache, deleted at exit).
-
-Size: one file because providers, tile maths, cache and fetcher change
-together; issue 18 replaces it with contextily and xyzservices, so it is not
-split now.
+Size: over 600 lines because the rules above (terms, the request guard, the
+offline-aware size limit, the checks of file-named basemaps) are what
+contextily leaves to us and change together with how tiles are fetched; the
+HTTP client, SQLite cache and figure warping it replaced are gone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import http.client
+import json
 import math
 import os
 import re
-import sqlite3
-import sys
+import shutil
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
+import mercantile
 import numpy as np
+import xyzservices
+import xyzservices.providers
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from sahelgis import __version__
+from sahelgis import __version__, paths
 from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+
+    import requests
 
 #: Connect and read timeouts of one tile request, in seconds.
 TIMEOUT: tuple[float, float] = (3.0, 10.0)
@@ -76,11 +86,17 @@ MAX_LAT = 85.0511287798066
 #: Earth circumference at the equator in Web Mercator metres.
 EARTH_CIRCUMFERENCE = 2 * math.pi * 6_378_137.0
 USER_AGENT = f"SahelGIS/{__version__} (offline desktop GIS for conflict analysts)"
-#: Cached tiles younger than this are used without asking the server again.
+#: Headers of every tile request (part of contextily's cache key: keep fixed).
+HEADERS = {"user-agent": USER_AGENT}
+#: contextily's retries after an HTTP error or an undecodable answer (its
+#: default, which ``add_basemap`` uses: part of the cache key). Timeouts and
+#: refused connections are not retried.
+RETRIES = 2
+#: Unused cached tiles are pruned after this many days (downloaded ones kept).
 DEFAULT_MAX_AGE_DAYS = 30.0
 DEFAULT_CACHE_LIMIT_MB = 500.0
-#: A typical tile of the Sahel (sparse map content), when the cache has no sample.
-TYPICAL_TILE_BYTES = 12_000
+#: A typical cached tile (a compressed RGBA array), when the cache has no sample.
+TYPICAL_TILE_BYTES = 20_000
 #: "Make available offline" downloads at most this many tiles at once.
 MAX_BULK_TILES = 20_000
 #: Give up a bulk download after this many network failures in a row.
@@ -94,16 +110,6 @@ READ_CHUNK_BYTES = 64 * 1024
 MAX_URL_CHARS = 2048
 #: URL schemes a custom provider may use (``file`` only inside the tile cache).
 NETWORK_SCHEMES = ("http", "https")
-#: Placeholders a URL template may contain.
-PLACEHOLDERS = ("{z}", "{x}", "{y}", "{s}", "{r}", "{apikey}")
-IMAGE_MAGIC = {
-    b"\x89PNG\r\n\x1a\n": "png",
-    b"\xff\xd8\xff": "jpg",
-    b"GIF8": "gif",
-    b"RIFF": "webp",
-}
-
-_WHERE_KEY = "provider=? AND z=? AND x=? AND y=?"
 
 Extent = tuple[float, float, float, float]
 TileKey = tuple[int, int, int]  # z, x, y
@@ -136,9 +142,10 @@ class TileProvider:
 
     ``url`` is a template with ``{z}``, ``{x}``, ``{y}`` and optionally ``{s}``
     (one of ``subdomains``), ``{r}`` (retina suffix, always empty here) and
-    ``{apikey}``. ``attribution`` is the plain-text credit that must appear on
-    the map and in every figure's source line. ``terms`` is one sentence for the
-    UI about what the provider allows.
+    ``{apikey}``; built-in providers take it, their attribution and zooms from
+    the xyzservices catalogue (``xyz_name``). ``attribution`` is the plain-text
+    credit that must appear on the map and in every figure's source line.
+    ``terms`` is one sentence for the UI about what the provider allows.
     """
 
     key: str
@@ -152,6 +159,8 @@ class TileProvider:
     disk_cache: bool = True
     terms: str = ""
     api_key: str = ""
+    #: The provider's name in xyzservices ("" for custom providers).
+    xyz_name: str = ""
     #: True when a file (a project) named this provider rather than the user
     #: in this app: the network is then used only with consent for its host.
     from_file: bool = field(default=False, compare=False)
@@ -161,25 +170,54 @@ class TileProvider:
         """True for ``http``/``https`` providers (``file:`` tiles are local)."""
         return urllib.parse.urlsplit(self.url).scheme.lower() in NETWORK_SCHEMES
 
-    def build_url(self, z: int, x: int, y: int) -> str:
-        """The URL of one tile."""
-        sub = self.subdomains[(x + y) % len(self.subdomains)] if self.subdomains else ""
-        url = (
-            self.url.replace("{z}", str(z))
-            .replace("{x}", str(x))
-            .replace("{y}", str(y))
-            .replace("{s}", sub)
-            .replace("{r}", "")
+    @property
+    def xyz(self) -> xyzservices.TileProvider:
+        """The provider as contextily takes it (an ``xyzservices.TileProvider``)."""
+        url = self.url
+        if "{apikey}" in url and not self.api_key:  # drop an optional key query
+            url = url.replace("?key={apikey}", "").replace("&key={apikey}", "")
+        extra = {"apikey": urllib.parse.quote(self.api_key)} if self.api_key else {}
+        return xyzservices.TileProvider(
+            name=self.key,
+            url=url,
+            attribution=self.attribution,
+            max_zoom=self.max_zoom,
+            min_zoom=self.min_zoom,
+            subdomains=self.subdomains or "a",
+            **extra,
         )
-        if "{apikey}" in url:
-            if self.api_key:
-                url = url.replace("{apikey}", urllib.parse.quote(self.api_key))
-            else:  # drop an optional ``key={apikey}`` query
-                url = url.replace("?key={apikey}", "").replace("&key={apikey}", "")
-        return url
+
+    def build_url(self, z: int, x: int, y: int) -> str:
+        """The URL of one tile, as contextily requests it."""
+        return str(self.xyz.build_url(x=x, y=y, z=z))
+
+    def url_pattern(self) -> re.Pattern[str]:
+        """A regular expression matching this provider's tile URLs."""
+        pattern = re.escape(self.xyz.build_url(fill_subdomain=False))
+        for part in ("x", "y", "z", "s"):
+            pattern = pattern.replace(re.escape("{" + part + "}"), "[^/?&]*")
+        return re.compile(pattern)
 
 
-# Attributions as in xyzservices 2026.9.1 (providers.json).
+def _catalogued(
+    key: str, xyz_name: str, *, max_zoom: int | None = None, **terms: Any
+) -> TileProvider:
+    """A built-in provider: URL, attribution and zooms from xyzservices."""
+    entry = xyzservices.providers.query_name(xyz_name)
+    subdomains = entry.get("subdomains", "")
+    return TileProvider(
+        key=key,
+        name=str(terms.pop("name", entry.name)),
+        url=str(entry.build_url(fill_subdomain=False, apikey="{apikey}")),
+        attribution=str(entry.attribution),
+        max_zoom=int(max_zoom if max_zoom is not None else entry.get("max_zoom", 19)),
+        min_zoom=int(entry.get("min_zoom", 0)),
+        subdomains="".join(subdomains) if subdomains else "",
+        xyz_name=xyz_name,
+        **terms,
+    )
+
+
 OSM_BULK_NOTE = (
     "OpenStreetMap's tile policy forbids downloading tiles for offline use; "
     "tiles you view are cached."
@@ -187,23 +225,17 @@ OSM_BULK_NOTE = (
 PROVIDERS: dict[str, TileProvider] = {
     provider.key: provider
     for provider in (
-        TileProvider(
-            key="osm",
+        _catalogued(
+            "osm",
+            "OpenStreetMap.Mapnik",
             name="OpenStreetMap",
-            url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            attribution="(C) OpenStreetMap contributors",
-            max_zoom=19,
             allows_bulk=False,
             terms=OSM_BULK_NOTE,
         ),
-        TileProvider(
-            key="carto_positron",
+        _catalogued(
+            "carto_positron",
+            "CartoDB.Positron",
             name="CartoDB Positron",
-            url="https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
-            "?key={apikey}",
-            attribution="(C) OpenStreetMap contributors (C) CARTO",
-            max_zoom=20,
-            subdomains="abcd",
             allows_bulk=False,
             disk_cache=False,
             terms=(
@@ -211,15 +243,10 @@ PROVIDERS: dict[str, TileProvider] = {
                 "online only, never cached on disk."
             ),
         ),
-        TileProvider(
-            key="esri_imagery",
+        _catalogued(
+            "esri_imagery",
+            "Esri.WorldImagery",
             name="Esri World Imagery",
-            url="https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/"
-            "MapServer/tile/{z}/{y}/{x}",
-            attribution=(
-                "Tiles (C) Esri -- Source: Esri, i-cubed, USDA, USGS, AEX, GeoEye, "
-                "Getmapping, Aerogrid, IGN, IGP, UPR-EGP, and the GIS User Community"
-            ),
             max_zoom=18,
             allows_bulk=False,
             disk_cache=False,
@@ -228,6 +255,8 @@ PROVIDERS: dict[str, TileProvider] = {
                 "shown online only, never cached on disk."
             ),
         ),
+        # Not in xyzservices' catalogue (its OpenTopoMap is another server
+        # with other terms): the openmaps.fr mirror, whose terms allow downloads.
         TileProvider(
             key="opentopomap",
             name="OpenTopoMap (openmaps.fr)",
@@ -504,6 +533,9 @@ def provider_from_state(state: object) -> TileProvider | None:
 def lonlat_to_tile(lon: Any, lat: Any, z: int) -> tuple[np.ndarray, np.ndarray]:
     """Fractional XYZ tile coordinates (x east, y south) of lon/lat at zoom z.
 
+    Vectorised (mercantile's ``tile`` takes one point): the canvas warps whole
+    pixel grids with it.
+
     Parameters
     ----------
     lon, lat
@@ -527,7 +559,7 @@ def lonlat_to_tile(lon: Any, lat: Any, z: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def tile_to_lonlat(x: Any, y: Any, z: int) -> tuple[np.ndarray, np.ndarray]:
-    """Lon/lat of fractional tile coordinates (a tile's NW corner for integers)."""
+    """Lon/lat (EPSG:4326 degrees) of fractional tile coordinates (vectorised)."""
     n = 2.0**z
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -537,9 +569,9 @@ def tile_to_lonlat(x: Any, y: Any, z: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def tile_bounds_lonlat(z: int, x: int, y: int) -> Extent:
-    """A tile's (west, south, east, north) in degrees."""
-    lon, lat = tile_to_lonlat([x, x + 1], [y + 1, y], z)
-    return float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])
+    """A tile's (west, south, east, north) in EPSG:4326 degrees (mercantile)."""
+    b = mercantile.bounds(x, y, z)
+    return float(b.west), float(b.south), float(b.east), float(b.north)
 
 
 def ground_resolution(z: int, lat: float) -> float:
@@ -563,7 +595,10 @@ def ground_resolution(z: int, lat: float) -> float:
 def zoom_for_resolution(
     metres_per_pixel: float, lat: float, max_zoom: int = 19, min_zoom: int = 0
 ) -> int:
-    """The zoom whose tile pixels are closest in size to the screen's pixels."""
+    """The zoom whose tile pixels are closest in size to the screen's pixels.
+
+    ``metres_per_pixel`` is ground metres per screen pixel at ``lat`` (degrees).
+    """
     if not (metres_per_pixel > 0 and math.isfinite(metres_per_pixel)):
         return min_zoom
     ideal = math.log2(
@@ -608,20 +643,23 @@ def tile_range(box_lonlat: Extent, z: int) -> tuple[int, int, int, int]:
     Returns
     -------
     tuple of int
-        ``(x0, y0, x1, y1)``, clamped to the zoom's tiles.
+        ``(x0, y0, x1, y1)``, clamped to the zoom's tiles (mercantile's tiles).
     """
     west, south, east, north = box_lonlat
-    fx, fy = lonlat_to_tile([west, east], [north, south], z)
-    last = 2**z - 1
-    x0 = int(min(max(math.floor(fx[0]), 0), last))
-    x1 = int(min(max(math.ceil(fx[1]) - 1, x0), last))
-    y0 = int(min(max(math.floor(fy[0]), 0), last))
-    y1 = int(min(max(math.ceil(fy[1]) - 1, y0), last))
-    return x0, y0, x1, y1
+    south, north = max(south, -MAX_LAT), min(north, MAX_LAT)
+    first = mercantile.tile(west, north, z)
+    last = mercantile.tile(
+        max(east - mercantile.LL_EPSILON, west),
+        min(south + mercantile.LL_EPSILON, north),
+        z,
+    )
+    top = 2**z - 1
+    x0, y0 = min(max(first.x, 0), top), min(max(first.y, 0), top)
+    return x0, y0, min(max(last.x, x0), top), min(max(last.y, y0), top)
 
 
 def tiles_for_lonlat_box(box_lonlat: Extent, z: int) -> list[TileKey]:
-    """The tiles covering a lon/lat box at zoom z, centre first."""
+    """The tiles covering a lon/lat box (degrees) at zoom z, centre first."""
     x0, y0, x1, y1 = tile_range(box_lonlat, z)
     cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
     keys = [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
@@ -630,7 +668,7 @@ def tiles_for_lonlat_box(box_lonlat: Extent, z: int) -> list[TileKey]:
 
 
 def tiles_for_extent(extent: Extent, z: int) -> list[TileKey]:
-    """The tiles covering a display-CRS box at zoom z, centre first."""
+    """The tiles covering a display-CRS box (metres) at zoom z, centre first."""
     return tiles_for_lonlat_box(display_extent_to_lonlat(extent), z)
 
 
@@ -640,7 +678,7 @@ def view_zoom(
     tile_provider: TileProvider,
     max_tiles: int = 120,
 ) -> int:
-    """The zoom to show a display-CRS view at, with at most ``max_tiles`` tiles."""
+    """The zoom to show a display-CRS view (metres) at, with at most ``max_tiles``."""
     xmin, ymin, xmax, ymax = extent
     _, lat = crs.to_lonlat().transform((xmin + xmax) / 2.0, (ymin + ymax) / 2.0)
     lat = float(lat) if math.isfinite(lat) else 0.0
@@ -668,10 +706,10 @@ def estimate_download(
     zooms: Iterable[int],
     tile_bytes: float = TYPICAL_TILE_BYTES,
 ) -> DownloadEstimate:
-    """Tile count and size estimate for a lon/lat box over some zooms.
+    """Tile count and size estimate for a lon/lat box (degrees) over some zooms.
 
-    ``tile_bytes`` is the average tile size; pass ``TileCache.mean_tile_bytes``
-    for the provider when the cache has a sample.
+    ``tile_bytes`` is the average cached tile size; pass
+    ``TileCache.mean_tile_bytes`` for the provider when the cache has a sample.
     """
     count = 0
     for z in zooms:
@@ -680,34 +718,199 @@ def estimate_download(
     return DownloadEstimate(count, round(count * tile_bytes))
 
 
-def image_format(data: bytes) -> str | None:
-    """``png``/``jpg``/``gif``/``webp`` from the first bytes, else None."""
-    for magic, ext in IMAGE_MAGIC.items():
-        if data.startswith(magic):
-            return ext
-    return None
+# -- requests, as contextily makes them ---------------------------------------
+class _Request(threading.local):
+    """How the current thread's tile requests run (set by ``_requesting``)."""
+
+    timeout: tuple[float, float] = TIMEOUT
+    network: bool = True
+    #: ``TileCache.put``: this body answers instead of a request.
+    canned: bytes | None = None
+    cache_root: Path | None = None
 
 
-# -- disk cache ---------------------------------------------------------------
+_request = _Request()
+
+
+@contextlib.contextmanager
+def _requesting(
+    timeout: tuple[float, float] = TIMEOUT,
+    *,
+    network: bool = True,
+    canned: bytes | None = None,
+    cache_root: Path | None = None,
+) -> Iterator[None]:
+    saved = (_request.timeout, _request.network, _request.canned, _request.cache_root)
+    _request.timeout, _request.network = timeout, network
+    _request.canned, _request.cache_root = canned, cache_root
+    try:
+        yield
+    finally:
+        (_request.timeout, _request.network, _request.canned, _request.cache_root) = (
+            saved
+        )
+
+
+def cache_only() -> contextlib.AbstractContextManager[None]:
+    """Within it, this thread's tile requests fail as ``offline``: cache only."""
+    return _requesting(network=False)
+
+
+def _response(url: str, body: bytes, status: int = 200) -> requests.Response:
+    import requests
+
+    response = requests.Response()
+    response.status_code, response.url, response.reason = status, url, "OK"
+    response._content = body
+    return response
+
+
+def _read_limited(chunks: Iterable[bytes], url: str, deadline: float) -> bytes:
+    """Join chunks; refuse past ``MAX_TILE_BYTES`` or after ``deadline``."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_TILE_BYTES:
+            raise TileUnavailable(
+                url, f"the answer is larger than {MAX_TILE_BYTES:,} bytes", "invalid"
+            )
+        if time.monotonic() > deadline:
+            raise TileUnavailable(url, "timed out (the answer is too slow)", "network")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _file_tile(url: str) -> requests.Response:
+    """A ``file:`` tile, only from a regular file inside the tile cache folder."""
+    root = _request.cache_root or default_cache_dir()
+    path = file_url_path(url)
+    if not _inside(path, root):
+        raise TileUnavailable(
+            url, f"file: tiles are read only inside the tile cache {root}", "invalid"
+        )
+    if not path.resolve().is_file():
+        return _response(url, b"", 404)
+    try:
+        with path.open("rb") as handle:
+            body = _read_limited(
+                iter(lambda: handle.read(READ_CHUNK_BYTES), b""), url, math.inf
+            )
+    except OSError as exc:
+        raise TileUnavailable(url, str(exc), "network") from exc
+    return _response(url, body)
+
+
+def _same_host_only(response: requests.Response, **kwargs: Any) -> None:
+    """A response hook: a redirect may lead only to the same host over http(s)."""
+    location = response.headers.get("location")
+    if not response.is_redirect or location is None:
+        return
+    here = urllib.parse.urlsplit(response.url)
+    there = urllib.parse.urlsplit(urllib.parse.urljoin(response.url, location))
+    if (
+        there.scheme not in NETWORK_SCHEMES
+        or (there.hostname or "").lower() != (here.hostname or "").lower()
+    ):
+        response.close()
+        raise TileUnavailable(
+            response.url,
+            f"redirect to another host refused ({short_text(there.geturl(), 60)})",
+            "http",
+        )
+
+
+def _guarded_get(
+    url: str, headers: dict[str, str] | None = None, timeout: object = None
+) -> requests.Response:
+    """``requests.get`` as contextily calls it, with our rules (module docstring).
+
+    ``timeout`` from contextily is ignored: the thread's ``_requesting``
+    timeout applies (so it is no part of the cache key), plus an overall
+    deadline of connect + 3 × read timeout for the whole answer (a server
+    dripping bytes cannot hold a worker for ever; a slow link still gets a
+    large tile through).
+    """
+    import requests
+
+    if _request.canned is not None:
+        return _response(url, _request.canned)
+    if not _request.network:
+        raise TileUnavailable(url, "offline and not cached", "offline")
+    if urllib.parse.urlsplit(url).scheme == "file":
+        return _file_tile(url)
+    connect, read = _request.timeout
+    deadline = time.monotonic() + connect + 3 * read
+    with requests.Session() as session:
+        for _ in range(4):  # the request and at most 3 redirects
+            response = session.get(
+                url,
+                headers={**(headers or {}), "accept": "image/*"},
+                timeout=(connect, read),
+                stream=True,
+                allow_redirects=False,
+                hooks={"response": [_same_host_only]},
+            )
+            with response:
+                if response.is_redirect and "location" in response.headers:
+                    url = urllib.parse.urljoin(url, response.headers["location"])
+                    continue
+                length = response.headers.get("content-length", "").strip()
+                if length.isdigit() and int(length) > MAX_TILE_BYTES:
+                    raise TileUnavailable(
+                        url,
+                        f"the answer announces {int(length):,} bytes; at most "
+                        f"{MAX_TILE_BYTES:,} are read",
+                        "invalid",
+                    )
+                body = b""
+                if response.status_code == 200:
+                    body = _read_limited(
+                        # read1: what arrived, not a full chunk (the deadline holds)
+                        iter(partial(response.raw.read1, READ_CHUNK_BYTES, True), b""),
+                        url,
+                        deadline,
+                    )
+                response._content = body
+                return response
+    raise TileUnavailable(url, "too many redirects", "http")
+
+
+class _GuardedRequests(ModuleType):
+    """What ``contextily.tile`` sees as its ``requests`` module."""
+
+    def __init__(self, real: ModuleType) -> None:
+        super().__init__("requests")
+        self.__dict__.update(real.__dict__)
+        del self.__dict__["get"]  # the method below answers
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        """``_guarded_get``, looked up at each call."""
+        return _guarded_get(url, **kwargs)
+
+
+_ctx_lock = threading.Lock()
+
+
+def _contextily() -> ModuleType:
+    """contextily, imported on first use (rasterio takes ~1 s) with our guard."""
+    import contextily
+    import contextily.tile
+    import requests
+
+    with _ctx_lock:
+        if not isinstance(contextily.tile.requests, _GuardedRequests):
+            contextily.tile.requests = _GuardedRequests(requests)
+            # cache compressed arrays (a sparse Sahel tile: ~20 kB, not 256 kB)
+            contextily.tile.memory.store_backend.compress = 3
+    return contextily
+
+
+# -- the cache ----------------------------------------------------------------
 def default_cache_dir() -> Path:
-    """Where tiles are cached: ``$SAHELGIS_TILE_CACHE`` or the user cache folder."""
+    """The tile cache folder: ``$SAHELGIS_TILE_CACHE``, else ``cache_dir()/tiles``."""
     override = os.environ.get("SAHELGIS_TILE_CACHE")
-    if override:
-        return Path(override)
-    if sys.platform.startswith("win"):
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return base / "SahelGIS" / "tiles"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "SahelGIS" / "tiles"
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "sahelgis" / "tiles"
-
-
-class CachedTile(NamedTuple):
-    """A tile from the disk cache and when it was fetched (Unix time)."""
-
-    data: bytes
-    fetched: float
+    return Path(override) if override else paths.cache_dir() / "tiles"
 
 
 class CacheStats(NamedTuple):
@@ -719,13 +922,27 @@ class CacheStats(NamedTuple):
     offline_tiles: int
 
 
-class TileCache:
-    """Tiles on disk with a size limit; safe to share between threads.
+class _Entry(NamedTuple):
+    path: Path
+    bytes: int
+    last_access: float
+    url: str
 
-    Nothing is created on disk until the first tile is stored or looked up.
-    When the cache grows past ``limit_mb``, the least recently used tiles are
-    deleted until it is under 90% of the limit; tiles downloaded for offline
-    use (``pinned``) go only after every other tile.
+
+OFFLINE_LIST = "offline_tiles.json"
+#: The cache is pruned after this many newly cached tiles (and on a new limit).
+PRUNE_EVERY = 200
+
+
+class TileCache:
+    """contextily's tile cache in a folder kept between sessions, with a limit.
+
+    contextily caches decoded tiles with joblib ``Memory`` in one folder per
+    process (``contextily.set_cache_dir``); this object points it at ``root``
+    before each use, so one ``TileCache`` at a time is in use (the app has one).
+    On top: a size limit (least recently used first; tiles downloaded for
+    offline use, listed in ``offline_tiles.json``, go only after every other
+    tile) and statistics. Safe to share between threads.
     """
 
     def __init__(
@@ -734,98 +951,37 @@ class TileCache:
         self.root = Path(root) if root is not None else default_cache_dir()
         self.limit_bytes = int(limit_mb * 1024 * 1024)
         self._lock = threading.RLock()
-        self._db: sqlite3.Connection | None = None
-        self._total = 0
+        self._added = 0  # tiles cached since the last prune
+        self._urls: dict[str, str] = {}  # entry folder -> tile URL
 
-    # -- index --------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        if self._db is not None:
-            return self._db
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / "index.sqlite"
-        try:
-            db = self._open(path)
-        except sqlite3.DatabaseError:  # a damaged index: the tiles are a cache
-            path.unlink(missing_ok=True)
-            db = self._open(path)
-        self._db = db
-        self._total = int(
-            db.execute("SELECT COALESCE(SUM(bytes), 0) FROM tiles").fetchone()[0]
+    def activate(self) -> ModuleType:
+        """Point contextily's cache here; returns contextily."""
+        ctx = _contextily()
+        if Path(ctx.tile.memory.store_backend.location) != self.root:
+            ctx.set_cache_dir(str(self.root))
+        return ctx
+
+    def _memorized(self) -> Any:
+        ctx = self.activate()
+        return ctx.tile.memory.cache(ctx.tile._fetch_tile)
+
+    def contains_url(self, url: str) -> bool:
+        """True when contextily has the tile at ``url`` in this cache."""
+        if not self.root.is_dir():
+            return False
+        return bool(
+            self._memorized().check_call_in_cache(
+                url, 0, RETRIES, HEADERS, timeout=None
+            )
         )
-        return db
 
-    @staticmethod
-    def _open(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, check_same_thread=False, timeout=5.0)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS tiles (provider TEXT, z INTEGER, "
-            "x INTEGER, y INTEGER, path TEXT, bytes INTEGER, fetched REAL, "
-            "used REAL, pinned INTEGER DEFAULT 0, PRIMARY KEY (provider, z, x, y))"
-        )
-        db.execute("CREATE INDEX IF NOT EXISTS tiles_used ON tiles (pinned, used)")
-        db.commit()
-        return db
-
-    def close(self) -> None:
-        """Close the index (it reopens on next use)."""
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
-
-    # -- tiles --------------------------------------------------------------
-    def get(self, provider_key: str, z: int, x: int, y: int) -> CachedTile | None:
-        """The cached tile, or None; marks it as recently used."""
-        with self._lock:
-            db = self._connect()
-            row = db.execute(
-                "SELECT path, fetched FROM tiles WHERE " + _WHERE_KEY,
-                (provider_key, z, x, y),
-            ).fetchone()
-            if row is None:
-                return None
-            try:
-                data = (self.root / row[0]).read_bytes()
-            except OSError:  # deleted behind our back: forget it
-                self._forget(db, provider_key, z, x, y)
-                db.commit()
-                return None
-            db.execute(
-                "UPDATE tiles SET used=? WHERE provider=? AND z=? AND x=? AND y=?",
-                (time.time(), provider_key, z, x, y),
-            )
-            db.commit()
-            return CachedTile(data, float(row[1]))
-
-    def contains(self, provider_key: str, z: int, x: int, y: int) -> bool:
-        """True when the tile is in the index."""
-        with self._lock:
-            row = (
-                self._connect()
-                .execute(
-                    "SELECT 1 FROM tiles WHERE provider=? AND z=? AND x=? AND y=?",
-                    (provider_key, z, x, y),
-                )
-                .fetchone()
-            )
-            return row is not None
-
-    def pin(self, provider_key: str, z: int, x: int, y: int) -> bool:
-        """Keep a cached tile for offline use (evicted last); False if not cached."""
-        with self._lock:
-            db = self._connect()
-            cursor = db.execute(
-                "UPDATE tiles SET pinned=1 WHERE provider=? AND z=? AND x=? AND y=?",
-                (provider_key, z, x, y),
-            )
-            db.commit()
-            return cursor.rowcount > 0
+    def contains(self, tile_provider: TileProvider, z: int, x: int, y: int) -> bool:
+        """True when the provider's tile z/x/y is cached."""
+        return self.contains_url(tile_provider.build_url(z, x, y))
 
     def put(
         self,
-        provider_key: str,
+        tile_provider: TileProvider,
         z: int,
         x: int,
         y: int,
@@ -833,252 +989,208 @@ class TileCache:
         *,
         pinned: bool = False,
     ) -> None:
-        """Store a tile (atomically), then keep the cache under its limit."""
-        ext = image_format(data) or "tile"
-        rel = Path(provider_key) / str(z) / str(x) / f"{y}.{ext}"
-        with self._lock:
-            db = self._connect()
-            path = self.root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-            old = db.execute(
-                "SELECT path, bytes, pinned FROM tiles "
-                "WHERE provider=? AND z=? AND x=? AND y=?",
-                (provider_key, z, x, y),
-            ).fetchone()
-            if old is not None:
-                self._total -= int(old[1])
-                if old[0] != rel.as_posix():
-                    (self.root / old[0]).unlink(missing_ok=True)
-                pinned = pinned or bool(old[2])
-            now = time.time()
-            db.execute(
-                "INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    provider_key,
-                    z,
-                    x,
-                    y,
-                    rel.as_posix(),
-                    len(data),
-                    now,
-                    now,
-                    int(pinned),
-                ),
-            )
-            self._total += len(data)
-            self._evict(db)
-            db.commit()
+        """Cache tile bytes as if contextily had fetched them (no request)."""
+        url = tile_provider.build_url(z, x, y)
+        with self._lock, _requesting(canned=data):
+            memorized = self._memorized()
+            # the check first: it records the function's code, without which
+            # joblib holds the entry stored by ``call`` invalid
+            memorized.check_call_in_cache(url, 0, RETRIES, HEADERS, timeout=None)
+            memorized.call(url, 0, RETRIES, HEADERS, timeout=None)
+            if pinned:
+                self._pin_url(url)
+            self.tile_added()
 
-    def _forget(
-        self, db: sqlite3.Connection, provider_key: str, z: int, x: int, y: int
-    ) -> None:
-        row = db.execute(
-            "SELECT bytes FROM tiles WHERE provider=? AND z=? AND x=? AND y=?",
-            (provider_key, z, x, y),
-        ).fetchone()
-        if row is not None:
-            self._total -= int(row[0])
-            db.execute(
-                "DELETE FROM tiles WHERE provider=? AND z=? AND x=? AND y=?",
-                (provider_key, z, x, y),
-            )
-
-    def _evict(self, db: sqlite3.Connection) -> None:
-        if self._total <= self.limit_bytes:
-            return
-        target = int(self.limit_bytes * 0.9)
-        rows = db.execute(
-            "SELECT provider, z, x, y, path, bytes FROM tiles ORDER BY pinned, used"
+    # -- tiles kept for offline use -------------------------------------------
+    def _offline_urls(self) -> set[str]:
+        try:
+            urls = json.loads((self.root / OFFLINE_LIST).read_text("utf-8"))
+        except (OSError, ValueError):
+            return set()
+        return (
+            {u for u in urls if isinstance(u, str)} if isinstance(urls, list) else set()
         )
-        doomed = []
-        total = self._total
-        for row in rows:
-            if total <= target:
-                break
-            doomed.append(row)
-            total -= int(row[5])
-        for provider_key, z, x, y, rel, size in doomed:
-            (self.root / rel).unlink(missing_ok=True)
-            db.execute(
-                "DELETE FROM tiles WHERE provider=? AND z=? AND x=? AND y=?",
-                (provider_key, z, x, y),
+
+    def _write_offline(self, urls: set[str]) -> None:
+        from sahelgis.io.atomic import atomic_target
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        with atomic_target(self.root / OFFLINE_LIST) as tmp:
+            tmp.write_text(json.dumps(sorted(urls)), "utf-8")
+
+    def _pin_url(self, url: str) -> None:
+        urls = self._offline_urls()
+        if url not in urls:
+            self._write_offline(urls | {url})
+
+    def pin(self, tile_provider: TileProvider, z: int, x: int, y: int) -> bool:
+        """Keep a cached tile for offline use (pruned last); False if not cached."""
+        url = tile_provider.build_url(z, x, y)
+        with self._lock:
+            if not self.contains_url(url):
+                return False
+            self._pin_url(url)
+            return True
+
+    # -- size, statistics, clearing --------------------------------------------
+    def _entries(self) -> list[_Entry]:
+        """Every cached tile: joblib's items with the URL from their metadata."""
+        if not self.root.is_dir():
+            return []
+        entries = []
+        for item in self.activate().tile.memory.store_backend.get_items():
+            url = self._urls.get(item.path)
+            if url is None:  # an entry's folder is the hash of its URL: read once
+                try:
+                    meta = json.loads(
+                        (Path(item.path) / "metadata.json").read_text("utf-8")
+                    )
+                    url = str(meta["input_args"]["tile_url"]).strip("'\"")
+                except (OSError, ValueError, KeyError, TypeError):
+                    url = ""
+                self._urls[item.path] = url
+            entries.append(
+                _Entry(
+                    Path(item.path), int(item.size), item.last_access.timestamp(), url
+                )
             )
-            self._total -= int(size)
+        return entries
+
+    def prune(self, max_age_days: float | None = None) -> int:
+        """Keep the cache under its limit; returns how many tiles were deleted.
+
+        Past the limit, least recently used tiles go until the cache is under
+        90% of it, tiles kept for offline use last. With ``max_age_days``,
+        tiles not used for that long go first (offline ones stay).
+        """
+        with self._lock:
+            entries = self._entries()
+            total = sum(e.bytes for e in entries)
+            offline = self._offline_urls()
+            now = time.time()
+            doomed = [
+                e
+                for e in entries
+                if max_age_days is not None
+                and e.url not in offline
+                and now - e.last_access > max_age_days * 86400
+            ]
+            total -= sum(e.bytes for e in doomed)
+            if total > self.limit_bytes:
+                target = int(self.limit_bytes * 0.9)
+                rest = sorted(
+                    (e for e in entries if e not in doomed),
+                    key=lambda e: (e.url in offline, e.last_access),
+                )
+                for entry in rest:
+                    if total <= target:
+                        break
+                    doomed.append(entry)
+                    total -= entry.bytes
+            for entry in doomed:
+                shutil.rmtree(entry.path, ignore_errors=True)
+            gone = {e.url for e in doomed}
+            if offline & gone:
+                self._write_offline(offline - gone)
+            return len(doomed)
+
+    def tile_added(self) -> None:
+        """Count a newly cached tile; prune every ``PRUNE_EVERY`` tiles.
+
+        Pruning reads every entry's metadata, so it is not done per tile; unused
+        tiles older than ``DEFAULT_MAX_AGE_DAYS`` go then too.
+        """
+        with self._lock:
+            self._added += 1
+            if self._added >= PRUNE_EVERY:
+                self._added = 0
+                self.prune(DEFAULT_MAX_AGE_DAYS)
 
     def set_limit_mb(self, limit_mb: float) -> None:
-        """Change the size limit; evicts at once if the cache is over it."""
+        """Change the size limit (MB); prunes at once if the cache is over it."""
         with self._lock:
             self.limit_bytes = int(limit_mb * 1024 * 1024)
-            if self._db is not None or (self.root / "index.sqlite").exists():
-                db = self._connect()
-                self._evict(db)
-                db.commit()
+            self.prune()
 
-    def clear(self, provider_key: str | None = None) -> int:
+    def _selected(self, tile_provider: TileProvider | None) -> list[_Entry]:
+        entries = self._entries()
+        if tile_provider is None:
+            return entries
+        pattern = tile_provider.url_pattern()
+        return [e for e in entries if pattern.fullmatch(e.url)]
+
+    def clear(self, tile_provider: TileProvider | None = None) -> int:
         """Delete every cached tile (of one provider); returns how many."""
         with self._lock:
-            if self._db is None and not (self.root / "index.sqlite").exists():
-                return 0
-            db = self._connect()
-            where, args = (
-                ("WHERE provider=?", (provider_key,)) if provider_key else ("", ())
-            )
-            rows = db.execute(f"SELECT path, bytes FROM tiles {where}", args).fetchall()
-            for rel, size in rows:
-                (self.root / rel).unlink(missing_ok=True)
-                self._total -= int(size)
-            db.execute(f"DELETE FROM tiles {where}", args)
-            db.commit()
-            for folder in sorted(self.root.glob("*/**/"), reverse=True):
-                if folder.is_dir() and not any(folder.iterdir()):
-                    folder.rmdir()
-            return len(rows)
+            entries = self._selected(tile_provider)
+            for entry in entries:
+                shutil.rmtree(entry.path, ignore_errors=True)
+            offline = self._offline_urls()
+            gone = {e.url for e in entries}
+            if offline & gone:
+                self._write_offline(offline - gone)
+            return len(entries)
 
-    def stats(self, provider_key: str | None = None) -> CacheStats:
+    def stats(self, tile_provider: TileProvider | None = None) -> CacheStats:
         """Tiles and bytes cached (of one provider, or all)."""
         with self._lock:
-            if self._db is None and not (self.root / "index.sqlite").exists():
-                return CacheStats(0, 0, self.limit_bytes, 0)
-            where, args = (
-                ("WHERE provider=?", (provider_key,)) if provider_key else ("", ())
+            entries = self._selected(tile_provider)
+            offline = self._offline_urls()
+            return CacheStats(
+                len(entries),
+                sum(e.bytes for e in entries),
+                self.limit_bytes,
+                sum(e.url in offline for e in entries),
             )
-            count, size, pinned = (
-                self._connect()
-                .execute(
-                    "SELECT COUNT(*), COALESCE(SUM(bytes), 0), "
-                    "COALESCE(SUM(pinned), 0) "
-                    f"FROM tiles {where}",
-                    args,
-                )
-                .fetchone()
-            )
-            return CacheStats(int(count), int(size), self.limit_bytes, int(pinned))
 
     def mean_tile_bytes(
-        self, provider_key: str, default: float = TYPICAL_TILE_BYTES
+        self, tile_provider: TileProvider, default: float = TYPICAL_TILE_BYTES
     ) -> float:
-        """Average size of the provider's cached tiles (``default`` if none)."""
-        stats = self.stats(provider_key)
+        """Average size (bytes) of the provider's cached tiles (``default`` if none)."""
+        stats = self.stats(tile_provider)
         return stats.bytes / stats.tiles if stats.tiles else default
 
 
 # -- fetching -----------------------------------------------------------------
 class TileResult(NamedTuple):
-    """Tile bytes and where they came from: ``network``, ``cache`` or ``stale``."""
+    """A decoded tile and where it came from (``network`` or ``cache``).
 
-    data: bytes
+    ``image`` is RGBA uint8, 256×256×4, row 0 north (Web Mercator).
+    """
+
+    image: np.ndarray
     source: str
 
 
-def _read_limited(stream: Any, url: str, limit: int = MAX_TILE_BYTES) -> bytes:
-    """Read a body in chunks; refuse it (TileUnavailable) past ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = stream.read(READ_CHUNK_BYTES)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > limit:
-            raise TileUnavailable(
-                url, f"the answer is larger than {limit:,} bytes", "invalid"
-            )
-        chunks.append(chunk)
+def _inner_box(z: int, x: int, y: int) -> Extent:
+    """A lon/lat box just inside tile z/x/y: contextily fetches exactly it."""
+    west, south, east, north = tile_bounds_lonlat(z, x, y)
+    dx, dy = (east - west) * 1e-6, (north - south) * 1e-6
+    return west + dx, south + dy, east - dx, north - dy
 
 
-def _read_file_tile(url: str, cache_root: Path | None = None) -> bytes:
-    """A ``file:`` tile, only from a regular file inside the tile cache folder."""
-    root = Path(cache_root) if cache_root is not None else default_cache_dir()
-    path = file_url_path(url)
-    if not _inside(path, root):
-        raise TileUnavailable(
-            url, f"file: tiles are read only inside the tile cache {root}", "invalid"
-        )
-    try:
-        if not path.resolve().is_file():
-            raise TileUnavailable(url, "no such file", "http")
-        with path.open("rb") as handle:
-            return _read_limited(handle, url)
-    except OSError as exc:
-        raise TileUnavailable(url, str(exc), "network") from exc
+def _unavailable(url: str, exc: BaseException) -> TileUnavailable:
+    """What contextily raised, as our ``TileUnavailable``."""
+    import requests
+    from PIL import Image
 
-
-def _same_host(a: urllib.parse.SplitResult, b: urllib.parse.SplitResult) -> bool:
-    return (a.hostname or "").lower() == (b.hostname or "").lower()
-
-
-def _http_get(url: str, timeout: tuple[float, float], redirects: int = 3) -> bytes:
-    """GET with separate connect and read timeouts; raises TileUnavailable.
-
-    The body is read in chunks and refused past ``MAX_TILE_BYTES`` (also when
-    ``Content-Length`` announces more); redirects are followed only over
-    http(s) to the same host, so consent for a host is never used for another.
-    """
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "file":
-        return _read_file_tile(url)
-    if parts.scheme not in NETWORK_SCHEMES or not parts.hostname:
-        raise TileUnavailable(url, "not an http(s) URL", "invalid")
-    connect_timeout, read_timeout = timeout
-    cls = (
-        http.client.HTTPSConnection
-        if parts.scheme == "https"
-        else http.client.HTTPConnection
-    )
-    try:
-        conn = cls(parts.hostname, parts.port, timeout=connect_timeout)
-    except ValueError as exc:  # a malformed port
-        raise TileUnavailable(url, str(exc), "invalid") from exc
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    try:
-        conn.connect()
-        if conn.sock is not None:
-            conn.sock.settimeout(read_timeout)
-        conn.request(
-            "GET", path, headers={"User-Agent": USER_AGENT, "Accept": "image/*"}
-        )
-        response = conn.getresponse()
-        status = response.status
-        location = response.getheader("Location")
-        length = response.getheader("Content-Length")
-        announced = int(length) if length and length.strip().isdigit() else 0
-        if announced > MAX_TILE_BYTES:
-            raise TileUnavailable(
-                url,
-                f"the answer announces {announced:,} bytes; at most "
-                f"{MAX_TILE_BYTES:,} are read",
-                "invalid",
-            )
-        data = _read_limited(response, url) if status == 200 else b""
-    except (OSError, http.client.HTTPException) as exc:
-        reason = (
-            "timed out"
-            if isinstance(exc, TimeoutError)
-            else str(exc) or type(exc).__name__
-        )
-        raise TileUnavailable(url, reason, "network") from exc
-    finally:
-        conn.close()
-    if status in (301, 302, 303, 307, 308) and location and redirects > 0:
-        target = urllib.parse.urljoin(url, location)
-        target_parts = urllib.parse.urlsplit(target)
-        if target_parts.scheme not in NETWORK_SCHEMES or not _same_host(
-            parts, target_parts
-        ):
-            raise TileUnavailable(
-                url,
-                f"redirect to another host refused ({short_text(target, 60)})",
-                "http",
-            )
-        return _http_get(target, timeout, redirects - 1)
-    if status != 200:
-        raise TileUnavailable(url, f"HTTP {status}", "http")
-    return data
+    if isinstance(exc, TileUnavailable):
+        return exc
+    if isinstance(exc, Image.DecompressionBombError):
+        return TileUnavailable(url, "the image is too large", "invalid")
+    if isinstance(exc, requests.HTTPError):
+        text = str(exc)
+        if "Last message was: 200" in text:  # answered, but not an image
+            return TileUnavailable(url, "the answer is not an image", "invalid")
+        match = re.search(r"\b(\d{3})\b", text)
+        return TileUnavailable(url, f"HTTP {match[1] if match else '?'}", "http")
+    if isinstance(exc, requests.Timeout):
+        return TileUnavailable(url, "timed out", "network")
+    if isinstance(exc, requests.RequestException | OSError):
+        return TileUnavailable(url, str(exc) or type(exc).__name__, "network")
+    if isinstance(exc, ValueError):  # contextily: zoom not valid for the provider
+        return TileUnavailable(url, str(exc), "http")
+    raise exc
 
 
 def fetch_tile(
@@ -1089,39 +1201,67 @@ def fetch_tile(
     cache: TileCache | None = None,
     timeout: tuple[float, float] = TIMEOUT,
     *,
-    max_age_days: float = DEFAULT_MAX_AGE_DAYS,
     offline: bool = False,
     pinned: bool = False,
 ) -> TileResult:
-    """One tile's bytes, from the cache when fresh, else from the network.
+    """One decoded tile through ``contextily.bounds2img``: cache, else network.
 
-    A fresh cached tile is returned without a request. Otherwise the tile is
-    fetched (and cached, if the provider's terms allow storing it); when the
-    request fails, an older cached copy is returned (``source="stale"``). With
-    ``offline=True`` no request is made. Raises ``TileUnavailable`` when neither
-    the network nor the cache has the tile. Never waits longer than the
-    connect plus read timeouts.
+    Parameters
+    ----------
+    tile_provider
+        The provider (its terms decide whether the cache may hold the tile).
+    z, x, y
+        The XYZ tile (Web Mercator, EPSG:3857).
+    cache
+        The disk cache, or None for none.
+    timeout
+        Connect and read timeouts in seconds; the whole answer also has to
+        arrive within connect + 3 × read.
+    offline
+        Make no network request: the tile comes from the cache (or a local
+        ``file:`` provider) or not at all.
+    pinned
+        Keep the tile for offline use (``download_region``).
+
+    Raises
+    ------
+    TileUnavailable
+        When neither the network nor the cache has the tile (``kind`` says why).
     """
     url = tile_provider.build_url(z, x, y)
+    offline = offline and tile_provider.uses_network  # file: tiles are local
     use_cache = cache is not None and tile_provider.disk_cache
-    cached = cache.get(tile_provider.key, z, x, y) if use_cache and cache else None
-    if cached is not None and time.time() - cached.fetched < max_age_days * 86400:
-        return TileResult(cached.data, "cache")
-    if offline:
-        if cached is not None:
-            return TileResult(cached.data, "stale")
-        raise TileUnavailable(url, "offline and not cached", "offline")
-    try:
-        data = _http_get(url, timeout)
-        if image_format(data) is None:
-            raise TileUnavailable(url, "the answer is not an image", "invalid")
-    except TileUnavailable:
-        if cached is not None:
-            return TileResult(cached.data, "stale")
-        raise
+    cached = False
     if use_cache and cache is not None:
-        cache.put(tile_provider.key, z, x, y, data, pinned=pinned)
-    return TileResult(data, "network")
+        with cache._lock:
+            cached = cache.contains_url(url)
+        ctx = cache.activate()
+    else:
+        ctx = _contextily()
+    if offline and not cached:
+        raise TileUnavailable(url, "offline and not cached", "offline")
+    root = cache.root if cache is not None else None
+    try:
+        with _requesting(timeout, network=not offline, cache_root=root):
+            image, _ = ctx.bounds2img(
+                *_inner_box(z, x, y),
+                zoom=z,
+                source=tile_provider.xyz,
+                headers=HEADERS,
+                ll=True,
+                wait=0,
+                max_retries=RETRIES,
+                n_connections=1,
+                use_cache=use_cache,
+            )
+    except Exception as exc:
+        raise _unavailable(url, exc) from exc
+    if use_cache and cache is not None:
+        if pinned:
+            cache._pin_url(url)
+        if not cached:
+            cache.tile_added()
+    return TileResult(np.asarray(image), "cache" if cached else "network")
 
 
 class DownloadReport(NamedTuple):
@@ -1147,7 +1287,7 @@ def check_bulk_allowed(tile_provider: TileProvider) -> None:
 
 
 def region_tiles(extent_lonlat: Extent, zooms: Iterable[int]) -> Iterator[TileKey]:
-    """Every tile of a lon/lat box over some zooms, low zooms first."""
+    """Every tile of a lon/lat box (degrees) over some zooms, low zooms first."""
     for z in sorted(set(zooms)):
         x0, y0, x1, y1 = tile_range(extent_lonlat, z)
         for x in range(x0, x1 + 1):
@@ -1189,14 +1329,12 @@ def download_region(
     progress.set(0.0, f"0 of {total:,} tiles")
     for done, (z, x, y) in enumerate(region_tiles(extent_lonlat, zooms), start=1):
         progress.check()
-        if cache.pin(tile_provider.key, z, x, y):
+        if cache.pin(tile_provider, z, x, y):
             already += 1
             progress.set(done / total, f"{done:,} of {total:,} tiles")
             continue
         try:
-            fetch_tile(
-                tile_provider, z, x, y, cache, timeout, max_age_days=0.0, pinned=True
-            )
+            fetch_tile(tile_provider, z, x, y, cache, timeout, pinned=True)
         except TileUnavailable as exc:
             if exc.kind == "network":
                 failures += 1
@@ -1208,64 +1346,3 @@ def download_region(
             failures = 0
         progress.set(done / total, f"{done:,} of {total:,} tiles")
     return DownloadReport(fetched, already, missing)
-
-
-def replace_api_key(tile_provider: TileProvider, api_key: str) -> TileProvider:
-    """The provider with an API key (for providers whose URL takes one)."""
-    return replace(tile_provider, api_key=api_key)
-
-
-def mosaic_for_extent(
-    tile_provider: TileProvider,
-    extent: Extent,
-    width_px: int,
-    height_px: int,
-    cache: TileCache,
-) -> np.ndarray | None:
-    """Cached tiles warped onto a display-CRS grid (RGBA, row 0 = north).
-
-    For figures: only tiles already in the cache are used (an export never
-    waits on the network); pixels without a tile stay transparent. Nearest
-    neighbour sampling of each output pixel's lon/lat in the tile pyramid.
-    Returns None when no tile of the extent is cached.
-    """
-    from io import BytesIO
-
-    from PIL import Image
-
-    xmin, ymin, xmax, ymax = extent
-    best = view_zoom(extent, (xmax - xmin) / max(width_px, 1), tile_provider)
-    xs = xmin + (np.arange(width_px) + 0.5) * (xmax - xmin) / width_px
-    ys = ymax - (np.arange(height_px) + 0.5) * (ymax - ymin) / height_px
-    gx, gy = np.meshgrid(xs, ys)
-    lon, lat = crs.to_lonlat().transform(gx.ravel(), gy.ravel())
-    lat_r = np.radians(np.clip(np.asarray(lat), -85.0511, 85.0511))
-    fx = (np.asarray(lon) + 180.0) / 360.0
-    fy = (1.0 - np.log(np.tan(lat_r) + 1.0 / np.cos(lat_r)) / math.pi) / 2.0
-    out = np.zeros((height_px * width_px, 4), dtype=np.uint8)
-    empty = np.ones(len(out), dtype=bool)
-    found = False
-    # the best zoom first; coarser cached tiles fill what is missing
-    for z in range(best, max(best - 5, tile_provider.min_zoom - 1), -1):
-        n = 2**z
-        tx, ty = fx * n, fy * n
-        keys = np.floor(tx).astype(np.int64) * n + np.floor(ty).astype(np.int64)
-        for key in np.unique(keys[empty]):
-            x, y = int(key // n), int(key % n)
-            cached = cache.get(tile_provider.key, z, x, y)
-            if cached is None:
-                continue
-            try:
-                tile = np.asarray(Image.open(BytesIO(cached.data)).convert("RGBA"))
-            except (OSError, ValueError):
-                continue
-            found = True
-            size = tile.shape[0]
-            sel = (keys == key) & empty
-            px = np.clip(((tx[sel] - x) * size).astype(np.int64), 0, size - 1)
-            py = np.clip(((ty[sel] - y) * size).astype(np.int64), 0, size - 1)
-            out[sel] = tile[py, px]
-            empty[sel] = False
-        if not empty.any():
-            break
-    return out.reshape(height_px, width_px, 4) if found else None

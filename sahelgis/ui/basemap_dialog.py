@@ -342,7 +342,7 @@ class BasemapDialog(QDialog):
             return None
         if provider is None:
             return None
-        mean = self.cache.mean_tile_bytes(provider.key)
+        mean = self.cache.mean_tile_bytes(provider)
         return tiles.estimate_download(self.view_box, self.zooms(), mean)
 
     def update_estimate(self, *args: object) -> None:

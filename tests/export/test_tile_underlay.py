@@ -1,6 +1,5 @@
-"""Figures draw the online basemap from cached tiles and credit it."""
-
-from io import BytesIO
+"""Figures draw the online basemap with contextily.add_basemap, from the tile
+cache only, and credit it."""
 
 import numpy as np
 from PIL import Image
@@ -8,43 +7,60 @@ from PIL import Image
 from sahelgis.export.layout import plan_figure
 from sahelgis.export.render import render_figure
 from sahelgis.io import tiles
-from sahelgis.model import crs
 from sahelgis.model.figures import FigureSpec
+from tests.tile_servers import TileServer, png
+
+RED = (200, 30, 30)
 
 
-def solid_png(rgb):
-    buffer = BytesIO()
-    Image.new("RGB", (256, 256), rgb).save(buffer, format="PNG")
-    return buffer.getvalue()
+def reddish_share(path):
+    pixels = np.asarray(Image.open(path).convert("RGB"))
+    red = (pixels[..., 0] > 180) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
+    return red.mean()
 
 
-def fill_cache(cache, provider, extent, width):
-    z = tiles.view_zoom(extent, (extent[2] - extent[0]) / width, provider)
-    for _, x, y in tiles.tiles_for_extent(extent, z):
-        cache.put(provider.key, z, x, y, solid_png((200, 30, 30)))
+def figure_zoom(plan, provider, width_px=400):
+    extent = plan.extent
+    return tiles.view_zoom(extent, (extent[2] - extent[0]) / width_px, provider)
 
 
-def test_mosaic_covers_the_extent_from_cache_only(tmp_path):
-    provider = tiles.provider("opentopomap")
-    cache = tiles.TileCache(tmp_path / "tiles")
-    extent = crs.lonlat_box_to_display((-8.5, 12.2, -7.5, 13.2))
-    assert tiles.mosaic_for_extent(provider, extent, 80, 60, cache) is None
-    fill_cache(cache, provider, extent, 80)
-    image = tiles.mosaic_for_extent(provider, extent, 80, 60, cache)
-    assert image.shape == (60, 80, 4)
-    assert (image[..., 0] == 200).all()
-    assert (image[..., 3] == 255).all()
-
-
-def test_figure_draws_tiles_and_credits_them(tmp_path, monkeypatch, fig_project):
+def test_figure_draws_cached_tiles_and_credits_them(tmp_path, monkeypatch, fig_project):
     monkeypatch.setenv("SAHELGIS_TILE_CACHE", str(tmp_path / "tiles"))
     provider = tiles.provider("opentopomap")
     fig_project.extra_state["basemap"] = tiles.provider_state(provider)
     spec = FigureSpec(name="t", title="Tiles", dpi=40, inset=False, north_arrow=False)
     plan = plan_figure(fig_project, spec)
     assert provider.attribution in plan.source_line
-    fill_cache(tiles.TileCache(), provider, plan.extent, 400)
+    # nothing cached: no basemap, and no request to the provider's host
+    render_figure(fig_project, spec, tmp_path / "none.png")
+    assert reddish_share(tmp_path / "none.png") < 0.01
+    cache = tiles.TileCache()
+    z = figure_zoom(plan, provider) - 1  # a coarser zoom: the export falls back to it
+    for _, x, y in tiles.tiles_for_extent(plan.extent, z):
+        cache.put(provider, z, x, y, png(color=RED))
     out = render_figure(fig_project, spec, tmp_path / "f.png")
-    pixels = np.asarray(Image.open(out).convert("RGB"))
-    reddish = (pixels[..., 0] > 180) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
-    assert reddish.mean() > 0.05  # the tile colour shows through the land
+    assert reddish_share(out) > 0.05  # the tile colour shows through the land
+
+
+def test_export_draws_what_the_canvas_fetched_from_a_tile_server(
+    tmp_path, monkeypatch, fig_project
+):
+    monkeypatch.setenv("SAHELGIS_TILE_CACHE", str(tmp_path / "tiles"))
+    server = TileServer(body=png(color=RED))
+    try:
+        provider = tiles.custom_provider(server.url, "Local test tiles")
+        fig_project.extra_state["basemap"] = tiles.provider_state(provider)
+        spec = FigureSpec(name="t", dpi=40, inset=False, north_arrow=False)
+        plan = plan_figure(fig_project, spec)
+        assert "Local test tiles" in plan.source_line
+        cache = tiles.TileCache()
+        z = figure_zoom(plan, provider)
+        for _, x, y in tiles.tiles_for_extent(plan.extent, z):
+            tiles.fetch_tile(provider, z, x, y, cache, (1.0, 1.0))
+        fetched = len(server.requests)
+        assert fetched > 0
+        out = render_figure(fig_project, spec, tmp_path / "served.png")
+        assert len(server.requests) == fetched  # the export made no request
+        assert reddish_share(out) > 0.05
+    finally:
+        server.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -36,9 +37,7 @@ def server():
 
 @pytest.fixture
 def cache(tmp_path):
-    c = TileCache(tmp_path / "tiles", limit_mb=10)
-    yield c
-    c.close()
+    return TileCache(tmp_path / "tiles", limit_mb=10)
 
 
 # -- tile maths ---------------------------------------------------------------
@@ -109,7 +108,7 @@ def test_providers_carry_attribution_and_bulk_terms():
 
 def test_provider_urls():
     url = tiles.provider("carto_positron").build_url(5, 1, 2)
-    assert url == "https://d.basemaps.cartocdn.com/light_all/5/1/2.png"
+    assert url == "https://a.basemaps.cartocdn.com/light_all/5/1/2.png"  # xyzservices
     esri = tiles.provider("esri_imagery").build_url(5, 1, 2)
     assert esri.endswith("/tile/5/2/1")
 
@@ -139,70 +138,113 @@ def test_cache_is_lazy(tmp_path):
     assert not (tmp_path / "never").exists()
 
 
-def test_cache_put_get_layout_and_stats(cache):
-    data = png_bytes()
-    cache.put("p", 7, 61, 59, data)
-    got = cache.get("p", 7, 61, 59)
-    assert got is not None
-    assert got.data == data
-    assert (cache.root / "p" / "7" / "61" / "59.png").exists()
+P = custom_provider("https://tiles.example.org/{z}/{x}/{y}.png", "P")
+Q = custom_provider("https://other.example.org/{z}/{x}/{y}.png", "Q")
+
+
+def red(z, x, y):
+    return png_bytes(color=(200, 30, 30))
+
+
+def test_cache_put_contains_and_stats(cache):
+    cache.put(P, 7, 61, 59, png_bytes())
+    assert cache.contains(P, 7, 61, 59)
+    assert not cache.contains(P, 7, 61, 60)
+    assert not cache.contains(Q, 7, 61, 59)
+    # contextily's joblib cache, in our folder
+    assert list(cache.root.glob("contextily/tile/_fetch_tile/*/output.pkl"))
     stats = cache.stats()
-    assert (stats.tiles, stats.bytes) == (1, len(data))
-    assert cache.get("p", 7, 61, 60) is None
-    assert cache.mean_tile_bytes("p") == len(data)
+    assert stats.tiles == 1
+    assert 0 < stats.bytes < 50_000  # compressed: a plain tile is small
+    assert cache.mean_tile_bytes(P) == stats.bytes
+    # what is cached is what contextily decoded, served without a request
+    result = fetch_tile(P, 7, 61, 59, cache, offline=True)
+    assert result.source == "cache"
+    assert result.image.shape == (256, 256, 4)
 
 
 def test_cache_survives_reopen(tmp_path):
-    a = TileCache(tmp_path / "c")
-    a.put("p", 1, 0, 0, png_bytes())
-    a.close()
-    b = TileCache(tmp_path / "c")
-    assert b.get("p", 1, 0, 0) is not None
-    b.close()
+    TileCache(tmp_path / "c").put(P, 1, 0, 0, png_bytes())
+    assert TileCache(tmp_path / "c").contains(P, 1, 0, 0)
 
 
-def test_cache_evicts_least_recently_used_and_pinned_last(tmp_path):
-    data = b"\x89PNG\r\n\x1a\n" + bytes(100_000)
-    c = TileCache(tmp_path / "c", limit_mb=0.35)  # room for 3 tiles
-    c.put("p", 1, 0, 0, data, pinned=True)
-    c.put("p", 1, 1, 0, data)
-    c.put("p", 1, 0, 1, data)
-    c.get("p", 1, 1, 0)  # used recently
-    c.put("p", 1, 1, 1, data)  # over the limit: evict down to 90%
+def noisy_png(seed):
+    import numpy as np
+    from PIL import Image
+
+    buf = __import__("io").BytesIO()
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(0, 255, (256, 256, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_cache_prunes_least_recently_used_and_offline_tiles_last(tmp_path):
+    c = TileCache(tmp_path / "c", limit_mb=100)
+    c.put(P, 1, 0, 0, noisy_png(0), pinned=True)
+    c.put(P, 1, 1, 0, noisy_png(1))
+    c.put(P, 1, 0, 1, noisy_png(2))
+    one = c.stats().bytes / 3
+    time.sleep(0.02)  # joblib keeps access times: order them
+    fetch_tile(P, 1, 1, 0, c, offline=True)  # used recently
+    c.set_limit_mb(2.5 * one / 1024 / 1024)  # room for two: prune down to 90%
     assert c.stats().bytes <= c.limit_bytes
-    assert c.contains("p", 1, 0, 0)  # pinned stays
-    assert not c.contains("p", 1, 0, 1)  # least recently used went
-    assert not (c.root / "p" / "1" / "0" / "1.png").exists()
-    c.set_limit_mb(0.15)
-    assert c.stats().tiles == 1
-    c.close()
+    assert c.contains(P, 1, 0, 0)  # kept for offline use: stays
+    assert not c.contains(P, 1, 0, 1)  # least recently used went
+    assert c.stats().offline_tiles == 1
+    c.set_limit_mb(0.5 * one / 1024 / 1024)
+    assert c.stats().tiles == 0
+    assert c.stats().offline_tiles == 0
+
+
+def test_fetching_prunes_every_few_tiles_and_old_tiles_go(
+    tmp_path, server, monkeypatch
+):
+    monkeypatch.setattr(tiles, "PRUNE_EVERY", 3)
+    c = TileCache(tmp_path / "c")
+    p = custom_provider(server.url, "")
+    fetch_tile(p, 2, 0, 0, c, (1.0, 1.0))
+    one = c.stats().bytes
+    c.limit_bytes = int(2.5 * one)  # room for two tiles, checked every 3 new ones
+    fetch_tile(p, 2, 0, 1, c, (1.0, 1.0))
+    fetch_tile(p, 2, 1, 0, c, (1.0, 1.0))  # the third new tile: pruned to 90%
+    assert c.stats().tiles == 2
+    assert c.stats().bytes <= c.limit_bytes
+    c.limit_bytes = 100 * one
+    download_region(
+        replace(p, allows_bulk=True), tiles.tile_bounds_lonlat(2, 1, 1), [2], c
+    )
+    assert c.prune(max_age_days=0.0) == 2  # unused tiles go, the downloaded stays
+    assert c.stats().tiles == c.stats().offline_tiles == 1
 
 
 def test_cache_clear_per_provider(cache):
-    cache.put("a", 1, 0, 0, png_bytes())
-    cache.put("b", 1, 0, 0, png_bytes())
-    assert cache.clear("a") == 1
-    assert cache.stats("a").tiles == 0
-    assert cache.stats("b").tiles == 1
+    cache.put(P, 1, 0, 0, png_bytes())
+    cache.put(Q, 1, 0, 0, png_bytes())
+    assert cache.clear(P) == 1
+    assert cache.stats(P).tiles == 0
+    assert cache.stats(Q).tiles == 1
     assert cache.clear() == 1
     assert cache.stats().bytes == 0
 
 
 def test_cache_forgets_tiles_deleted_on_disk(cache):
-    cache.put("p", 1, 0, 0, png_bytes())
-    (cache.root / "p" / "1" / "0" / "0.png").unlink()
-    assert cache.get("p", 1, 0, 0) is None
+    import shutil
+
+    cache.put(P, 1, 0, 0, png_bytes())
+    for item in cache.root.glob("contextily/tile/_fetch_tile/*/"):
+        shutil.rmtree(item)
+    assert not cache.contains(P, 1, 0, 0)
     assert cache.stats().tiles == 0
 
 
-def test_damaged_index_is_rebuilt(tmp_path):
+def test_a_damaged_offline_list_is_ignored(tmp_path):
     root = tmp_path / "c"
     root.mkdir()
-    (root / "index.sqlite").write_bytes(b"not a database at all" * 100)
+    (root / tiles.OFFLINE_LIST).write_bytes(b"not json at all" * 100)
     c = TileCache(root)
-    c.put("p", 1, 0, 0, png_bytes())
-    assert c.stats().tiles == 1
-    c.close()
+    c.put(P, 1, 0, 0, png_bytes(), pinned=True)
+    assert c.stats().offline_tiles == 1
 
 
 # -- fetching -----------------------------------------------------------------
@@ -215,9 +257,9 @@ def test_fetch_caches_then_serves_from_cache_after_server_stops(server, cache):
     assert second.source == "cache"
     assert len(server.requests) == 1
     server.stop()
-    stale = fetch_tile(p, 10, 500, 470, cache, (1.0, 1.0), max_age_days=0.0)
-    assert stale.source == "stale"
-    assert stale.data == first.data
+    third = fetch_tile(p, 10, 500, 470, cache, (1.0, 1.0))
+    assert third.source == "cache"
+    assert (third.image == first.image).all()
 
 
 def test_fetch_sends_user_agent(cache):
@@ -288,7 +330,6 @@ def test_http_errors_and_non_images_are_reported(cache):
 
 
 def test_providers_that_forbid_storing_never_touch_the_disk(server, tmp_path):
-    from dataclasses import replace
 
     cache = TileCache(tmp_path / "c")
     p = replace(custom_provider(server.url, ""), disk_cache=False)
@@ -303,7 +344,7 @@ def test_file_url_provider_inside_the_tile_cache(tmp_path, monkeypatch):
     (folder / "7.png").write_bytes(png_bytes())
     p = custom_provider((tmp_path / "xyz").as_uri() + "/{z}/{x}/{y}.png", "mine")
     assert not p.uses_network
-    assert fetch_tile(p, 4, 7, 7, None).data.startswith(b"\x89PNG")
+    assert fetch_tile(p, 4, 7, 7, None).image.shape == (256, 256, 4)
     with pytest.raises(TileUnavailable):
         fetch_tile(p, 4, 7, 8, None)
 
@@ -592,3 +633,33 @@ def test_a_wrong_basemap_state_gives_one_line_naming_file_and_key(state, key):
     assert "\n" not in problem
     assert len(problem) < 400
     assert tiles.provider_from_state(state) is None
+
+
+def test_a_server_dripping_bytes_is_cut_at_the_overall_deadline(cache):
+    class Drip(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for _ in range(40):  # bounded: 4 s at most
+                    self.wfile.write(b"\0" * 16)
+                    self.wfile.flush()
+                    time.sleep(0.1)  # each byte well within the read timeout
+            except OSError:
+                pass  # the client hung up, as it should
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = _serve(Drip)
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{{z}}/{{x}}/{{y}}"
+        t0 = time.monotonic()
+        with pytest.raises(TileUnavailable, match="too slow") as info:
+            fetch_tile(custom_provider(url, ""), 1, 0, 0, cache, (0.2, 0.3))
+        elapsed = time.monotonic() - t0
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert info.value.kind == "network"
+    assert 1.0 < elapsed < 1.8  # connect + 3 × read = 1.1 s, not the 4 s of drip

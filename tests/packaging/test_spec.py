@@ -133,8 +133,6 @@ def test_spec_excludes_what_must_not_ship(spec_tree: ast.Module) -> None:
     excludes = set(_list_assigned(spec_tree, "excludes"))
     for module in (
         "tkinter",
-        "rasterio",
-        "contextily",
         "IPython",
         "pytest",
         "tests",
@@ -143,6 +141,12 @@ def test_spec_excludes_what_must_not_ship(spec_tree: ast.Module) -> None:
         "imageio_ffmpeg",
     ):
         assert module in excludes
+    # basemap tiles ship: contextily and rasterio (a second GDAL, with its data)
+    for module in ("contextily", "rasterio", "mercantile", "xyzservices", "joblib"):
+        assert module not in excludes
+    source = SPEC.read_text(encoding="utf-8")
+    for data in ('"rasterio", subdir="gdal_data"', '"rasterio", subdir="proj_data"'):
+        assert data in source
 
 
 def test_spec_prunes_the_gtk_theme_and_unused_arrow_parts(

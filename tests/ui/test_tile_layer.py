@@ -6,6 +6,7 @@ The servers are threads that stop themselves: a tile server (Pillow PNGs), and a
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 
@@ -40,9 +41,7 @@ def server():
 
 @pytest.fixture
 def cache(tmp_path):
-    c = TileCache(tmp_path / "tiles", limit_mb=20)
-    yield c
-    c.close()
+    return TileCache(tmp_path / "tiles", limit_mb=20)
 
 
 @pytest.fixture
@@ -128,10 +127,11 @@ def test_tiles_arrive_are_cached_then_served_after_server_stops(
     qtbot.waitUntil(lambda: all_loaded(manager), timeout=2000)
     assert statuses == []  # fresh cached tiles need no network
 
-    manager.max_age_days = 0.0  # now every tile is stale: the request fails
+    cache.clear()  # no tile cached and no server: the request fails
     manager.set_provider(None)
     manager.set_provider(provider)
-    qtbot.waitUntil(lambda: all_loaded(manager), timeout=2000)
+    qtbot.waitUntil(lambda: bool(statuses) and manager.pending() == 0, timeout=2000)
+    assert manager.loaded_tiles() == []
     assert statuses == [OFFLINE_MESSAGE]
 
 
@@ -144,7 +144,7 @@ def test_no_network_falls_back_at_once_and_says_so_once(
     manager.sig_status.connect(statuses.append)
     manager.set_provider(provider)
     first = manager.wanted_tiles()[0]
-    cache.put(provider.key, *first, png())  # one tile seen on an earlier day
+    cache.put(provider, *first, png())  # one tile seen on an earlier day
     manager.set_provider(None)
     manager.set_provider(provider)
     qtbot.waitUntil(lambda: bool(statuses) and manager.pending() == 0, timeout=1000)
@@ -159,10 +159,17 @@ def test_no_network_falls_back_at_once_and_says_so_once(
 
 
 def test_black_hole_server_never_stalls_the_event_loop(
-    make_manager, qtbot, record_property
+    make_manager, qtbot, record_property, tmp_path
 ):
     from sahelgis.ui.project_files import new_project
 
+    # contextily's first import (rasterio: GDAL registers its drivers in C,
+    # holding the GIL) is a one-off stall of ~0.3 s wherever it happens: done
+    # before measuring, as the app does once before its first tile
+    with contextlib.suppress(tiles.TileUnavailable):
+        tiles.fetch_tile(
+            custom_provider(closed_port_url(), ""), 1, 0, 0, TileCache(tmp_path)
+        )
     canvas = MapCanvas(new_project())  # the real base layers, drawn on each pan
     qtbot.addWidget(canvas)
     canvas.resize(640, 480)

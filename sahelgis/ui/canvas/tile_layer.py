@@ -232,7 +232,6 @@ class _Result:
     source: str = ""
     kind: str = ""
     message: str = ""
-    network_failed: bool = False
 
 
 @dataclass
@@ -242,7 +241,6 @@ class _Shared:
 
     cache: TileCache
     timeout: tuple[float, float]
-    max_age_days: float
     generation: int = 0
     wanted: frozenset[TileKey] = frozenset()
     offline_until: float = 0.0
@@ -262,21 +260,16 @@ def _fetch(
     offline = shared.offline() or not shared.network
     try:
         result = tiles.fetch_tile(
-            provider,
-            *key,
-            shared.cache,
-            shared.timeout,
-            max_age_days=shared.max_age_days,
-            offline=offline,
+            provider, *key, shared.cache, shared.timeout, offline=offline
         )
     except TileUnavailable as exc:
         return _Result(generation, key, None, kind=exc.kind, message=str(exc))
-    image = QImage.fromData(result.data)
-    if image.isNull():
-        return _Result(generation, key, None, kind="invalid", message="undecodable")
-    image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
-    failed = result.source == "stale" and not offline
-    return _Result(generation, key, image, result.source, network_failed=failed)
+    rgba = np.ascontiguousarray(result.image[..., :4], dtype=np.uint8)
+    height, width = rgba.shape[:2]
+    image = QImage(
+        rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888
+    ).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)  # a copy
+    return _Result(generation, key, image, result.source)
 
 
 class TileManager(QObject):
@@ -294,7 +287,6 @@ class TileManager(QObject):
         cache: TileCache | None = None,
         *,
         timeout: tuple[float, float] = tiles.TIMEOUT,
-        max_age_days: float = tiles.DEFAULT_MAX_AGE_DAYS,
         workers: int = 4,
         debounce_ms: int = 150,
         retry_s: float = 60.0,
@@ -310,7 +302,6 @@ class TileManager(QObject):
         self._shared = _Shared(
             cache=cache if cache is not None else TileCache(),
             timeout=timeout,
-            max_age_days=max_age_days,
         )
         self.retry_s = retry_s
         self._provider: TileProvider | None = None
@@ -368,15 +359,6 @@ class TileManager(QObject):
     @timeout.setter
     def timeout(self, value: tuple[float, float]) -> None:
         self._shared.timeout = value
-
-    @property
-    def max_age_days(self) -> float:
-        """Cached tiles younger than this are used without a request."""
-        return self._shared.max_age_days
-
-    @max_age_days.setter
-    def max_age_days(self, value: float) -> None:
-        self._shared.max_age_days = value
 
     @property
     def network_allowed(self) -> bool:
@@ -552,8 +534,6 @@ class TileManager(QObject):
                 if result.source == "network":
                     self._shared.offline_until = 0.0
                     self._status_said = False
-                elif result.network_failed:
-                    self._went_offline()
             elif result.kind == "network":
                 self._went_offline()
             elif result.kind in ("http", "invalid"):

@@ -57,24 +57,25 @@ def _isolated(scratch: Path) -> Iterator[list[str]]:
     from sahelgis.io import tiles
 
     calls: list[str] = []
-    real_get = tiles._http_get
+    real_get = tiles._guarded_get
 
-    def guarded(url: str, timeout: Any, redirects: int = 3) -> bytes:
-        calls.append(url)
-        host = urllib.parse.urlsplit(url).hostname or ""
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise tiles.TileUnavailable(url, "refused by the corpus check", "network")
-        return real_get(url, timeout, redirects)
+    def guarded(url: str, **kwargs: Any) -> Any:
+        if tiles._request.canned is None and tiles._request.network:
+            calls.append(url)
+            host = urllib.parse.urlsplit(url).hostname or ""
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                raise tiles.TileUnavailable(url, "refused by the corpus", "network")
+        return real_get(url, **kwargs)
 
     old_cache = os.environ.get("SAHELGIS_TILE_CACHE")
     os.environ["SAHELGIS_TILE_CACHE"] = str(scratch / "tiles")
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(scratch / "settings"))
-    tiles._http_get = guarded
+    tiles._guarded_get = guarded
     try:
         yield calls
     finally:
-        tiles._http_get = real_get
+        tiles._guarded_get = real_get
         if old_cache is None:
             os.environ.pop("SAHELGIS_TILE_CACHE", None)
         else:
@@ -280,7 +281,6 @@ def _refused_answer(match: str) -> Callable[[Path, Path], None]:
                 error = ""
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-        cache.close()
         assert match in error, error
         assert peak < 3 * tiles.MAX_TILE_BYTES
         assert cache.stats().tiles == 0
