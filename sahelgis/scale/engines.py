@@ -293,7 +293,7 @@ def run_dask(
                 [str(p.path) for p in selection.parts],
                 columns=columns,
                 filters=filters or None,
-                dataset={"partitioning": None},
+                dataset=_dataset_options(store),
             )
             parts = ddf.to_delayed()
             n_parts = len(parts)
@@ -374,6 +374,22 @@ def _empty_part() -> pd.DataFrame:
             acled.GEO_PRECISION: pd.Series(dtype="int8"),
         }
     )
+
+
+def _dataset_options(store: EventStore) -> dict[str, Any]:
+    """How dask's reader finds ``country`` and ``year``: in the files (format
+    1), else from the ``country=…/year=…`` folder names, typed as the local
+    engine types them (year int16; country becomes categorical downstream)."""
+    if store.manifest.keys_in_files:
+        return {"partitioning": None}
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    schema = pa.schema([(acled.COUNTRY, pa.string()), (acled.YEAR, pa.int16())])
+    return {
+        "partitioning": ds.partitioning(schema, flavor="hive"),
+        "partition_base_dir": str(store.root),
+    }
 
 
 def _filters(scope: Scope) -> list[tuple[str, str, Any]]:

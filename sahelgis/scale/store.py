@@ -625,11 +625,17 @@ def with_keys(
     """``frame`` with its partition's ``country`` (categorical) and ``year``
     (int16) columns, as the importer types them, where ``columns`` asks for
     them (None: both) and the frame lacks them."""
-    values = {
-        acled.COUNTRY: pd.Categorical.from_codes(
-            np.zeros(len(frame), dtype=np.int8), categories=[country]
+    values: dict[str, pd.Series] = {
+        acled.COUNTRY: pd.Series(
+            pd.Categorical.from_codes(
+                np.zeros(len(frame), dtype=np.int8),
+                dtype=pd.CategoricalDtype([country]),
+            ),
+            index=frame.index,
         ),
-        acled.YEAR: np.full(len(frame), year, dtype=np.int16),
+        acled.YEAR: pd.Series(
+            np.full(len(frame), year, dtype=np.int16), index=frame.index
+        ),
     }
     for key in KEY_COLUMNS:
         if key in frame.columns or (columns is not None and key not in columns):
@@ -1153,7 +1159,8 @@ class EventStore:
         no longer names."""
         self._write_manifest()
         legacy = self.root / LEGACY_MANIFEST
-        if legacy.is_file() and not legacy.is_symlink():
+        published_v2 = not self.manifest.keys_in_files
+        if published_v2 and legacy.is_file() and not legacy.is_symlink():
             # the new manifest is published: the format-1 one goes first, so an
             # older SahelGIS finds no store rather than a store missing files
             with contextlib.suppress(OSError):
