@@ -716,7 +716,17 @@ class EventStore:
         root = Path(root)
         if cls.is_store(root):
             return cls.open(root)
-        cls._check_empty(root)
+        try:
+            cls._check_empty(root)
+        except StoreError:
+            # another import may be creating the store right now (its lock and
+            # temporary manifest are there): wait for it, then look again
+            if not (root / f".{LOCK_TARGET}.lock").is_file():
+                raise
+            with write_lock(root / LOCK_TARGET):
+                if cls.is_store(root):
+                    return cls.open(root)
+            raise
         root.mkdir(parents=True, exist_ok=True)
         with write_lock(root / LOCK_TARGET):
             if cls.is_store(root):
