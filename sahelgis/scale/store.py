@@ -11,19 +11,43 @@ Layout
 ::
 
     STORE/
-      sahelgis_store.json                    the manifest (the only truth)
+      _sahelgis_store.json                   the manifest (the only truth)
+      .sahelgis_store.json.lock              the store's lock
       country=Mali/year=2023/part-<id>.parquet
       country=Burkina%20Faso/year=2024/part-<id>.parquet
 
-- Partitions are one country and one year (Hive-style folder names, so DuckDB,
-  Spark or pyarrow see the same partitions); a big partition is split into
-  files of at most :data:`MAX_FILE_ROWS` rows.
+- Partitions are one country and one year, in Hive-style folder names (the
+  country percent-encoded); a big partition is split into files of at most
+  :data:`MAX_FILE_ROWS` rows.
+- The folder is a plain GeoParquet dataset: ``geopandas.read_parquet(STORE)``,
+  ``pyarrow.dataset.dataset(STORE, partitioning="hive")`` and DuckDB's
+  ``read_parquet('STORE/**/*.parquet', hive_partitioning=true)`` read it whole.
+  For that, ``country`` and ``year`` (:data:`KEY_COLUMNS`) are in the folder
+  names only, never columns of the files: each reader types a Hive key its own
+  way (pyarrow string and int32, geopandas dictionaries, DuckDB VARCHAR and
+  BIGINT), and a file column of another type breaks the dataset's schema. The
+  manifest's leading ``_`` and the lock's and temporary files' leading ``.``
+  make pyarrow (so geopandas) skip them; DuckDB's glob matches ``*.parquet``
+  only. Our reader gives every row its partition's ``country`` (categorical)
+  and ``year`` (int16), as the importer types them (rows imported without a
+  country read back as ``unknown``, the partition they are kept in).
 - Each file is GeoParquet 1.1 (WKB points, EPSG:4326, a ``bbox`` covering
-  column) plus every ACLED column. Rows are sorted along a Hilbert curve, in
-  row groups of :data:`ROW_GROUP_ROWS`, so each row group covers a small box.
+  column) plus every other ACLED column; ``event_date`` is a timestamp.
+  Rows are sorted along a Hilbert curve, in row groups of
+  :data:`ROW_GROUP_ROWS`, so each row group covers a small box.
 - The manifest lists every file with its rows, bytes and, per row group, the
   lon/lat box and date span. A read picks files and row groups from the
   manifest alone (no file opened), then filters the rows exactly.
+
+Older stores
+------------
+Format 1 (SahelGIS before issue 18) kept the manifest in ``sahelgis_store.json``
+and repeated ``country`` and ``year`` in every file. Such a store opens and
+reads as before, and opening never rewrites it. Appending to it or compacting
+it first rewrites its files without the key columns (:meth:`EventStore.upgrade`,
+also ``sahelgis store upgrade STORE``), under the same lock; the new manifest
+is published first, then ``sahelgis_store.json`` and the old files are
+removed. If both manifests are found (a crash in between), the new one wins.
 
 Safety
 ------
@@ -32,8 +56,9 @@ one ``os.replace``; only then are superseded files deleted. A crash at any
 point leaves the last manifest and every file it names intact (files that no
 manifest names are ignored and removed by :meth:`EventStore.vacuum`).
 
-Appends, compactions and vacuums hold the store's lock (``filelock`` on
-``.sahelgis_store.json.lock``) and re-read the manifest under it, so two
+Appends, compactions, upgrades and vacuums hold the store's lock (``filelock``
+on ``.sahelgis_store.json.lock``, the same file in both formats, so an older
+SahelGIS waits too) and re-read the manifest under it, so two
 imports into one store at once both land. The manifest is validated on open
 (pydantic): types, finite numbers, at most :data:`MAX_STORE_FILES` files, and
 every file path must stay inside the store (no absolute path, no ``..``, no
@@ -43,8 +68,8 @@ Appending the same ACLED event twice (an ``event_id_cnty`` already in the
 store, in any partition of the same country) replaces the stored version: ACLED
 revises events, and the newer export wins.
 
-Size: one file because the manifest, selection, reading, appending and
-compaction share the manifest's invariants (every path checked, swapped
+Size: one file because the manifest, selection, reading, appending,
+compaction and the format-1 upgrade share the manifest's invariants (every path checked, swapped
 atomically under the store's lock); splitting them would spread that check over
 several modules.
 """

@@ -330,3 +330,28 @@ def test_the_lock_is_the_same_file_in_both_formats(old_store: Path) -> None:
         assert target.name == LEGACY_MANIFEST
         assert (old_store / f".{LEGACY_MANIFEST}.lock").exists()
     assert os.path.basename(store_mod.MANIFEST).startswith("_")
+
+
+def test_the_command_line_tells_and_upgrades_an_old_store(
+    old_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sahelgis.__main__ import main
+
+    rows = EventStore.open(old_store).rows
+    assert main(["info", str(old_store)]) == 0
+    assert "sahelgis store upgrade" in capsys.readouterr().out
+    assert main(["store", "upgrade", str(old_store)]) == 0
+    out = capsys.readouterr().out
+    assert f"upgraded to store format {store_mod.FORMAT_VERSION}" in out
+    assert f"{rows:,} events kept" in out
+    assert main(["store", "upgrade", str(old_store)]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert main(["info", str(old_store)]) == 0
+    assert "upgrade" not in capsys.readouterr().out
+    # not a store: one line naming the folder, no traceback
+    (tmp_path / "empty").mkdir()
+    assert main(["store", "upgrade", str(tmp_path / "empty")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "not a SahelGIS event store" in err[0]
+    assert str(tmp_path / "empty") in err[0]
