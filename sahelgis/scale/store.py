@@ -68,10 +68,10 @@ Appending the same ACLED event twice (an ``event_id_cnty`` already in the
 store, in any partition of the same country) replaces the stored version: ACLED
 revises events, and the newer export wins.
 
-Size: one file because the manifest, selection, reading, appending,
-compaction and the format-1 upgrade share the manifest's invariants (every path checked, swapped
-atomically under the store's lock); splitting them would spread that check over
-several modules.
+Size: one file because the manifest, selection, reading, appending, compaction
+and the format-1 upgrade share the manifest's invariants (every path checked,
+swapped atomically under the store's lock); splitting them would spread that
+check over several modules.
 """
 
 from __future__ import annotations
