@@ -32,7 +32,7 @@ from sahelgis.model.events import EventTable, optimise_dtypes
 from sahelgis.progress import NULL_PROGRESS, Progress
 from sahelgis.scale import tasks as T
 from sahelgis.scale.recipe import Recipe, Scope
-from sahelgis.scale.store import EventStore, Selection, exact_mask
+from sahelgis.scale.store import KEY_COLUMNS, EventStore, Selection, exact_mask
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -293,7 +293,7 @@ def run_dask(
                 [str(p.path) for p in selection.parts],
                 columns=columns,
                 filters=filters or None,
-                dataset=_dataset_options(store),
+                dataset=_dataset_options(store, columns),
             )
             parts = ddf.to_delayed()
             n_parts = len(parts)
@@ -376,11 +376,13 @@ def _empty_part() -> pd.DataFrame:
     )
 
 
-def _dataset_options(store: EventStore) -> dict[str, Any]:
-    """How dask's reader finds ``country`` and ``year``: in the files (format
-    1), else from the ``country=…/year=…`` folder names, typed as the local
-    engine types them (year int16; country becomes categorical downstream)."""
-    if store.manifest.keys_in_files:
+def _dataset_options(store: EventStore, columns: Sequence[str]) -> dict[str, Any]:
+    """How dask's reader finds ``country`` and ``year`` when the analyses read
+    them: in the files (format 1), else from the ``country=…/year=…`` folder
+    names, typed as the local engine types them (year int16; country becomes
+    categorical downstream). Without them no partitioning is parsed."""
+    keys = set(KEY_COLUMNS) & set(columns)
+    if store.manifest.keys_in_files or not keys:
         return {"partitioning": None}
     import pyarrow as pa
     import pyarrow.dataset as ds
