@@ -964,10 +964,24 @@ class EventStore:
         FileBusyError
             Another SahelGIS held the store's lock too long.
         """
-        with self._locked():
+        with self._locked(), self._restored_on_failure():
             self.manifest = read_manifest(self.root)
             self._upgrade_files(progress)
             return self._append(events, source, progress, check_ids, compact)
+
+    @contextlib.contextmanager
+    def _restored_on_failure(self) -> Iterator[None]:
+        """A write that fails leaves this object on the published manifest
+        (not on files an unfinished upgrade wrote), and forgets what it meant
+        to delete."""
+        try:
+            yield
+        except BaseException:
+            self._retired = set()
+            self._written = set()
+            with contextlib.suppress(StoreError):
+                self.manifest = read_manifest(self.root)
+            raise
 
     def _append(
         self,
@@ -1122,7 +1136,7 @@ class EventStore:
 
     def compact(self, progress: Progress = NULL_PROGRESS) -> int:
         """Rewrite every partition held in several files; returns how many."""
-        with self._locked():
+        with self._locked(), self._restored_on_failure():
             self.manifest = read_manifest(self.root)
             self._upgrade_files(progress)
             return self._compact_all(progress)
@@ -1141,7 +1155,7 @@ class EventStore:
         FileBusyError
             Another SahelGIS held the store's lock too long.
         """
-        with self._locked():
+        with self._locked(), self._restored_on_failure():
             self.manifest = read_manifest(self.root)
             if not self.manifest.keys_in_files:
                 return 0

@@ -355,3 +355,43 @@ def test_the_command_line_tells_and_upgrades_an_old_store(
     assert len(err) == 1
     assert "not a SahelGIS event store" in err[0]
     assert str(tmp_path / "empty") in err[0]
+
+
+def test_a_cancelled_append_leaves_the_old_store_whole(old_store: Path) -> None:
+    from sahelgis.errors import Cancelled
+
+    store = EventStore.open(old_store)
+    n_files = len(store.manifest.files)
+
+    class CancelAfterUpgrade:
+        """Cancels at the append's first check, after the upgrade's."""
+
+        calls = 0
+
+        def set(self, fraction: float, text: str = "") -> None:
+            pass
+
+        def cancelled(self) -> bool:
+            return False
+
+        def check(self) -> None:
+            CancelAfterUpgrade.calls += 1
+            if CancelAfterUpgrade.calls > n_files:
+                raise Cancelled()
+
+    was = _by_id(store.read().frame)
+    legacy = (old_store / LEGACY_MANIFEST).read_bytes()
+    new = _synthetic_events(seed=SEED + 2, **OLD).frame
+    ids = "NEW" + new[acled.EVENT_ID].astype(str)
+    more = EventTable(new.assign(**{acled.EVENT_ID: ids}), synthetic=True)
+    with pytest.raises(Cancelled):
+        store.append(more, progress=CancelAfterUpgrade())
+    assert CancelAfterUpgrade.calls == n_files + 1
+    # back on the published format-1 manifest: nothing lost, nothing half-done
+    assert store.manifest.keys_in_files
+    assert (old_store / LEGACY_MANIFEST).read_bytes() == legacy
+    assert not (old_store / MANIFEST).exists()
+    pd.testing.assert_frame_equal(_by_id(store.read().frame), was)
+    assert store.vacuum() == n_files  # the files the unfinished upgrade wrote
+    store.append(more)
+    assert EventStore.open(old_store).rows == len(was) + len(more)
