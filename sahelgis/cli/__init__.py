@@ -4,7 +4,7 @@ sahelgis import EVENTS.csv|.xlsx -o OUT.gpkg [--report REJECTS.csv]
 sahelgis import EVENTS.csv|.xlsx --store FOLDER   (append to a partitioned store)
 sahelgis import-osm EXTRACT.osm.pbf|.osm -o PROJECT.gpkg [--tertiary]
 sahelgis info PROJECT_OR_FILE_OR_STORE
-sahelgis store upgrade STORE   (rewrite an older store in today's format)
+sahelgis store upgrade|vacuum STORE   (today's format; remove files left by a crash)
 sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE] [--engine local|dask]
 sahelgis recipe PROJECT.gpkg -o RECIPE.toml
 sahelgis buffer EVENTS --town NAME | --at LON,LAT --radius 70mi [...]
@@ -85,7 +85,7 @@ def help_parser() -> argparse.ArgumentParser:
                 "sahelgis import EVENTS -o PROJECT.gpkg | --store FOLDER",
                 "sahelgis import-osm EXTRACT.osm.pbf|.osm -o PROJECT.gpkg",
                 "sahelgis info PROJECT_OR_FILE_OR_STORE",
-                "sahelgis store upgrade STORE",
+                "sahelgis store upgrade|vacuum STORE",
                 "sahelgis export PROJECT [--figure NAME | --all | --list] -o OUT",
                 "sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE]",
                 "sahelgis recipe PROJECT.gpkg -o RECIPE.toml",
@@ -313,7 +313,7 @@ def _info_store(path: Path) -> int:
 
 
 def cmd_store(argv: list[str]) -> int:
-    """Housekeeping of a partitioned event store: ``upgrade``."""
+    """Housekeeping of a partitioned event store: ``upgrade``, ``vacuum``."""
     parser = argparse.ArgumentParser(
         prog="sahelgis store",
         description="Housekeeping of a partitioned event store folder.",
@@ -331,12 +331,26 @@ def cmd_store(argv: list[str]) -> int:
         ),
     )
     upgrade.add_argument("store", type=Path, help="the store folder")
+    vacuum = actions.add_parser(
+        "vacuum",
+        help="delete the files a crash left that no manifest names",
+        description=(
+            "Delete the .parquet and .tmp files inside the store that its "
+            "manifest does not name (left by an import that crashed): SahelGIS "
+            "never reads them, but other readers of the folder would."
+        ),
+    )
+    vacuum.add_argument("store", type=Path, help="the store folder")
     args = parser.parse_args(argv)
     from sahelgis.errors import SahelGISError
     from sahelgis.scale.store import FORMAT_VERSION, EventStore
 
     try:
         store = EventStore.open(args.store)
+        if args.action == "vacuum":
+            removed = store.vacuum()
+            print(f"{args.store}: {removed:,} files no manifest names removed")
+            return EXIT_OK
         rewritten = store.upgrade()
     except SahelGISError as exc:
         return fail(str(exc))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -129,7 +130,7 @@ def test_geopandas_reads_the_store_folder(
 def test_pyarrow_hive_dataset_reads_the_store(
     store: EventStore, ours: pd.DataFrame
 ) -> None:
-    dataset = ds.dataset(store.root, format="parquet", partitioning="hive")
+    dataset = ds.dataset(store.root, partitioning="hive")  # as the issue reads it
     # the manifest, its lock and temporary files are not data
     assert all(p.endswith(".parquet") for p in dataset.files)
     assert len(dataset.files) == len(store.manifest.files)
@@ -395,3 +396,21 @@ def test_a_cancelled_append_leaves_the_old_store_whole(old_store: Path) -> None:
     assert store.vacuum() == n_files  # the files the unfinished upgrade wrote
     store.append(more)
     assert EventStore.open(old_store).rows == len(was) + len(more)
+
+
+def test_files_a_crash_left_are_data_to_others_until_vacuum(
+    store: EventStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sahelgis.__main__ import main
+
+    root = tmp_path / "copy"
+    shutil.copytree(store.root, root)
+    first = store.manifest.files[0]
+    # an import that crashed after writing a file, before the manifest swap
+    shutil.copy(root / first.path, root / first.path.replace("part-", "part-crash"))
+    leftover = ds.dataset(root, partitioning="hive").count_rows()
+    assert leftover == store.rows + first.rows
+    assert len(EventStore.open(root).read()) == store.rows  # never ours
+    assert main(["store", "vacuum", str(root)]) == 0
+    assert "1 files no manifest names removed" in capsys.readouterr().out
+    assert ds.dataset(root, partitioning="hive").count_rows() == store.rows
