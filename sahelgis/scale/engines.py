@@ -4,7 +4,8 @@
   row groups the scope's box and dates touch, only the columns the analyses
   read) into one table and runs each analysis on it: the code the GUI runs.
 - **dask** hands the same files to ``dask_geopandas.read_parquet`` (row groups
-  pruned by the same box and dates) on a Dask distributed cluster: each worker
+  pruned by the same box and dates; ``country`` and ``year``, when an analysis
+  reads them, from the Hive folder names) on a Dask distributed cluster: each worker
   reads its partitions, filters them exactly as the local engine does and runs
   every analysis on them (:func:`sahelgis.scale.tasks.compute`); the client
   gathers the small partial tables as they finish and adds them up. The
