@@ -81,7 +81,7 @@ import json
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal, cast
@@ -486,6 +486,8 @@ class AppendReport:
     partitions: tuple[tuple[str, int], ...]
     files_written: int
     compacted: int
+    #: Files of a format-1 store rewritten first (see :meth:`EventStore.upgrade`).
+    upgraded: int = 0
 
     def describe(self) -> str:
         text = (
@@ -501,6 +503,11 @@ class AppendReport:
             text += (
                 f"; {self.duplicates_in_input:,} repeated event ids in the input "
                 "(the last one kept)"
+            )
+        if self.upgraded:
+            text += (
+                f"; the store was upgraded to format {FORMAT_VERSION} first "
+                f"({self.upgraded:,} files rewritten)"
             )
         return text
 
@@ -966,8 +973,9 @@ class EventStore:
         """
         with self._locked(), self._restored_on_failure():
             self.manifest = read_manifest(self.root)
-            self._upgrade_files(progress)
-            return self._append(events, source, progress, check_ids, compact)
+            upgraded = len(self._upgrade_files(progress))
+            report = self._append(events, source, progress, check_ids, compact)
+            return replace(report, upgraded=upgraded)
 
     @contextlib.contextmanager
     def _restored_on_failure(self) -> Iterator[None]:

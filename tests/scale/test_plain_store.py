@@ -276,6 +276,8 @@ def test_appending_to_a_format_1_store_upgrades_it_losing_nothing(
     more = more.assign(**{acled.EVENT_ID: "NEW" + more[acled.EVENT_ID].astype(str)})
     report = store.append(EventTable(more, synthetic=True))
     assert report.added == len(more)
+    assert report.upgraded == len(old_files)
+    assert f"upgraded to format 2 first ({len(old_files)} files" in report.describe()
 
     assert (old_store / MANIFEST).is_file()
     assert not (old_store / LEGACY_MANIFEST).exists()
