@@ -31,8 +31,11 @@ from tests.scale.legacy_store import write_format_1
 
 duckdb = pytest.importorskip("duckdb")
 
-#: Several countries, two with a space (and one with an apostrophe) in the name.
-COUNTRIES = ("Mali", "Burkina Faso", "Cote d'Ivoire", "Niger", "Sierra Leone")
+#: Several countries, two with a space (and one with an apostrophe) in the
+#: name, and a made-up one whose folder name needs "/", "," "%" and "=" escaped
+#: (the generator's Sierra Leone, renamed).
+ODD = "Côte d'Ivoire / Test, 100% = ok"
+COUNTRIES = ("Mali", "Burkina Faso", "Cote d'Ivoire", "Niger", ODD)
 YEARS = range(2021, 2025)
 SEED = 20260418
 
@@ -45,9 +48,9 @@ def _synthetic_events(
 ) -> EventTable:
     """Seeded SYNTHETIC West African events of ``countries`` and ``years``."""
     frame = generate_west_africa(n, seed=seed)
-    keep = frame[acled.COUNTRY].astype(str).isin(countries) & frame[
-        acled.EVENT_DATE
-    ].dt.year.isin(list(years))
+    names = frame[acled.COUNTRY].astype(str).replace({"Sierra Leone": ODD})
+    keep = names.isin(countries) & frame[acled.EVENT_DATE].dt.year.isin(list(years))
+    frame = frame.assign(**{acled.COUNTRY: names.astype("category")})
     return EventTable(frame[keep].reset_index(drop=True), synthetic=True)
 
 
@@ -99,6 +102,9 @@ def test_the_store_spans_countries_and_years(store: EventStore) -> None:
     assert not (store.root / LEGACY_MANIFEST).exists()
     folders = {p.name for p in store.root.iterdir() if p.is_dir()}
     assert "country=Burkina%20Faso" in folders
+    assert (
+        "country=C%C3%B4te%20d%27Ivoire%20%2F%20Test%2C%20100%25%20%3D%20ok" in folders
+    )
     # no file repeats the partition keys as a column
     for f in store.manifest.files:
         names = pq.read_schema(store.root / f.path).names
