@@ -17,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if cli.is_subcommand(argv):
         return cli.main(argv)
+    unknown = cli.unknown_subcommand(argv)
+    if unknown is not None:
+        cli.fail(unknown)
+        return cli.EXIT_USAGE
     from sahelgis.app import start_gui
 
     return start_gui(argv)

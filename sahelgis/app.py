@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import traceback
@@ -98,6 +99,39 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def display_problem(
+    environ: dict[str, str] | os._Environ[str] | None = None,
+    platform: str | None = None,
+    x11_sockets: Path = Path("/tmp/.X11-unix"),
+) -> str | None:
+    """Why Qt could not open a window here, in one line, else None.
+
+    Without a display Qt ends the process with its own abort ("could not
+    connect to display", exit 134) before SahelGIS can say anything, so the
+    start checks first: on Linux, with no ``QT_QPA_PLATFORM`` chosen, a
+    Wayland display or an X display whose local socket exists is needed.
+    Remote X displays (``host:10.0``) are not checked.
+    """
+    env = os.environ if environ is None else environ
+    if (platform or sys.platform) != "linux" or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("WAYLAND_DISPLAY"):
+        return None
+    display = env.get("DISPLAY", "")
+    how = (
+        "run `QT_QPA_PLATFORM=offscreen sahelgis --snapshot OUT.png [PROJECT]` "
+        "to render the window to a PNG, or a subcommand (`sahelgis --help`)"
+    )
+    if not display:
+        return f"no display to open the window on (DISPLAY is not set): {how}"
+    host, _, number = display.partition(":")
+    number = number.split(".")[0]
+    local = host in ("", "unix") and number.isdigit()
+    if local and not (x11_sockets / f"X{number}").exists():
+        return f"no X server answers on DISPLAY={display}: {how}"
+    return None
+
+
 #: The last project is remembered again once it has been shown this long.
 REMEMBER_AFTER_MS = 3000
 
@@ -115,6 +149,13 @@ def start_gui(argv: list[str]) -> int:
     from sahelgis.ui.main_window import MainWindow
     from sahelgis.ui.project_files import new_project
 
+    if args.project is not None and not args.project.exists():
+        return fail(f"{args.project}: file not found")
+    if display_problem() is not None:
+        if args.snapshot is None:
+            return fail(str(display_problem()))
+        # a snapshot needs no screen: render offscreen rather than abort
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if args.snapshot is not None:
         from sahelgis.io.atomic import check_writable, guard_output
 

@@ -12,6 +12,14 @@ APT_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0
   libxcb-image0 libxcb-xinerama0 libxcb-randr0
 )
+# only with --test: LibreOffice and poppler render the slide deck for
+# scripts/check_pptx_libreoffice.py and its slow test (about 275 MB, 60
+# packages with --no-install-recommends); real QGIS (3.22 on Debian 12) opens
+# saved projects (tests/io/test_qgis_project.py runs it under /usr/bin/python3)
+APT_TEST_PACKAGES=(libreoffice-impress poppler-utils python3-qgis qgis-providers)
+if [ "${1:-}" = "--test" ]; then
+  APT_PACKAGES+=("${APT_TEST_PACKAGES[@]}")
+fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -26,7 +34,8 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
+    "${missing[@]}"
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -45,4 +45,4 @@ def test_top_level_help_lists_the_analysis_subcommands(capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     for kind in ANALYSES:
-        assert f"sahelgis {kind} " in out
+        assert f"\n  {kind} " in out

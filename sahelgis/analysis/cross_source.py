@@ -40,6 +40,7 @@ import pandas as pd
 from sahelgis.analysis.buffers import haversine_m
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import ucdp_schema as ucdp
+from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from sahelgis.model.events import EventTable
@@ -132,6 +133,7 @@ def likely_duplicates(
     max_km: float = 10.0,
     max_days: int = 2,
     require_actor: bool = True,
+    progress: Progress = NULL_PROGRESS,
 ) -> DuplicateCandidates:
     """List pairs of ACLED and GED events that may record the same event.
 
@@ -147,6 +149,8 @@ def likely_duplicates(
         Greatest gap, days, between the ACLED date and the GED span (>= 0).
     require_actor
         Also require a shared actor side (see the module docstring).
+    progress
+        Told how far the search is; raises ``Cancelled`` when cancelled.
 
     Returns
     -------
@@ -193,6 +197,9 @@ def likely_duplicates(
     order = np.argsort(a_dates, kind="stable")  # tables are sorted; stay safe
     sorted_dates = a_dates[order]
     for g in range(len(right)):
+        if g % 512 == 0:
+            progress.check()
+            progress.set(g / max(len(right), 1), "Pairing ACLED and UCDP GED events")
         i0 = int(np.searchsorted(sorted_dates, starts[g] - gap, side="left"))
         i1 = int(np.searchsorted(sorted_dates, ends[g] + gap, side="right"))
         if i1 <= i0:

@@ -12,6 +12,7 @@ sahelgis corridor EVENTS --road RN4 --within 10km [--segment 25km]
 sahelgis counts EVENTS --by cercle|region|hex:25km
 sahelgis zones EVENTS [--rules RULES.toml] [--by year] -o ZONES.gpkg
 sahelgis export PROJECT [--figure NAME | --all | --list] -o OUT.png|svg|pdf|pptx|gif
+sahelgis acled-update PROJECT.gpkg [--email E] [--country Mali] [--since DATE]
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         from sahelgis.export.cli import cmd_export
 
         return cmd_export(argv[1:])
+    if argv and argv[0] == "acled-update":
+        from sahelgis.cli.acled_update import cmd_acled_update
+
+        return cmd_acled_update(argv[1:])
     from sahelgis.analysis.registry import ANALYSES
 
     if argv and argv[0] in ANALYSES:
@@ -61,7 +66,41 @@ def main(argv: list[str] | None = None) -> int:
 
 #: The subcommands ``main`` runs (anything else opens the GUI, see
 #: ``sahelgis.__main__``).
-SUBCOMMANDS = ("import", "import-osm", "info", "store", "batch", "recipe", "export")
+SUBCOMMAND_HELP: dict[str, tuple[str, str]] = {
+    "import": (
+        "EVENTS -o PROJECT.gpkg | --store FOLDER",
+        "Import an ACLED export or a UCDP GED CSV into a project or a store.",
+    ),
+    "import-osm": (
+        "EXTRACT.osm.pbf|.osm -o PROJECT.gpkg",
+        "Import roads and places from an OpenStreetMap extract.",
+    ),
+    "info": (
+        "PROJECT_OR_FILE_OR_STORE",
+        "Describe a project, an events file or a store without changing it.",
+    ),
+    "store": (
+        "upgrade|vacuum STORE",
+        "Rewrite an older store in today's format; remove files a crash left.",
+    ),
+    "export": (
+        "PROJECT [--figure NAME | --all | --list] -o OUT",
+        "Export saved figures to PNG, SVG, PDF, PPTX or GIF.",
+    ),
+    "batch": (
+        "RECIPE.toml -o OUTDIR [--dataset STORE]",
+        "Run a recipe's analyses on a project or a store (local or Dask).",
+    ),
+    "recipe": (
+        "PROJECT.gpkg -o RECIPE.toml",
+        "Write a project's analyses as a recipe for batch runs.",
+    ),
+    "acled-update": (
+        "PROJECT.gpkg [--email E] [--country C] [--since DATE]",
+        "Bring a project's ACLED events up to date from ACLED's API.",
+    ),
+}
+SUBCOMMANDS = tuple(SUBCOMMAND_HELP)
 
 
 def is_subcommand(argv: list[str]) -> bool:
@@ -69,6 +108,31 @@ def is_subcommand(argv: list[str]) -> bool:
     from sahelgis.analysis.registry import ANALYSES
 
     return bool(argv) and (argv[0] in SUBCOMMANDS or argv[0] in ANALYSES)
+
+
+def unknown_subcommand(argv: list[str]) -> str | None:
+    """The one-line error for a first word that is neither a subcommand, an
+    option nor a project file (``sahelgis exprot``), else None.
+
+    A word with a file suffix or a path separator, or naming an existing
+    file, is a project for the GUI to open (or to report as not found).
+    """
+    from sahelgis.analysis.registry import ANALYSES
+
+    if not argv or argv[0].startswith("-") or is_subcommand(argv):
+        return None
+    word = argv[0]
+    if Path(word).suffix or "/" in word or "\\" in word or Path(word).exists():
+        return None
+    import difflib
+
+    names = [*SUBCOMMANDS, *ANALYSES]
+    close = difflib.get_close_matches(word, names, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return (
+        f"unknown subcommand '{word}' ({hint}`sahelgis --help` lists them; "
+        "a project to open is a .gpkg file)"
+    )
 
 
 def help_parser() -> argparse.ArgumentParser:
@@ -79,19 +143,13 @@ def help_parser() -> argparse.ArgumentParser:
         prog="sahelgis",
         description="SahelGIS desktop GIS. Without a subcommand: open the GUI.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="subcommands (each has --help):\n  "
+        epilog="subcommands (sahelgis SUBCOMMAND --help tells more):\n  "
         + "\n  ".join(
-            [
-                "sahelgis import EVENTS -o PROJECT.gpkg | --store FOLDER",
-                "sahelgis import-osm EXTRACT.osm.pbf|.osm -o PROJECT.gpkg",
-                "sahelgis info PROJECT_OR_FILE_OR_STORE",
-                "sahelgis store upgrade|vacuum STORE",
-                "sahelgis export PROJECT [--figure NAME | --all | --list] -o OUT",
-                "sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE]",
-                "sahelgis recipe PROJECT.gpkg -o RECIPE.toml",
-                *usage_lines(),
-            ]
-        ),
+            [f"{name:13} {summary}" for name, (_, summary) in SUBCOMMAND_HELP.items()]
+            + usage_lines()
+        )
+        + "\n\nWithout a display, render the window to a file with\n"
+        "  QT_QPA_PLATFORM=offscreen sahelgis --snapshot OUT.png [PROJECT]",
     )
     parser.add_argument("project", nargs="?", type=Path, help="project to open")
     parser.add_argument(

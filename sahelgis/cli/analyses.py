@@ -153,7 +153,7 @@ def run_analysis_command(kind: str, argv: Sequence[str]) -> int:
     try:
         if args.output is not None:
             # before any work: never the input, never a project, never read-only
-            guard_output(args.output, [args.events])
+            guard_output(args.output, [args.events, *_more_paths(analysis, args)])
             check_writable(args.output)
         return _run(analysis, args)
     except OutputRefused as exc:
@@ -216,6 +216,15 @@ def _run(analysis: Analysis, args: argparse.Namespace) -> int:
         selection.get("from"),
         selection.get("to"),
     )
+    more = _more_paths(analysis, args)
+    if more:
+        # more event files (e.g. --with GED.csv): read whole and analysed with
+        # EVENTS, as one table
+        tables = [events] + [
+            load_inputs(path).need(None, selection.get("from"), selection.get("to"))
+            for path in more
+        ]
+        events = analysis.combine(tables)
     rows = selection_rows(events, selection, precision=not analysis.own_precision)
     result = analysis.run(events, rows, spec, inputs.context)
     for line in result.warnings:
@@ -227,6 +236,14 @@ def _run(analysis: Analysis, args: argparse.Namespace) -> int:
     _err(f"note: {result.headline}")
     _emit(result, args.output)
     return EXIT_OK
+
+
+def _more_paths(analysis: Analysis, args: argparse.Namespace) -> list[Path]:
+    """The event files given with EVENTS (``--with``), if the analysis reads any."""
+    if not analysis.more_events_param:
+        return []
+    value = getattr(args, analysis.more_events_param, None)
+    return [Path(value)] if value else []
 
 
 def _emit(result: Result, output: Path | None) -> None:
@@ -274,11 +291,9 @@ def _is_layer_table(result: Result) -> bool:
 
 
 def usage_lines() -> list[str]:
-    """One usage line per analysis subcommand (for ``sahelgis --help``)."""
-    return [
-        f"{'sahelgis ' + a.id + ' EVENTS ...':32} {a.summary}"
-        for a in ANALYSES.values()
-    ]
+    """One line per analysis subcommand: its name and what it does (for
+    ``sahelgis --help``)."""
+    return [f"{a.id:13} {a.summary}" for a in ANALYSES.values()]
 
 
 def _usage(analysis: Analysis) -> str:

@@ -3,9 +3,12 @@
 Frames are the figure rendered for successive windows (tech_notes §4): the
 figure's window is cut at the time window's step (month, quarter, year...),
 cumulative or rolling as the project's time window is set, and every frame
-shows its dates. GIF needs only Pillow. MP4 needs the optional packages
-``imageio`` and ``imageio-ffmpeg``, whose bundled ffmpeg is GPL: SahelGIS does
-not depend on them.
+shows its dates. Every frame is drawn with one palette built from the
+legend, chart and style colours (``animation_palette``): a colour of the
+legend is the same in every frame (a per-frame adaptive palette gave
+"Battles" another red in the first frames). GIF needs only Pillow. MP4
+needs the optional packages ``imageio`` and ``imageio-ffmpeg``, whose bundled
+ffmpeg is GPL: SahelGIS does not depend on them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import numpy as np
 from sahelgis.export import ExportError
 from sahelgis.export.layout import plan_figure
 from sahelgis.export.render import figure_for, render_rgb
+from sahelgis.export.symbols import MARK_COLOR
+from sahelgis.model.styles import OTHER_CATEGORY_COLOR
 from sahelgis.model.time_window import DAY, STEPS, add_steps, as_day, step_bins
 from sahelgis.progress import NULL_PROGRESS, Progress
 
@@ -106,10 +111,15 @@ def render_frames(
     *,
     step: str | None = None,
     dpi: int | None = None,
+    plans: list[PagePlan] | None = None,
     progress: Progress = NULL_PROGRESS,
 ) -> list[npt.NDArray[np.uint8]]:
-    """RGB frames (height × width × 3), one per window (``frame_plans``)."""
-    plans = frame_plans(project, spec, step=step)
+    """RGB frames (height × width × 3), one per window (``frame_plans``).
+
+    ``plans`` are the frames' plans when the caller already has them.
+    """
+    if plans is None:
+        plans = frame_plans(project, spec, step=step)
     frames = []
     for i, plan in enumerate(plans):
         progress.check()
@@ -145,13 +155,15 @@ def export_animation(
         raise ExportError(f"frames per second must be positive, got {fps}")
     if suffix == ".mp4":
         _check_mp4()
-    frames = render_frames(project, spec, step=step, dpi=dpi, progress=progress)
+    plans = frame_plans(project, spec, step=step)
+    frames = render_frames(project, spec, dpi=dpi, plans=plans, progress=progress)
     progress.set(0.95, "Writing")
+    palette = animation_palette(frames, plan_colors(project, plans))
     try:
         if suffix == ".gif":
-            write_gif(frames, path, fps)
+            write_gif(frames, path, fps, palette=palette)
         elif suffix == ".mp4":
-            write_mp4(frames, path, fps)
+            write_mp4(frames, path, fps, palette=palette)
         else:
             write_png_frames(frames, path)
     except OSError as exc:
@@ -173,16 +185,170 @@ def write_png_frames(frames: list[npt.NDArray[np.uint8]], folder: Path) -> list[
     return written
 
 
-def write_gif(frames: list[npt.NDArray[np.uint8]], path: Path, fps: float) -> None:
-    """An endlessly looping GIF (Pillow, adaptive palette per frame)."""
+#: Colours every figure page uses besides its styles: white page and halo,
+#: black, the text greys of the header, footer, labels and scale bar, the
+#: SYNTHETIC mark.
+PAGE_COLORS: tuple[str, ...] = (
+    "#FFFFFF",
+    "#000000",
+    "#111111",
+    "#202020",
+    "#333333",
+    "#444444",
+    "#555555",
+    MARK_COLOR,
+)
+
+
+def plan_colors(project: Project, plans: list[PagePlan]) -> list[str]:
+    """The exact colours an animation must keep, first the legend's.
+
+    Parameters
+    ----------
+    project
+        The project (style colours of every category of the frames' event
+        layers, also those absent from a frame's legend).
+    plans
+        The frames' plans: legend swatch colours and fills, chart colours.
+
+    Returns
+    -------
+    list of str
+        Distinct ``#RRGGBB`` colours: legend, chart, styles, then
+        ``PAGE_COLORS``; translucent fills are left out (they are drawn
+        blended with what lies below).
+    """
+    colors: list[str] = []
+    for plan in plans:
+        for entry in plan.legend:
+            colors += [entry.color, entry.fill or ""]
+        if plan.chart:
+            colors += list(plan.chart.get("colors", {}).values())
+        for layer in plan.layers:
+            style = layer.style
+            colors += [style.color, style.fill or "", style.label_color]
+            colors += list(style.categories.values())
+    colors += [*PAGE_COLORS, OTHER_CATEGORY_COLOR]
+    out: dict[str, None] = {}
+    for color in colors:
+        text = str(color or "").strip().upper()
+        if len(text) == 9 and text.endswith("FF"):
+            text = text[:7]
+        if len(text) == 7 and text.startswith("#"):
+            try:
+                int(text[1:], 16)
+            except ValueError:
+                continue
+            out[text] = None
+    return list(out)
+
+
+def animation_palette(
+    frames: list[npt.NDArray[np.uint8]], fixed: list[str]
+) -> npt.NDArray[np.uint8]:
+    """One palette of at most 256 colours for every frame of an animation.
+
+    Parameters
+    ----------
+    frames
+        RGB frames (height × width × 3).
+    fixed
+        ``#RRGGBB`` colours kept exactly (``plan_colors``); at most 192 are
+        used.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(k, 3)`` uint8 RGB, the fixed colours first, then the colours of a
+        median-cut quantisation (Pillow) of all frames together (a sample of
+        every fourth pixel) for antialiasing, blends and underlays.
+    """
+    from PIL import Image
+
+    keep = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in fixed[:192]]
+    room = 256 - len(keep)
+    extra: list[tuple[int, ...]] = []
+    if frames and room > 0:
+        sample = np.concatenate([f[::4, ::4].reshape(-1, 3) for f in frames])
+        strip = Image.fromarray(np.ascontiguousarray(sample[np.newaxis]))
+        quant = strip.quantize(colors=room, method=Image.Quantize.MEDIANCUT)
+        used = sorted({int(i) for i in np.unique(np.asarray(quant))})
+        flat = quant.getpalette() or []
+        extra = [tuple(flat[3 * i : 3 * i + 3]) for i in used]
+    colors = list(dict.fromkeys(keep + extra))[:256]
+    return np.asarray(colors, dtype=np.uint8).reshape(-1, 3)
+
+
+def palette_indices(
+    frame: npt.NDArray[np.uint8], palette: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.uint8]:
+    """Each pixel's nearest palette entry (RGB distance, no dithering).
+
+    A pixel of a palette colour gets exactly that entry. Pillow's
+    ``quantize(palette=...)`` looks colours up in a 6-bit-per-channel cache,
+    so an exact legend colour could go to a neighbouring entry; here each
+    distinct colour of the frame is matched once.
+
+    Parameters
+    ----------
+    frame
+        RGB frame (height × width × 3).
+    palette
+        ``(k, 3)`` RGB palette, ``k`` ≤ 256.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 indices, height × width.
+    """
+    packed = (
+        frame[..., 0].astype(np.uint32) << 16
+        | frame[..., 1].astype(np.uint32) << 8
+        | frame[..., 2].astype(np.uint32)
+    )
+    values, inverse = np.unique(packed.ravel(), return_inverse=True)
+    rgb = np.column_stack(
+        [(values >> 16) & 255, (values >> 8) & 255, values & 255]
+    ).astype(np.int32)
+    pal = palette.astype(np.int32)
+    nearest = np.empty(len(values), dtype=np.uint8)
+    for start in range(0, len(values), 8192):
+        part = rgb[start : start + 8192]
+        d = ((part[:, None, :] - pal[None, :, :]) ** 2).sum(axis=2)
+        nearest[start : start + 8192] = d.argmin(axis=1)
+    return nearest[inverse].reshape(frame.shape[:2])
+
+
+def apply_palette(
+    frame: npt.NDArray[np.uint8], palette: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.uint8]:
+    """The frame in palette colours (RGB), as the GIF shows it."""
+    return palette[palette_indices(frame, palette)]
+
+
+def write_gif(
+    frames: list[npt.NDArray[np.uint8]],
+    path: Path,
+    fps: float,
+    *,
+    palette: npt.NDArray[np.uint8] | None = None,
+) -> None:
+    """An endlessly looping GIF (Pillow) with one palette for every frame.
+
+    ``palette`` defaults to ``animation_palette(frames, list(PAGE_COLORS))``.
+    """
     from PIL import Image
 
     if not frames:
         raise ExportError("no frame to write")
-    images = [
-        Image.fromarray(f).convert("P", palette=Image.Palette.ADAPTIVE, colors=255)
-        for f in frames
-    ]
+    if palette is None:
+        palette = animation_palette(frames, list(PAGE_COLORS))
+    flat = palette.ravel().tolist()
+    images = []
+    for frame in frames:
+        image = Image.fromarray(palette_indices(frame, palette), mode="P")
+        image.putpalette(flat)
+        images.append(image)
     path.parent.mkdir(parents=True, exist_ok=True)
     images[0].save(
         path,
@@ -217,9 +383,20 @@ def pad_to_multiple(
     return np.pad(frame, ((0, ph), (0, pw), (0, 0)), constant_values=255)
 
 
-def write_mp4(frames: list[npt.NDArray[np.uint8]], path: Path, fps: float) -> None:
-    """An H.264 MP4 via imageio-ffmpeg (optional dependency)."""
+def write_mp4(
+    frames: list[npt.NDArray[np.uint8]],
+    path: Path,
+    fps: float,
+    *,
+    palette: npt.NDArray[np.uint8] | None = None,
+) -> None:
+    """An H.264 MP4 via imageio-ffmpeg (optional dependency).
+
+    With ``palette`` the frames are first put in its colours, like the GIF.
+    """
     _check_mp4()
+    if palette is not None:
+        frames = [apply_palette(f, palette) for f in frames]
     import imageio.v2 as imageio
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -235,10 +412,15 @@ def write_mp4(frames: list[npt.NDArray[np.uint8]], path: Path, fps: float) -> No
 
 __all__ = [
     "ANIMATION_FORMATS",
+    "PAGE_COLORS",
+    "animation_palette",
     "animation_windows",
+    "apply_palette",
     "export_animation",
     "frame_plans",
     "pad_to_multiple",
+    "palette_indices",
+    "plan_colors",
     "render_frames",
     "write_gif",
     "write_mp4",

@@ -19,9 +19,14 @@ from sahelgis.export.text import figure_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
 
     from sahelgis.export.layout import PagePlan
     from sahelgis.model.figure_parts import LegendEntry
+
+
+#: The legend's axes are drawn above everything else on the page.
+LEGEND_ZORDER = 1001
 
 
 def _legend_handle(entry: LegendEntry, scale: float) -> Any:
@@ -84,6 +89,9 @@ def draw_legend(fig: Figure, plan: PagePlan, scale: float) -> list[str]:
         return []
     ax = fig.add_axes(rect.fraction(plan.layout.page))
     ax.set_axis_off()
+    # above the page's SYNTHETIC watermark (zorder 1000): the swatches keep the
+    # exact style colours (animation palettes and tests rely on it)
+    ax.set_zorder(LEGEND_ZORDER)
     size = 9.5 * scale
     handles = [_legend_handle(e, scale) for e in entries]
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -114,3 +122,45 @@ def draw_legend(fig: Figure, plan: PagePlan, scale: float) -> list[str]:
         if entry.kind == "header":
             text.set_fontweight("bold")
     return [e.label for e in entries]
+
+
+def legend_swatch_points(
+    fig: Figure, plan: PagePlan
+) -> list[tuple[LegendEntry, tuple[int, int]]]:
+    """Where each legend swatch is drawn, in pixels of the drawn page.
+
+    Parameters
+    ----------
+    fig
+        A page from ``render.figure_for`` whose canvas has been drawn (at the
+        resolution of the pixels asked for, e.g. by ``render.render_rgb``).
+    plan
+        The plan the page was drawn from (its legend entries, in order).
+
+    Returns
+    -------
+    list of (LegendEntry, (row, column))
+        The centre pixel of every swatch (row 0 at the top); headers, which
+        have no swatch, are left out. Empty when the page has no legend.
+    """
+    legend = _page_legend(fig)
+    if legend is None:
+        return []
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    height = fig.canvas.get_width_height()[1]
+    out = []
+    for entry, handle in zip(plan.legend, legend.legend_handles, strict=True):
+        if entry.kind == "header" or handle is None:
+            continue
+        box = handle.get_window_extent(renderer)
+        row = int(height - (box.y0 + box.y1) / 2)
+        col = int((box.x0 + box.x1) / 2)
+        out.append((entry, (row, col)))
+    return out
+
+
+def _page_legend(fig: Figure) -> Legend | None:
+    for ax in fig.axes:
+        if ax.get_zorder() == LEGEND_ZORDER and ax.get_legend() is not None:
+            return ax.get_legend()
+    return None

@@ -5,6 +5,10 @@ panel (events as rasterized markers per category colour, vector features
 clipped to the frame), the outline of an area scope, the "SYNTHETIC DATA" mark,
 small-multiple panel titles and the inset locator map. Labels are placed by
 ``sahelgis.export.labels``; ``sahelgis.export.render`` assembles the page.
+
+Size: about 620 lines because every mark drawn inside a map's axes shares the
+axes set-up, the clipping box and the pixel-to-point sizes kept here; the page
+around the maps (legend, scale bar, header) lives in its own modules.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from sahelgis.model.figure_parts import OTHER_KEY, Panel, category_values
 from sahelgis.model.figure_plan import fit_extent
 from sahelgis.model.figures import SYNTHETIC_MARK
 from sahelgis.model.layers import ROLE_COUNTRIES, EventLayer, VectorLayer
-from sahelgis.model.styles import OTHER_CATEGORY_COLOR
+from sahelgis.model.styles import OTHER_CATEGORY_COLOR, rgba
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -329,20 +333,23 @@ def _draw_vector(
         paths, index = polygon_paths(clipped)
         if not paths:
             return
+        # colour alpha x layer opacity, as the canvas paints them
+        # (styles.rgba); a collection-wide alpha would make a translucent
+        # buffer fill opaque
+        opacity = layer.opacity
         if colors is not None:
-            faces: Any = [colors[i] for i in index]
+            faces: Any = [rgba(colors[i], opacity) for i in index]
         elif style.fill:
-            faces = style.fill
+            faces = [rgba(style.fill, opacity)]
         else:
             faces = "none"
         ax.add_collection(
             PathCollection(
                 paths,
                 facecolors=faces,
-                edgecolors=style.color,
+                edgecolors=[rgba(style.color, opacity)],
                 linewidths=lw,
                 linestyles=ls,
-                alpha=layer.opacity,
                 zorder=z,
             ),
             autolim=False,
@@ -353,7 +360,9 @@ def _draw_vector(
         if not segments:
             return
         line_colors: Any = (
-            [colors[i] for i in index] if colors is not None else style.color
+            [rgba(colors[i], layer.opacity) for i in index]
+            if colors is not None
+            else [rgba(style.color, layer.opacity)]
         )
         ax.add_collection(
             LineCollection(
@@ -361,7 +370,6 @@ def _draw_vector(
                 colors=line_colors,
                 linewidths=lw,
                 linestyles=ls,
-                alpha=layer.opacity,
                 capstyle="round",
                 joinstyle="round",
                 zorder=z,
@@ -446,6 +454,38 @@ def draw_synthetic_mark(ax: Axes, scale: float) -> None:
         color=MARK_COLOR,
         zorder=400,
         bbox={"fc": "white", "ec": MARK_COLOR, "lw": 1.2, "alpha": 0.92, "pad": 3},
+    )
+
+
+def draw_empty_note(ax: Axes, panel: Panel, scale: float) -> None:
+    """Say on a small-multiple map that its period is empty ("no support zone found").
+
+    Drawn at the bottom centre of the map when a layer split by period has
+    nothing in this panel.
+
+    Parameters
+    ----------
+    ax
+        The panel's map axes (display CRS).
+    panel
+        The panel; nothing is drawn when its ``empty_note`` is empty.
+    scale
+        Text size factor of the page.
+    """
+    if not panel.empty_note:
+        return
+    ax.text(
+        0.5,
+        0.025,
+        figure_text(panel.empty_note),
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=10 * scale,
+        fontstyle="italic",
+        color="#B00020",
+        bbox={"facecolor": "white", "edgecolor": "#B00020", "pad": 3.0},
+        zorder=30,
     )
 
 

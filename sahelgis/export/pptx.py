@@ -4,7 +4,10 @@ Each slide has the title in the slide's title placeholder, the subtitle and the
 source line as editable text boxes, the map as a picture rendered from the
 model (``render.figure_for`` without title and source line, sized to the
 slide's picture area) and the parameters (window, filter, extent, layers,
-per-panel counts, notes) in the slide notes.
+per-panel counts, chart counts, notes) in the slide notes. A figure's chart
+is not part of the picture: it is a native, editable chart holding the plan's
+own counts (``sahelgis.export.pptx_chart``), placed where the figure draws
+it.
 
 python-pptx's default template is 4:3 (10 × 7.5 in); we set 13.333 × 7.5 in
 (tech_notes §3) and place every shape explicitly.
@@ -12,12 +15,14 @@ python-pptx's default template is 4:3 (10 × 7.5 in); we set 13.333 × 7.5 in
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sahelgis.export import ExportError
-from sahelgis.export.layout import plan_figure
+from sahelgis.export.layout import PagePlan, plan_figure
+from sahelgis.export.pptx_chart import add_chart
 from sahelgis.export.render import figure_for, rc, render_png_bytes
 from sahelgis.export.text import figure_text
 from sahelgis.model.figure_notes import figure_notes
@@ -42,6 +47,33 @@ def picture_area(spec: FigureSpec) -> tuple[float, float, float, float]:
     top = TITLE_TOP_IN + TITLE_H_IN + (SUBTITLE_H_IN if spec.subtitle else 0.0)
     bottom = SLIDE_H_IN - SOURCE_H_IN - 0.1
     return MARGIN_IN, top + 0.05, SLIDE_W_IN - 2 * MARGIN_IN, bottom - top - 0.05
+
+
+def chart_box(
+    plan: PagePlan, area: tuple[float, float, float, float]
+) -> tuple[float, float, float, float] | None:
+    """Where the figure's chart goes on the slide.
+
+    Parameters
+    ----------
+    plan
+        The figure laid out on the picture area (``plan_figure`` with
+        ``page`` = the area's width and height).
+    area
+        Left, top, width, height of the picture on the slide, in inches.
+
+    Returns
+    -------
+    tuple of float or None
+        Left, top, width, height on the slide, in inches (the layout's chart
+        box, whose origin is the page's bottom left); None without a chart.
+    """
+    rect = plan.layout.chart
+    if rect is None:
+        return None
+    left, top, _, _ = area
+    page_h = plan.layout.page[1]
+    return left + rect.x, top + page_h - rect.y - rect.h, rect.w, rect.h
 
 
 def write_deck(
@@ -90,7 +122,9 @@ def write_deck(
             plan = plan_figure(
                 project, spec, with_title=False, with_source=False, page=(width, height)
             )
-            fig = figure_for(project, spec, plan=plan)
+            # the chart goes on the slide as a native chart: the picture
+            # keeps its place empty
+            fig = figure_for(project, spec, plan=dataclasses.replace(plan, chart=None))
             png = render_png_bytes(fig, dpi or spec.dpi)
         slide = prs.slides.add_slide(layout)
         title = slide.shapes.title
@@ -121,6 +155,9 @@ def write_deck(
             io.BytesIO(png), Inches(left), Inches(top), width=Inches(width)
         )
         picture.name = "Map"
+        box = chart_box(plan, (left, top, width, height))
+        if box is not None and plan.chart and plan.chart.get("periods"):
+            add_chart(slide, plan.chart, box)
         source = slide.shapes.add_textbox(
             Inches(MARGIN_IN),
             Inches(SLIDE_H_IN - SOURCE_H_IN - 0.05),
@@ -161,4 +198,4 @@ def write_deck(
     return path
 
 
-__all__ = ["picture_area", "write_deck"]
+__all__ = ["chart_box", "picture_area", "write_deck"]

@@ -24,6 +24,7 @@ from sahelgis.export import ExportError
 from sahelgis.export.layout import PagePlan, plan_figure
 from sahelgis.export.legend import draw_legend
 from sahelgis.export.map_panel import (
+    draw_empty_note,
     draw_inset,
     draw_panel,
     draw_panel_title,
@@ -152,6 +153,7 @@ def figure_for(
             if many:
                 title_rect = layout.panel_titles[i]
                 draw_panel_title(fig, title_rect, layout.page, panel, scale)
+                draw_empty_note(ax, panel, scale)
             elif spec.show_window and plan.window_label and has_events(plan):
                 ax.text(
                     0.988,
@@ -180,19 +182,25 @@ def figure_for(
         draw_header(fig, plan, scale)
         draw_footer(fig, plan, scale)
         if plan.synthetic:
-            fig.text(
-                0.5,
-                0.5,
-                "SYNTHETIC",
-                ha="center",
-                va="center",
-                rotation=22,
-                fontsize=110 * scale,
-                fontweight="bold",
-                color=MARK_COLOR,
-                alpha=0.06,
-                zorder=1000,
-            )
+            # one faint watermark per map, clipped to it: never over the
+            # legend, the chart or the titles
+            for ax, rect in zip(info.map_axes, layout.maps, strict=False):
+                share = min(1.0, 1.6 * rect.w / layout.page[0])
+                ax.text(
+                    0.5,
+                    0.5,
+                    "SYNTHETIC",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    rotation=22,
+                    fontsize=110 * scale * share,
+                    fontweight="bold",
+                    color=MARK_COLOR,
+                    alpha=0.06,
+                    zorder=1000,
+                    clip_on=True,
+                )
     return fig
 
 

@@ -73,6 +73,9 @@ FIG4_COLORS: dict[str, str] = {
 #: Lon/lat boxes (west, south, east, north).
 NARA_RN4_BOX = (-8.7, 13.35, -6.0, 15.75)
 AFRICA_BOX = (-19.0, -6.0, 46.0, 30.0)
+#: The map reaches Ethiopia, so the title says Africa; the subtitle quotes the
+#: report's own caption ("... in Northwest Africa").
+FIG4_TITLE = "Russia-Backed Engagement in Africa"
 KOULIKORO_FALLBACK_BOX = (-9.6, 11.6, -5.6, 15.7)
 
 JNIM = "JNIM"
@@ -308,6 +311,7 @@ def _figure3(project: Project, events: EventLayer) -> FigureSpec:
             "periods": ["2020", "2021", "2022", "2023"],
             "cols": 4,
             "period_field": "period",
+            "empty_note": "no support zone found",
         },
         inset=True,
         scope=_region_scope(project, "Koulikoro"),
@@ -380,8 +384,11 @@ def _figure4(project: Project) -> FigureSpec:
         unmatched = result.report()
     return FigureSpec(
         name="Report Figure 4 — Russia-backed engagement",
-        title="Russia-Backed Engagement in Northwest Africa",
-        subtitle="Countries by what the analyst report says about them",
+        title=FIG4_TITLE,
+        subtitle=(
+            "Countries as the report's Figure 4 ('... in Northwest Africa') codes "
+            "them; Russia, the partner, is off the map"
+        ),
         extent=AFRICA_BOX,
         layer_ids=[layer.id],
         legend_labels={layer.id: "What the report says"},

@@ -26,9 +26,9 @@ Mapping (old event_type -> event_type / sub_event_type)
   -> Strategic developments / by notes keywords, else Other
 - Riots/Protests -> Riots or Protests / see below
 
-The first five are one-to-one: the 2019 codebook made each old battle type a
-Battles sub-event and each old territorial type a Strategic developments
-sub-event (``event_type_mapping`` = ``"renamed"``).
+The first five are one-to-one: the 2019 codebook has a sub-event type of the
+same name under Battles (the three battle types) or Strategic developments
+(the two territorial types) (``event_type_mapping`` = ``"renamed"``).
 
 Riots/Protests (the ambiguous type)
 -----------------------------------
@@ -42,7 +42,8 @@ distinction in the actor type: inter code 5 "Rioters" versus 6 "Protesters"
    Protesters (6); if ``inter1`` is neither, the same test on ``inter2``.
 2. ``"by interaction"``: else Riots when the ``interaction`` code holds a 5
    (or the text "Rioters"), Protests when it holds a 6 (or "Protesters").
-3. ``"unresolved"``: else Protests (ACLED's peaceful default); the flag lets the
+3. ``"unresolved"``: else Protests (SahelGIS's choice, not ACLED's: no
+   published rule says what an undecidable row was); the flag lets the
    analyst filter these rows and check the notes.
 
 Sub-event types of the split rows follow the 2019 definitions: Riots ->
@@ -57,6 +58,49 @@ Old types with several possible sub-event types take one from words in
 ``notes`` (case-insensitive, first match in :data:`NOTES_KEYWORDS` order); this
 is SahelGIS's heuristic, not ACLED's coding, so it is flagged. Rows without
 a match get the default in the table above (``"renamed"``).
+
+Sources, and what they settle (checked December 2026)
+-----------------------------------------------------
+- ACLED, "ACLED introduces new event types and sub-event types", 14 March
+  2019, https://www.acleddata.com/2019/03/14/acled-introduces-new-event-types-and-sub-event-types/
+  — the six new event types and their definitions: Riots are "violent events
+  where demonstrators or mobs engage in disruptive acts", Protests "a public
+  demonstration in which the participants do not engage in violence, though
+  violence may be used against them". This is the rule the Riots/Protests
+  split applies (violent demonstrators → Riots).
+- ACLED, "Armed Conflict Location & Event Data Project (ACLED) Codebook"
+  (2019 edition; copy at
+  https://fdokumen.com/documents/armed-conflict-location-event-data-project-acled-.html)
+  — the sub-event types used above (Armed clash, Government regains
+  territory, Non-state actor overtakes territory, Headquarters or base
+  established, Non-violent transfer of territory, Other, the Protests and
+  Riots sub-events) and the actor types 5 Rioters, 6 Protesters, 7 Civilians
+  (also acledR's ``R/acled_transform_interaction.R``,
+  https://github.com/dtacled/acledR).
+- C. Raleigh and C. Dowd, "Armed Conflict Location and Event Data Project
+  (ACLED) Codebook 2015" (copy at
+  https://paperzz.com/doc/7621949/armed-conflict-location-and-event-dataset--acled--codebook)
+  — the old event types: the three "Battle-" types, Headquarters or base
+  established, Non-violent activity by a conflict actor, Riots/Protests,
+  Violence against civilians, Non-violent transfer of territory, Remote
+  violence.
+- ACLED, "Riots, Protests and Strategic Developments" (methodology note; copy
+  at https://docslib.org/doc/7978211/riots-protests-and-strategic-developments)
+  — before 2019 riots and protests shared the event type Riots/Protests;
+  riots are demonstrations by a group that uses violence, protests those
+  whose demonstrators are peaceful.
+
+Not found in any published source available here (so SahelGIS's reading,
+not ACLED's rule): a table converting each old type to a new type and
+sub-event type (the 2019 announcement links one, "small changes to content
+... outlined here", which could not be read); the name "Strategic
+development" for the 2017 codebook's type was not checked against its text;
+the sub-event type chosen for a split Riots/Protests row (Mob violence
+against civilians, else Violent demonstration; Peaceful protest / Protest
+with intervention / Excessive force against protesters by the second actor
+and fatalities); that old files' inter codes 5/6 use the 2019 numbering; and
+the Protests default of unresolved rows. acledR (dtacled/acledR, commit
+1e05ba9) has no handling of the pre-2019 types.
 """
 
 from __future__ import annotations

@@ -40,10 +40,16 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from sahelgis import __version__
 from sahelgis.errors import ProjectFileError
-from sahelgis.io import limits
+from sahelgis.io import gpkg_columns, limits
 from sahelgis.io.atomic import atomic_target
 from sahelgis.io.project_probe import STATE_TABLE, has_project_state
 from sahelgis.io.project_schema import CheckedState, check_state
+from sahelgis.io.qgis_project import (
+    PROJECTS_TABLE,
+    STYLES_TABLE,
+    LayerTable,
+    write_qgis_tables,
+)
 from sahelgis.model import crs
 from sahelgis.model.events import EventTable
 from sahelgis.model.filters import EventFilter
@@ -118,7 +124,7 @@ def write_copy(
     with atomic_target(
         path, before_replace=_keep_backup if keep_backup else None, lock=lock
     ) as tmp:
-        _write(project, tmp, progress)
+        _write(project, tmp, progress, path.name)
     return path
 
 
@@ -238,8 +244,9 @@ def is_project_file(path: str | Path) -> bool:
 
 
 # -- writing ------------------------------------------------------------------
-def _write(project: Project, target: Path, progress: Progress) -> None:
+def _write(project: Project, target: Path, progress: Progress, gpkg_name: str) -> None:
     entries: list[dict[str, Any]] = []
+    written: list[LayerTable] = []
     blobs: list[tuple[str, int, bytes]] = []
     used: set[str] = set()
     count = len(project.layers)
@@ -252,20 +259,30 @@ def _write(project: Project, target: Path, progress: Progress) -> None:
         entry["feature_count"] = layer.feature_count
         if isinstance(layer, EventLayer):
             frame = layer.events.to_geodataframe()
-            _write_table(frame, target, table)
             blobs.append((table, len(layer.events), _arrow_blob(layer.events.frame)))
             dr = layer.events.date_range()
             entry["date_range"] = [str(d)[:10] for d in dr] if dr else None
+            kind = "point"
         elif isinstance(layer, VectorLayer):
-            _write_table(layer.data, target, table)
-            entry["geometry_kind"] = layer.geometry_kind
+            frame = layer.data
+            kind = layer.geometry_kind
+            entry["geometry_kind"] = kind
         else:  # pragma: no cover - every layer kind is handled above
             raise TypeError(f"cannot save layer kind {layer.kind}")
+        stored, columns, types = gpkg_columns.encode(frame)
+        _write_table(stored, target, table)
+        if columns:
+            entry["columns"] = columns
+        if types:
+            entry["column_types"] = types
         entries.append(entry)
+        written.append(LayerTable(layer, table, kind, columns))
     if not entries:
         # A GeoPackage needs its core tables; an empty project still gets them.
         _write_table(
-            gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326"), target, "empty"
+            gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326"),
+            target,
+            "empty",
         )
     state = {
         "format": FORMAT_NAME,
@@ -293,17 +310,39 @@ def _write(project: Project, target: Path, progress: Progress) -> None:
             " VALUES (?, 'attributes', ?, ?)",
             (STATE_TABLE, STATE_TABLE, "SahelGIS project state (JSON)"),
         )
+        # an attributes table (integer key, listed in gpkg_contents): QGIS and
+        # GDAL's validator accept it; it is not a map layer
         con.execute(
-            f"CREATE TABLE {CACHE_TABLE} "
-            "(table_name TEXT PRIMARY KEY, rows INTEGER, arrow BLOB)"
+            f"CREATE TABLE {CACHE_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "table_name TEXT UNIQUE, rows INTEGER, arrow BLOB)"
         )
-        con.executemany(f"INSERT INTO {CACHE_TABLE} VALUES (?, ?, ?)", blobs)
+        con.executemany(
+            f"INSERT INTO {CACHE_TABLE}(table_name, rows, arrow) VALUES (?, ?, ?)",
+            blobs,
+        )
+        con.execute(
+            "INSERT INTO gpkg_contents(table_name, data_type, identifier, description)"
+            " VALUES (?, 'attributes', ?, ?)",
+            (CACHE_TABLE, CACHE_TABLE, "SahelGIS event cache (Arrow IPC, not a layer)"),
+        )
+        write_qgis_tables(con, project, written, gpkg_name)
         con.commit()
     progress.set(1.0, "Saved")
 
 
 def _write_table(frame: gpd.GeoDataFrame, target: Path, table: str) -> None:
-    pyogrio.write_dataframe(frame, target, layer=table, driver="GPKG", use_arrow=True)
+    # GeoPackage 1.3: what GDAL 3.6 (QGIS 3.22 on Debian 12) reads without a
+    # warning and its validator accepts; options apply when the file is made
+    new = not target.exists() or target.stat().st_size == 0
+    options = {"VERSION": "1.3"} if new else None
+    pyogrio.write_dataframe(
+        frame,
+        target,
+        layer=table,
+        driver="GPKG",
+        use_arrow=True,
+        dataset_options=options,
+    )
 
 
 def _arrow_blob(frame: pd.DataFrame) -> bytes:
@@ -315,11 +354,23 @@ def _arrow_blob(frame: pd.DataFrame) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+#: Table names a layer never takes: GeoPackage, QGIS and SahelGIS tables.
+_TAKEN_TABLES = frozenset({STYLES_TABLE, PROJECTS_TABLE, "empty"})
+
+
 def _table_name(layer: Layer, used: set[str]) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", layer.name.lower()).strip("_")[:40] or "layer"
-    name = f"{slug}_{layer.id[:6]}"
-    while name in used or name.startswith(("gpkg_", "rtree_", "sahelgis_")):
-        name = f"l_{name}"
+    """A readable table name from the layer's name: lower case, ``_``, unique.
+
+    The same names in the same order give the same tables at every save.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "_", layer.name.lower()).strip("_")[:48]
+    slug = slug.strip("_") or "layer"
+    if slug[0].isdigit() or slug.startswith(_RESERVED_PREFIXES):
+        slug = f"l_{slug}"
+    name, n = slug, 1
+    while name in used or name in _TAKEN_TABLES:
+        n += 1
+        name = f"{slug}_{n}"
     used.add(name)
     return name
 
@@ -565,14 +616,17 @@ def _load_layer(
         "style": Style.from_dict(entry["style"]),
     }
     table = entry["table"]
+    columns, types = entry["columns"], entry["column_types"]
     if entry["kind"] == "events":
         frame = _cached_events(reader, table, warnings)
         if frame is None:  # no cache, or a damaged one: the feature table
             frame = _read_table(reader, index, table).drop(columns="geometry")
+            frame = gpkg_columns.decode(frame, columns, types)
         return EventLayer(
             events=EventTable(frame, synthetic=common["synthetic"]), **common
         )
-    return VectorLayer(data=_read_table(reader, index, table), **common)
+    data = gpkg_columns.decode(_read_table(reader, index, table), columns, types)
+    return VectorLayer(data=data, **common)
 
 
 def _cached_events(

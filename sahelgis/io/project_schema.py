@@ -49,6 +49,7 @@ from shapely.errors import ShapelyError
 
 from sahelgis.errors import ProjectFileError
 from sahelgis.io import limits
+from sahelgis.io.gpkg_columns import COLUMN_TYPES
 from sahelgis.model.figures import (
     CUSTOM_SIZE,
     MULTIPLE_KEYS,
@@ -152,6 +153,7 @@ Fatalities = Annotated[StrictInt, AfterValidator(_int_in(0, limits.MAX_FATALITIE
 Rows = Annotated[StrictInt, AfterValidator(_int_in(0, limits.MAX_LAYER_ROWS))]
 Zoom = Annotated[StrictInt, AfterValidator(_int_in(0, limits.MAX_ZOOM))]
 ProcessId = Annotated[StrictInt, AfterValidator(_int_in(0, 2**31))]
+UnixSeconds = Annotated[StrictInt, AfterValidator(_int_in(0, 2**40))]
 Version = Annotated[StrictInt, AfterValidator(_int_in(0, FORMAT_VERSION))]
 Box4 = Annotated[list[Degrees], Field(min_length=4, max_length=4)]
 ViewBox = Annotated[list[Metres], Field(min_length=4, max_length=4)]
@@ -210,6 +212,15 @@ class LayerState(_Model):
     feature_count: Rows | None = None
     date_range: DayPair | None = None
     geometry_kind: Literal["point", "line", "polygon"] | None = None
+    #: stored column name -> the model's name (``sahelgis.io.gpkg_columns``)
+    columns: Annotated[dict[Name, Name], Field(max_length=limits.MAX_LIST_ITEMS)] = (
+        Field(default_factory=dict)
+    )
+    #: the model's column name -> its type before it was written as a DATE
+    column_types: Annotated[
+        dict[Name, Literal[COLUMN_TYPES]],  # type: ignore[valid-type]
+        Field(max_length=limits.MAX_LIST_ITEMS),
+    ] = Field(default_factory=dict)
 
     @field_validator("id")
     @classmethod
@@ -353,6 +364,18 @@ class RecoveryState(_Model):
     app_version: Name = ""
 
 
+class AcledUpdateState(_Model):
+    """What the last update from ACLED's API asked for and got (no credentials)."""
+
+    layer_id: Annotated[StrictStr, Field(max_length=200)] = ""
+    countries: Names = Field(default_factory=list)
+    start: Day | None = None
+    timestamp: UnixSeconds | None = None
+    deleted_timestamp: UnixSeconds | None = None
+    updated_at: Name = ""
+    summary: Text = ""
+
+
 class ExtraState(_Model):
     """``Project.extra_state``: figures, basemap, recovery; other keys are kept."""
 
@@ -363,6 +386,7 @@ class ExtraState(_Model):
     )
     basemap: BasemapState | None = _whole(default=None)
     sahelgis_recovery: RecoveryState | None = None
+    acled_update: AcledUpdateState | None = _whole(default=None)
 
 
 class ProjectState(_Model):

@@ -44,7 +44,9 @@ where_prec codebook meaning                                      geo_precision
 2          within about 25 km of a known point                   2
 3          second-order administrative division (district)       2
 4          first-order administrative division (region)          3
-5          part of a country (a linear feature, a larger area)   3
+5          part of a country larger than a first-order division, 3
+           a point between two named places, an island, or a
+           place known only vaguely or relative to another
 6          country only                                          3
 7          international waters or airspace                      3
 =========  ====================================================  =============
@@ -57,11 +59,28 @@ date_prec  codebook meaning                            time_precision
 1          exact day                                   1
 2          a span of 2–6 days                          2
 3          the week is known                           2
-4          the month is known (8–30 days)              3
-5          a longer span (months, the year)            3
+4          the month is known                          3
+5          only the year is known                      3
 =========  ==========================================  ==============
 
-``where_prec`` and ``date_prec`` are kept.
+``where_prec`` and ``date_prec`` are kept. ACLED's coarsest time precision is
+the month, so a GED event known only to the year (``date_prec`` 5) is coarser
+than ``time_precision`` 3 says: its span is kept in ``date_end``.
+
+Sources: Uppsala Conflict Data Program, "UCDP Georeferenced Event Dataset
+(GED) Codebook" (S. Högbladh, Department of Peace and Conflict Research,
+Uppsala University; versions 19.1–24.1, https://ucdp.uu.se/downloads/). The
+codebook text itself could not be read here; ``type_of_violence`` 1–3 and the
+``where_prec`` 1–7 and ``date_prec`` 1–5 meanings above were checked against
+its restatement in mapme.biodiversity (``R/calc_fatalities_ucdp.R``,
+https://github.com/mapme-initiative/mapme.biodiversity), which corrected the
+meanings of ``where_prec`` 5 and ``date_prec`` 4–5 (earlier written here as
+"a linear feature" and "8–30 days" / "a longer span"); the "about 25 km" of
+``where_prec`` 2 is not in that restatement. The 49 names are the GED 23.1
+header as other readers record it (uncertainUCDP's sample has 49 columns).
+``geo_precision`` and ``time_precision`` are SahelGIS's translation onto
+ACLED's scales (no published crosswalk was found), so that the precision
+switches treat a GED event like an ACLED event known as well.
 
 Other fields
 ------------

@@ -181,15 +181,20 @@ TAXONOMY: dict[str, tuple[str, ...]] = {
 
 EVENT_TYPES: tuple[str, ...] = tuple(TAXONOMY)
 
-#: Map colours per event_type (colour-blind-safe Okabe–Ito based), shared by the
-#: map legend, the charts and the figure export.
+#: Map colours per event_type, shared by the map legend, the charts, the
+#: figure export and the QGIS styles. Chosen (from Okabe–Ito and Paul Tol's
+#: schemes) so that every pair stays apart under normal vision, deuteranopia
+#: and protanopia: the smallest CAM02-UCS difference over the three is 22.5
+#: (tests/model/test_palette_cvd.py, colorspacious); the earlier Okabe–Ito
+#: set had 9.2, and Battles #D55E00 beside Violence against civilians #E69F00
+#: were hard to tell apart on the map.
 EVENT_TYPE_COLORS: dict[str, str] = {
-    "Battles": "#D55E00",
-    "Explosions/Remote violence": "#8B1A89",
+    "Battles": "#CC3311",
+    "Explosions/Remote violence": "#332288",
     "Violence against civilians": "#E69F00",
-    "Protests": "#0072B2",
-    "Riots": "#56B4E9",
-    "Strategic developments": "#009E73",
+    "Protests": "#0077BB",
+    "Riots": "#33BBEE",
+    "Strategic developments": "#009988",
 }
 
 ACLED_ATTRIBUTION = "Armed Conflict Location & Event Data (ACLED), acleddata.com"

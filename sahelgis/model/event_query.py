@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from sahelgis.model.layers import EventLayer
     from sahelgis.model.selection import Selection
 
+#: What the chart's bars are stacked by: ACLED event type, or the dataset an
+#: event comes from (ACLED or UCDP GED).
+SPLITS: tuple[str, ...] = ("event_type", "source")
+#: Names of the datasets when bars are stacked by source.
+ACLED_DATASET = "ACLED"
+SYNTHETIC_DATASET = "SYNTHETIC demo (not ACLED)"
+
 #: The widest ACLED imprecision (a month) bounds how far outside the window an
 #: event's date can be while its period still overlaps the window.
 MAX_IMPRECISION = 31 * DAY
@@ -34,7 +41,7 @@ OTHER_TYPE = "Other"
 
 @dataclass(frozen=True)
 class StepCounts:
-    """Events and fatalities per step period and event type.
+    """Events and fatalities per step period and event type (or dataset).
 
     ``bins`` holds ``len(counts) + 1`` period boundaries (datetime64[D]); counts
     use each event's ``event_date`` (where ACLED places it).
@@ -86,9 +93,32 @@ class EventQuery:
             if fat is None
             else fat.to_numpy(dtype=np.int64)
         )
+        self._datasets: tuple[tuple[str, ...], np.ndarray] | None = None
         self._filter_cache: tuple[EventFilter, np.ndarray] | None = None
         self._selection_cache: tuple[Selection, np.ndarray] | None = None
         self._counts_cache: dict[tuple, StepCounts] = {}
+
+    def datasets(self) -> tuple[tuple[str, ...], np.ndarray]:
+        """The dataset of each row: names, and a code per row into them.
+
+        Rows whose ``source`` is "UCDP GED" (read from a GED file) are UCDP
+        GED; the others are ACLED, or synthetic demo events in a synthetic
+        layer (said so, never passed off as ACLED).
+        """
+        if self._datasets is None:
+            from sahelgis.model import ucdp_schema as ucdp
+
+            frame = self.layer.events.frame
+            other = SYNTHETIC_DATASET if self.layer.events.synthetic else ACLED_DATASET
+            names = (other, ucdp.UCDP_SOURCE)
+            if acled.SOURCE in frame.columns:
+                is_ged = (
+                    frame[acled.SOURCE].astype(str) == ucdp.UCDP_SOURCE
+                ).to_numpy()
+            else:
+                is_ged = np.zeros(len(frame), dtype=bool)
+            self._datasets = (names, is_ged.astype(np.int64))
+        return self._datasets
 
     def filter_mask(self, flt: EventFilter) -> np.ndarray:
         """Rows passing the filter (cached for the last filter)."""
@@ -156,9 +186,16 @@ class EventQuery:
         flt: EventFilter,
         selection: Selection | None,
         span: tuple[np.datetime64, np.datetime64],
+        split: str = "event_type",
     ) -> StepCounts:
-        """Events per step period by type, and fatalities, over ``span``."""
-        key = (step, flt, id(selection), str(span[0]), str(span[1]))
+        """Events per step period and fatalities over ``span``.
+
+        Events are counted by event type, or by dataset with
+        ``split="source"`` (:meth:`datasets`).
+        """
+        if split not in SPLITS:
+            raise ValueError(f"split {split!r}; use one of {', '.join(SPLITS)}")
+        key = (step, flt, id(selection), str(span[0]), str(span[1]), split)
         cached = self._counts_cache.get(key)
         if cached is not None:
             return cached
@@ -172,14 +209,19 @@ class EventQuery:
         index = np.searchsorted(bins, self.days[rows], "right") - 1
         ok = (index >= 0) & (index < periods)
         index, rows = index[ok], rows[ok]
-        ntypes = len(self.type_names)
+        names, codes = (
+            (self.type_names, self.type_codes)
+            if split == "event_type"
+            else self.datasets()
+        )
+        ntypes = len(names)
         counts = np.bincount(
-            index * ntypes + self.type_codes[rows], minlength=periods * ntypes
+            index * ntypes + codes[rows], minlength=periods * ntypes
         ).reshape(periods, ntypes)
         fatalities = np.bincount(
             index, weights=self.fatalities[rows], minlength=periods
         ).astype(np.int64)
-        result = StepCounts(bins, self.type_names, counts.astype(np.int64), fatalities)
+        result = StepCounts(bins, names, counts.astype(np.int64), fatalities)
         if len(self._counts_cache) > 16:
             self._counts_cache.clear()
         self._counts_cache[key] = result

@@ -79,6 +79,10 @@ class Panel:
     label: str
     window: tuple[np.datetime64, np.datetime64] | None
     layers: list[LayerPanel]
+    #: Said in the panel's title strip when a layer split by period (support
+    #: zones per year) has nothing in this panel, e.g. "no support zone found";
+    #: an empty panel is then not mistaken for a missing one.
+    empty_note: str = ""
 
     @property
     def event_count(self) -> int:

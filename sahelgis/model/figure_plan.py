@@ -221,14 +221,23 @@ def plan_content(
     for label, pwin in periods:
         many = len(periods) > 1
         layer_panels = []
+        empty: list[str] = []
         for layer in layers:
             if isinstance(layer, EventLayer):
                 part = counted[layer.id]
                 rows = part.within(pwin) if many or window is not None else part.rows
             else:
                 rows = _shown(layer, extent, label if many else None, period_field)
+                split = isinstance(layer, VectorLayer) and period_field in layer.data
+                if many and split and not len(rows):
+                    empty.append(layer.name)
             layer_panels.append(LayerPanel(layer, rows))
-        panels.append(Panel(label=label, window=pwin, layers=layer_panels))
+        note = ""
+        if empty:
+            note = str(sm.get("empty_note") or f"nothing from {', '.join(empty)}")
+        panels.append(
+            Panel(label=label, window=pwin, layers=layer_panels, empty_note=note)
+        )
     shown = {}
     for layer_id, part in counted.items():
         rows = np.concatenate(

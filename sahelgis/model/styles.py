@@ -30,6 +30,34 @@ _SIZE_BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
+def rgba(color: str, opacity: float = 1.0) -> tuple[float, float, float, float]:
+    """A style colour as the RGBA the map and every figure paint with.
+
+    The one rule both renderers follow: the colour's own alpha (``#RRGGBBAA``;
+    a buffer's translucent fill) times the layer's opacity. The canvas gets it
+    from ``QColor`` alpha times the item's opacity; the figure renderer calls
+    this, so an exported slide shows what the map shows through a fill.
+
+    Parameters
+    ----------
+    color
+        ``#RRGGBB`` or ``#RRGGBBAA``.
+    opacity
+        The layer's opacity, 0–1.
+
+    Returns
+    -------
+    (r, g, b, a)
+        Floats in 0–1.
+    """
+    text = color.strip().lstrip("#")
+    if len(text) not in (6, 8) or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise ValueError(f"colour {color!r} is not #RRGGBB or #RRGGBBAA")
+    r, g, b = (int(text[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    a = int(text[6:8], 16) / 255 if len(text) == 8 else 1.0
+    return r, g, b, a * min(max(float(opacity), 0.0), 1.0)
+
+
 @dataclass(frozen=True)
 class Style:
     """How one layer is drawn.

@@ -297,6 +297,67 @@ class TimeWindow:
         self.set_window(new_start, new_end)
         return True
 
+    def slider_span(self) -> tuple[np.datetime64, np.datetime64] | None:
+        """The days a date slider runs over, in whole steps.
+
+        From the start of the data's first step to the end of its last one, so
+        every window the model can take fits on it; None with no data.
+        """
+        if self.span is None:
+            return None
+        first = floor_to_step(self.span[0], self.step)
+        last = add_steps(floor_to_step(self.span[1], self.step), self.step, 1) - DAY
+        lo = min(first, self.start) if self.start is not None else first
+        hi = max(last, self.end) if self.end is not None else last
+        return lo, hi
+
+    def dragged(
+        self, handle: str, start: object, end: object
+    ) -> tuple[np.datetime64, np.datetime64]:
+        """The window a slider drag asks for, snapped to the step.
+
+        Parameters
+        ----------
+        handle : {"low", "high", "band"}
+            What was dragged. Only that end moves: dragging ``"high"`` keeps
+            the start exactly as it was, ``"low"`` keeps the end.
+        start, end : date-like
+            The days under the two handles when released.
+
+        Returns
+        -------
+        (start, end) : datetime64[D]
+            Inclusive; a start snaps to the first day of its step, an end to
+            the last day of its step.
+        """
+        start_day, end_day = as_day(start), as_day(end)
+        snapped_start = floor_to_step(start_day, self.step)
+        snapped_end = add_steps(floor_to_step(end_day, self.step), self.step, 1) - DAY
+        if handle == "high" and self.start is not None:
+            return self.start, max(snapped_end, self.start)
+        if handle == "low" and self.end is not None:
+            return min(snapped_start, self.end), self.end
+        return snapped_start, max(snapped_end, snapped_start)
+
+    def at_end(self) -> bool:
+        """True when the window already reaches the data's last day."""
+        if not self.is_set or self.span is None:
+            return False
+        return bool(self.end >= self.span[1])  # type: ignore[operator]
+
+    def rewind(self) -> bool:
+        """Go back to the first window, as a player does when play starts at the end.
+
+        The first step in cumulative mode, the first ``length`` steps when
+        rolling; False when there is no data.
+        """
+        if self.span is None:
+            return False
+        start = floor_to_step(self.span[0], self.step)
+        steps = 1 if self.mode == "cumulative" else self.length
+        self.set_window(start, add_steps(start, self.step, steps) - DAY)
+        return True
+
     def trail_window(self) -> tuple[np.datetime64, np.datetime64] | None:
         """The ``trail`` steps just before the window (shown faded), or None."""
         if not self.trail or not self.is_set:

@@ -114,6 +114,15 @@ class WindowActionsMixin(MainWindowBase):
                 "approximate roads; its towns and villages are added",
             )
         )
+        file_menu.addAction(
+            self._action(
+                "&Update from ACLED…",
+                self.update_from_acled_dialog,
+                None,
+                "Sign in to ACLED's API and bring the project's ACLED events up "
+                "to date (new, changed and deleted events); needs a network",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action(

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from sahelgis.analysis.registry import ANALYSES, Context, Result, get
+from sahelgis.analysis.registry import ANALYSES, Analysis, Context, Result, get
 from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
 from sahelgis.model.event_query import shown_rows
+from sahelgis.model.events import EventTable
 from sahelgis.model.layers import EventLayer, VectorLayer
 from sahelgis.model.project import Project
 from sahelgis.model.styles import Style
@@ -41,7 +42,7 @@ REFRESH_MS = 200
 SNAP_PX = 8.0
 #: Analyses run off the GUI thread, with progress and Cancel (clustering a
 #: million events takes tens of seconds).
-BACKGROUND = frozenset({"zones"})
+BACKGROUND = frozenset({"zones", "duplicates"})
 
 
 class AnalysisController(QObject):
@@ -283,10 +284,23 @@ class AnalysisController(QObject):
             return None
         analysis = get(spec.get("kind"))
         spec = analysis.restore(spec)
-        args = (events.events, self.rows(events), spec, self.context())
+        args = self._run_args(analysis, events, spec)
         if progress is None:
             return analysis.run(*args)
         return analysis.run(*args, progress)
+
+    def _run_args(
+        self, analysis: Analysis, events: EventLayer, spec: dict[str, Any]
+    ) -> tuple[EventTable, np.ndarray | None, dict[str, Any], Context]:
+        """What ``analysis.run`` gets: the shown rows of the top event layer, or
+        of every shown event layer together (ACLED and UCDP GED paired)."""
+        if not analysis.every_event_layer:
+            return events.events, self.rows(events), spec, self.context()
+        shown = [ly for ly in self.project.event_layers() if ly.visible]
+        table = analysis.combine(
+            [_subset(layer.events, self.rows(layer)) for layer in shown]
+        )
+        return table, None, spec, self.context()
 
     def add(
         self, spec: dict[str, Any], result: Result | None = None
@@ -323,7 +337,7 @@ class AnalysisController(QObject):
         if events is None or self.runner is None:
             return
         analysis = get(spec["kind"])
-        args = (events.events, self.rows(events), spec, self.context())
+        args = self._run_args(analysis, events, analysis.restore(spec))
 
         def job(progress: Any) -> Result:
             return analysis.run(*args, progress)
@@ -346,9 +360,37 @@ class AnalysisController(QObject):
         spec = getattr(layer, "analysis", None) or {}
         if spec.get("kind") not in ANALYSES:
             return
+        if spec["kind"] in BACKGROUND and self.runner is not None:
+            self._refresh_background(layer_id, spec)
+            return
         result = self.compute(spec)
         if result is not None:
             self._show_result(layer_id, result)
+
+    def _refresh_background(self, layer_id: str, spec: dict[str, Any]) -> None:
+        """Recompute a slow result off the GUI thread (no dialog); a newer
+        refresh of the same kind cancels this one."""
+        events = self.event_layer()
+        if events is None or self.runner is None:
+            return
+        analysis = get(spec["kind"])
+        args = self._run_args(analysis, events, analysis.restore(spec))
+
+        def job(progress: Any) -> Result:
+            return analysis.run(*args, progress)
+
+        def done(result: Result) -> None:
+            if self.current == layer_id:  # still the result asked for
+                self._show_result(layer_id, result)
+
+        self.runner.start(
+            spec["kind"],
+            f"{analysis.label}…",
+            job,
+            on_done=done,
+            on_error=self.sig_failed.emit,
+            dialog=False,
+        )
 
     def _show_result(self, layer_id: str, result: Result) -> None:
         window = self.project.time_window.label() or "all dates"
@@ -371,6 +413,12 @@ class AnalysisController(QObject):
             self.current = None
             self.last_result = None
             self.panel.show_result("The result's layer was removed.", pd.DataFrame())
+
+
+def _subset(events: EventTable, rows: np.ndarray) -> EventTable:
+    """The rows of an event table (positions, in date order) as a table."""
+    frame = events.frame.iloc[rows].reset_index(drop=True)
+    return EventTable(frame, synthetic=events.synthetic)
 
 
 __all__ = ["ROLE_ANALYSIS", "AnalysisController", "FormDialog"]

@@ -11,10 +11,19 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from sahelgis.errors import SahelGISError
 from sahelgis.io.acled import ImportReport
+from sahelgis.io.acled_api import DEFAULT_BASE_URL, AcledApiError
+from sahelgis.io.acled_update import (
+    UpdatePlan,
+    UpdateResult,
+    apply_update,
+    fetch_with_keyring,
+    plan_update,
+)
 from sahelgis.io.events_file import read_events
 from sahelgis.io.osm import OsmImport, add_to_project, read_osm
 from sahelgis.io.safety import safe_child
@@ -25,7 +34,9 @@ from sahelgis.model.layers import ROLE_ROADS, EventLayer, VectorLayer
 from sahelgis.scale.recipe import recipe_from_project
 from sahelgis.scale.store import EventStore, Selection
 from sahelgis.ui import settings as app_settings
+from sahelgis.ui.acled_update_dialog import AcledRequest, AcledUpdateDialog
 from sahelgis.ui.import_report_dialog import ImportReportDialog
+from sahelgis.ui.plain_text import plain_progress_label
 from sahelgis.ui.store_dialog import (
     StoreOpenDialog,
     StoreRequest,
@@ -34,13 +45,13 @@ from sahelgis.ui.store_dialog import (
 )
 from sahelgis.ui.window_base import MainWindowBase
 
-EVENT_FILTER = (
-    "ACLED export or UCDP GED CSV (*.csv *.xlsx *.txt);;All files (*)"
-)
+EVENT_FILTER = "ACLED export or UCDP GED CSV (*.csv *.xlsx *.txt);;All files (*)"
 VECTOR_FILTER = (
     "Vector data (*.gpkg *.shp *.geojson *.json *.kml *.fgb *.zip);;All files (*)"
 )
 RECIPE_FILTER = "Batch recipe (*.toml)"
+#: Where File > Update from ACLED… signs in (tests point it at a local server).
+API_URL = DEFAULT_BASE_URL
 OSM_FILTER = "OpenStreetMap extract (*.osm.pbf *.pbf *.osm);;All files (*)"
 
 
@@ -149,6 +160,113 @@ class ImportsMixin(MainWindowBase):
             on_done=done,
             on_error=lambda exc: self.show_error(title, exc),
         )
+
+    # -- ACLED API ------------------------------------------------------------
+    def update_from_acled_dialog(self) -> AcledUpdateDialog:
+        """Ask for the account, countries and dates; update when accepted."""
+        try:
+            plan: UpdatePlan | None = plan_update(self.project)
+        except AcledApiError:
+            plan = None  # no ACLED layer yet: the dialog asks for countries
+        dialog = AcledUpdateDialog(plan, self)
+        dialog.accepted.connect(lambda: self.update_from_acled(dialog.request()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def update_from_acled(
+        self,
+        request: AcledRequest,
+        *,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        """Fetch the changes on the worker pool; apply them here (one undo entry)."""
+        base_url = base_url or API_URL
+        title = "Update from ACLED"
+        try:
+            plan = plan_update(
+                self.project,
+                countries=request.countries,
+                start=request.start,
+                end=request.end,
+            )
+        except AcledApiError as exc:
+            self.show_error(title, exc)
+            return
+
+        def done(outcome: tuple[UpdateResult, str]) -> None:
+            result, note = outcome
+            try:
+                line = apply_update(self.project, result)
+            except AcledApiError as exc:
+                self.show_error(title, exc)
+                return
+            self.statusBar().showMessage(f"{line}; {note}" if note else line, 15_000)
+            lines = [line, *(f"not imported: {r}" for r in result.rejected)]
+            if note:
+                lines.append(note)
+            box = QMessageBox(QMessageBox.Icon.Information, title, "", parent=self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setText("\n".join(lines))
+            box.setObjectName("acled_update_summary")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+
+        # Cancel drops the job at once (its outcome is never applied): a
+        # request may wait for the server up to ``timeout`` before it notices.
+        progress = QProgressDialog(self)
+        progress.setLabel(plain_progress_label())
+        progress.setLabelText(title)
+        progress.setCancelButtonText("Cancel")
+        progress.setRange(0, 1000)
+        progress.setWindowTitle(title)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(400)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+
+        def finish() -> None:
+            progress.close()
+            progress.deleteLater()
+
+        def show_progress(fraction: float, text: str) -> None:
+            progress.setValue(int(fraction * 1000))
+            if text:
+                progress.setLabelText(f"{title}\n{text}")
+
+        def finished(outcome: tuple[UpdateResult, str]) -> None:
+            finish()
+            done(outcome)
+
+        def failed(exc: BaseException) -> None:
+            finish()
+            self.show_error(title, exc)
+
+        def cancelled() -> None:
+            finish()
+            self.statusBar().showMessage(
+                "ACLED update cancelled — the project is unchanged", 10_000
+            )
+
+        job = self.runner.jobs.submit(
+            partial(
+                fetch_with_keyring,
+                remember=request.remember,
+                base_url=base_url,
+                timeout=timeout,
+            ),
+            plan,
+            request.email,
+            request.password,
+            kind="acled-update",
+            with_progress=True,
+            on_done=finished,
+            on_error=failed,
+            on_progress=show_progress,
+            on_cancelled=cancelled,
+        )
+        progress.canceled.connect(job.cancel)
 
     # -- event stores and recipes --------------------------------------------
     def open_store_dialog(self, folder: str | Path | None = None) -> None:

@@ -9,6 +9,7 @@ events, layers, roads and event stores in ``sahelgis.ui.imports``: mixins of
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -55,6 +56,14 @@ from sahelgis.ui.plain_text import MessageBox as QMessageBox
 from sahelgis.ui.plain_text import markup, plain_label, window_title
 from sahelgis.ui.project_files import ProjectFilesMixin, new_project
 from sahelgis.ui.workers import TaskRunner
+
+#: The Charts dock keeps at least this height when a result makes room.
+MIN_CHART_DOCK_PX = 150
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from sahelgis.model.layers import EventLayer
 
 DRAWINGS_FILTER = (
     "GeoPackage (*.gpkg);;GeoJSON (*.geojson *.json);;Shapefile (*.shp);;KML (*.kml)"
@@ -197,8 +206,24 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
             QMessageBox.warning(self, "Analysis", str(exc))
             return
         if result is not None:
-            self.result_dock.show()
-            self.result_dock.raise_()
+            self.show_result_dock()
+
+    def show_result_dock(self) -> None:
+        """Bring the Analysis result tab forward with room for its table."""
+        self.result_dock.show()
+        self.result_dock.raise_()
+        # measured once the panel has laid out its new title and warning
+        QTimer.singleShot(0, self._make_room_for_result)
+
+    def _make_room_for_result(self) -> None:
+        deficit = self.result_panel.make_room()
+        chart, result = self.chart_dock.height(), self.result_dock.height()
+        if deficit > 0 and chart - deficit >= MIN_CHART_DOCK_PX:
+            self.resizeDocks(
+                [self.chart_dock, self.result_dock],
+                [chart - deficit, result + deficit],
+                Qt.Orientation.Vertical,
+            )
 
     def _on_analysis_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ValueError):
@@ -208,8 +233,16 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
 
     def _on_canvas_buffer_requested(self, x: float, y: float) -> None:
         if self.analysis.buffer_at(x, y) is not None:
-            self.result_dock.show()
-            self.result_dock.raise_()
+            self.show_result_dock()
+
+    def _on_events_identified(
+        self, found: list[tuple[EventLayer, np.ndarray]]
+    ) -> None:
+        """A click on events brings the Identify tab forward (over the result)."""
+        self.identify_panel.show_events(found)
+        if any(len(rows) for _, rows in found):
+            self.identify_dock.show()
+            self.identify_dock.raise_()
 
     def _on_layer_panel_current_changed(self, *args: object) -> None:
         layer_id = self.layer_panel.current_layer_id()
@@ -222,7 +255,7 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
     def _connect_canvas(self) -> None:
         self.canvas.sig_cursor_moved.connect(self._on_canvas_cursor_moved)
         self.canvas.sig_scale_changed.connect(self._on_canvas_scale_changed)
-        self.canvas.sig_events_identified.connect(self.identify_panel.show_events)
+        self.canvas.sig_events_identified.connect(self._on_events_identified)
         self.canvas.sig_buffer_requested.connect(self._on_canvas_buffer_requested)
         self.drawing.sig_measure.connect(self.statusBar().showMessage)
         self.drawing.sig_message.connect(

@@ -238,7 +238,14 @@ def test_zones_table_gpkg_and_rules(capsys, tmp_path):
 
 
 def test_command_table():
-    assert set(ANALYSES) == {"buffer", "corridor", "counts", "zones", "isolation"}
+    assert set(ANALYSES) == {
+        "buffer",
+        "corridor",
+        "counts",
+        "zones",
+        "isolation",
+        "duplicates",
+    }
 
 
 # -- -o never destroys what it was not asked to replace ----------------------

@@ -22,7 +22,14 @@ CSV = str(paths.demo_events_csv())
 
 
 def test_every_analysis_declares_what_the_front_ends_need():
-    assert list(ANALYSES) == ["buffer", "corridor", "counts", "zones", "isolation"]
+    assert list(ANALYSES) == [
+        "buffer",
+        "corridor",
+        "counts",
+        "zones",
+        "isolation",
+        "duplicates",
+    ]
     for kind, analysis in ANALYSES.items():
         assert analysis.id == kind
         assert analysis.label
@@ -91,6 +98,7 @@ SPECS = [
     ("counts", {"areas": "region", "by": "year"}),
     ("counts", {"areas": "hexagon", "size": "40 km"}),
     ("isolation", {"town": "Nara", "radius": "100 km", "within": "5 km"}),
+    ("duplicates", {"km": 7.5, "days": 1, "any_actor": True}),
 ]
 
 

@@ -18,7 +18,7 @@ CAPTIONS = [
     "JNIM Targets Nara and the RN4 in the Koulikoro Region, Southern Mali",
     "JNIM Increases Grip on Civilians in the Koulikoro Region",
     "JNIM Strengthens in Southern Mali: In the Koulikoro Region, 2020–2023",
-    "Russia-Backed Engagement in Northwest Africa",
+    "Russia-Backed Engagement in Africa",
 ]
 
 
@@ -88,3 +88,32 @@ def test_event_figures_render(fig_project, tmp_path, index):
     assert SYNTHETIC_MARK in texts
     if spec.chart:
         assert any(ax.get_title(loc="left") == "Events per year" for ax in fig.axes)
+
+
+def test_a_year_without_a_support_zone_says_so(fig_project):
+    add_report_figures(fig_project)
+    spec = saved_figures(fig_project)[2]
+    plan = plan_figure(fig_project, spec)
+    for panel in plan.panels:
+        zones = [lp for lp in panel.layers if lp.layer.role == ROLE_ZONES]
+        assert zones
+        assert (panel.empty_note == "no support zone found") == (
+            not len(zones[0].rows)
+        ), panel.label
+    # a panel emptied on purpose says so on the page too
+    layer = next(ly for ly in fig_project.layers if ly.role == ROLE_ZONES)
+    layer.data = layer.data[layer.data["period"].astype(str) != "2021"]
+    plan = plan_figure(fig_project, spec)
+    assert [p.empty_note for p in plan.panels][1] == "no support zone found"
+    fig = figure_for(fig_project, spec)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "no support zone found" in texts
+
+
+def test_figure4_title_agrees_with_its_extent(fig_project):
+    add_report_figures(fig_project)
+    spec = saved_figures(fig_project)[3]
+    assert "Northwest" not in spec.title
+    assert "Northwest Africa" in spec.subtitle  # the report's caption, quoted
+    assert "Russia" in spec.subtitle
+    assert "off the map" in spec.subtitle

@@ -115,7 +115,12 @@ RESETS = [
         ("extra",),
         [],
         "extra",
-        {"figures": [], "basemap": None, "sahelgis_recovery": None},
+        {
+            "figures": [],
+            "basemap": None,
+            "sahelgis_recovery": None,
+            "acled_update": None,
+        },
     ),
 ]
 

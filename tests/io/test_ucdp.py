@@ -238,3 +238,45 @@ def test_analysis_commands_read_a_ged_csv_directly(tmp_path, capsys):
     assert main(["counts", str(path), "--areas", "country", "--per", "none"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1].startswith("total: ")
+
+
+def test_year_precision_keeps_its_span_beyond_the_month(tmp_path):
+    """GED date_prec 5 means only the year is known (codebook); ACLED's
+    coarsest time precision is the month, so the year's span stays in date_end
+    and a cross-source pairing sees the whole year (made-up rows)."""
+    import pandas as pd
+
+    from sahelgis.analysis.cross_source import likely_duplicates
+    from sahelgis.model.events import EventTable
+
+    rows = ged_rows(1)
+    rows[0] |= {
+        "date_prec": "5",
+        "date_start": "2023-01-01",
+        "date_end": "2023-12-31",
+        "side_a": "Government of Mali",
+        "latitude": "14.5000",
+        "longitude": "-3.5000",
+    }
+    table, _ = read_ucdp(write_ged(tmp_path / "ged_year.csv", rows))
+    row = table.frame.iloc[0]
+    assert row["time_precision"] == 3
+    assert row["date_prec"] == 5
+    assert str(row["date_end"])[:10] == "2023-12-31"
+    acled = EventTable(
+        pd.DataFrame(
+            {
+                "event_id_cnty": ["MLI9"],
+                "event_date": [np.datetime64("2023-06-15", "s")],
+                "event_type": ["Battles"],
+                "actor1": ["Military Forces of Mali (2021-)"],
+                "actor2": [""],
+                "latitude": [14.5],
+                "longitude": [-3.5],
+                "fatalities": [1],
+                "source": ["made-up"],
+            }
+        )
+    )
+    pairs = likely_duplicates(acled, table, max_km=1, max_days=0).pairs
+    assert list(pairs["days_apart"]) == [0]  # June lies inside the year's span

@@ -144,3 +144,43 @@ def test_round_trip_dict():
     again.set_span(*window.span)
     again.update_from_dict(window.to_dict())
     assert again.to_dict() == window.to_dict()
+
+
+def test_rewind_goes_to_the_first_step_in_both_modes():
+    from sahelgis.model.time_window import TimeWindow
+
+    tw = TimeWindow()
+    tw.set_span("2018-01-03", "2024-06-30")
+    assert tw.at_end()
+    assert tw.rewind()
+    assert (str(tw.start), str(tw.end)) == ("2018-01-01", "2018-01-31")
+    assert not tw.at_end()
+    tw.set_mode("rolling")
+    tw.set_option("length", 3)
+    tw.set_window("2024-01-01", "2024-06-30")
+    assert tw.at_end()
+    tw.rewind()
+    assert (str(tw.start), str(tw.end)) == ("2018-01-01", "2018-03-31")
+    assert not TimeWindow().rewind()  # no data, no window
+
+
+def test_a_slider_drag_moves_only_the_dragged_end_snapped_to_the_step():
+    from sahelgis.model.time_window import TimeWindow
+
+    tw = TimeWindow()
+    tw.set_span("2018-01-03", "2024-06-30")
+    assert (str(tw.start), str(tw.end)) == ("2018-01-01", "2024-06-30")
+    # the slider covers whole steps, so the window's start (1 Jan) is on it
+    assert [str(d) for d in tw.slider_span()] == ["2018-01-01", "2024-06-30"]
+    # the end handle released mid-March 2021: the start stays 1 Jan 2018
+    start, end = tw.dragged("high", "2018-01-08", "2021-03-17")
+    assert (str(start), str(end)) == ("2018-01-01", "2021-03-31")
+    # the start handle released on 12 Feb 2020: the end stays
+    start, end = tw.dragged("low", "2020-02-12", "2024-06-29")
+    assert (str(start), str(end)) == ("2020-02-01", "2024-06-30")
+    # the band: both ends snap
+    start, end = tw.dragged("band", "2019-05-20", "2020-05-20")
+    assert (str(start), str(end)) == ("2019-05-01", "2020-05-31")
+    tw.set_step("year")
+    start, end = tw.dragged("high", "2018-01-01", "2021-03-17")
+    assert str(end) == "2021-12-31"

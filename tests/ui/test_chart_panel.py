@@ -317,3 +317,42 @@ def test_deleted_panel_ignores_model_signals(qtbot, demo_like_project):
     demo_like_project.set_filter(EventFilter(actor="JNIM"))
     demo_like_project.time_window.set_step("year")
     assert len(demo_like_project.filter_changed) == 0
+
+
+def test_bars_split_by_source_for_acled_and_ged_layers(qtbot, tmp_path, tiny_frame):
+    """An ACLED layer and a UCDP GED layer (made-up rows): one bar segment per
+    source, equal to a plain groupby of each file."""
+    from sahelgis.io.ucdp import read_ucdp
+    from sahelgis.model.events import EventTable, optimise_dtypes
+    from sahelgis.model.layer_factory import event_layer
+    from tests.io.test_ucdp import ged_rows, write_ged
+
+    ged, _ = read_ucdp(write_ged(tmp_path / "ged_test.csv", ged_rows(30)))
+    acled = EventTable(optimise_dtypes(tiny_frame.copy()))
+    project = Project()
+    project.add_layer(event_layer(acled, "tiny.csv"))
+    project.add_layer(event_layer(ged, "ged_test.csv"))
+    widget = ChartPanel(project)
+    qtbot.addWidget(widget)
+    assert set(widget.bar_items) <= set(EVENT_TYPE_COLORS)  # by type at first
+    widget.split_box.setCurrentIndex(widget.split_box.findData("source"))
+    assert widget.split == "source"
+    assert set(widget.bar_items) == {"ACLED", "UCDP GED"}
+    drawn = bar_table(widget).set_index(["month", "type"])["height"].astype(int)
+    expected = pd.concat(
+        [
+            tiny_frame["event_date"].dt.strftime("%Y-%m").to_frame("month")
+            .assign(type="ACLED"),
+            ged.frame["event_date"].dt.strftime("%Y-%m").to_frame("month")
+            .assign(type="UCDP GED"),
+        ]
+    ).groupby(["month", "type"]).size()  # fmt: skip
+    pd.testing.assert_series_equal(
+        drawn.sort_index(), expected.sort_index(), check_names=False
+    )
+    assert widget.title.text() == "Events per month by source — all events"
+    assert "UCDP GED" in widget.legend.text()
+    assert "UCDP GED 30" in widget.hover_text("2023-03-15")
+    widget.set_split("event_type")
+    assert widget.split_box.currentData() == "event_type"
+    assert set(widget.bar_items) <= set(EVENT_TYPE_COLORS)

@@ -12,7 +12,7 @@ def test_slider_release_moves_window_and_map_count(
     window = make_main_window(demo_like_project)
     canvas, controls = window.canvas, window.time_controls
     assert canvas.shown_event_count() == 21
-    first = demo_like_project.time_window.span[0]
+    first = demo_like_project.time_window.slider_span()[0]
     # drag-release the slider to 2020-01-01 .. 2021-12-31
     low = int((np.datetime64("2020-01-01") - first) / np.timedelta64(1, "D"))
     high = int((np.datetime64("2021-12-31") - first) / np.timedelta64(1, "D"))
@@ -131,3 +131,25 @@ def test_pick_a_cercle_selects_it(make_main_window, demo_like_project, qtbot):
         pos=QPoint(round(p.x()), round(p.y())),
     )
     assert demo_like_project.selection.label == "Cercle: Nara"
+
+
+def test_dragging_only_the_end_handle_keeps_the_start(
+    make_main_window, demo_like_project, qtbot
+):
+    window = make_main_window(demo_like_project)
+    tw = demo_like_project.time_window
+    start = tw.start
+    slider = window.time_controls.slider
+    low, high = slider.range()
+    y = slider.height() // 2
+    grab = QPoint(round(slider._x(high)), y)
+    drop = QPoint(round(slider._x((low + high) // 2)), y)
+    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=grab)
+    qtbot.mouseMove(slider, drop)
+    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=drop)
+    assert tw.start == start
+    assert tw.end < demo_like_project.time_window.span[1]
+    # the end snaps to the last day of a month (the step)
+    assert (tw.end + np.timedelta64(1, "D")).astype("datetime64[M]") != tw.end.astype(
+        "datetime64[M]"
+    )

@@ -9,7 +9,14 @@ means adding one module here (and its tests) and listing it below.
 
 from __future__ import annotations
 
-from sahelgis.analysis.registry import buffer, corridor, counts, isolation, zones
+from sahelgis.analysis.registry import (
+    buffer,
+    corridor,
+    counts,
+    duplicates,
+    isolation,
+    zones,
+)
 from sahelgis.analysis.registry.base import (
     SELECTION_PARAMS,
     Analysis,
@@ -36,7 +43,7 @@ __all__ = [
 #: Every analysis by id, in menu order.
 ANALYSES: dict[str, Analysis] = {
     module.ANALYSIS.id: module.ANALYSIS
-    for module in (buffer, corridor, counts, zones, isolation)
+    for module in (buffer, corridor, counts, zones, isolation, duplicates)
 }
 
 

@@ -277,6 +277,10 @@ class Analysis:
     own_precision: bool = False
     #: Can run from a recipe / batch engine.
     batch: bool = True
+    #: Reads every shown event layer together (the GUI), not only the top one.
+    every_event_layer: bool = False
+    #: A parameter naming more event files read with EVENTS (command line).
+    more_events_param: str = ""
 
     # -- parameters -------------------------------------------------------------
     def param(self, name: str) -> Param:
@@ -407,6 +411,15 @@ class Analysis:
     def layer_name(self, spec: Mapping[str, Any]) -> str:
         """Name of the analysis's main result layer."""
         return self.label
+
+    def combine(self, tables: Sequence[EventTable]) -> EventTable:
+        """Event tables (layers, files; EPSG:4326 lon/lat) as one table, by date."""
+        from sahelgis.model.events import EventTable, concat_frames
+
+        if len(tables) == 1:
+            return tables[0]
+        frame = concat_frames([t.frame for t in tables])
+        return EventTable(frame, synthetic=any(t.synthetic for t in tables))
 
     # -- batch --------------------------------------------------------------------
     def extent(self, spec: Mapping[str, Any]) -> Box | None:

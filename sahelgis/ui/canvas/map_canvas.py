@@ -380,6 +380,8 @@ class MapCanvas(pg.PlotWidget):
         self._update_window_label()
 
     def _on_project_layer_removed(self, layer_id: str) -> None:
+        # a layer put back under the same id (undo, an ACLED update) has other rows
+        self._color_cache.pop(layer_id, None)
         self._layer_subscriptions.remove(layer_id)
         self._remove_items(layer_id)
         self._restack()
@@ -488,13 +490,19 @@ class MapCanvas(pg.PlotWidget):
         self._place_overlays()
 
     def _place_overlays(self) -> None:
-        self.window_label.move(
-            max(self.width() - self.window_label.width() - 10, 10), 8
-        )
+        """The time label top right, below the SYNTHETIC banner when the two
+        would overlap (a narrow map)."""
+        label, banner = self.window_label, self.synthetic_label
+        x = max(self.width() - label.width() - 10, 10)
+        y = 8
+        if banner.isVisibleTo(self) and x < banner.geometry().right() + 8:
+            y = banner.geometry().bottom() + 6
+        label.move(x, y)
         self.scale_bar.move(10, self.height() - self.scale_bar.height() - 8)
 
     def _update_synthetic_label(self) -> None:
         self.synthetic_label.setVisible(self.project.has_synthetic_visible())
+        self._place_overlays()
 
     # -- view -----------------------------------------------------------------
     def full_extent(self) -> tuple[float, float, float, float] | None:

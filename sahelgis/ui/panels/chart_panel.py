@@ -1,5 +1,8 @@
 """Chart panel: events per step by type and fatalities, with the time window band.
 
+Bars are stacked by ACLED event type, or by source ("Stack by: source"): ACLED
+and UCDP GED events of a project told apart.
+
 The counts come from the model (``query_for(layer).step_counts``) and depend on
 the step, filter, selection and visible event layers, never on the window, so a
 window move (30 a second while playing) only moves the band.
@@ -14,10 +17,24 @@ import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QPointF, QSignalBlocker, Qt
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sahelgis.model import acled_schema as acled
-from sahelgis.model.event_query import StepCounts, combine_counts, query_for
+from sahelgis.model import ucdp_schema as ucdp
+from sahelgis.model.event_query import (
+    ACLED_DATASET,
+    SYNTHETIC_DATASET,
+    StepCounts,
+    combine_counts,
+    query_for,
+)
 from sahelgis.model.layers import EventLayer, LayerSubscriptions
 from sahelgis.model.project import Project
 from sahelgis.model.time_window import (
@@ -40,6 +57,13 @@ SECONDS_PER_DAY = 86_400.0
 BAR_GAP = 0.12
 AXIS_WIDTH = 44
 HINT = "Hover a bar for exact counts; click it to end the window there."
+#: The "Stack by" choices: label and split.
+SPLIT_CHOICES = (("event type", "event_type"), ("source", "source"))
+SOURCE_COLORS = {
+    ACLED_DATASET: "#1F78B4",
+    ucdp.UCDP_SOURCE: "#D01C8B",
+    SYNTHETIC_DATASET: "#6A6A6A",
+}
 
 
 def day_seconds(days: np.ndarray | np.datetime64) -> np.ndarray:
@@ -57,6 +81,13 @@ def type_color(name: str) -> str:
     return acled.EVENT_TYPE_COLORS.get(name, OTHER_TYPE_COLOR)
 
 
+def bar_color(name: str, split: str) -> str:
+    """A bar's colour: its event type's, or its source's."""
+    if split == "source":
+        return SOURCE_COLORS.get(name, OTHER_TYPE_COLOR)
+    return type_color(name)
+
+
 class ChartPanel(QWidget):
     """Events per step by type and fatalities per step; the window as a band."""
 
@@ -72,11 +103,20 @@ class ChartPanel(QWidget):
         self._drawn_selection: object = None  # keeps id() in the key unique
         self._drag_origin: tuple[float, float] | None = None
         self._from_band = False
+        #: What bars are stacked by: "event_type" or "source".
+        self.split = "event_type"
 
         # the title quotes the filter (actor text) and the selection's label
         self.title = plain_label()
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
+        self.split_box = QComboBox()
+        for label, split in SPLIT_CHOICES:
+            self.split_box.addItem(label, split)
+        self.split_box.setToolTip(
+            "Stack the bars by ACLED event type, or by source (ACLED, UCDP GED)"
+        )
+        self.split_box.currentIndexChanged.connect(self._on_split_box_changed)
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -92,14 +132,18 @@ class ChartPanel(QWidget):
         self.hover_label.setWordWrap(True)
         self.hover_label.setStyleSheet("color: #333333;")
         self.hover_label.setAlignment(Qt.AlignmentFlag.AlignTop)
-        # room for three lines, so hovering never makes the plots jump
-        lines = self.hover_label.fontMetrics().lineSpacing() * 3
+        # room for two lines, so hovering seldom makes the plots jump
+        lines = self.hover_label.fontMetrics().lineSpacing() * 2
         self.hover_label.setMinimumHeight(lines + 4)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(2)
-        layout.addWidget(self.title)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(QLabel("Stack by"))
+        head.addWidget(self.split_box)
+        layout.addLayout(head)
         layout.addWidget(self.legend)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.top_plot, 3)
@@ -141,7 +185,7 @@ class ChartPanel(QWidget):
         if not show_dates:
             item.getAxis("bottom").setStyle(showValues=False)
             item.getAxis("bottom").setHeight(6)
-        plot.setMinimumHeight(80)
+        plot.setMinimumHeight(64)
         return plot
 
     def _make_band(self, plot: pg.PlotWidget) -> pg.LinearRegionItem:
@@ -219,6 +263,20 @@ class ChartPanel(QWidget):
         if self._alive():
             self._sync_band()
 
+    def _on_split_box_changed(self, index: int) -> None:
+        self.set_split(str(self.split_box.itemData(index)))
+
+    def set_split(self, split: str) -> None:
+        """Stack the bars by "event_type" or by "source" (ACLED, UCDP GED)."""
+        if split not in [choice for _, choice in SPLIT_CHOICES]:
+            raise ValueError(f"split {split!r}; use event_type or source")
+        if split == self.split:
+            return
+        self.split = split
+        with QSignalBlocker(self.split_box):
+            self.split_box.setCurrentIndex(self.split_box.findData(split))
+        self.refresh()
+
     # -- drawing --------------------------------------------------------------
     def refresh(self) -> None:
         """Recompute the counts if what they depend on changed; place the band."""
@@ -227,6 +285,7 @@ class ChartPanel(QWidget):
         visible = [layer for layer in project.event_layers() if layer.visible]
         span = project.event_span()
         key = (
+            self.split,
             window.step,
             project.event_filter,
             id(project.selection),
@@ -247,6 +306,7 @@ class ChartPanel(QWidget):
                             project.selection,
                             # Project.event_span is typed loosely (issue 16 rework)
                             cast("tuple[np.datetime64, np.datetime64]", span),
+                            self.split,
                         )
                         for layer in visible
                     ]
@@ -263,8 +323,10 @@ class ChartPanel(QWidget):
 
     def _update_title(self) -> None:
         project = self.project
+        by = " by source" if self.split == "source" else ""
         text = (
-            f"Events per {project.time_window.step} — {project.event_filter.describe()}"
+            f"Events per {project.time_window.step}{by} — "
+            f"{project.event_filter.describe()}"
         )
         if project.selection is not None:
             text += f"; Selection: {project.selection.label}"
@@ -305,7 +367,7 @@ class ChartPanel(QWidget):
                 x1=x1[drawn],
                 y0=base[drawn],
                 height=height[drawn],
-                brush=type_color(name),
+                brush=bar_color(name, self.split),
                 pen=no_pen,
             )
             item.setZValue(1)
@@ -337,7 +399,11 @@ class ChartPanel(QWidget):
 
     def _legend_html(self) -> str:
         parts = [
-            markup('<span style="color:{}">■</span>&nbsp;{}', type_color(name), name)
+            markup(
+                '<span style="color:{}">■</span>&nbsp;{}',
+                bar_color(name, self.split),
+                name,
+            )
             for name in self.bar_items
         ]
         parts.append(

@@ -100,10 +100,16 @@ class RangeSlider(QWidget):
         else:
             self._move_handle(x)
 
+    @property
+    def dragging(self) -> str | None:
+        """What the pointer holds: "low", "high", "band", or None."""
+        return self._drag
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._drag is not None:
-            self._drag = None
+            # receivers read ``dragging`` to know which handle moved
             self.sig_range_released.emit(self._low, self._high)
+            self._drag = None
 
     def _move_handle(self, x: float) -> None:
         value = self._value(x)

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -20,6 +22,13 @@ from PySide6.QtWidgets import (
 from sahelgis.model import acled_schema as acled
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
 from sahelgis.ui.plain_text import plain_label, set_plain, tooltip
+
+#: The result table always has room for its header and this many rows.
+MIN_TABLE_ROWS = 4
+#: The chart above it never shrinks below this (pixels).
+MIN_CHART_PX = 70
+#: Its height to begin with (the table takes the rest).
+CHART_PX = 110
 
 
 class DataFrameModel(QAbstractTableModel):
@@ -90,10 +99,28 @@ class ResultPanel(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(40)
+        self.table.setHorizontalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
         self.chart = pg.PlotWidget(background="w")
+        self.chart.setMinimumHeight(MIN_CHART_PX)
         self.chart.setMaximumHeight(170)
         self.chart.setMouseEnabled(False, False)
         self.chart.hideButtons()
+        # chart over table, the boundary draggable; the table always shows
+        # its header and MIN_TABLE_ROWS rows
+        rows = self.table.fontMetrics().height() + 8
+        self.table.verticalHeader().setDefaultSectionSize(rows)
+        self.table.verticalHeader().setMinimumSectionSize(rows)
+        self.table.setMinimumHeight(3 * rows)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.chart)
+        self.splitter.addWidget(self.table)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([CHART_PX, 4 * CHART_PX])
         self.save_button = QPushButton("Save table as CSV…")
         self.save_button.clicked.connect(self._save_csv)
         self.save_button.setEnabled(False)
@@ -104,8 +131,7 @@ class ResultPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.warning)
-        layout.addWidget(self.chart)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addLayout(buttons)
 
     def show_result(
@@ -117,9 +143,54 @@ class ResultPanel(QWidget):
         set_plain(self.warning, warning or "")
         self.warning.setVisible(bool(warning))
         self.model.set_frame(table)
+        # a plain 0..n-1 row index says nothing: no row numbers then
+        self.table.verticalHeader().setVisible(
+            not isinstance(table.index, pd.RangeIndex)
+        )
         self.table.resizeColumnsToContents()
+        self._fit_columns()
         self.save_button.setEnabled(not table.empty)
         self._draw_chart(table)
+
+    def table_deficit(self) -> int:
+        """Pixels the table lacks to show its header and MIN_TABLE_ROWS rows
+        (or all its rows when fewer); 0 when it has room."""
+        rows = min(MIN_TABLE_ROWS, max(self.model.rowCount(), 1))
+        want = rows * self.table.verticalHeader().defaultSectionSize()
+        return max(0, want - self.table.viewport().height())
+
+    def make_room(self) -> int:
+        """Shrink the chart (not below MIN_CHART_PX) for the table's rows;
+        returns the pixels still lacking."""
+        deficit = self.table_deficit()
+        chart, table = self.splitter.sizes()
+        give = min(deficit, max(0, chart - MIN_CHART_PX))
+        if give:
+            self.splitter.setSizes([chart - give, table + give])
+        return deficit - give
+
+    def _fit_columns(self) -> None:
+        """Shrink the widest columns until the table fits its width (no
+        horizontal scroll bar unless every column is at its minimum)."""
+        header = self.table.horizontalHeader()
+        count = header.count()
+        if count == 0:
+            return
+        room = self.table.viewport().width()
+        widths = [header.sectionSize(i) for i in range(count)]
+        floor = header.minimumSectionSize()
+        while sum(widths) > room and max(widths) > floor:
+            widest = widths.index(max(widths))
+            widths[widest] = max(floor, widths[widest] - max(1, sum(widths) - room))
+        for i, width in enumerate(widths):
+            header.resizeSection(i, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep the columns within the panel's width."""
+        super().resizeEvent(event)
+        if self.model.rowCount() or self.model.columnCount():
+            self.table.resizeColumnsToContents()
+            self._fit_columns()
 
     def _draw_chart(self, table: pd.DataFrame) -> None:
         self.chart.clear()
@@ -127,6 +198,9 @@ class ResultPanel(QWidget):
         numeric = numeric.drop(
             columns=[c for c in numeric.columns if str(c).lower() == "total"]
         )
+        # a table of descriptions only (pairs of events ...) leaves the room
+        # to the table rather than an empty chart
+        self.chart.setVisible(not numeric.empty)
         if numeric.empty:
             return
         # bars are named by their keys (ring, year ...), not by a share

@@ -21,7 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from sahelgis.model.project import Project
-from sahelgis.model.time_window import DAY, MODES, STEPS, TimeWindow, as_day
+from sahelgis.model.time_window import (
+    DAY,
+    MODES,
+    STEPS,
+    TimeWindow,
+    as_day,
+    format_window,
+)
 from sahelgis.ui.plain_text import plain_label
 from sahelgis.ui.signal_blocking import signals_blocked
 
@@ -191,8 +198,9 @@ class TimeControls(QWidget):
             self.trail_spin.setValue(window.trail)
             self.imprecise_check.setChecked(window.expand_imprecise)
         self.setEnabled(window.span is not None)
-        if window.span is not None:
-            first, last = window.span
+        bounds = window.slider_span()
+        if bounds is not None:
+            first, last = bounds
             self.slider.set_bounds(0, int((last - first) / DAY))
         self._on_window_changed(window.start, window.end)
         if self.timer.isActive():
@@ -205,7 +213,11 @@ class TimeControls(QWidget):
         if start is None or end is None or window.span is None:
             self.label.setText("no events")
             return
-        first = window.span[0]
+        bounds = window.slider_span()
+        if bounds is None:
+            return
+        first, last = bounds
+        self.slider.set_bounds(0, int((last - first) / DAY))
         for edit, day in ((self.start_edit, start), (self.end_edit, end)):
             with QSignalBlocker(edit):
                 edit.setDate(to_qdate(day))
@@ -222,12 +234,17 @@ class TimeControls(QWidget):
         )
 
     def _slider_days(self, low: int, high: int) -> tuple[np.datetime64, np.datetime64]:
-        first = self.time_window.span[0]  # type: ignore[index]
-        return first + low * DAY, first + high * DAY
+        """The window the handles ask for: only the dragged handle's end
+        moves, snapped to the step (``TimeWindow.dragged``)."""
+        bounds = self.time_window.slider_span()
+        first = bounds[0]  # type: ignore[index]
+        return self.time_window.dragged(
+            self.slider.dragging or "band", first + low * DAY, first + high * DAY
+        )
 
     def _on_slider_dragged(self, low: int, high: int) -> None:
         start, end = self._slider_days(low, high)
-        self.label.setText(f"{start!s} – {end!s}")
+        self.label.setText(format_window(start, end))
 
     def _on_slider_released(self, low: int, high: int) -> None:
         self.time_window.set_window(*self._slider_days(low, high))
@@ -261,9 +278,15 @@ class TimeControls(QWidget):
             self.play()
 
     def play(self) -> None:
-        """Advance the window at the model's speed until the end (or loop)."""
+        """Advance the window at the model's speed until the end (or loop).
+
+        At the end (the demo opens on the whole span) play starts again from
+        the first step, as a media player does.
+        """
         if self.time_window.span is None:
             return
+        if self.time_window.at_end():
+            self.time_window.rewind()
         self.timer.start(int(1000 / max(self.time_window.speed, 0.01)))
         self.play_button.setIcon(
             self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause)
