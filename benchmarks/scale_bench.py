@@ -73,7 +73,8 @@ def build_store(folder: Path, n: int, seed: int) -> dict[str, Any]:
 
     if EventStore.is_store(folder):
         store = EventStore.open(folder)
-        if store.rows == n and (folder / "COMPLETE").exists():
+        current = not store.manifest.keys_in_files  # not an older format
+        if store.rows == n and current and (folder / "COMPLETE").exists():
             log(f"reusing {folder} ({store.rows:,} events)")
             return {"reused": True}
         import shutil

@@ -4,6 +4,7 @@ sahelgis import EVENTS.csv|.xlsx -o OUT.gpkg [--report REJECTS.csv]
 sahelgis import EVENTS.csv|.xlsx --store FOLDER   (append to a partitioned store)
 sahelgis import-osm EXTRACT.osm.pbf|.osm -o PROJECT.gpkg [--tertiary]
 sahelgis info PROJECT_OR_FILE_OR_STORE
+sahelgis store upgrade|vacuum STORE   (today's format; remove files left by a crash)
 sahelgis batch RECIPE.toml -o OUTDIR [--dataset STORE] [--engine local|dask]
 sahelgis recipe PROJECT.gpkg -o RECIPE.toml
 sahelgis buffer EVENTS --town NAME | --at LON,LAT --radius 70mi [...]
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_import_osm(argv[1:])
     if argv and argv[0] == "info":
         return cmd_info(argv[1:])
+    if argv and argv[0] == "store":
+        return cmd_store(argv[1:])
     if argv and argv[0] in ("batch", "recipe"):
         from sahelgis.scale.batch import cmd_batch, cmd_recipe
 
@@ -75,6 +78,10 @@ SUBCOMMAND_HELP: dict[str, tuple[str, str]] = {
     "info": (
         "PROJECT_OR_FILE_OR_STORE",
         "Describe a project, an events file or a store without changing it.",
+    ),
+    "store": (
+        "upgrade|vacuum STORE",
+        "Rewrite an older store in today's format; remove files a crash left.",
     ),
     "export": (
         "PROJECT [--figure NAME | --all | --list] -o OUT",
@@ -138,9 +145,7 @@ def help_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="subcommands (sahelgis SUBCOMMAND --help tells more):\n  "
         + "\n  ".join(
-            [
-                f"{name:13} {summary}" for name, (_, summary) in SUBCOMMAND_HELP.items()
-            ]
+            [f"{name:13} {summary}" for name, (_, summary) in SUBCOMMAND_HELP.items()]
             + usage_lines()
         )
         + "\n\nWithout a display, render the window to a file with\n"
@@ -356,6 +361,66 @@ def _info_store(path: Path) -> int:
     print(f"  countries: {', '.join(info['countries'])}")
     if info["sources"]:
         print(f"  imported from: {', '.join(info['sources'])}")
+    if store.manifest.keys_in_files:
+        print(
+            f"  older format {store.manifest.version}: `sahelgis store upgrade "
+            f"{path}` lets geopandas, pyarrow and DuckDB read it (the next "
+            "import does it too)"
+        )
+    return EXIT_OK
+
+
+def cmd_store(argv: list[str]) -> int:
+    """Housekeeping of a partitioned event store: ``upgrade``, ``vacuum``."""
+    parser = argparse.ArgumentParser(
+        prog="sahelgis store",
+        description="Housekeeping of a partitioned event store folder.",
+    )
+    actions = parser.add_subparsers(dest="action", required=True)
+    upgrade = actions.add_parser(
+        "upgrade",
+        help="rewrite a store of an older SahelGIS in today's format",
+        description=(
+            "Rewrite a store written by an older SahelGIS (format 1: country "
+            "and year repeated in every file, manifest sahelgis_store.json) so "
+            "that geopandas, pyarrow and DuckDB read it as a Hive-partitioned "
+            "GeoParquet dataset. No event is changed; a store already in "
+            "today's format is left as it is."
+        ),
+    )
+    upgrade.add_argument("store", type=Path, help="the store folder")
+    vacuum = actions.add_parser(
+        "vacuum",
+        help="delete the files a crash left that no manifest names",
+        description=(
+            "Delete the .parquet and .tmp files inside the store that its "
+            "manifest does not name (left by an import that crashed): SahelGIS "
+            "never reads them, but other readers of the folder would."
+        ),
+    )
+    vacuum.add_argument("store", type=Path, help="the store folder")
+    args = parser.parse_args(argv)
+    from sahelgis.errors import SahelGISError
+    from sahelgis.scale.store import FORMAT_VERSION, EventStore
+
+    try:
+        store = EventStore.open(args.store)
+        if args.action == "vacuum":
+            removed = store.vacuum()
+            print(f"{args.store}: {removed:,} files no manifest names removed")
+            return EXIT_OK
+        rewritten = store.upgrade()
+    except SahelGISError as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"{exc.filename or args.store}: {exc.strerror or exc}")
+    if rewritten:
+        print(
+            f"{args.store}: upgraded to store format {FORMAT_VERSION}, "
+            f"{rewritten:,} files rewritten, {store.rows:,} events kept"
+        )
+    else:
+        print(f"{args.store}: already store format {FORMAT_VERSION}; nothing to do")
     return EXIT_OK
 
 

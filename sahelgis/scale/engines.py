@@ -4,7 +4,8 @@
   row groups the scope's box and dates touch, only the columns the analyses
   read) into one table and runs each analysis on it: the code the GUI runs.
 - **dask** hands the same files to ``dask_geopandas.read_parquet`` (row groups
-  pruned by the same box and dates) on a Dask distributed cluster: each worker
+  pruned by the same box and dates; ``country`` and ``year``, when an analysis
+  reads them, from the Hive folder names) on a Dask distributed cluster: each worker
   reads its partitions, filters them exactly as the local engine does and runs
   every analysis on them (:func:`sahelgis.scale.tasks.compute`); the client
   gathers the small partial tables as they finish and adds them up. The
@@ -32,7 +33,7 @@ from sahelgis.model.events import EventTable, optimise_dtypes
 from sahelgis.progress import NULL_PROGRESS, Progress
 from sahelgis.scale import tasks as T
 from sahelgis.scale.recipe import Recipe, Scope
-from sahelgis.scale.store import EventStore, Selection, exact_mask
+from sahelgis.scale.store import KEY_COLUMNS, EventStore, Selection, exact_mask
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -293,7 +294,7 @@ def run_dask(
                 [str(p.path) for p in selection.parts],
                 columns=columns,
                 filters=filters or None,
-                dataset={"partitioning": None},
+                dataset=_dataset_options(store, columns),
             )
             parts = ddf.to_delayed()
             n_parts = len(parts)
@@ -374,6 +375,24 @@ def _empty_part() -> pd.DataFrame:
             acled.GEO_PRECISION: pd.Series(dtype="int8"),
         }
     )
+
+
+def _dataset_options(store: EventStore, columns: Sequence[str]) -> dict[str, Any]:
+    """How dask's reader finds ``country`` and ``year`` when the analyses read
+    them: in the files (format 1), else from the ``country=…/year=…`` folder
+    names, typed as the local engine types them (year int16; country becomes
+    categorical downstream). Without them no partitioning is parsed."""
+    keys = set(KEY_COLUMNS) & set(columns)
+    if store.manifest.keys_in_files or not keys:
+        return {"partitioning": None}
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    schema = pa.schema([(acled.COUNTRY, pa.string()), (acled.YEAR, pa.int16())])
+    return {
+        "partitioning": ds.partitioning(schema, flavor="hive"),
+        "partition_base_dir": str(store.root),
+    }
 
 
 def _filters(scope: Scope) -> list[tuple[str, str, Any]]:

@@ -11,19 +11,43 @@ Layout
 ::
 
     STORE/
-      sahelgis_store.json                    the manifest (the only truth)
+      _sahelgis_store.json                   the manifest (the only truth)
+      .sahelgis_store.json.lock              the store's lock
       country=Mali/year=2023/part-<id>.parquet
       country=Burkina%20Faso/year=2024/part-<id>.parquet
 
-- Partitions are one country and one year (Hive-style folder names, so DuckDB,
-  Spark or pyarrow see the same partitions); a big partition is split into
-  files of at most :data:`MAX_FILE_ROWS` rows.
+- Partitions are one country and one year, in Hive-style folder names (the
+  country percent-encoded); a big partition is split into files of at most
+  :data:`MAX_FILE_ROWS` rows.
+- The folder is a plain GeoParquet dataset: ``geopandas.read_parquet(STORE)``,
+  ``pyarrow.dataset.dataset(STORE, partitioning="hive")`` and DuckDB's
+  ``read_parquet('STORE/**/*.parquet', hive_partitioning=true)`` read it whole.
+  For that, ``country`` and ``year`` (:data:`KEY_COLUMNS`) are in the folder
+  names only, never columns of the files: each reader types a Hive key its own
+  way (pyarrow string and int32, geopandas dictionaries, DuckDB VARCHAR and
+  BIGINT), and a file column of another type breaks the dataset's schema. The
+  manifest's leading ``_`` and the lock's and temporary files' leading ``.``
+  make pyarrow (so geopandas) skip them; DuckDB's glob matches ``*.parquet``
+  only. Our reader gives every row its partition's ``country`` (categorical)
+  and ``year`` (int16), as the importer types them (rows imported without a
+  country read back as ``unknown``, the partition they are kept in).
 - Each file is GeoParquet 1.1 (WKB points, EPSG:4326, a ``bbox`` covering
-  column) plus every ACLED column. Rows are sorted along a Hilbert curve, in
-  row groups of :data:`ROW_GROUP_ROWS`, so each row group covers a small box.
+  column) plus every other ACLED column; ``event_date`` is a timestamp.
+  Rows are sorted along a Hilbert curve, in row groups of
+  :data:`ROW_GROUP_ROWS`, so each row group covers a small box.
 - The manifest lists every file with its rows, bytes and, per row group, the
   lon/lat box and date span. A read picks files and row groups from the
   manifest alone (no file opened), then filters the rows exactly.
+
+Older stores
+------------
+Format 1 (SahelGIS before issue 18) kept the manifest in ``sahelgis_store.json``
+and repeated ``country`` and ``year`` in every file. Such a store opens and
+reads as before, and opening never rewrites it. Appending to it or compacting
+it first rewrites its files without the key columns (:meth:`EventStore.upgrade`,
+also ``sahelgis store upgrade STORE``), under the same lock; the new manifest
+is published first, then ``sahelgis_store.json`` and the old files are
+removed. If both manifests are found (a crash in between), the new one wins.
 
 Safety
 ------
@@ -32,8 +56,9 @@ one ``os.replace``; only then are superseded files deleted. A crash at any
 point leaves the last manifest and every file it names intact (files that no
 manifest names are ignored and removed by :meth:`EventStore.vacuum`).
 
-Appends, compactions and vacuums hold the store's lock (``filelock`` on
-``.sahelgis_store.json.lock``) and re-read the manifest under it, so two
+Appends, compactions, upgrades and vacuums hold the store's lock (``filelock``
+on ``.sahelgis_store.json.lock``, the same file in both formats, so an older
+SahelGIS waits too) and re-read the manifest under it, so two
 imports into one store at once both land. The manifest is validated on open
 (pydantic): types, finite numbers, at most :data:`MAX_STORE_FILES` files, and
 every file path must stay inside the store (no absolute path, no ``..``, no
@@ -43,10 +68,10 @@ Appending the same ACLED event twice (an ``event_id_cnty`` already in the
 store, in any partition of the same country) replaces the stored version: ACLED
 revises events, and the newer export wins.
 
-Size: one file because the manifest, selection, reading, appending and
-compaction share the manifest's invariants (every path checked, swapped
-atomically under the store's lock); splitting them would spread that check over
-several modules.
+Size: one file because the manifest, selection, reading, appending, compaction
+and the format-1 upgrade share the manifest's invariants (every path checked,
+swapped atomically under the store's lock); splitting them would spread that
+check over several modules.
 """
 
 from __future__ import annotations
@@ -56,7 +81,7 @@ import json
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal, cast
@@ -77,8 +102,22 @@ from sahelgis.progress import NULL_PROGRESS, Progress
 from sahelgis.scale.hilbert import hilbert_key
 
 FORMAT_NAME = "sahelgis-event-store"
-FORMAT_VERSION = 1
-MANIFEST = "sahelgis_store.json"
+#: 2: the partition keys live only in the folder names and the manifest is
+#: ``_sahelgis_store.json``; 1 (and 0): the keys repeated as columns of every
+#: file and the manifest at ``sahelgis_store.json`` (read, upgraded on write).
+FORMAT_VERSION = 2
+#: The manifest: a leading "_" so pyarrow (and geopandas) skip it, and not
+#: ``*.parquet`` so a DuckDB glob does not match it.
+MANIFEST = "_sahelgis_store.json"
+#: Where format 1 kept its manifest (still opened; replaced on the next write).
+LEGACY_MANIFEST = "sahelgis_store.json"
+#: The store's lock is ``.sahelgis_store.json.lock`` in both formats (a leading
+#: "." hides it from the readers), so an older SahelGIS appending to a store
+#: waits while this one upgrades it, and the reverse.
+LOCK_TARGET = LEGACY_MANIFEST
+#: Partition keys: folder names only (``country=…/year=…``), never file columns
+#: (a reader's Hive partitioning and the files' columns would disagree on type).
+KEY_COLUMNS: tuple[str, ...] = (acled.COUNTRY, acled.YEAR)
 #: Rows per Parquet row group: the unit a bounding-box read skips.
 ROW_GROUP_ROWS = 16_384
 #: Rows per file: bounds the memory one Dask task needs, however big a
@@ -184,11 +223,19 @@ class Manifest:
     sources: list[str] = field(default_factory=list)
     created: str = ""
     updated: str = ""
+    #: The format the files were written in (:data:`FORMAT_VERSION` once
+    #: written by this SahelGIS; below 2 the files repeat the partition keys).
+    version: int = FORMAT_VERSION
+
+    @property
+    def keys_in_files(self) -> bool:
+        """Whether the files hold ``country`` and ``year`` columns (format 1)."""
+        return self.version < 2
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
+            "version": self.version,
             "synthetic": self.synthetic,
             "sources": self.sources,
             "created": self.created,
@@ -276,8 +323,8 @@ def read_manifest(root: Path) -> Manifest:
         newer format, wrong types, too many files, or a file path leaving the
         store (absolute, ``..``, or a symlink pointing outside).
     """
-    path = root / MANIFEST
-    if not path.is_file():
+    path = manifest_path(root)
+    if path is None:
         raise StoreError(
             f"{root}: not a SahelGIS event store (no {MANIFEST}); create one "
             "with `sahelgis import EXPORT.csv --store FOLDER`"
@@ -339,7 +386,21 @@ def read_manifest(root: Path) -> Manifest:
         sources=list(model.sources),
         created=model.created,
         updated=model.updated,
+        version=model.version,
     )
+
+
+def manifest_path(root: Path) -> Path | None:
+    """The manifest of the store in ``root``: ``_sahelgis_store.json``, else a
+    format-1 store's ``sahelgis_store.json``; None when neither is a file.
+
+    Both exist only after a crash between publishing the new manifest and
+    removing the old one; the new one is then the truth.
+    """
+    for name in (MANIFEST, LEGACY_MANIFEST):
+        if (root / name).is_file():
+            return root / name
+    return None
 
 
 def _inside(real_root: str, path: Path) -> bool:
@@ -357,6 +418,9 @@ class FilePart:
     row_groups: tuple[int, ...]
     rows: int
     bytes: int
+    #: (country, year) to give every row when the file does not hold them
+    #: (format 2); None when its rows carry them as columns (format 1).
+    keys: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -422,6 +486,8 @@ class AppendReport:
     partitions: tuple[tuple[str, int], ...]
     files_written: int
     compacted: int
+    #: Files of a format-1 store rewritten first (see :meth:`EventStore.upgrade`).
+    upgraded: int = 0
 
     def describe(self) -> str:
         text = (
@@ -437,6 +503,11 @@ class AppendReport:
             text += (
                 f"; {self.duplicates_in_input:,} repeated event ids in the input "
                 "(the last one kept)"
+            )
+        if self.upgraded:
+            text += (
+                f"; the store was upgraded to format {FORMAT_VERSION} first "
+                f"({self.upgraded:,} files rewritten)"
             )
         return text
 
@@ -502,7 +573,9 @@ def _write_file(frame: pd.DataFrame, path: Path) -> None:
         for name in frame.columns
         if isinstance(frame[name].dtype, pd.CategoricalDtype)
     }
-    gdf = gpd.GeoDataFrame(frame.assign(**plain), geometry=geometry, crs="EPSG:4326")
+    # the partition keys are in the folder names only (see KEY_COLUMNS)
+    data = frame.assign(**plain).drop(columns=list(KEY_COLUMNS), errors="ignore")
+    gdf = gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     gdf.to_parquet(
@@ -566,6 +639,43 @@ def _dictionary_columns(path: Path) -> list[str]:
     return [c for c in acled.CATEGORICAL_COLUMNS if c in names]
 
 
+def _key_position(names: Sequence[str], key: str) -> int:
+    """Where partition key ``key`` goes among ``names``: after the columns that
+    come before it in ACLED's order (where a format-1 file held it)."""
+    order = [*acled.CURRENT_COLUMNS, *acled.LEGACY_COLUMNS]
+    earlier = set(order[: order.index(key)]) if key in order else set(order)
+    before = [i for i, n in enumerate(names) if n in earlier]
+    return before[-1] + 1 if before else 0
+
+
+def with_keys(
+    frame: pd.DataFrame,
+    country: str,
+    year: int,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """``frame`` with its partition's ``country`` (categorical) and ``year``
+    (int16) columns, as the importer types them, where ``columns`` asks for
+    them (None: both) and the frame lacks them."""
+    values: dict[str, pd.Series] = {
+        acled.COUNTRY: pd.Series(
+            pd.Categorical.from_codes(
+                np.zeros(len(frame), dtype=np.int8),
+                dtype=pd.CategoricalDtype([country]),
+            ),
+            index=frame.index,
+        ),
+        acled.YEAR: pd.Series(
+            np.full(len(frame), year, dtype=np.int16), index=frame.index
+        ),
+    }
+    for key in KEY_COLUMNS:
+        if key in frame.columns or (columns is not None and key not in columns):
+            continue
+        frame.insert(_key_position(list(frame.columns), key), key, values[key])
+    return frame
+
+
 def read_part(
     part: FilePart,
     columns: Sequence[str] | None = None,
@@ -576,16 +686,19 @@ def read_part(
     countries: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The rows of one file's selected row groups that pass the exact filter."""
+    names = list(columns) if columns else None
+    if names is not None and part.keys is not None:
+        names = [c for c in names if c not in KEY_COLUMNS]
     try:
         handle = pq.ParquetFile(
             part.path, read_dictionary=_dictionary_columns(part.path)
         )
-        table = handle.read_row_groups(
-            list(part.row_groups), columns=list(columns) if columns else None
-        )
+        table = handle.read_row_groups(list(part.row_groups), columns=names)
     except (OSError, pa.ArrowException) as exc:
         raise StoreError(f"{part.path}: cannot read this store file ({exc})") from exc
     frame = _as_frame(table)
+    if part.keys is not None:
+        frame = with_keys(frame, *part.keys, columns=columns or None)
     mask = exact_mask(frame, bbox, start, end, countries)
     if mask is not None:
         frame = frame[mask].reset_index(drop=True)
@@ -600,12 +713,13 @@ class EventStore:
         self.root = root
         self.manifest = manifest
         self._written: set[str] = set()  # files made by the running operation
+        self._retired: set[str] = set()  # format-1 files an upgrade replaced
 
     # -- opening ----------------------------------------------------------
     @staticmethod
     def is_store(path: str | Path) -> bool:
-        """True when ``path`` is a store folder (has a manifest)."""
-        return (Path(path) / MANIFEST).is_file()
+        """True when ``path`` is a store folder (has a manifest, either format)."""
+        return manifest_path(Path(path)) is not None
 
     @classmethod
     def create(cls, root: str | Path, *, synthetic: bool = False) -> EventStore:
@@ -634,9 +748,19 @@ class EventStore:
         root = Path(root)
         if cls.is_store(root):
             return cls.open(root)
-        cls._check_empty(root)
+        try:
+            cls._check_empty(root)
+        except StoreError:
+            # another import may be creating the store right now (its lock and
+            # temporary manifest are there): wait for it, then look again
+            if not (root / f".{LOCK_TARGET}.lock").is_file():
+                raise
+            with write_lock(root / LOCK_TARGET):
+                if cls.is_store(root):
+                    return cls.open(root)
+            raise
         root.mkdir(parents=True, exist_ok=True)
-        with write_lock(root / MANIFEST):
+        with write_lock(root / LOCK_TARGET):
             if cls.is_store(root):
                 return cls.open(root)
             return cls.create(root, synthetic=synthetic)
@@ -647,7 +771,7 @@ class EventStore:
             raise StoreError(
                 f"{root}: not an empty folder; give a new folder for the store"
             )
-        lock = f".{MANIFEST}.lock"
+        lock = f".{LOCK_TARGET}.lock"
         if root.is_dir() and any(p.name != lock for p in root.iterdir()):
             raise StoreError(
                 f"{root}: not an empty folder; give a new folder for the store"
@@ -655,7 +779,7 @@ class EventStore:
 
     def _locked(self) -> contextlib.AbstractContextManager[Path]:
         """The store's write lock; the caller re-reads the manifest under it."""
-        return write_lock(self.root / MANIFEST)
+        return write_lock(self.root / LOCK_TARGET)
 
     # -- facts --------------------------------------------------------------
     @property
@@ -725,7 +849,11 @@ class EventStore:
         if not self.manifest.files:
             return []
         schema = pq.read_schema(self.root / self.manifest.files[0].path)
-        return [n for n in schema.names if n not in ("geometry", "bbox")]
+        names = [n for n in schema.names if n not in ("geometry", "bbox")]
+        for key in () if self.manifest.keys_in_files else KEY_COLUMNS:
+            if key not in names:
+                names.insert(_key_position(names, key), key)
+        return names
 
     # -- reading ------------------------------------------------------------
     def select(
@@ -750,14 +878,7 @@ class EventStore:
                 i for i, g in enumerate(f.row_groups) if g.hits(bbox, first, last)
             ]
             if groups:
-                parts.append(
-                    FilePart(
-                        self.root / f.path,
-                        tuple(groups),
-                        sum(f.row_groups[i].rows for i in groups),
-                        sum(f.row_groups[i].bytes for i in groups),
-                    )
-                )
+                parts.append(self._part(f, tuple(groups)))
         return Selection(
             parts=tuple(parts),
             bbox=bbox,
@@ -768,6 +889,17 @@ class EventStore:
             total_row_groups=sum(len(f.row_groups) for f in self.manifest.files),
             total_rows=self.rows,
             total_bytes=sum(g.bytes for f in self.manifest.files for g in f.row_groups),
+        )
+
+    def _part(self, f: StoredFile, groups: tuple[int, ...] | None = None) -> FilePart:
+        """What to read of stored file ``f``: ``groups`` (default: all)."""
+        groups = tuple(range(len(f.row_groups))) if groups is None else groups
+        return FilePart(
+            self.root / f.path,
+            groups,
+            sum(f.row_groups[i].rows for i in groups),
+            sum(f.row_groups[i].bytes for i in groups),
+            None if self.manifest.keys_in_files else (f.country, f.year),
         )
 
     def iter_frames(
@@ -839,9 +971,25 @@ class EventStore:
         FileBusyError
             Another SahelGIS held the store's lock too long.
         """
-        with self._locked():
+        with self._locked(), self._restored_on_failure():
             self.manifest = read_manifest(self.root)
-            return self._append(events, source, progress, check_ids, compact)
+            upgraded = len(self._upgrade_files(progress))
+            report = self._append(events, source, progress, check_ids, compact)
+            return replace(report, upgraded=upgraded)
+
+    @contextlib.contextmanager
+    def _restored_on_failure(self) -> Iterator[None]:
+        """A write that fails leaves this object on the published manifest
+        (not on files an unfinished upgrade wrote), and forgets what it meant
+        to delete."""
+        try:
+            yield
+        except BaseException:
+            self._retired = set()
+            self._written = set()
+            with contextlib.suppress(StoreError):
+                self.manifest = read_manifest(self.root)
+            raise
 
     def _append(
         self,
@@ -925,11 +1073,7 @@ class EventStore:
         for f, keep in rewrite:
             progress.check()
             if keep.any():
-                old = read_part(
-                    FilePart(
-                        self.root / f.path, tuple(range(len(f.row_groups))), f.rows, 0
-                    )
-                )
+                old = read_part(self._part(f))
                 new_files += self._write_partition(old[keep], f.country, f.year)
             touched.add((f.country, f.year))
 
@@ -994,20 +1138,59 @@ class EventStore:
 
     def _compact(self, files: list[StoredFile]) -> list[StoredFile]:
         """Rewrite a partition's files as few, Hilbert-sorted files."""
-        frames = [
-            read_part(
-                FilePart(self.root / f.path, tuple(range(len(f.row_groups))), 0, 0)
-            )
-            for f in files
-        ]
+        frames = [read_part(self._part(f)) for f in files]
         merged = concat_frames(frames)
         return self._write_partition(merged, files[0].country, files[0].year)
 
     def compact(self, progress: Progress = NULL_PROGRESS) -> int:
         """Rewrite every partition held in several files; returns how many."""
-        with self._locked():
+        with self._locked(), self._restored_on_failure():
             self.manifest = read_manifest(self.root)
+            self._upgrade_files(progress)
             return self._compact_all(progress)
+
+    def upgrade(self, progress: Progress = NULL_PROGRESS) -> int:
+        """Rewrite a format-1 store in today's format; returns files rewritten.
+
+        Every file is rewritten without its ``country`` and ``year`` columns
+        (their values are the folder names'), the manifest is published as
+        ``_sahelgis_store.json`` and only then are ``sahelgis_store.json`` and
+        the old files removed. Opening a store never does this; appending to
+        or compacting a format-1 store does it first.
+
+        Raises
+        ------
+        FileBusyError
+            Another SahelGIS held the store's lock too long.
+        """
+        with self._locked(), self._restored_on_failure():
+            self.manifest = read_manifest(self.root)
+            if not self.manifest.keys_in_files:
+                return 0
+            self._written = set()
+            old = self._upgrade_files(progress)
+            self.manifest.updated = _now()
+            self._commit(old)
+            return len(self.manifest.files)
+
+    def _upgrade_files(self, progress: Progress) -> set[str]:
+        """Under the lock: rewrite a format-1 store's files without the key
+        columns (the manifest is not yet published); the old paths, which the
+        next :meth:`_commit` deletes."""
+        self._retired = set()
+        if not self.manifest.keys_in_files:
+            return set()
+        old = list(self.manifest.files)
+        files: list[StoredFile] = []
+        for i, f in enumerate(old):
+            progress.check()
+            progress.set(i / max(len(old), 1), "Upgrading the store's files")
+            frame = read_part(self._part(f))
+            files += self._write_partition(frame, f.country, f.year)
+        self.manifest.files = files
+        self.manifest.version = FORMAT_VERSION
+        self._retired = {f.path for f in old}
+        return self._retired
 
     def _compact_all(self, progress: Progress) -> int:
         done = 0
@@ -1032,9 +1215,17 @@ class EventStore:
         """Publish the manifest, then delete the files of ``superseded`` that it
         no longer names."""
         self._write_manifest()
+        legacy = self.root / LEGACY_MANIFEST
+        published_v2 = not self.manifest.keys_in_files
+        if published_v2 and legacy.is_file() and not legacy.is_symlink():
+            # the new manifest is published: the format-1 one goes first, so an
+            # older SahelGIS finds no store rather than a store missing files
+            with contextlib.suppress(OSError):
+                legacy.unlink()
         live = {f.path for f in self.manifest.files}
         real_root = os.path.realpath(self.root)
-        for rel in (superseded | self._written) - live:
+        retired, self._retired = self._retired, set()
+        for rel in (superseded | retired | self._written) - live:
             target = self.root / rel
             # never a file outside the store, whatever a manifest said
             if target.is_symlink() or not _inside(real_root, target):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sahelgis.__main__ import main
-from sahelgis.scale.store import EventStore
+from sahelgis.scale.store import MANIFEST, EventStore
 
 DEMO_CSV = Path(__file__).resolve().parents[2] / "data" / "demo_events_SYNTHETIC.csv"
 
@@ -160,14 +160,14 @@ def test_batch_never_writes_over_its_dataset(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     root = demo_store.root
-    manifest = (root / "sahelgis_store.json").read_bytes()
+    manifest = (root / MANIFEST).read_bytes()
     assert run_batch(recipe, root, root) == 2
     assert "is store, which the run reads" in capsys.readouterr().err
     assert run_batch(recipe, root, root / "results") == 2
     assert "is inside the dataset store" in capsys.readouterr().err
     assert run_batch(recipe, root, root.parent) == 2
     assert "holds store, which the run reads" in capsys.readouterr().err
-    assert (root / "sahelgis_store.json").read_bytes() == manifest
+    assert (root / MANIFEST).read_bytes() == manifest
     assert EventStore.open(root).rows == 3000
 
 

@@ -20,6 +20,7 @@ from sahelgis.scale import store as store_mod
 from sahelgis.scale.engines import run_dask, run_local, warm_up
 from sahelgis.scale.recipe import load_recipe
 from sahelgis.scale.store import EventStore
+from tests.scale.legacy_store import write_format_1
 
 distributed = pytest.importorskip("distributed")
 
@@ -168,6 +169,48 @@ def test_parity_holds_with_the_scopes_actor_and_event_types(
     every = {o.task.id: o.events for o in unfiltered}
     counted = {o.task.id: o.events for o in local}
     assert 0 < counted["cercles"] < every["cercles"] == 3000
+
+
+KEYS_RECIPE = """
+name = "keys"
+[scope]
+from = "2024-01-01"
+
+[[analysis]]
+id = "bamako"
+kind = "buffer"
+at = [-8.0, 12.65]
+name = "Bamako"
+radii = ["60 km"]
+by = ["year", "country", "event_type"]
+"""
+
+
+def test_parity_holds_when_an_analysis_reads_the_partition_keys(
+    tmp_path: Path,
+    split_store: EventStore,
+    demo_events: EventTable,
+    local_cluster: distributed.Client,
+) -> None:
+    """``country`` comes from the folder names (format 2) or the files
+    (format 1): both engines see it, with the same answer."""
+    path = tmp_path / "keys.toml"
+    path.write_text(KEYS_RECIPE, encoding="utf-8")
+    recipe = load_recipe(path)
+    assert "country" in recipe.tasks[0].columns()
+    local, _ = run_local(recipe, split_store)
+    dask_out, _ = run_dask(recipe, split_store, client=local_cluster)
+    _assert_same(local, dask_out)
+    counts = local[0].tables["counts"]
+    assert set(counts["country"].astype(str)) == {"Mali"}
+    recent = demo_events.frame[demo_events.frame["year"] >= 2023]
+    write_format_1(tmp_path / "old", EventTable(recent, synthetic=True))
+    old = EventStore.open(tmp_path / "old")
+    assert old.manifest.keys_in_files
+    old_local, _ = run_local(recipe, old)
+    old_dask, _ = run_dask(recipe, old, client=local_cluster)
+    _assert_same(local, old_local)
+    _assert_same(local, old_dask)
 
 
 def test_store_and_in_memory_table_give_the_same_local_answer(

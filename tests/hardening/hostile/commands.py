@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+from sahelgis.scale.store import MANIFEST
 from tests.hardening.hostile import HostileCase
 
 DEMO_CSV = Path(__file__).resolve().parents[3] / "data" / "demo_events_SYNTHETIC.csv"
@@ -80,7 +81,7 @@ def _recipe(folder: Path, text: str = RECIPE, name: str = "recipe.toml") -> Path
 
 
 def _edit_manifest(store: Path, edit: Callable[[dict], object]) -> None:
-    path = store / "sahelgis_store.json"
+    path = store / MANIFEST
     data = json.loads(path.read_text(encoding="utf-8"))
     edit(data)
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
@@ -502,7 +503,7 @@ def _manifest_case(
         check=_refused(
             lambda f, s: ["import", f / "more.csv", "--store", f / "store"],
             1,
-            lambda f, s: f"sahelgis: {f / 'store' / 'sahelgis_store.json'}: {message}",
+            lambda f, s: f"sahelgis: {f / 'store' / MANIFEST}: {message}",
         ),
     )
 
@@ -531,7 +532,7 @@ def _build_million(folder: Path, rng: random.Random) -> Path:
     _events_csv(folder, rng, "more.csv")
     # 1,000,000 entries in 2 MB: refused on their count, before validation
     text = '{"format": "sahelgis-event-store", "version": 1, "files": ['
-    (store / "sahelgis_store.json").write_text(
+    (store / MANIFEST).write_text(
         text + "0," * 999_999 + "0]}", encoding="utf-8"
     )
     return folder
@@ -540,7 +541,7 @@ def _build_million(folder: Path, rng: random.Random) -> Path:
 def _build_not_json(folder: Path, rng: random.Random) -> Path:
     store = _store(folder, rng)
     _events_csv(folder, rng, "more.csv")
-    (store / "sahelgis_store.json").write_bytes(b'{"format": "sahelgis-event-store", [')
+    (store / MANIFEST).write_bytes(b'{"format": "sahelgis-event-store", [')
     return folder
 
 
@@ -548,7 +549,7 @@ def _store_check(message: str) -> Callable[[Path, Path], None]:
     return _refused(
         lambda f, s: ["import", f / "more.csv", "--store", f / "store"],
         1,
-        lambda f, s: f"sahelgis: {f / 'store' / 'sahelgis_store.json'}: {message}",
+        lambda f, s: f"sahelgis: {f / 'store' / MANIFEST}: {message}",
     )
 
 
