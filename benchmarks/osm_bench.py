@@ -203,9 +203,8 @@ def baseline_import(path: Path) -> tuple[Any, Any]:
     )
     lines = lines.drop(columns="other_tags").explode("ref")
     lines = lines[lines["ref"].notna()]
-    lines["ref"] = (
-        lines["ref"].str.strip().str.replace(r"^([A-Za-z]+)[\s-]+(\d)", r"\1\2", regex=True)
-    )
+    spaced = r"^([A-Za-z]+)[\s-]+(\d)"  # "RN 4" -> "RN4"
+    lines["ref"] = lines["ref"].str.strip().str.replace(spaced, r"\1\2", regex=True)
     lines = lines[lines["ref"] != ""]
     rank = {"trunk": 0, "primary": 1, "secondary": 2}
     lines["rank"] = lines["highway"].map(rank)
@@ -232,7 +231,8 @@ def ours_import(path: Path) -> tuple[Any, Any]:
     from sahelgis.io.osm import read_osm
 
     result = read_osm(path)
-    assert result.roads is not None and result.places is not None
+    assert result.roads is not None
+    assert result.places is not None
     return result.roads.data, result.places.data
 
 
