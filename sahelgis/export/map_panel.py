@@ -338,11 +338,10 @@ def _draw_vector(
         ax.add_collection(
             PathCollection(
                 paths,
-                facecolors=faces,
-                edgecolors=style.color,
+                facecolors=with_opacity(faces, layer.opacity),
+                edgecolors=with_opacity(style.color, layer.opacity),
                 linewidths=lw,
                 linestyles=ls,
-                alpha=layer.opacity,
                 zorder=z,
             ),
             autolim=False,
@@ -358,10 +357,9 @@ def _draw_vector(
         ax.add_collection(
             LineCollection(
                 segments,
-                colors=line_colors,
+                colors=with_opacity(line_colors, layer.opacity),
                 linewidths=lw,
                 linestyles=ls,
-                alpha=layer.opacity,
                 capstyle="round",
                 joinstyle="round",
                 zorder=z,
@@ -376,6 +374,31 @@ def _draw_vector(
             _plot_points(
                 ax, x[sel], y[sel], color, style, shrink, 0.6, layer.opacity, z
             )
+
+
+def with_opacity(colors: Any, opacity: float) -> np.ndarray:
+    """Colours as RGBA rows with their own alpha times the layer's opacity.
+
+    Parameters
+    ----------
+    colors
+        One matplotlib colour or a list (``"#RRGGBBAA"`` keeps its alpha;
+        ``"none"`` gives no rows: nothing drawn, as matplotlib reads it).
+    opacity
+        The layer's opacity, 0–1.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, 4) RGBA. Passing ``alpha=`` to a collection instead would replace
+        each colour's own alpha, drawing a translucent fill such as a
+        corridor's ``#C1121F22`` opaque and hiding the events under it.
+    """
+    from matplotlib.colors import to_rgba_array
+
+    rgba = to_rgba_array(colors).copy()
+    rgba[:, 3] *= max(0.0, min(1.0, float(opacity)))
+    return rgba
 
 
 def polygon_paths(geoms: np.ndarray) -> tuple[list[Any], list[int]]:

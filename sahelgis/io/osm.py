@@ -19,6 +19,10 @@ than its SQLite index on 2 million nodes) and GDAL's bundled ``osmconf.ini``
 explicitly. Peak memory stays about 200 MB above the process at 2 million nodes
 (``benchmarks/osm_bench.py``), for a 183 MB XML or 12 MB PBF file.
 
+An extract whose ways or places are tagged ``synthetic=…SYNTHETIC…`` (made-up
+data, e.g. by ``scripts/make_synthetic_osm.py``) gives layers marked
+``synthetic``, named "SYNTHETIC …" and credited as such, not to OpenStreetMap.
+
 Road pieces are merged per ``ref`` (a way tagged ``RN4;RN3`` belongs to both
 routes) into one line per road, the layer playing ``ROLE_ROADS`` that replaces
 the approximate bundled roads. Both layers carry the OpenStreetMap credit, which
@@ -53,6 +57,12 @@ if TYPE_CHECKING:
     from sahelgis.progress import Progress
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+#: Credit of an extract whose features are tagged ``synthetic=…SYNTHETIC…`` (a
+#: stand-in made by ``scripts/make_synthetic_osm.py``): never OpenStreetMap's.
+SYNTHETIC_ATTRIBUTION = (
+    "SYNTHETIC roads and places in OSM format, not OpenStreetMap data"
+)
+_SYNTHETIC_TAG = re.compile(r'(?:^|,)"synthetic"=>"[^"]*SYNTHETIC')
 OSM_SUFFIXES = (".osm", ".pbf")
 ROAD_CLASSES = ("trunk", "primary", "secondary")
 PLACE_CLASSES = ("city", "town", "village", "hamlet")
@@ -205,7 +215,8 @@ def read_osm(
     )
     progress.check()
     progress.set(0.4, "Merging road pieces per ref")
-    roads, without_ref = _merge_roads(lines, path.name)
+    synthetic = _synthetic(lines)
+    roads, without_ref = _merge_roads(lines, path.name, synthetic)
     progress.check()
     progress.set(0.5, f"Reading places from {path.name}")
     points = _read(
@@ -215,7 +226,9 @@ def read_osm(
         columns=["osm_id", "name", "place", "other_tags"],
     )
     progress.check()
-    places = _places(points, path.name)
+    synthetic = synthetic or _synthetic(points)
+    places = _places(points, path.name, synthetic)
+    roads["source"] = _source(path.name, synthetic)
     progress.set(1.0, "")
     if roads.empty and places.empty:
         raise InputError(
@@ -224,8 +237,8 @@ def read_osm(
             "town, village or hamlet",
         )
     return OsmImport(
-        roads=None if roads.empty else road_layer(roads, path),
-        places=None if places.empty else place_layer(places, path),
+        roads=None if roads.empty else road_layer(roads, path, synthetic=synthetic),
+        places=None if places.empty else place_layer(places, path, synthetic=synthetic),
         ways=len(lines),
         ways_without_ref=without_ref,
     )
@@ -266,27 +279,61 @@ def add_to_project(project: Project, result: OsmImport) -> list[str]:
     return lines
 
 
-def road_layer(frame: gpd.GeoDataFrame, path: Path) -> VectorLayer:
-    """The merged roads as the layer that replaces the approximate ones."""
+def road_layer(
+    frame: gpd.GeoDataFrame, path: Path, *, synthetic: bool = False
+) -> VectorLayer:
+    """The merged roads as the layer that replaces the approximate ones.
+
+    ``synthetic``: made-up data, named and credited so (never OpenStreetMap).
+    """
     return VectorLayer(
-        name=f"National roads (OpenStreetMap, {path.name})",
+        name=_name("National roads", path, synthetic),
         data=frame,
         role=ROLE_ROADS,
         style=ROAD_STYLE,
         source_path=str(path),
-        attribution=OSM_ATTRIBUTION,
+        attribution=SYNTHETIC_ATTRIBUTION if synthetic else OSM_ATTRIBUTION,
+        synthetic=synthetic,
     )
 
 
-def place_layer(frame: gpd.GeoDataFrame, path: Path) -> VectorLayer:
-    """The settlements as a place layer."""
+def place_layer(
+    frame: gpd.GeoDataFrame, path: Path, *, synthetic: bool = False
+) -> VectorLayer:
+    """The settlements as a place layer (``synthetic`` as for roads)."""
     return VectorLayer(
-        name=f"Places (OpenStreetMap, {path.name})",
+        name=_name("Places", path, synthetic),
         data=frame,
         role=ROLE_PLACES,
         style=PLACE_STYLE,
         source_path=str(path),
-        attribution=OSM_ATTRIBUTION,
+        attribution=SYNTHETIC_ATTRIBUTION if synthetic else OSM_ATTRIBUTION,
+        synthetic=synthetic,
+    )
+
+
+def _name(what: str, path: Path, synthetic: bool) -> str:
+    if synthetic:
+        return f"SYNTHETIC {what.lower()} (not OpenStreetMap, {path.name})"
+    return f"{what} (OpenStreetMap, {path.name})"
+
+
+def _source(file: str, synthetic: bool) -> str:
+    if synthetic:
+        return f"{file}; {SYNTHETIC_ATTRIBUTION}"
+    return f"OpenStreetMap ({file}); {OSM_ATTRIBUTION}"
+
+
+def _synthetic(frame: gpd.GeoDataFrame) -> bool:
+    """Some feature is tagged ``synthetic=…SYNTHETIC…``.
+
+    Not ``source``: GDAL's default ``osmconf.ini`` drops that tag.
+    """
+    if "other_tags" not in frame:
+        return False
+    return any(
+        isinstance(t, str) and _SYNTHETIC_TAG.search(t) is not None
+        for t in frame["other_tags"].tolist()
     )
 
 
@@ -346,7 +393,9 @@ def _read(
     return frame.to_crs("EPSG:4326")
 
 
-def _merge_roads(lines: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, int]:
+def _merge_roads(
+    lines: gpd.GeoDataFrame, source: str, synthetic: bool = False
+) -> tuple[gpd.GeoDataFrame, int]:
     """One row per ref: the ways' lines merged; and how many ways had no ref.
 
     The columns are taken out as plain lists first: reading them row by row
@@ -386,7 +435,7 @@ def _merge_roads(lines: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame
                 "ref": ref,
                 "name": named.most_common(1)[0][0] if named else "",
                 "highway": classes[ref],
-                "source": f"OpenStreetMap ({source}); {OSM_ATTRIBUTION}",
+                "source": _source(source, synthetic),
                 "geometry": line_merge(unary_union(pieces[ref])),
             }
         )
@@ -407,7 +456,9 @@ def _ref_tag(text: object) -> str | None:
     return _UNESCAPE.sub(r"\1", match.group(1))
 
 
-def _places(points: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+def _places(
+    points: gpd.GeoDataFrame, source: str, synthetic: bool = False
+) -> gpd.GeoDataFrame:
     tags = [parse_hstore(t) for t in points.get("other_tags", [None] * len(points))]
     population = pd.to_numeric(
         pd.Series(
@@ -424,7 +475,7 @@ def _places(points: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
             "place": points["place"].to_numpy(),
             "population": population.to_numpy(dtype=float),
             "osm_id": points["osm_id"].to_numpy() if "osm_id" in points else None,
-            "source": f"OpenStreetMap ({source}); {OSM_ATTRIBUTION}",
+            "source": _source(source, synthetic),
         },
         geometry=points.geometry.to_numpy(),
         crs="EPSG:4326",

@@ -291,3 +291,14 @@ def test_chart_and_legend_fit_in_the_side_column(fig_project, small_spec):
     assert chart_axes
     chart_box = chart_axes[0].get_tightbbox(renderer)
     assert legend_box.y0 >= chart_box.y1 - 1
+
+
+def test_layer_opacity_keeps_a_fill_colour_own_alpha():
+    from sahelgis.export.map_panel import with_opacity
+
+    # a corridor's translucent fill stays translucent at full layer opacity
+    assert with_opacity("#C1121F22", 1.0)[0, 3] == pytest.approx(0x22 / 255)
+    assert with_opacity(["#000000", "#FFFFFF80"], 0.5)[:, 3] == pytest.approx(
+        [0.5, 0.5 * 0x80 / 255]
+    )
+    assert len(with_opacity("none", 1.0)) == 0  # no faces, as matplotlib reads "none"
