@@ -12,6 +12,12 @@ APT_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0
   libxcb-image0 libxcb-xinerama0 libxcb-randr0
 )
+# Only with --test: osmium-tool writes the .osm.pbf of benchmarks/osm_bench.py
+# (without it the benchmark measures OSM XML only).
+APT_TEST_PACKAGES=(osmium-tool)
+if [ "${1:-}" = "--test" ]; then
+  APT_PACKAGES+=("${APT_TEST_PACKAGES[@]}")
+fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
