@@ -8,7 +8,7 @@ fields (``ref`` on lines, ``name:fr``, ``name:en``, ``population`` on points)
 come from its ``other_tags`` field (PostgreSQL hstore syntax), parsed here.
 
 GDAL's OSM driver keeps an index of node positions while it builds ways: in
-memory up to ``MAX_TMPFILE_SIZE`` (100 MB, about 8 million nodes), then in a
+memory up to ``MAX_TMPFILE_SIZE`` (100 MB), then in a
 temporary file. That file goes to GDAL's temporary folder, which is the
 *current directory* unless ``CPL_TMPDIR`` (or ``TMPDIR``/``TEMP``) is set, so
 ``read_osm`` points ``CPL_TMPDIR`` at Python's temporary folder when nothing
@@ -25,8 +25,9 @@ data, e.g. by ``scripts/make_synthetic_osm.py``) gives layers marked
 
 Road pieces are merged per ``ref`` (a way tagged ``RN4;RN3`` belongs to both
 routes) into one line per road, the layer playing ``ROLE_ROADS`` that replaces
-the approximate bundled roads. Both layers carry the OpenStreetMap credit, which
-flows into figure source lines.
+the approximate bundled roads. Both layers carry the OpenStreetMap credit (or,
+for a synthetic extract, the SYNTHETIC one), which flows into figure source
+lines.
 """
 
 from __future__ import annotations
