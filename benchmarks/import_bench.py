@@ -1,8 +1,19 @@
 """Benchmark: import N synthetic ACLED rows, save the project, reopen it.
 
-Compared, in the same process, with the plain route an analyst would script::
+Part of the input is in the pre-2019 format (``--legacy-share``, default 0.3):
+the file's header has ``ally_actor_1/2`` instead of ``assoc_actor_1/2`` (an old
+export) and that share of the rows carries an old event type (``Battle-No
+change of territory``, ``Riots/Protests``, ``Remote violence``, ...) with no
+sub_event_type, so our import's legacy mapping (``sahelgis.io.acled_legacy``)
+runs on every row. ``--legacy-share 0`` gives a current file.
 
-    df = pandas.read_csv(csv)
+Compared, in the same process, with the route an analyst would script, which
+does the equivalent mapping with dict maps on the column::
+
+    df = pandas.read_csv(csv).rename(columns={"ally_actor_1": "assoc_actor_1", ...})
+    old = df.event_type.where(legacy)        # kept, as ours keeps the originals
+    df.event_type = df.event_type.map(NEW_TYPE)      # Riots/Protests by inter1
+    df.sub_event_type = df.event_type.map(NEW_SUB)   # np.where on the split
     gdf = geopandas.GeoDataFrame(df, geometry=points_from_xy(lon, lat), crs=4326)
     gdf.to_file("base.gpkg", driver="GPKG")
     geopandas.read_file("base.gpkg")            # "reopen"
@@ -51,12 +62,15 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
 
-from sahelgis.demo.synthetic_events import write_demo_csv
+from sahelgis.demo.engine import write_events_csv
+from sahelgis.demo.synthetic_events import generate_events
 from sahelgis.io.acled import read_acled
+from sahelgis.io.acled_legacy import LEGACY_EVENT_TYPES
 from sahelgis.io.project_file import load_project, save_project
 from sahelgis.model.layer_factory import event_layer
 from sahelgis.model.layers import EventLayer
@@ -201,12 +215,90 @@ def best_of(repeats: int, func: Callable[[], Any]) -> tuple[float, Any]:
     return best, result
 
 
+# -- the input ------------------------------------------------------------------
+#: current (event_type, sub_event_type) -> the pre-2019 event_type it came from
+_TO_LEGACY: dict[tuple[str, str], str] = {
+    ("Battles", "Armed clash"): "Battle-No change of territory",
+    ("Battles", "Government regains territory"): "Battle-Government regains territory",
+    ("Battles", "Non-state actor overtakes territory"): (
+        "Battle-Non-state actor overtakes territory"
+    ),
+    ("Strategic developments", "Headquarters or base established"): (
+        "Headquarters or base established"
+    ),
+    ("Strategic developments", "Non-violent transfer of territory"): (
+        "Non-violent transfer of territory"
+    ),
+}
+_TYPE_TO_LEGACY = {
+    "Explosions/Remote violence": "Remote violence",
+    "Violence against civilians": "Violence against civilians",
+    "Strategic developments": "Strategic development",
+    "Riots": "Riots/Protests",
+    "Protests": "Riots/Protests",
+    "Battles": "Battle-No change of territory",
+}
+OLD_COLUMNS = {"assoc_actor_1": "ally_actor_1", "assoc_actor_2": "ally_actor_2"}
+
+
+def write_events(path: Path, n: int, seed: int, legacy_share: float) -> Path:
+    """SYNTHETIC events; ``legacy_share`` of the rows in pre-2019 types.
+
+    With ``legacy_share > 0`` the header also uses the old ``ally_actor_*`` names.
+    """
+    frame = generate_events(n, seed)
+    if legacy_share > 0:
+        rng = np.random.default_rng(seed + 1)
+        rows = np.flatnonzero(rng.random(len(frame)) < legacy_share)
+        types = frame["event_type"].to_numpy(dtype=object)[rows]
+        subs = frame["sub_event_type"].to_numpy(dtype=object)[rows]
+        old = [
+            _TO_LEGACY.get((t, s), _TYPE_TO_LEGACY.get(t, t))
+            for t, s in zip(types, subs, strict=True)
+        ]
+        frame.iloc[rows, frame.columns.get_loc("event_type")] = old
+        frame.iloc[rows, frame.columns.get_loc("sub_event_type")] = ""
+        frame = frame.rename(columns=OLD_COLUMNS)
+    return write_events_csv(frame, path)
+
+
 # -- the two pipelines --------------------------------------------------------
+#: the baseline's dict maps: pre-2019 event_type -> event_type, sub_event_type
+BASE_NEW_TYPE = {old: new for old, (new, _sub) in LEGACY_EVENT_TYPES.items()}
+BASE_NEW_SUB = {old: sub for old, (_new, sub) in LEGACY_EVENT_TYPES.items()}
+
+
+def baseline_legacy(df: pd.DataFrame) -> pd.DataFrame:
+    """Map pre-2019 types the way a competent pandas user would: dict maps."""
+    df = df.rename(columns={v: k for k, v in OLD_COLUMNS.items()})
+    types = df["event_type"]
+    no_sub = df["sub_event_type"].isna() | (df["sub_event_type"] == "")
+    legacy = types.isin(BASE_NEW_TYPE.keys()) & (
+        (types != "Violence against civilians") | no_sub
+    )
+    if not legacy.any():
+        return df
+    new_type = types.map(BASE_NEW_TYPE)
+    new_sub = types.map(BASE_NEW_SUB)
+    split = legacy & (types == "Riots/Protests")
+    riots = split & df["inter1"].isin(["Rioters", "5", 5])
+    new_type = new_type.mask(riots, "Riots")
+    new_sub = new_sub.mask(riots, "Violent demonstration")
+    df["event_type_original"] = types.where(legacy, "")
+    df["sub_event_type_original"] = df["sub_event_type"].where(legacy, "")
+    df["event_type"] = new_type.where(legacy, types)
+    df["sub_event_type"] = new_sub.where(legacy, df["sub_event_type"])
+    return df
+
+
 def baseline_import(csv: Path) -> gpd.GeoDataFrame:
     with warnings.catch_warnings():
         # Default dtypes on purpose; only silence the mixed-types notice.
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)
         df = pd.read_csv(csv)
+    df = baseline_legacy(df)
+    if "event_type_original" in df:
+        LEGACY_MAPPED["baseline"] = int((df["event_type_original"] != "").sum())
     gdf = gpd.GeoDataFrame(
         df, geometry=gpd.points_from_xy(df.longitude, df.latitude), crs="EPSG:4326"
     )
@@ -218,8 +310,13 @@ def baseline_save(gdf: gpd.GeoDataFrame, target: Path) -> None:
 
 
 def ours_project(csv: Path) -> Project:
-    table, _report = read_acled(csv)
+    table, report = read_acled(csv)
+    LEGACY_MAPPED["ours"] = report.legacy_mapped
     return Project([event_layer(table, csv)])
+
+
+#: rows each side mapped from pre-2019 types in its last import
+LEGACY_MAPPED: dict[str, int] = {"ours": 0, "baseline": 0}
 
 
 def _events(project: Project) -> EventLayer:
@@ -259,6 +356,7 @@ def run_baseline(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
         "peak_rss_mb": rss.growth / MB,
         "file_mb": target.stat().st_size / MB,
         "rss_method": rss.method,
+        "legacy_mapped": LEGACY_MAPPED["baseline"],
     }
 
 
@@ -294,13 +392,14 @@ def run_ours(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
         "peak_rss_mb": rss.growth / MB,
         "file_mb": target.stat().st_size / MB,
         "rss_method": rss.method,
+        "legacy_mapped": LEGACY_MAPPED["ours"],
     }
 
 
-def warm_up(work: Path, seed: int) -> None:
+def warm_up(work: Path, seed: int, legacy_share: float) -> None:
     """Run both pipelines once on a tiny file so neither pays first-call costs."""
     folder = work / "warmup"
-    csv = write_demo_csv(folder / "warm.csv", 500, seed)
+    csv = write_events(folder / "warm.csv", 500, seed, legacy_share)
     gdf = baseline_import(csv)
     baseline_save(gdf, folder / "base.gpkg")
     gpd.read_file(folder / "base.gpkg")
@@ -344,6 +443,10 @@ def print_table(
         f"rows: ours {ours['rows']:,} imported / {ours['reopen_rows']:,} reopened; "
         f"baseline {base['rows']:,} / {base['reopen_rows']:,}"
     )
+    print(
+        f"rows mapped from pre-2019 types: ours {ours['legacy_mapped']:,}, "
+        f"baseline {base['legacy_mapped']:,}"
+    )
     print(f"peak RSS measured by: {ours['rss_method']}")
     print(
         f"CPU busy outside this process while timing: {_fmt(other_cpu)} of "
@@ -361,9 +464,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeats", type=int, default=3, help="reopen runs (best is kept)"
     )
+    parser.add_argument(
+        "--legacy-share",
+        type=float,
+        default=0.3,
+        help="share of rows in pre-2019 event types (ally_actor_* header if > 0)",
+    )
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeats < 1:
         parser.error("--n and --repeats must be >= 1")
+    if not 0 <= args.legacy_share <= 1:
+        parser.error("--legacy-share must be between 0 and 1")
 
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
@@ -376,13 +487,13 @@ def main(argv: list[str] | None = None) -> int:
         log = sys.stderr
         print(f"generating {args.n:,} synthetic rows in {work} ...", file=log)
         t0 = time.perf_counter()
-        csv = write_demo_csv(work / "events.csv", args.n, args.seed)
+        csv = write_events(work / "events.csv", args.n, args.seed, args.legacy_share)
         print(
             f"  {csv.stat().st_size / MB:.0f} MB CSV in "
             f"{time.perf_counter() - t0:.1f} s (not timed)",
             file=log,
         )
-        warm_up(work, args.seed)
+        warm_up(work, args.seed, args.legacy_share)
         other = OtherCpu()
         print("baseline (pandas + geopandas) ...", file=log)
         base = run_baseline(csv, work, args.repeats)
@@ -413,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "import",
         "n": args.n,
         "seed": args.seed,
+        "legacy_share": args.legacy_share,
         "units": {"time": "s", "memory": "MB"},
         "machine": {"cpus": os.cpu_count(), "other_cpu_busy": _round(other_cpu)},
         "versions": {

@@ -15,8 +15,10 @@ APT_PACKAGES=(
 # only with --test: LibreOffice and poppler render the slide deck for
 # scripts/check_pptx_libreoffice.py and its slow test (about 275 MB, 60
 # packages with --no-install-recommends); real QGIS (3.22 on Debian 12) opens
-# saved projects (tests/io/test_qgis_project.py runs it under /usr/bin/python3)
-APT_TEST_PACKAGES=(libreoffice-impress poppler-utils python3-qgis qgis-providers)
+# saved projects (tests/io/test_qgis_project.py runs it under /usr/bin/python3);
+# osmium-tool writes the .osm.pbf of benchmarks/osm_bench.py
+APT_TEST_PACKAGES=(libreoffice-impress poppler-utils python3-qgis qgis-providers
+  osmium-tool)
 if [ "${1:-}" = "--test" ]; then
   APT_PACKAGES+=("${APT_TEST_PACKAGES[@]}")
 fi

@@ -7,15 +7,33 @@ the fields used. Tags the driver's default ``osmconf.ini`` does not turn into
 fields (``ref`` on lines, ``name:fr``, ``name:en``, ``population`` on points)
 come from its ``other_tags`` field (PostgreSQL hstore syntax), parsed here.
 
+GDAL's OSM driver keeps an index of node positions while it builds ways: in
+memory up to ``MAX_TMPFILE_SIZE`` (100 MB), then in a
+temporary file. That file goes to GDAL's temporary folder, which is the
+*current directory* unless ``CPL_TMPDIR`` (or ``TMPDIR``/``TEMP``) is set, so
+``read_osm`` points ``CPL_TMPDIR`` at Python's temporary folder when nothing
+else did; a read-only or removable working folder then cannot break an import.
+The driver's own node indexing (``USE_CUSTOM_INDEXING=YES``, 2.8 times faster
+than its SQLite index on 2 million nodes) and GDAL's bundled ``osmconf.ini``
+(so a user's ``OSM_CONFIG_FILE`` cannot change the fields read) are asked for
+explicitly. Peak memory stays about 200 MB above the process at 2 million nodes
+(``benchmarks/osm_bench.py``), for a 183 MB XML or 12 MB PBF file.
+
+An extract whose ways or places are tagged ``synthetic=…SYNTHETIC…`` (made-up
+data, e.g. by ``scripts/make_synthetic_osm.py``) gives layers marked
+``synthetic``, named "SYNTHETIC …" and credited as such, not to OpenStreetMap.
+
 Road pieces are merged per ``ref`` (a way tagged ``RN4;RN3`` belongs to both
 routes) into one line per road, the layer playing ``ROLE_ROADS`` that replaces
-the approximate bundled roads. Both layers carry the OpenStreetMap credit, which
-flows into figure source lines.
+the approximate bundled roads. Both layers carry the OpenStreetMap credit (or,
+for a synthetic extract, the SYNTHETIC one), which flows into figure source
+lines.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +42,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from shapely import line_merge, unary_union
 
@@ -39,6 +58,12 @@ if TYPE_CHECKING:
     from sahelgis.progress import Progress
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+#: Credit of an extract whose features are tagged ``synthetic=…SYNTHETIC…`` (a
+#: stand-in made by ``scripts/make_synthetic_osm.py``): never OpenStreetMap's.
+SYNTHETIC_ATTRIBUTION = (
+    "SYNTHETIC roads and places in OSM format, not OpenStreetMap data"
+)
+_SYNTHETIC_TAG = re.compile(r'(?:^|,)"synthetic"=>"[^"]*SYNTHETIC')
 OSM_SUFFIXES = (".osm", ".pbf")
 ROAD_CLASSES = ("trunk", "primary", "secondary")
 PLACE_CLASSES = ("city", "town", "village", "hamlet")
@@ -55,6 +80,9 @@ PLACE_STYLE = Style(
 )
 _HSTORE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=>\s*(?:"((?:[^"\\]|\\.)*)"|NULL)')
 _UNESCAPE = re.compile(r"\\(.)")
+#: the ref of an other_tags value: a key starts the text or follows a comma
+#: (inside a value a quote is always escaped, so this cannot match there)
+_REF_TAG = re.compile(r'(?:^|,)"ref"=>"((?:[^"\\]|\\.)*)"')
 _SPACED_REF = re.compile(r"^([A-Za-z]+)[\s-]+(\d)")
 
 
@@ -188,7 +216,8 @@ def read_osm(
     )
     progress.check()
     progress.set(0.4, "Merging road pieces per ref")
-    roads, without_ref = _merge_roads(lines, path.name)
+    synthetic = _synthetic(lines)
+    roads, without_ref = _merge_roads(lines, path.name, synthetic)
     progress.check()
     progress.set(0.5, f"Reading places from {path.name}")
     points = _read(
@@ -198,7 +227,9 @@ def read_osm(
         columns=["osm_id", "name", "place", "other_tags"],
     )
     progress.check()
-    places = _places(points, path.name)
+    synthetic = synthetic or _synthetic(points)
+    places = _places(points, path.name, synthetic)
+    roads["source"] = _source(path.name, synthetic)
     progress.set(1.0, "")
     if roads.empty and places.empty:
         raise InputError(
@@ -207,8 +238,8 @@ def read_osm(
             "town, village or hamlet",
         )
     return OsmImport(
-        roads=None if roads.empty else road_layer(roads, path),
-        places=None if places.empty else place_layer(places, path),
+        roads=None if roads.empty else road_layer(roads, path, synthetic=synthetic),
+        places=None if places.empty else place_layer(places, path, synthetic=synthetic),
         ways=len(lines),
         ways_without_ref=without_ref,
     )
@@ -249,28 +280,91 @@ def add_to_project(project: Project, result: OsmImport) -> list[str]:
     return lines
 
 
-def road_layer(frame: gpd.GeoDataFrame, path: Path) -> VectorLayer:
-    """The merged roads as the layer that replaces the approximate ones."""
+def road_layer(
+    frame: gpd.GeoDataFrame, path: Path, *, synthetic: bool = False
+) -> VectorLayer:
+    """The merged roads as the layer that replaces the approximate ones.
+
+    ``synthetic``: made-up data, named and credited so (never OpenStreetMap).
+    """
     return VectorLayer(
-        name=f"National roads (OpenStreetMap, {path.name})",
+        name=_name("National roads", path, synthetic),
         data=frame,
         role=ROLE_ROADS,
         style=ROAD_STYLE,
         source_path=str(path),
-        attribution=OSM_ATTRIBUTION,
+        attribution=SYNTHETIC_ATTRIBUTION if synthetic else OSM_ATTRIBUTION,
+        synthetic=synthetic,
     )
 
 
-def place_layer(frame: gpd.GeoDataFrame, path: Path) -> VectorLayer:
-    """The settlements as a place layer."""
+def place_layer(
+    frame: gpd.GeoDataFrame, path: Path, *, synthetic: bool = False
+) -> VectorLayer:
+    """The settlements as a place layer (``synthetic`` as for roads)."""
     return VectorLayer(
-        name=f"Places (OpenStreetMap, {path.name})",
+        name=_name("Places", path, synthetic),
         data=frame,
         role=ROLE_PLACES,
         style=PLACE_STYLE,
         source_path=str(path),
-        attribution=OSM_ATTRIBUTION,
+        attribution=SYNTHETIC_ATTRIBUTION if synthetic else OSM_ATTRIBUTION,
+        synthetic=synthetic,
     )
+
+
+def _name(what: str, path: Path, synthetic: bool) -> str:
+    if synthetic:
+        return f"SYNTHETIC {what.lower()} (not OpenStreetMap, {path.name})"
+    return f"{what} (OpenStreetMap, {path.name})"
+
+
+def _source(file: str, synthetic: bool) -> str:
+    if synthetic:
+        return f"{file}; {SYNTHETIC_ATTRIBUTION}"
+    return f"OpenStreetMap ({file}); {OSM_ATTRIBUTION}"
+
+
+def _synthetic(frame: gpd.GeoDataFrame) -> bool:
+    """Some feature is tagged ``synthetic=…SYNTHETIC…``.
+
+    Not ``source``: GDAL's default ``osmconf.ini`` drops that tag.
+    """
+    if "other_tags" not in frame:
+        return False
+    return any(
+        isinstance(t, str) and _SYNTHETIC_TAG.search(t) is not None
+        for t in frame["other_tags"].tolist()
+    )
+
+
+#: In-memory node index before GDAL's OSM driver spills to a temporary file, MB.
+MAX_TMPFILE_MB = 100
+
+
+def driver_options() -> dict[str, str]:
+    """Open options for GDAL's OSM driver (and its temporary folder, set once).
+
+    Returns
+    -------
+    dict of str to str
+        ``USE_CUSTOM_INDEXING``, ``COMPRESS_NODES``, ``MAX_TMPFILE_SIZE`` (MB)
+        and, when GDAL's data folder has it, ``CONFIG_FILE`` (the default
+        ``osmconf.ini``). ``CPL_TMPDIR`` is set to Python's temporary folder
+        unless it, ``TMPDIR`` or ``TEMP`` is already set for GDAL.
+    """
+    names = ("CPL_TMPDIR", "TMPDIR", "TEMP")
+    if not any(pyogrio.get_gdal_config_option(name) for name in names):
+        pyogrio.set_gdal_config_options({"CPL_TMPDIR": tempfile.gettempdir()})
+    options = {
+        "USE_CUSTOM_INDEXING": "YES",
+        "COMPRESS_NODES": "NO",
+        "MAX_TMPFILE_SIZE": str(MAX_TMPFILE_MB),
+    }
+    data = pyogrio.get_gdal_data_path()
+    if data and (Path(data) / "osmconf.ini").is_file():
+        options["CONFIG_FILE"] = str(Path(data) / "osmconf.ini")
+    return options
 
 
 def _read(
@@ -278,7 +372,12 @@ def _read(
 ) -> gpd.GeoDataFrame:
     try:
         frame = pyogrio.read_dataframe(
-            path, layer=layer, where=where, columns=columns, on_invalid="ignore"
+            path,
+            layer=layer,
+            where=where,
+            columns=columns,
+            on_invalid="ignore",
+            **driver_options(),
         )
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         text = str(exc).strip().splitlines()
@@ -295,26 +394,44 @@ def _read(
     return frame.to_crs("EPSG:4326")
 
 
-def _merge_roads(lines: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, int]:
-    """One row per ref: the ways' lines merged; and how many ways had no ref."""
+def _merge_roads(
+    lines: gpd.GeoDataFrame, source: str, synthetic: bool = False
+) -> tuple[gpd.GeoDataFrame, int]:
+    """One row per ref: the ways' lines merged; and how many ways had no ref.
+
+    The columns are taken out as plain lists first: reading them row by row
+    through pandas (``.iloc``) cost most of an import at 200,000 ways; and each
+    distinct ``other_tags`` text is parsed once.
+    """
     pieces: dict[str, list[BaseGeometry]] = {}
     names: dict[str, Counter[str]] = {}
     classes: dict[str, str] = {}
     without_ref = 0
-    tags = lines["other_tags"] if "other_tags" in lines else pd.Series(dtype=object)
-    for i, geom in enumerate(lines.geometry):
-        if geom is None or geom.is_empty:
+    n = len(lines)
+    geoms = lines.geometry.to_numpy()
+    usable = (~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).tolist()
+    tags = lines["other_tags"].tolist() if "other_tags" in lines else [None] * n
+    all_names = lines["name"].tolist() if "name" in lines else [None] * n
+    highways = lines["highway"].astype(str).tolist()
+    refs_of: dict[object, list[str]] = {}  # ways repeat the same tags: parse once
+    for geom, ok, tag, name, highway in zip(
+        geoms, usable, tags, all_names, highways, strict=True
+    ):
+        if not ok:
             continue
-        refs = split_refs(parse_hstore(tags.iloc[i]).get("ref"))
+        refs = refs_of.get(tag)
+        if refs is None:
+            refs = refs_of[tag] = split_refs(_ref_tag(tag))
         if not refs:
             without_ref += 1
             continue
-        name = lines["name"].iloc[i] if "name" in lines else None
-        highway = str(lines["highway"].iloc[i])
         for ref in refs:
             pieces.setdefault(ref, []).append(geom)
             if isinstance(name, str) and name:
-                names.setdefault(ref, Counter())[name] += 1
+                counts = names.get(ref)
+                if counts is None:
+                    counts = names[ref] = Counter()
+                counts[name] += 1
             old = classes.get(ref)
             if old is None or _CLASS_RANK.get(highway, 9) < _CLASS_RANK.get(old, 9):
                 classes[ref] = highway
@@ -326,7 +443,7 @@ def _merge_roads(lines: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame
                 "ref": ref,
                 "name": named.most_common(1)[0][0] if named else "",
                 "highway": classes[ref],
-                "source": f"OpenStreetMap ({source}); {OSM_ATTRIBUTION}",
+                "source": _source(source, synthetic),
                 "geometry": line_merge(unary_union(pieces[ref])),
             }
         )
@@ -337,7 +454,19 @@ def _merge_roads(lines: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame
     return frame, without_ref
 
 
-def _places(points: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+def _ref_tag(text: object) -> str | None:
+    """The ``ref`` of an ``other_tags`` value; most ways have none, found cheaply."""
+    if not isinstance(text, str):
+        return None
+    match = _REF_TAG.search(text)
+    if match is None:
+        return None
+    return _UNESCAPE.sub(r"\1", match.group(1))
+
+
+def _places(
+    points: gpd.GeoDataFrame, source: str, synthetic: bool = False
+) -> gpd.GeoDataFrame:
     tags = [parse_hstore(t) for t in points.get("other_tags", [None] * len(points))]
     population = pd.to_numeric(
         pd.Series(
@@ -354,7 +483,7 @@ def _places(points: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
             "place": points["place"].to_numpy(),
             "population": population.to_numpy(dtype=float),
             "osm_id": points["osm_id"].to_numpy() if "osm_id" in points else None,
-            "source": f"OpenStreetMap ({source}); {OSM_ATTRIBUTION}",
+            "source": _source(source, synthetic),
         },
         geometry=points.geometry.to_numpy(),
         crs="EPSG:4326",

@@ -291,3 +291,14 @@ def test_chart_and_legend_fit_in_the_side_column(fig_project, small_spec):
     assert chart_axes
     chart_box = chart_axes[0].get_tightbbox(renderer)
     assert legend_box.y0 >= chart_box.y1 - 1
+
+
+def test_layer_opacity_keeps_a_fill_colour_own_alpha():
+    from sahelgis.model.styles import rgba
+
+    # a corridor's translucent fill stays translucent at full layer opacity
+    assert rgba("#C1121F22", 1.0)[3] == pytest.approx(0x22 / 255)
+    assert rgba("#000000", 0.5)[3] == pytest.approx(0.5)
+    assert rgba("#FFFFFF80", 0.5)[3] == pytest.approx(0.5 * 0x80 / 255)
+    with pytest.raises(ValueError, match="not #RRGGBB"):
+        rgba("none")

@@ -171,3 +171,29 @@ def test_bad_files_fail_with_one_line(tmp_path, name, content, reason):
     assert message.startswith(f"{name}: ")
     assert reason in message
     assert "\n" not in message
+
+
+def test_ref_is_found_only_as_a_key():
+    from sahelgis.io.osm import _ref_tag
+
+    assert _ref_tag(r'"highway"=>"x","ref"=>"RN4;RN3"') == "RN4;RN3"
+    assert _ref_tag(r'"ref"=>"RN \"4\""') == 'RN "4"'
+    # a value that contains the text "ref"=> (escaped) is not a ref
+    assert _ref_tag(r'"note"=>"a,\"ref\"=>\"RN9\""') is None
+    assert _ref_tag(r'"note"=>"a"') is None
+    assert _ref_tag(None) is None
+
+
+def test_driver_temp_folder_is_not_the_working_directory(monkeypatch):
+    import pyogrio
+
+    from sahelgis.io.osm import driver_options
+
+    monkeypatch.setattr(pyogrio, "get_gdal_config_option", lambda name: None)
+    seen: dict[str, str] = {}
+    monkeypatch.setattr(pyogrio, "set_gdal_config_options", seen.update)
+    options = driver_options()
+    assert seen["CPL_TMPDIR"]
+    assert options["USE_CUSTOM_INDEXING"] == "YES"
+    assert int(options["MAX_TMPFILE_SIZE"]) > 0
+    assert options.get("CONFIG_FILE", "osmconf.ini").endswith("osmconf.ini")

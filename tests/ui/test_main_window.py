@@ -190,3 +190,16 @@ def test_save_and_open_through_the_window(
     from sahelgis.ui import settings as app_settings
 
     assert app_settings.recent_projects() == [str(tmp_path / "mine.gpkg")]
+
+
+def test_synthetic_label_names_made_up_roads(make_main_window, demo_like_project):
+    from sahelgis.model.layers import ROLE_ROADS
+
+    roads = next(ly for ly in demo_like_project.layers if ly.role == ROLE_ROADS)
+    roads.synthetic = True
+    window = make_main_window(demo_like_project)
+    window.canvas.rebuild()
+    label = window.canvas.synthetic_label
+    assert label.isVisibleTo(window.canvas)
+    assert "not OpenStreetMap" in label.text()
+    assert "not ACLED" not in label.text()  # the events are not the made-up part

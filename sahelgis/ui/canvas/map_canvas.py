@@ -23,7 +23,9 @@ from sahelgis.model.event_query import shown_rows, trail_rows
 from sahelgis.model.identify import events_near
 from sahelgis.model.layers import (
     ROLE_COUNTRIES,
+    ROLE_PLACES,
     ROLE_REGIONS,
+    ROLE_ROADS,
     EventLayer,
     Layer,
     LayerSubscriptions,
@@ -501,7 +503,11 @@ class MapCanvas(pg.PlotWidget):
         self.scale_bar.move(10, self.height() - self.scale_bar.height() - 8)
 
     def _update_synthetic_label(self) -> None:
-        self.synthetic_label.setVisible(self.project.has_synthetic_visible())
+        text = synthetic_label_text(self.project)
+        if text and text != self.synthetic_label.text():
+            self.synthetic_label.setText(text)
+            self.synthetic_label.adjustSize()
+        self.synthetic_label.setVisible(bool(text))
         self._place_overlays()
 
     # -- view -----------------------------------------------------------------
@@ -696,3 +702,22 @@ class MapCanvas(pg.PlotWidget):
     def layer_items(self, layer_id: str) -> list[pg.GraphicsObject]:
         """The items drawing a layer (for tests and exports)."""
         return list(self._items.get(layer_id, []))
+
+
+def synthetic_label_text(project: Project) -> str:
+    """The map's warning naming what is made up; "" when nothing visible is.
+
+    Made-up roads and places (e.g. a SYNTHETIC OpenStreetMap-format extract)
+    are named apart from made-up events, which may be real.
+    """
+    shown = [ly for ly in project.layers if ly.synthetic and ly.visible]
+    if not shown:
+        return ""
+    base = [ly for ly in shown if ly.role in (ROLE_ROADS, ROLE_PLACES)]
+    parts = []
+    if len(base) < len(shown):
+        parts.append("events are made up, not ACLED")
+    if base:
+        parts.append("roads and places are made up, not OpenStreetMap")
+    # one line each: the label must not reach the time-window label on the right
+    return "SYNTHETIC DEMO DATA — " + "\n".join(parts)
