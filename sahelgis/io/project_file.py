@@ -181,7 +181,7 @@ def _project_from_state(
         project.selection = Selection.from_dict(state["selection"])
     project.time_window.update_from_dict(state["time_window"])
     extra = dict(state["extra"])
-    for key in ("basemap", "sahelgis_recovery"):
+    for key in ("basemap", "sahelgis_recovery", "acled_update"):
         if extra.get(key) is None:
             extra.pop(key, None)
     if not extra.get("figures"):
