@@ -57,7 +57,7 @@ import shapely
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
-from sahelgis.io import tiles
+from sahelgis.io import tile_providers, tiles
 from sahelgis.io.basedata import base_layers
 from sahelgis.io.tiles import TileCache
 from sahelgis.model import crs
@@ -238,7 +238,9 @@ class TileBaseline:
     """What a matplotlib script does for tiles each frame: contextily's
     ``bounds2img`` (warm cache) and ``warp_tiles``, one imshow updated."""
 
-    def __init__(self, ax: Any, provider: tiles.TileProvider, cache: TileCache):
+    def __init__(
+        self, ax: Any, provider: tile_providers.TileProvider, cache: TileCache
+    ):
         self.ax = ax
         self.provider = provider
         self.ctx = cache.activate()
@@ -342,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             canvas.set_extent(crs.lonlat_box_to_display(box))
             app.processEvents()
             make_local_tiles(folder, tiles.display_extent_to_lonlat(canvas.extent()))
-        provider = tiles.custom_provider(
+        provider = tile_providers.custom_provider(
             folder.as_uri() + "/{z}/{x}/{y}.png", "bench", cache_root=cache.root
         )
         manager.set_provider(provider)

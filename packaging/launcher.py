@@ -82,7 +82,7 @@ def _basemap_check(say: Callable[[str], None], folder: str | None) -> list[str]:
     from matplotlib.figure import Figure
     from rasterio.env import GDALDataFinder
 
-    from sahelgis.io import tiles
+    from sahelgis.io import tile_providers, tiles
     from sahelgis.model import crs
 
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
@@ -95,7 +95,9 @@ def _basemap_check(say: Callable[[str], None], folder: str | None) -> list[str]:
             f"GDAL {rasterio.__gdal_version__}"
         )
         say(f"  rasterio GDAL data: {GDALDataFinder().search()}")
-        provider = tiles.custom_provider("http://127.0.0.1:9/{z}/{x}/{y}.png", "test")
+        provider = tile_providers.custom_provider(
+            "http://127.0.0.1:9/{z}/{x}/{y}.png", "test"
+        )
         from io import BytesIO
 
         from PIL import Image

@@ -48,9 +48,11 @@ def draw_tile_underlay(
     bool
         True when a basemap was drawn; the attribution is in the plan's source line.
     """
-    from sahelgis.io import tiles
+    from sahelgis.io import tile_providers, tiles
 
-    tile_provider = tiles.provider_from_state(project.extra_state.get("basemap"))
+    tile_provider = tile_providers.provider_from_state(
+        project.extra_state.get("basemap")
+    )
     if tile_provider is None or not tile_provider.disk_cache:
         return False
     cache = tiles.TileCache()

@@ -25,7 +25,10 @@ from __future__ import annotations
 import urllib.parse
 from typing import Protocol
 
-from sahelgis.io.tiles import TileProvider, read_basemap_state
+from sahelgis.io.tile_providers import (
+    TileProvider,
+    read_basemap_state,
+)
 
 #: The question the GUI asks (plain text: the host comes from a file).
 QUESTION = "This project shows map tiles from {host}. Load them?"

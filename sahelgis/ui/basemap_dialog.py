@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from sahelgis.errors import SahelGISError
-from sahelgis.io import tile_consent, tiles
-from sahelgis.io.tiles import Extent, TileProvider
+from sahelgis.io import tile_consent, tile_providers, tiles
+from sahelgis.io.tile_providers import TileProvider
+from sahelgis.io.tiles import Extent
 from sahelgis.ui import settings as app_settings
 from sahelgis.ui.canvas.tile_layer import TileManager
 from sahelgis.ui.plain_text import plain_label
@@ -92,9 +93,9 @@ class BasemapDialog(QDialog):
 
         self.provider_combo = QComboBox()
         self.provider_combo.addItem(NONE_LABEL, None)
-        for key, provider in tiles.PROVIDERS.items():
+        for key, provider in tile_providers.PROVIDERS.items():
             self.provider_combo.addItem(provider.name, key)
-        self.provider_combo.addItem(CUSTOM_LABEL, tiles.CUSTOM_KEY)
+        self.provider_combo.addItem(CUSTOM_LABEL, tile_providers.CUSTOM_KEY)
         self.terms_label = plain_label()  # quotes a project's tile URL
         self.terms_label.setWordWrap(True)
         self.attribution_label = plain_label()  # a project's credit text
@@ -224,7 +225,7 @@ class BasemapDialog(QDialog):
         current = self.manager.provider
         if current is None:
             self.provider_combo.setCurrentIndex(0)
-        elif current.key.startswith(tiles.CUSTOM_KEY):
+        elif current.key.startswith(tile_providers.CUSTOM_KEY):
             self.provider_combo.setCurrentIndex(self.provider_combo.count() - 1)
             self.custom_url.setText(current.url)
             self.custom_attribution.setText(current.attribution)
@@ -243,18 +244,18 @@ class BasemapDialog(QDialog):
         key = self.provider_combo.currentData()
         if key is None:
             return None
-        if key == tiles.CUSTOM_KEY:
-            return tiles.custom_provider(
+        if key == tile_providers.CUSTOM_KEY:
+            return tile_providers.custom_provider(
                 self.custom_url.text(),
                 self.custom_attribution.text(),
                 max_zoom=self.custom_max_zoom.value(),
                 allows_bulk=self.custom_bulk.isChecked(),
             )
-        return tiles.PROVIDERS[key]
+        return tile_providers.PROVIDERS[key]
 
     def _on_provider_changed(self, *args: object) -> None:
         self.custom_box.setVisible(
-            self.provider_combo.currentData() == tiles.CUSTOM_KEY
+            self.provider_combo.currentData() == tile_providers.CUSTOM_KEY
         )
         try:
             provider = self.selected_provider()
@@ -357,9 +358,9 @@ class BasemapDialog(QDialog):
             self.estimate_label.setText("")
             return
         text = f"About {estimate.tiles:,} tiles, ~{megabytes(estimate.bytes)}."
-        if estimate.tiles > tiles.MAX_BULK_TILES:
-            text += f" Over the {tiles.MAX_BULK_TILES:,}-tile limit: zoom in or use "
-            text += "fewer levels."
+        if estimate.tiles > tile_providers.MAX_BULK_TILES:
+            limit = tile_providers.MAX_BULK_TILES
+            text += f" Over the {limit:,}-tile limit: zoom in or use fewer levels."
             self.download_button.setEnabled(False)
         elif estimate.bytes > self.limit_spin.value() * 1024 * 1024:
             text += " More than the cache size limit: raise the limit first."

@@ -26,7 +26,11 @@ from sahelgis.errors import SahelGISError
 from sahelgis.io.basedata import credits_text
 from sahelgis.io.drawings_io import export_drawings, import_drawings
 from sahelgis.io.safety import safe_child
-from sahelgis.io.tiles import TileCache, provider_state, read_basemap_state
+from sahelgis.io.tile_providers import (
+    provider_state,
+    read_basemap_state,
+)
+from sahelgis.io.tiles import TileCache
 from sahelgis.model import acled_schema as acled
 from sahelgis.model import crs, drawings
 from sahelgis.model.layers import VectorLayer

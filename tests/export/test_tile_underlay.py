@@ -6,7 +6,7 @@ from PIL import Image
 
 from sahelgis.export.layout import plan_figure
 from sahelgis.export.render import render_figure
-from sahelgis.io import tiles
+from sahelgis.io import tile_providers, tiles
 from sahelgis.model.figures import FigureSpec
 from tests.tile_servers import TileServer, png
 
@@ -26,8 +26,8 @@ def figure_zoom(plan, provider, width_px=400):
 
 def test_figure_draws_cached_tiles_and_credits_them(tmp_path, monkeypatch, fig_project):
     monkeypatch.setenv("SAHELGIS_TILE_CACHE", str(tmp_path / "tiles"))
-    provider = tiles.provider("opentopomap")
-    fig_project.extra_state["basemap"] = tiles.provider_state(provider)
+    provider = tile_providers.provider("opentopomap")
+    fig_project.extra_state["basemap"] = tile_providers.provider_state(provider)
     spec = FigureSpec(name="t", title="Tiles", dpi=40, inset=False, north_arrow=False)
     plan = plan_figure(fig_project, spec)
     assert provider.attribution in plan.source_line
@@ -48,8 +48,8 @@ def test_export_draws_what_the_canvas_fetched_from_a_tile_server(
     monkeypatch.setenv("SAHELGIS_TILE_CACHE", str(tmp_path / "tiles"))
     server = TileServer(body=png(color=RED))
     try:
-        provider = tiles.custom_provider(server.url, "Local test tiles")
-        fig_project.extra_state["basemap"] = tiles.provider_state(provider)
+        provider = tile_providers.custom_provider(server.url, "Local test tiles")
+        fig_project.extra_state["basemap"] = tile_providers.provider_state(provider)
         spec = FigureSpec(name="t", dpi=40, inset=False, north_arrow=False)
         plan = plan_figure(fig_project, spec)
         assert "Local test tiles" in plan.source_line

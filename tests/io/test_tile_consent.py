@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sahelgis.io import tiles
+from sahelgis.io import tile_providers
 from sahelgis.io.tile_consent import (
     QUESTION,
     MemoryConsent,
@@ -14,7 +14,7 @@ from sahelgis.io.tile_consent import (
     not_fetched_note,
     tile_host,
 )
-from sahelgis.io.tiles import custom_provider
+from sahelgis.io.tile_providers import custom_provider
 
 
 def from_file(provider):
@@ -22,15 +22,17 @@ def from_file(provider):
 
 
 def test_tile_host_is_the_real_host_with_its_port():
-    assert tile_host(tiles.provider("osm")) == "tile.openstreetmap.org"
-    assert tile_host(tiles.provider("carto_positron")) == "basemaps.cartocdn.com"
+    assert tile_host(tile_providers.provider("osm")) == "tile.openstreetmap.org"
+    assert (
+        tile_host(tile_providers.provider("carto_positron")) == "basemaps.cartocdn.com"
+    )
     p = custom_provider("http://Tiles.Example.ORG:8080/{z}/{x}/{y}.png", "")
     assert tile_host(p) == "tiles.example.org:8080"
 
 
 def test_file_named_providers_need_consent_for_their_host():
     consent = MemoryConsent()
-    osm = tiles.provider("osm")
+    osm = tile_providers.provider("osm")
     assert network_allowed(osm, consent)  # picked in the app
     assert not network_allowed(from_file(osm), consent)  # named by a file
     assert needs_question(from_file(osm), consent)
@@ -63,7 +65,7 @@ def test_nothing_is_allowed_without_a_provider():
 
 
 def test_headless_notes_name_the_host_and_why():
-    p = from_file(tiles.provider("osm"))
+    p = from_file(tile_providers.provider("osm"))
     note = not_fetched_note(p, MemoryConsent())
     assert note.startswith("online tiles from tile.openstreetmap.org were not fetched")
     assert "View > Basemap" in note

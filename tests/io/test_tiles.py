@@ -10,12 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from sahelgis.errors import Cancelled
-from sahelgis.io import tiles
+from sahelgis.io import tile_providers, tiles
+from sahelgis.io.tile_providers import custom_provider
 from sahelgis.io.tiles import (
     BulkDownloadForbidden,
     TileCache,
     TileUnavailable,
-    custom_provider,
     download_region,
     estimate_download,
     fetch_tile,
@@ -80,7 +80,7 @@ def test_view_zoom_caps_tile_count():
     from sahelgis.model import crs
 
     extent = crs.lonlat_box_to_display((-12.5, 10.0, 4.5, 25.2))
-    osm = tiles.provider("osm")
+    osm = tile_providers.provider("osm")
     z = tiles.view_zoom(extent, 10.0, osm, max_tiles=60)
     assert len(tiles.tiles_for_extent(extent, z)) <= 60
 
@@ -97,19 +97,21 @@ def test_estimate_download_counts_and_sizes():
 
 # -- providers ----------------------------------------------------------------
 def test_providers_carry_attribution_and_bulk_terms():
-    assert tiles.provider("OpenStreetMap").attribution.startswith("(C) OpenStreetMap")
-    assert not tiles.provider("osm").allows_bulk
-    assert not tiles.provider("carto_positron").disk_cache
-    assert not tiles.provider("esri_imagery").allows_bulk
-    assert "Esri" in tiles.provider("Esri World Imagery").attribution
+    assert tile_providers.provider("OpenStreetMap").attribution.startswith(
+        "(C) OpenStreetMap"
+    )
+    assert not tile_providers.provider("osm").allows_bulk
+    assert not tile_providers.provider("carto_positron").disk_cache
+    assert not tile_providers.provider("esri_imagery").allows_bulk
+    assert "Esri" in tile_providers.provider("Esri World Imagery").attribution
     with pytest.raises(KeyError, match="unknown tile provider"):
-        tiles.provider("Google")
+        tile_providers.provider("Google")
 
 
 def test_provider_urls():
-    url = tiles.provider("carto_positron").build_url(5, 1, 2)
+    url = tile_providers.provider("carto_positron").build_url(5, 1, 2)
     assert url == "https://a.basemaps.cartocdn.com/light_all/5/1/2.png"  # xyzservices
-    esri = tiles.provider("esri_imagery").build_url(5, 1, 2)
+    esri = tile_providers.provider("esri_imagery").build_url(5, 1, 2)
     assert esri.endswith("/tile/5/2/1")
 
 
@@ -120,14 +122,14 @@ def test_custom_provider_validation_and_state_roundtrip():
         custom_provider("ftp://x.org/{z}/{x}/{y}.png", "")
     p = custom_provider("https://x.org/{z}/{x}/{y}.png", "Our tiles", allows_bulk=True)
     assert p.key.startswith("custom-")
-    state = tiles.provider_state(p)
-    assert tiles.provider_from_state(state) == p
-    assert tiles.provider_from_state(tiles.provider_state(tiles.provider("osm"))) == (
-        tiles.provider("osm")
-    )
-    assert tiles.provider_state(None) is None
-    assert tiles.provider_from_state(None) is None
-    assert tiles.provider_from_state({"provider": "gone"}) is None
+    state = tile_providers.provider_state(p)
+    assert tile_providers.provider_from_state(state) == p
+    assert tile_providers.provider_from_state(
+        tile_providers.provider_state(tile_providers.provider("osm"))
+    ) == (tile_providers.provider("osm"))
+    assert tile_providers.provider_state(None) is None
+    assert tile_providers.provider_from_state(None) is None
+    assert tile_providers.provider_from_state({"provider": "gone"}) is None
 
 
 # -- cache --------------------------------------------------------------------
@@ -352,9 +354,9 @@ def test_file_url_provider_inside_the_tile_cache(tmp_path, monkeypatch):
 # -- make available offline -----------------------------------------------------
 def test_download_region_refuses_osm(cache):
     with pytest.raises(BulkDownloadForbidden, match="OpenStreetMap"):
-        download_region(tiles.provider("osm"), BOX, [10], cache)
+        download_region(tile_providers.provider("osm"), BOX, [10], cache)
     with pytest.raises(BulkDownloadForbidden):
-        download_region(tiles.provider("esri_imagery"), BOX, [10], cache)
+        download_region(tile_providers.provider("esri_imagery"), BOX, [10], cache)
 
 
 def test_download_region_fills_and_pins(server, cache):
@@ -591,17 +593,19 @@ def test_a_redirect_on_the_same_host_is_followed(cache):
 
 # -- basemap state read from a project -------------------------------------------
 def test_a_basemap_from_a_file_is_marked_and_needs_consent():
-    osm = tiles.read_basemap_state({"provider": "osm"}, "p.gpkg")
+    osm = tile_providers.read_basemap_state({"provider": "osm"}, "p.gpkg")
     assert osm.problem == ""
-    assert osm.provider == tiles.provider("osm")
+    assert osm.provider == tile_providers.provider("osm")
     assert osm.provider.from_file
-    assert not tiles.provider("osm").from_file
-    state = tiles.provider_state(custom_provider("https://x.org/{z}/{x}/{y}", "X"))
-    custom = tiles.read_basemap_state(state, "p.gpkg").provider
+    assert not tile_providers.provider("osm").from_file
+    state = tile_providers.provider_state(
+        custom_provider("https://x.org/{z}/{x}/{y}", "X")
+    )
+    custom = tile_providers.read_basemap_state(state, "p.gpkg").provider
     assert custom.from_file
     assert custom.url == "https://x.org/{z}/{x}/{y}"
-    assert tiles.read_basemap_state(None) == (None, "")
-    assert tiles.read_basemap_state({"provider": ""}) == (None, "")
+    assert tile_providers.read_basemap_state(None) == (None, "")
+    assert tile_providers.read_basemap_state({"provider": ""}) == (None, "")
 
 
 @pytest.mark.parametrize(
@@ -627,12 +631,12 @@ def test_a_basemap_from_a_file_is_marked_and_needs_consent():
     ],
 )
 def test_a_wrong_basemap_state_gives_one_line_naming_file_and_key(state, key):
-    provider, problem = tiles.read_basemap_state(state, "survey.gpkg")
+    provider, problem = tile_providers.read_basemap_state(state, "survey.gpkg")
     assert provider is None
     assert problem.startswith(f"survey.gpkg: {key}:")
     assert "\n" not in problem
     assert len(problem) < 400
-    assert tiles.provider_from_state(state) is None
+    assert tile_providers.provider_from_state(state) is None
 
 
 def test_a_server_dripping_bytes_is_cut_at_the_overall_deadline(cache):

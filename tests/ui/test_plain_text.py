@@ -408,7 +408,7 @@ def test_dialogs_show_every_hostile_string_literally(
 def test_basemap_dialog_shows_a_hostile_url_and_credit_literally(
     make_main_window, hostile_project, qtbot
 ):
-    from sahelgis.io import tiles
+    from sahelgis.io import tile_providers
     from sahelgis.ui.basemap_dialog import BasemapDialog
 
     window = make_main_window(hostile_project)
@@ -418,14 +418,14 @@ def test_basemap_dialog_shows_a_hostile_url_and_credit_literally(
     dialog.custom_url.setText("https://tiles.example.invalid/{z}/{x}/{y}.png")
     dialog.custom_attribution.setText(hostile("credit"))
     dialog.provider_combo.setCurrentIndex(
-        dialog.provider_combo.findData(tiles.CUSTOM_KEY)
+        dialog.provider_combo.findData(tile_providers.CUSTOM_KEY)
     )
     Audit().walk(dialog).assert_clean()
     assert hostile("credit") in dialog.attribution_label.text()
     dialog.custom_url.setText(f"{LINK}{IMG}")  # unusable: the error quotes it
     dialog.provider_combo.setCurrentIndex(0)
     dialog.provider_combo.setCurrentIndex(
-        dialog.provider_combo.findData(tiles.CUSTOM_KEY)
+        dialog.provider_combo.findData(tile_providers.CUSTOM_KEY)
     )
     Audit().walk(dialog).assert_clean()
     assert IMG in dialog.terms_label.text()

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from sahelgis.io import tiles
+from sahelgis.io import tile_providers
 from sahelgis.io.project_file import load_project, save_project
 from sahelgis.model import crs
 from sahelgis.model.project import Project
@@ -26,8 +26,8 @@ def server():
 def tiled_project(tmp_path, server):
     """A saved project whose basemap is the local tile server."""
     project = small_project()
-    provider = tiles.custom_provider(server.url, "Local tiles")
-    project.extra_state["basemap"] = tiles.provider_state(provider)
+    provider = tile_providers.custom_provider(server.url, "Local tiles")
+    project.extra_state["basemap"] = tile_providers.provider_state(provider)
     return save_project(project, tmp_path / "tiled.gpkg")
 
 

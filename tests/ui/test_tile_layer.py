@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QTimer
 
-from sahelgis.io import tiles
-from sahelgis.io.tiles import TileCache, custom_provider
+from sahelgis.io import tile_providers, tiles
+from sahelgis.io.tile_providers import custom_provider
+from sahelgis.io.tiles import TileCache
 from sahelgis.model import crs
 from sahelgis.model.project import Project
 from sahelgis.ui.canvas.map_canvas import MapCanvas
@@ -283,7 +284,7 @@ def test_dialog_offers_offline_download_only_where_terms_allow(
     combo.setCurrentIndex(combo.findData("opentopomap"))
     assert dialog.download_button.isEnabled()
     assert dialog.estimate_label.text().startswith("About ")
-    combo.setCurrentIndex(combo.findData(tiles.CUSTOM_KEY))
+    combo.setCurrentIndex(combo.findData(tile_providers.CUSTOM_KEY))
     dialog.custom_url.setText("https://tiles.example.org/{z}/{x}")
     assert "{y}" in dialog.terms_label.text()
     assert not dialog.download_button.isEnabled()
@@ -303,7 +304,7 @@ def test_dialog_downloads_area_then_it_works_offline(
     dialog = BasemapDialog(manager, canvas.extent())
     qtbot.addWidget(dialog)
     combo = dialog.provider_combo
-    combo.setCurrentIndex(combo.findData(tiles.CUSTOM_KEY))
+    combo.setCurrentIndex(combo.findData(tile_providers.CUSTOM_KEY))
     dialog.custom_url.setText(server.url)
     dialog.custom_attribution.setText("Our tiles")
     dialog.custom_bulk.setChecked(True)
@@ -440,7 +441,7 @@ def test_dialog_choice_allows_the_host_and_lists_it(
     assert not manager.network_allowed
     combo = dialog.provider_combo
     combo.setCurrentIndex(combo.findData("osm"))
-    combo.setCurrentIndex(combo.findData(tiles.CUSTOM_KEY))
+    combo.setCurrentIndex(combo.findData(tile_providers.CUSTOM_KEY))
     dialog.custom_url.setText(server.url + "?v=2")
     assert dialog.apply()  # a URL typed by the user: its host is allowed
     host = f"127.0.0.1:{server.port}"
@@ -464,7 +465,7 @@ def test_dialog_shows_a_hostile_url_as_plain_text(make_manager, canvas, qtbot):
     dialog = BasemapDialog(make_manager(), canvas.extent())
     qtbot.addWidget(dialog)
     combo = dialog.provider_combo
-    combo.setCurrentIndex(combo.findData(tiles.CUSTOM_KEY))
+    combo.setCurrentIndex(combo.findData(tile_providers.CUSTOM_KEY))
     dialog.custom_url.setText('<img src="/dev/zero">{z}')
     assert dialog.terms_label.textFormat() == Qt.TextFormat.PlainText
     assert "<img" in dialog.terms_label.text()

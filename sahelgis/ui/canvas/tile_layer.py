@@ -44,9 +44,14 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap, QPolygonF, QTransform
 from PySide6.QtWidgets import QWidget
 
-from sahelgis.io import tile_consent, tiles
+from sahelgis.io import tile_consent, tile_providers, tiles
 from sahelgis.io.tile_consent import HostConsent, MemoryConsent
-from sahelgis.io.tiles import TileCache, TileKey, TileProvider, TileUnavailable
+from sahelgis.io.tile_providers import TileProvider
+from sahelgis.io.tiles import (
+    TileCache,
+    TileKey,
+    TileUnavailable,
+)
 from sahelgis.model import crs
 from sahelgis.ui.workers import TILES_LANE, Job, JobGroup, WorkerPool
 
@@ -393,7 +398,7 @@ class TileManager(QObject):
         is none yet.
         """
         if isinstance(provider, str):
-            provider = tiles.provider(provider)
+            provider = tile_providers.provider(provider)
         if provider == self._provider and (
             provider is None
             or (

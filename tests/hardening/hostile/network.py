@@ -119,7 +119,7 @@ def _refused(key: str) -> Callable[[Path, Path], None]:
 
     def check(path: Path, scratch: Path) -> None:
         from sahelgis.io.project_file import load_project
-        from sahelgis.io.tiles import read_basemap_state
+        from sahelgis.io.tile_providers import read_basemap_state
 
         with _isolated(scratch) as calls:
             project = load_project(path)
@@ -154,7 +154,7 @@ def _with_server_url(path: Path, scratch: Path, url: str) -> Path:
 
 def _check_loopback(path: Path, scratch: Path) -> None:
     from sahelgis.io.project_file import load_project
-    from sahelgis.io.tiles import read_basemap_state
+    from sahelgis.io.tile_providers import read_basemap_state
     from tests.tile_servers import TileServer
 
     server = TileServer()
@@ -187,7 +187,7 @@ def _check_credentials(path: Path, scratch: Path) -> None:
         live = _with_server_url(path, scratch, url)
         _refused("basemap.url")(live, scratch)
         from sahelgis.io.project_file import load_project
-        from sahelgis.io.tiles import read_basemap_state
+        from sahelgis.io.tile_providers import read_basemap_state
 
         problem = read_basemap_state(
             load_project(live).extra_state.get("basemap"), live.name
@@ -201,7 +201,7 @@ def _check_credentials(path: Path, scratch: Path) -> None:
 
 def _check_builtin_from_file(path: Path, scratch: Path) -> None:
     from sahelgis.io.project_file import load_project
-    from sahelgis.io.tiles import read_basemap_state
+    from sahelgis.io.tile_providers import read_basemap_state
 
     with _isolated(scratch) as calls:
         provider, problem = read_basemap_state(
@@ -266,12 +266,12 @@ def _refused_answer(match: str) -> Callable[[Path, Path], None]:
     (TileUnavailable naming why) within the timeout, holding little memory."""
 
     def check(path: Path, scratch: Path) -> None:
-        from sahelgis.io import tiles
+        from sahelgis.io import tile_providers, tiles
 
         spec = json.loads(path.read_text(encoding="utf-8"))
         cache = tiles.TileCache(scratch / "tiles")
         with _spec_server(spec) as url:
-            provider = tiles.custom_provider(url, "")
+            provider = tile_providers.custom_provider(url, "")
             tracemalloc.start()
             try:
                 tiles.fetch_tile(provider, 3, 1, 1, cache, (1.0, 1.5))
