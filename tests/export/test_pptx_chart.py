@@ -1,7 +1,7 @@
 """A figure's chart on its slide: a native chart holding the plan's counts.
 
-The fast tests reopen the deck with python-pptx; the slow one converts the
-analyst report's Figure 2 with LibreOffice (scripts/check_pptx_libreoffice.py)
+Two tests reopen the deck with python-pptx; the third converts the analyst
+report's Figure 2 with LibreOffice (scripts/check_pptx_libreoffice.py)
 and measures the rendered columns.
 """
 
@@ -106,7 +106,8 @@ def test_map_picture_leaves_the_chart_out(fig_project, small_spec):
     assert plan.chart["periods"]
 
 
-@pytest.mark.slow
+# in CI (scripts/setup.sh --test installs LibreOffice in about 10 s): the one
+# test over the 2 s guide (about 4 s), because soffice itself starts that slowly
 def test_demo_figure_2_chart_as_libreoffice_renders_it(tmp_path):
     check = load_check()
     if missing := check.missing_tools():
