@@ -193,8 +193,10 @@ def text_box(
 def artist_box(
     artist: Artist, ax: Axes, renderer: RendererBase
 ) -> tuple[float, float, float, float] | None:
-    """An artist's drawn box in inches from the map's lower left (None when
-    it draws nothing); a text's background box included."""
+    """An artist's drawn box in inches from the map's lower left.
+
+    A text's background box is included; None when it draws nothing.
+    """
     from matplotlib.text import Text
 
     if not artist.get_visible():

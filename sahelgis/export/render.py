@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sahelgis.export import ExportError
-from sahelgis.export.layout import PagePlan, plan_figure
 from sahelgis.export.labels import artist_box, place_labels
+from sahelgis.export.layout import PagePlan, plan_figure
 from sahelgis.export.legend import draw_legend
 from sahelgis.export.map_panel import (
     draw_empty_note,
@@ -178,7 +178,7 @@ def figure_for(
                     info.north_angle_deg = draw_north_arrow(ax, plan.extent, scale)
             # one label pass per map, kept off the furniture just drawn on it
             # (measured) and the legend, chart and inset beside it
-            renderer = fig.canvas.get_renderer()
+            renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
             furniture = [
                 box
                 for artist in ax.get_children()

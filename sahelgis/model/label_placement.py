@@ -24,11 +24,14 @@ canvas paints too (``tests/model/test_label_placement.py`` keeps it < 5 ms).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sahelgis.model.drawings import ROLE_TOWNS
 from sahelgis.model.layers import ROLE_PLACES
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 #: Priority classes, highest first.
 CAPITAL = 0
@@ -110,8 +113,11 @@ class Frame:
 
     @classmethod
     def from_extent(cls, extent: Sequence[float], width: float, height: float) -> Frame:
-        """The frame of a map showing ``extent`` (``xmin, ymin, xmax, ymax``,
-        metres) on ``width × height`` renderer units, stretched to fit."""
+        """The frame of a map showing ``extent`` on a ``width × height`` box.
+
+        ``extent`` is ``(xmin, ymin, xmax, ymax)`` in metres, the size in
+        renderer units; each axis is stretched to fit.
+        """
         xmin, ymin, xmax, ymax = extent
         sx = width / (xmax - xmin)
         sy = height / (ymax - ymin)
@@ -171,8 +177,11 @@ class PlacedLabel:
 
 @dataclass
 class Placement:
-    """The outcome of a pass: placed labels (in placement order), the indices
-    of the dropped candidates and the obstacles they were kept off."""
+    """The outcome of a pass.
+
+    Placed labels (in placement order), the indices of the dropped
+    candidates and the obstacles they were kept off.
+    """
 
     placed: list[PlacedLabel] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
@@ -185,8 +194,10 @@ def boxes_overlap(a: Box, b: Box) -> bool:
 
 
 def count_overlaps(boxes: Sequence[Box], fixed: Sequence[Box] = ()) -> int:
-    """Pairs of overlapping boxes among ``boxes``, plus each box over a
-    ``fixed`` one (furniture: pairs of furniture boxes are not counted)."""
+    """Overlaps: pairs among ``boxes`` plus each box over a ``fixed`` one.
+
+    Pairs of ``fixed`` boxes (furniture) are not counted.
+    """
     n = 0
     for i, a in enumerate(boxes):
         n += sum(boxes_overlap(a, b) for b in boxes[i + 1 :])
@@ -341,8 +352,8 @@ __all__ = [
     "Box",
     "Frame",
     "LabelCandidate",
-    "Placement",
     "PlacedLabel",
+    "Placement",
     "boxes_overlap",
     "count_overlaps",
     "label_rank",
