@@ -15,8 +15,6 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import shapely
 
 from sahelgis.export.symbols import PX_TO_PT
@@ -25,6 +23,7 @@ from sahelgis.model import label_placement as lp
 from sahelgis.model.figures import TOWN_LABEL_MAX_WIDTH_M
 
 if TYPE_CHECKING:
+    import numpy as np
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.backend_bases import RendererBase
@@ -135,14 +134,7 @@ def label_candidates(
     else:
         anchors = geoms
     x, y = shapely.get_x(anchors), shapely.get_y(anchors)
-    weight = np.zeros(len(rows))
-    if "population" in layer.data:
-        pop = pd.to_numeric(layer.data["population"].iloc[rows], errors="coerce")
-        weight = pop.fillna(0).to_numpy(dtype=float)
-    if "is_national_capital" in layer.data:
-        # the capital city first of all
-        capital = layer.data["is_national_capital"].iloc[rows].fillna(False)
-        weight = weight + 1e12 * capital.astype(bool).to_numpy()
+    weight = lp.label_weights(layer.data.iloc[rows])
     rank_class = lp.label_rank(layer.role, kind)
     out = []
     for xi, yi, text, w in zip(x, y, texts, weight, strict=True):

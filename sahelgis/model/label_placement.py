@@ -27,6 +27,9 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from sahelgis.model.drawings import ROLE_TOWNS
 from sahelgis.model.layers import ROLE_PLACES
 
@@ -92,6 +95,30 @@ def label_rank(role: str, kind: str) -> int:
     if kind == "polygon":
         return AREA
     return OTHER
+
+
+def label_weights(data: pd.DataFrame) -> np.ndarray:
+    """Order of a layer's labels within their class, highest first.
+
+    Parameters
+    ----------
+    data
+        The layer's attribute rows: ``population`` (people) when present,
+        and the national capital (``is_national_capital``) above all.
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per row.
+    """
+    weight = np.zeros(len(data))
+    if "population" in data:
+        pop = pd.to_numeric(data["population"], errors="coerce")
+        weight = pop.fillna(0).to_numpy(dtype=float)
+    if "is_national_capital" in data:
+        capital = data["is_national_capital"].fillna(False).astype(bool)
+        weight = weight + 1e12 * capital.to_numpy()
+    return weight
 
 
 @dataclass(frozen=True)
@@ -208,18 +235,18 @@ def count_overlaps(boxes: Sequence[Box], fixed: Sequence[Box] = ()) -> int:
 class _Grid:
     """Boxes bucketed in square cells, for overlap queries near a box.
 
-    Each box has an owner: the candidate whose symbol it is, or -1 for
-    labels and obstacles (which nothing may overlap).
+    Each box has an owner: the candidate whose symbol it is (and its
+    class), or -1 for labels and obstacles (which nothing may overlap).
     """
 
     def __init__(self, cell: float) -> None:
         self.cell = cell
-        self.cells: dict[tuple[int, int], list[tuple[Box, int]]] = {}
+        self.cells: dict[tuple[int, int], list[tuple[Box, int, int]]] = {}
 
-    def add(self, box: Box, owner: int = -1) -> None:
+    def add(self, box: Box, owner: int = -1, rank: int = -1) -> None:
         c = self.cell
         cells = self.cells
-        entry = (box, owner)
+        entry = (box, owner, rank)
         for i in range(math.floor(box[0] / c), math.floor(box[2] / c) + 1):
             for j in range(math.floor(box[1] / c), math.floor(box[3] / c) + 1):
                 bucket = cells.get((i, j))
@@ -228,20 +255,24 @@ class _Grid:
                 else:
                     bucket.append(entry)
 
-    def hits(self, box: Box, index: int) -> bool:
-        """Whether ``box`` overlaps a box not owned by candidate ``index``."""
+    def hits(self, box: Box, index: int, max_rank: int) -> bool:
+        """Whether ``box`` overlaps a label, an obstacle or a symbol.
+
+        Only the symbols of other candidates of class ``max_rank`` or higher
+        priority count.
+        """
         c = self.cell
         cells = self.cells
         x0, y0, x1, y1 = box
         for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
             for j in range(math.floor(y0 / c), math.floor(y1 / c) + 1):
-                for other, owner in cells.get((i, j), ()):
+                for other, owner, rank in cells.get((i, j), ()):
                     if (
                         x0 < other[2]
                         and other[0] < x1
                         and y0 < other[3]
                         and other[1] < y1
-                        and owner != index
+                        and (owner < 0 or (owner != index and rank <= max_rank))
                     ):
                         return True
         return False
@@ -307,7 +338,7 @@ def place_labels(
     for i, (c, (u, v)) in enumerate(zip(candidates, anchors, strict=True)):
         if c.point and c.symbol > 0:
             s = c.symbol / 2
-            grid.add((u - s, v - s, u + s, v + s), i)
+            grid.add((u - s, v - s, u + s, v + s), i, c.rank)
     half = margin / 2
     order = sorted(
         range(len(candidates)),
@@ -329,17 +360,24 @@ def place_labels(
                 (name, (u - w / 2, v - h / 2 + k * h, u + w / 2, v + h / 2 + k * h))
                 for name, k in CENTRED_POSITIONS
             ]
-        for name, box in tries:
-            if box[0] < 0 or box[1] < 0 or box[2] > frame_w or box[3] > frame_h:
-                continue
-            test = (box[0] - half, box[1] - half, box[2] + half, box[3] + half)
-            if grid.hits(test, i):
-                continue
-            grid.add(box)
-            out.placed.append(PlacedLabel(i, box, name))
-            break
-        else:
+        # first clear of every symbol; failing that, a label may cover the
+        # symbols of lower classes (a capital's name over a suburb's dot)
+        found = None
+        for max_rank in (OTHER, c.rank) if c.rank < OTHER else (OTHER,):
+            for name, box in tries:
+                if box[0] < 0 or box[1] < 0 or box[2] > frame_w or box[3] > frame_h:
+                    continue
+                test = (box[0] - half, box[1] - half, box[2] + half, box[3] + half)
+                if not grid.hits(test, i, max_rank):
+                    found = (name, box)
+                    break
+            if found is not None:
+                break
+        if found is None:
             out.dropped.append(i)
+            continue
+        grid.add(found[1])
+        out.placed.append(PlacedLabel(i, found[1], found[0]))
     return out
 
 
@@ -357,5 +395,6 @@ __all__ = [
     "boxes_overlap",
     "count_overlaps",
     "label_rank",
+    "label_weights",
     "place_labels",
 ]
