@@ -33,6 +33,7 @@ def figure_boxes(fig):
     info = fig.sahelgis
     labels, furniture = [], []
     for ax, rect in zip(info.map_axes, info.plan.layout.maps, strict=False):
+
         def page(box, rect=rect):
             return (box[0] + rect.x, box[1] + rect.y, box[2] + rect.x, box[3] + rect.y)
 

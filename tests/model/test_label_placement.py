@@ -80,6 +80,7 @@ def test_symbols_are_kept_free_except_by_higher_classes():
     assert [p.position for p in result.placed] == ["right", "centre above"]
     dot = (55.0, 24.0, 57.0, 26.0)
     assert not lp.boxes_overlap(result.placed[1].box, dot)
+
     # a capital's name may cover a suburb's (here huge) dot when nothing
     # else is free, a town's name may not
     def named(rank):
@@ -104,7 +105,8 @@ def test_label_classes_and_weights_from_layers():
         }
     )
     weights = lp.label_weights(data)
-    assert weights.argmax() == 1 and weights[2] == 0.0
+    assert weights.argmax() == 1
+    assert weights[2] == 0.0
 
 
 def test_count_overlaps_counts_pairs_and_furniture():
