@@ -116,6 +116,9 @@ def draw_panel(
 ) -> list[MapLabel]:
     """Draw a panel's layers, bottom first, and return their label candidates.
 
+    The labels of all its layers are placed in one pass once the map furniture
+    is drawn (``sahelgis.export.labels.place_labels``).
+
     Parameters
     ----------
     ax
@@ -129,24 +132,14 @@ def draw_panel(
     underlay
         Whether tiles are drawn underneath: country and region fills are
         then left out (outlines only) so the tiles show.
-
-    Returns
-    -------
-    list of MapLabel
-        The labels of all the panel's layers, for one placement pass once
-        the map furniture is drawn (``place_labels``).
     """
     many = len(plan.panels) > 1
     labels: list[MapLabel] = []
     # roads stay readable through dense events: just above the top event
     # layer (under the place symbols), with a white casing
-    roads_z = 1 + max(
-        (
-            10 + 2 * i
-            for i, lp in enumerate(reversed(panel.layers))
-            if isinstance(lp.layer, EventLayer)
-        ),
-        default=0,
+    order = [p.layer for p in reversed(panel.layers)]
+    roads_z = 11 + 2 * max(
+        (i for i, ly in enumerate(order) if isinstance(ly, EventLayer)), default=-5
     )
     for i, lp in enumerate(reversed(panel.layers)):
         z = 10 + 2 * i
