@@ -67,6 +67,11 @@ class MapLabel:
     rank
         Priority class (``sahelgis.model.label_placement``: capital, town,
         road shield, area name, other).
+    alternates
+        Further anchors (display CRS, metres) a road shield may move to when
+        the middle of its road is taken.
+    symbol_pt
+        Size of the point symbol (points) other labels keep off.
     offset_pt
         Distance from a point anchor to the text in points (0 for lines and
         polygons, which are centred on their anchor).
@@ -85,6 +90,7 @@ class MapLabel:
     offset_pt: float
     rank: int = lp.OTHER
     symbol_pt: float = 0.0
+    alternates: tuple[tuple[float, float], ...] = ()
 
 
 def label_candidates(
@@ -124,11 +130,23 @@ def label_candidates(
     ]
     xmin, ymin, xmax, ymax = extent
     inner = shapely.box(xmin, ymin, xmax, ymax)
+    alternates: list[tuple[tuple[float, float], ...]] = [()] * len(geoms)
     if kind == "line":
-        clipped = shapely.intersection(geoms, inner)
-        anchors = shapely.line_interpolate_point(
-            shapely.line_merge(clipped), 0.5, normalized=True
-        )
+        merged = shapely.line_merge(shapely.intersection(geoms, inner))
+        anchors = shapely.line_interpolate_point(merged, 0.5, normalized=True)
+        # a shield crowded out of the middle of its road tries further along
+        others = [
+            shapely.line_interpolate_point(merged, f, normalized=True)
+            for f in (0.3, 0.7, 0.15, 0.85)
+        ]
+        alternates = [
+            tuple(
+                (float(shapely.get_x(o[k])), float(shapely.get_y(o[k])))
+                for o in others
+                if not shapely.is_empty(o[k])
+            )
+            for k in range(len(geoms))
+        ]
     elif kind == "polygon":
         anchors = shapely.point_on_surface(shapely.intersection(geoms, inner))
     else:
@@ -137,7 +155,7 @@ def label_candidates(
     weight = lp.label_weights(layer.data.iloc[rows])
     rank_class = lp.label_rank(layer.role, kind)
     out = []
-    for xi, yi, text, w in zip(x, y, texts, weight, strict=True):
+    for xi, yi, text, w, alt in zip(x, y, texts, weight, alternates, strict=True):
         if not text or not math.isfinite(xi) or not math.isfinite(yi):
             continue
         out.append(
@@ -154,6 +172,7 @@ def label_candidates(
                 priority=w * 100 + rank,
                 offset_pt=style.size * PX_TO_PT * 0.6 + 2 if kind == "point" else 0,
                 rank=rank_class,
+                alternates=alt,
                 symbol_pt=style.size * PX_TO_PT * 1.1 if kind == "point" else 0,
             )
         )
@@ -262,6 +281,7 @@ def place_labels(
                 offset=label.offset_pt * shrink / 72,
                 symbol=label.symbol_pt * shrink / 72,
                 key=i,
+                alternates=label.alternates,
             )
         )
     frame = lp.Frame.from_extent(extent, rect.w, rect.h)
@@ -289,11 +309,16 @@ def place_labels(
             }
         else:
             kw["path_effects"] = [pe.withStroke(linewidth=HALO_PT, foreground="white")]
-        u, v = frame.to_frame(label.x, label.y)
+        x, y = label.x, label.y
+        if placed.position == "along":  # centred on another point of its line
+            x0, y0, x1, y1 = placed.box
+            x = ((x0 + x1) / 2 - frame.offset_x) / frame.scale_x
+            y = ((y0 + y1) / 2 - frame.offset_y) / frame.scale_y
+        u, v = frame.to_frame(x, y)
         x0, y0, x1, y1 = placed.box
         ax.annotate(
             label.text,
-            (label.x, label.y),
+            (x, y),
             xytext=(((x0 + x1) / 2 - u) * 72, ((y0 + y1) / 2 - v) * 72),
             textcoords="offset points",
             **kw,

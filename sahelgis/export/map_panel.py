@@ -26,10 +26,17 @@ from sahelgis.export.symbols import (
     halo,
 )
 from sahelgis.export.text import figure_text
+from sahelgis.model.drawings import ROLE_TOWNS
 from sahelgis.model.figure_parts import OTHER_KEY, Panel, category_values
 from sahelgis.model.figure_plan import fit_extent
 from sahelgis.model.figures import SYNTHETIC_MARK
-from sahelgis.model.layers import ROLE_COUNTRIES, ROLE_ROADS, EventLayer, VectorLayer
+from sahelgis.model.layers import (
+    ROLE_COUNTRIES,
+    ROLE_PLACES,
+    ROLE_ROADS,
+    EventLayer,
+    VectorLayer,
+)
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, rgba
 
 if TYPE_CHECKING:
@@ -135,8 +142,8 @@ def draw_panel(
     """
     many = len(plan.panels) > 1
     labels: list[MapLabel] = []
-    # roads stay readable through dense events: just above the top event
-    # layer (under the place symbols), with a white casing
+    # roads stay readable through dense events: above the top event layer,
+    # with a white casing, under the place symbols
     order = [p.layer for p in reversed(panel.layers)]
     roads_z = 11 + 2 * max(
         (i for i, ly in enumerate(order) if isinstance(ly, EventLayer)), default=-5
@@ -159,6 +166,8 @@ def draw_panel(
             _draw_events(ax, layer, lp.rows, z, 0.8 if many else 1.0)
         elif isinstance(layer, VectorLayer):
             z_layer = max(z, roads_z) if layer.role == ROLE_ROADS else z
+            if layer.role in (ROLE_PLACES, ROLE_TOWNS):
+                z_layer = roads_z + z  # place symbols stay above the roads
             _draw_vector(ax, layer, lp.rows, plan.extent, z_layer, 0.8 if many else 1.0)
             labels.extend(label_candidates(layer, lp.rows, plan.extent, i + 1))
     return labels

@@ -179,6 +179,9 @@ class LabelCandidate:
         Size of the point symbol in renderer units; other labels keep off it.
     key
         Anything the caller needs to find its label again.
+    alternates
+        Further anchors (metres) tried, centred, when every position at the
+        first is taken (other points along a road).
     """
 
     x: float
@@ -191,6 +194,7 @@ class LabelCandidate:
     offset: float = 0.0
     symbol: float = 0.0
     key: object = None
+    alternates: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -360,6 +364,10 @@ def place_labels(
                 (name, (u - w / 2, v - h / 2 + k * h, u + w / 2, v + h / 2 + k * h))
                 for name, k in CENTRED_POSITIONS
             ]
+        for ax, ay in c.alternates:
+            ua, va = frame.to_frame(ax, ay)
+            w, h = c.width, c.height
+            tries.append(("along", (ua - w / 2, va - h / 2, ua + w / 2, va + h / 2)))
         # first clear of every symbol; failing that, a label may cover the
         # symbols of lower classes (a capital's name over a suburb's dot)
         found = None

@@ -66,6 +66,17 @@ def test_obstacles_push_labels_aside_or_drop_them():
     assert not lp.boxes_overlap(placed.box, scale_bar)
 
 
+def test_a_road_shield_moves_along_its_road():
+    town = cand(500, 250, rank=lp.TOWN, w=10, h=10)
+    shield = cand(500, 250, rank=lp.ROAD_SHIELD, alternates=((800, 250),))
+    result = lp.place_labels([shield, town], FRAME)
+    assert [(p.index, p.position) for p in result.placed] == [
+        (1, "centre"),
+        (0, "along"),
+    ]
+    assert result.placed[1].box == (75.0, 24.0, 85.0, 26.0)
+
+
 def test_labels_off_the_frame_are_dropped():
     labels = [cand(995, 250, point=True, offset=1.0, w=80), cand(-50, 250)]
     result = lp.place_labels(labels, FRAME)
