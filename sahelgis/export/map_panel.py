@@ -26,13 +26,11 @@ from sahelgis.export.symbols import (
     halo,
 )
 from sahelgis.export.text import figure_text
-from sahelgis.model.drawings import ROLE_TOWNS
 from sahelgis.model.figure_parts import OTHER_KEY, Panel, category_values
 from sahelgis.model.figure_plan import fit_extent
 from sahelgis.model.figures import SYNTHETIC_MARK
 from sahelgis.model.layers import (
     ROLE_COUNTRIES,
-    ROLE_PLACES,
     ROLE_ROADS,
     EventLayer,
     VectorLayer,
@@ -143,7 +141,8 @@ def draw_panel(
     many = len(plan.panels) > 1
     labels: list[MapLabel] = []
     # roads stay readable through dense events: above the top event layer,
-    # with a white casing, under the place symbols
+    # with a thin white casing (place symbols stay under the events: events
+    # located at a town must not hide under its symbol)
     order = [p.layer for p in reversed(panel.layers)]
     roads_z = 11 + 2 * max(
         (i for i, ly in enumerate(order) if isinstance(ly, EventLayer)), default=-5
@@ -166,8 +165,6 @@ def draw_panel(
             _draw_events(ax, layer, lp.rows, z, 0.8 if many else 1.0)
         elif isinstance(layer, VectorLayer):
             z_layer = max(z, roads_z) if layer.role == ROLE_ROADS else z
-            if layer.role in (ROLE_PLACES, ROLE_TOWNS):
-                z_layer = roads_z + z  # place symbols stay above the roads
             _draw_vector(ax, layer, lp.rows, plan.extent, z_layer, 0.8 if many else 1.0)
             labels.extend(label_candidates(layer, lp.rows, plan.extent, i + 1))
     return labels
@@ -359,7 +356,7 @@ def _draw_vector(
                 LineCollection(
                     segments,
                     colors="white",
-                    linewidths=lw + 2.2,
+                    linewidths=lw + 1.6,
                     capstyle="round",
                     joinstyle="round",
                     zorder=z - 0.5,

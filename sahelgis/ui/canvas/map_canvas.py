@@ -18,13 +18,12 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QLabel, QWidget
 
 from sahelgis.model import crs
-from sahelgis.model.drawings import ROLE_DRAWING, ROLE_TOWNS
+from sahelgis.model.drawings import ROLE_DRAWING
 from sahelgis.model.event_query import shown_rows, trail_rows
 from sahelgis.model.identify import events_near
 from sahelgis.model.label_placement import label_rank, label_weights
 from sahelgis.model.layers import (
     ROLE_COUNTRIES,
-    ROLE_PLACES,
     ROLE_REGIONS,
     ROLE_ROADS,
     EventLayer,
@@ -312,7 +311,7 @@ class MapCanvas(pg.PlotWidget):
             if layer.role == ROLE_ROADS:
                 # roads are drawn over the events: a white casing keeps them
                 # readable where events are dense
-                pen = cosmetic_pen("#FFFFFF", style.line_width + 2.5, "solid")
+                pen = cosmetic_pen("#FFFFFF", style.line_width + 2.0, "solid")
                 casing.append((lines_path(geoms), pen, None))
             groups = casing + [
                 (
@@ -447,7 +446,6 @@ class MapCanvas(pg.PlotWidget):
         base_members: list[pg.GraphicsObject] = []
         label_members: list[pg.GraphicsObject] = []
         road_members: list[pg.GraphicsObject] = []
-        place_members: list[pg.GraphicsObject] = []
         for index in reversed(range(count)):  # bottom layer first
             layer = self.project.layers[index]
             for position, item in enumerate(self._items.get(layer.id, [])):
@@ -459,11 +457,9 @@ class MapCanvas(pg.PlotWidget):
                     label_members.append(item)
                 elif layer.role == ROLE_ROADS and event_indices:
                     road_members.append(item)  # above the events, cased
-                elif layer.role in (ROLE_PLACES, ROLE_TOWNS) and event_indices:
-                    place_members.append(item)  # symbols above the roads
                 elif not isinstance(layer, EventLayer) and index > lowest_event:
                     base_members.append(item)
-        label_members = road_members + place_members + label_members
+        label_members = road_members + label_members
         self._cached = {id(item) for item in base_members + label_members}
         self.base_cache.set_members(base_members)
         self.base_cache.setZValue(5 if event_indices else (count + 1) * 10)
