@@ -129,7 +129,9 @@ def help_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="subcommands (sahelgis SUBCOMMAND --help tells more):\n  "
         + "\n  ".join(
-            [f"{name:12} {summary}" for name, (_, summary) in SUBCOMMAND_HELP.items()]
+            [
+                f"{name:12} {summary}" for name, (_, summary) in SUBCOMMAND_HELP.items()
+            ]
             + usage_lines()
         )
         + "\n\nWithout a display, render the window to a file with\n"

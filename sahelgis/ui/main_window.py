@@ -235,7 +235,9 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
         if self.analysis.buffer_at(x, y) is not None:
             self.show_result_dock()
 
-    def _on_events_identified(self, found: list[tuple[EventLayer, np.ndarray]]) -> None:
+    def _on_events_identified(
+        self, found: list[tuple[EventLayer, np.ndarray]]
+    ) -> None:
         """A click on events brings the Identify tab forward (over the result)."""
         self.identify_panel.show_events(found)
         if any(len(rows) for _, rows in found):
