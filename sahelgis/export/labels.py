@@ -2,9 +2,11 @@
 
 Candidates come from a vector layer's label field (anchored on points, mid-line
 or inside polygons, towns only on maps narrower than
-``TOWN_LABEL_MAX_WIDTH_M``) and their greedy placement, higher layers and
-bigger places first, never overlapping each other or the boxes kept free for
-the map furniture.
+``TOWN_LABEL_MAX_WIDTH_M``); they are placed by the same pass as the canvas
+labels (``sahelgis.model.label_placement``): capitals, towns, road shields,
+then area names, each measured with matplotlib's own text extents, never over
+each other or the furniture already drawn on the map (scale bar, north arrow,
+window label, SYNTHETIC mark) or the legend and inset.
 """
 
 from __future__ import annotations
@@ -13,19 +15,28 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import shapely
 
 from sahelgis.export.symbols import PX_TO_PT
 from sahelgis.export.text import figure_text
+from sahelgis.model import label_placement as lp
 from sahelgis.model.figures import TOWN_LABEL_MAX_WIDTH_M
 
 if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
 
     from sahelgis.export.layout import Rect
     from sahelgis.model.layers import VectorLayer
+
+#: ``gid`` of the text artists of map labels (tests find them by it).
+LABEL_GID = "sahelgis-map-label"
+#: Halo stroke around label text, points (drawn with a path effect).
+HALO_PT = 2.2
+#: Padding of a road shield's box around its text, points.
+SHIELD_PAD_PT = 1.5
 
 
 @dataclass
@@ -51,7 +62,16 @@ class MapLabel:
     bold, italic
         Font weight and style.
     priority
-        Placement order, highest first (layer rank, then population).
+        Order within the class, highest first (national capital, then
+        population, then layer rank).
+    rank
+        Priority class (``sahelgis.model.label_placement``: capital, town,
+        road shield, area name, other).
+    alternates
+        Further anchors (display CRS, metres) a road shield may move to when
+        the middle of its road is taken.
+    symbol_pt
+        Size of the point symbol (points) other labels keep off.
     offset_pt
         Distance from a point anchor to the text in points (0 for lines and
         polygons, which are centred on their anchor).
@@ -68,6 +88,9 @@ class MapLabel:
     italic: bool
     priority: float
     offset_pt: float
+    rank: int = lp.OTHER
+    symbol_pt: float = 0.0
+    alternates: tuple[tuple[float, float], ...] = ()
 
 
 def label_candidates(
@@ -107,22 +130,32 @@ def label_candidates(
     ]
     xmin, ymin, xmax, ymax = extent
     inner = shapely.box(xmin, ymin, xmax, ymax)
+    alternates: list[tuple[tuple[float, float], ...]] = [()] * len(geoms)
     if kind == "line":
-        clipped = shapely.intersection(geoms, inner)
-        anchors = shapely.line_interpolate_point(
-            shapely.line_merge(clipped), 0.5, normalized=True
-        )
+        merged = shapely.line_merge(shapely.intersection(geoms, inner))
+        anchors = shapely.line_interpolate_point(merged, 0.5, normalized=True)
+        # a shield crowded out of the middle of its road tries further along
+        others = [
+            shapely.line_interpolate_point(merged, f, normalized=True)
+            for f in (0.3, 0.7, 0.15, 0.85)
+        ]
+        alternates = [
+            tuple(
+                (float(shapely.get_x(o[k])), float(shapely.get_y(o[k])))
+                for o in others
+                if not shapely.is_empty(o[k])
+            )
+            for k in range(len(geoms))
+        ]
     elif kind == "polygon":
         anchors = shapely.point_on_surface(shapely.intersection(geoms, inner))
     else:
         anchors = geoms
     x, y = shapely.get_x(anchors), shapely.get_y(anchors)
-    weight = np.zeros(len(rows))
-    if "population" in layer.data:
-        pop = pd.to_numeric(layer.data["population"].iloc[rows], errors="coerce")
-        weight = pop.fillna(0).to_numpy(dtype=float)
+    weight = lp.label_weights(layer.data.iloc[rows])
+    rank_class = lp.label_rank(layer.role, kind)
     out = []
-    for xi, yi, text, w in zip(x, y, texts, weight, strict=True):
+    for xi, yi, text, w, alt in zip(x, y, texts, weight, alternates, strict=True):
         if not text or not math.isfinite(xi) or not math.isfinite(yi):
             continue
         out.append(
@@ -136,11 +169,65 @@ def label_candidates(
                 box=style.color if kind == "line" else None,
                 bold=kind == "point" and style.size >= 6,
                 italic=kind == "polygon",
-                priority=rank * 1e12 + w,
+                priority=w * 100 + rank,
                 offset_pt=style.size * PX_TO_PT * 0.6 + 2 if kind == "point" else 0,
+                rank=rank_class,
+                alternates=alt,
+                symbol_pt=style.size * PX_TO_PT * 1.1 if kind == "point" else 0,
             )
         )
     return out
+
+
+def text_box(
+    renderer: RendererBase, label: MapLabel, size: float, dpi: float
+) -> tuple[float, float]:
+    """Width and height of a label's drawn box in inches.
+
+    Measured with the renderer's own text metrics (as matplotlib lays the
+    text out: at least the height of "lp"), plus the halo or the shield box.
+    """
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(
+        size=size,
+        weight="bold" if label.bold or label.box else "normal",
+        style="italic" if label.italic else "normal",
+    )
+    w, h, _ = renderer.get_text_width_height_descent(label.text, prop, ismath=False)
+    _, h_lp, _ = renderer.get_text_width_height_descent("lp", prop, ismath=False)
+    w, h = w / dpi, max(h, h_lp) / dpi
+    pad = (SHIELD_PAD_PT + 0.6) if label.box else HALO_PT / 2
+    return w + 2 * pad / 72, h + 2 * pad / 72
+
+
+def artist_box(
+    artist: Artist, ax: Axes, renderer: RendererBase
+) -> tuple[float, float, float, float] | None:
+    """An artist's drawn box in inches from the map's lower left.
+
+    A text's background box is included; None when it draws nothing.
+    """
+    from matplotlib.text import Text
+
+    if not artist.get_visible():
+        return None
+    bbox = artist.get_window_extent(renderer)
+    if isinstance(artist, Text) and artist.get_bbox_patch() is not None:
+        artist.update_bbox_position_size(renderer)
+        patch = artist.get_bbox_patch()
+        if patch is not None:
+            bbox = bbox.union([bbox, patch.get_window_extent(renderer)])
+    if bbox.width <= 0 and bbox.height <= 0:
+        return None
+    origin = ax.get_window_extent(renderer)
+    dpi = ax.figure.dpi
+    return (
+        (bbox.x0 - origin.x0) / dpi,
+        (bbox.y0 - origin.y0) / dpi,
+        (bbox.x1 - origin.x0) / dpi,
+        (bbox.y1 - origin.y0) / dpi,
+    )
 
 
 def place_labels(
@@ -150,32 +237,58 @@ def place_labels(
     rect: Rect,
     shrink: float,
     reserved: list[tuple[float, float, float, float]] | None = None,
-) -> None:
-    """Greedy placement: higher layers and bigger places first, no overlaps."""
+) -> lp.Placement:
+    """Place and draw a map's labels in one pass (``label_placement``).
+
+    Parameters
+    ----------
+    ax
+        The map axes (display CRS, metres; aspect equal).
+    labels
+        The candidates of all the map's layers.
+    extent
+        The map's ``(xmin, ymin, xmax, ymax)``, display CRS (metres).
+    rect
+        The map on the page, inches.
+    shrink
+        Font size factor (small multiples are smaller).
+    reserved
+        Boxes kept free, inches from the map's lower left (furniture).
+
+    Returns
+    -------
+    Placement
+        The placed boxes (inches from the map's lower left) and the dropped
+        candidates.
+    """
     import matplotlib.patheffects as pe
 
-    xmin, ymin, xmax, _ = extent
-    sx = rect.w / (xmax - xmin)  # inches per metre (aspect equal)
-    placed: list[tuple[float, float, float, float]] = list(reserved or [])
-    for label in sorted(labels, key=lambda lb: -lb.priority):
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    dpi = fig.dpi
+    candidates = []
+    for i, label in enumerate(labels):
+        w, h = text_box(renderer, label, label.size * shrink, dpi)
+        candidates.append(
+            lp.LabelCandidate(
+                x=label.x,
+                y=label.y,
+                width=w,
+                height=h,
+                rank=label.rank,
+                weight=label.priority,
+                point=label.kind == "point",
+                offset=label.offset_pt * shrink / 72,
+                symbol=label.symbol_pt * shrink / 72,
+                key=i,
+                alternates=label.alternates,
+            )
+        )
+    frame = lp.Frame.from_extent(extent, rect.w, rect.h)
+    placement = lp.place_labels(candidates, frame, reserved or [], margin=0.02)
+    for placed in placement.placed:
+        label = labels[placed.index]
         size = label.size * shrink
-        w = 0.6 * size * len(label.text) / 72 + (0.08 if label.box else 0.03)
-        h = 1.25 * size / 72 + (0.06 if label.box else 0.0)
-        cx = (label.x - xmin) * sx
-        cy = (label.y - ymin) * sx
-        if label.kind == "point":
-            x0 = cx + label.offset_pt / 72
-            box = (x0, cy - h / 2, x0 + w, cy + h / 2)
-        else:
-            box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-        if box[0] < 0 or box[1] < 0 or box[2] > rect.w or box[3] > rect.h:
-            continue
-        if any(
-            box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-            for b in placed
-        ):
-            continue
-        placed.append(box)
         kw: dict[str, Any] = {
             "fontsize": size,
             "color": label.color,
@@ -184,19 +297,30 @@ def place_labels(
             "zorder": 150,
             "clip_on": True,
             "va": "center",
+            "ha": "center",
+            "gid": LABEL_GID,
         }
         if label.box:
-            kw["bbox"] = {"fc": label.box, "ec": "white", "lw": 0.6, "pad": 1.5}
+            kw["bbox"] = {
+                "fc": label.box,
+                "ec": "white",
+                "lw": 0.6,
+                "pad": SHIELD_PAD_PT,
+            }
         else:
-            kw["path_effects"] = [pe.withStroke(linewidth=2.2, foreground="white")]
-        if label.kind == "point":
-            ax.annotate(
-                label.text,
-                (label.x, label.y),
-                xytext=(label.offset_pt, 0),
-                textcoords="offset points",
-                ha="left",
-                **kw,
-            )
-        else:
-            ax.text(label.x, label.y, label.text, ha="center", **kw)
+            kw["path_effects"] = [pe.withStroke(linewidth=HALO_PT, foreground="white")]
+        x, y = label.x, label.y
+        if placed.position == "along":  # centred on another point of its line
+            x0, y0, x1, y1 = placed.box
+            x = ((x0 + x1) / 2 - frame.offset_x) / frame.scale_x
+            y = ((y0 + y1) / 2 - frame.offset_y) / frame.scale_y
+        u, v = frame.to_frame(x, y)
+        x0, y0, x1, y1 = placed.box
+        ax.annotate(
+            label.text,
+            (x, y),
+            xytext=(((x0 + x1) / 2 - u) * 72, ((y0 + y1) / 2 - v) * 72),
+            textcoords="offset points",
+            **kw,
+        )
+    return placement

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sahelgis.export.labels import MapLabel, label_candidates, place_labels
+from sahelgis.export.labels import MapLabel, label_candidates
 from sahelgis.export.symbols import (
     LINE_STYLES,
     MAP_BACKGROUND,
@@ -29,7 +29,12 @@ from sahelgis.export.text import figure_text
 from sahelgis.model.figure_parts import OTHER_KEY, Panel, category_values
 from sahelgis.model.figure_plan import fit_extent
 from sahelgis.model.figures import SYNTHETIC_MARK
-from sahelgis.model.layers import ROLE_COUNTRIES, EventLayer, VectorLayer
+from sahelgis.model.layers import (
+    ROLE_COUNTRIES,
+    ROLE_ROADS,
+    EventLayer,
+    VectorLayer,
+)
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, rgba
 
 if TYPE_CHECKING:
@@ -79,8 +84,11 @@ def map_axes(
 
 def draw_panel(
     ax: Axes, panel: Panel, plan: PagePlan, rect: Rect, underlay: bool = False
-) -> None:
-    """Draw a panel's layers, bottom first, and place their labels.
+) -> list[MapLabel]:
+    """Draw a panel's layers, bottom first, and return their label candidates.
+
+    The labels of all its layers are placed in one pass once the map furniture
+    is drawn (``sahelgis.export.labels.place_labels``).
 
     Parameters
     ----------
@@ -98,6 +106,13 @@ def draw_panel(
     """
     many = len(plan.panels) > 1
     labels: list[MapLabel] = []
+    # roads stay readable through dense events: above the top event layer,
+    # with a thin white casing (place symbols stay under the events: events
+    # located at a town must not hide under its symbol)
+    order = [p.layer for p in reversed(panel.layers)]
+    roads_z = 11 + 2 * max(
+        (i for i, ly in enumerate(order) if isinstance(ly, EventLayer)), default=-5
+    )
     for i, lp in enumerate(reversed(panel.layers)):
         z = 10 + 2 * i
         layer = lp.layer
@@ -115,11 +130,10 @@ def draw_panel(
         if isinstance(layer, EventLayer):
             _draw_events(ax, layer, lp.rows, z, 0.8 if many else 1.0)
         elif isinstance(layer, VectorLayer):
-            _draw_vector(ax, layer, lp.rows, plan.extent, z, 0.8 if many else 1.0)
+            z_layer = max(z, roads_z) if layer.role == ROLE_ROADS else z
+            _draw_vector(ax, layer, lp.rows, plan.extent, z_layer, 0.8 if many else 1.0)
             labels.extend(label_candidates(layer, lp.rows, plan.extent, i + 1))
-    place_labels(
-        ax, labels, plan.extent, rect, 0.85 if many else 1.0, _reserved(plan, rect)
-    )
+    return labels
 
 
 def draw_scope_outline(ax: Axes, plan: PagePlan) -> None:
@@ -156,30 +170,6 @@ def draw_scope_outline(ax: Axes, plan: PagePlan) -> None:
             ),
             autolim=False,
         )
-
-
-def _reserved(plan: PagePlan, rect: Rect) -> list[tuple[float, float, float, float]]:
-    """Boxes kept free of labels, in inches from the map's lower left.
-
-    The synthetic mark, the window label, the scale bar and the north arrow.
-    """
-    scale = plan.layout.font_scale
-    many = len(plan.panels) > 1
-    boxes = []
-    if plan.synthetic:
-        size = 11 * scale * (0.75 if many else 1.0)
-        w = 0.62 * size * len(SYNTHETIC_MARK) / 72 + 0.15
-        boxes.append((0.0, rect.h - 1.6 * size / 72 - 0.1, w, rect.h))
-    if not many and plan.spec.show_window and plan.window_label:
-        size = 12 * scale
-        w = 0.65 * size * len(plan.window_label) / 72 + 0.15
-        boxes.append((rect.w - w, rect.h - 1.6 * size / 72 - 0.1, rect.w, rect.h))
-    if plan.spec.scale_units != "none":
-        rows = 2 if plan.spec.scale_units == "both" else 1
-        boxes.append((0.0, 0.0, min(2.3, 0.3 * rect.w + 0.8), 0.1 + 0.4 * rows * scale))
-    if plan.spec.north_arrow:
-        boxes.append((rect.w - 0.4, 0.0, rect.w, 0.15 + 0.11 * rect.h + 0.3))
-    return boxes
 
 
 def _draw_events(
@@ -326,6 +316,19 @@ def _draw_vector(
             if colors is not None
             else [rgba(style.color, layer.opacity)]
         )
+        if layer.role == ROLE_ROADS:
+            # a white casing keeps roads readable over the events under them
+            ax.add_collection(
+                LineCollection(
+                    segments,
+                    colors="white",
+                    linewidths=lw + 1.6,
+                    capstyle="round",
+                    joinstyle="round",
+                    zorder=z - 0.5,
+                ),
+                autolim=False,
+            )
         ax.add_collection(
             LineCollection(
                 segments,

@@ -22,6 +22,7 @@ import numpy as np
 
 from sahelgis.export import ExportError
 from sahelgis.export.basemap import draw_tile_underlay
+from sahelgis.export.labels import artist_box, place_labels
 from sahelgis.export.layout import PagePlan, plan_figure
 from sahelgis.export.legend import draw_legend
 from sahelgis.export.map_panel import (
@@ -146,8 +147,9 @@ def figure_for(
             underlay = draw_tile_underlay(
                 ax, project, plan, rect, layout.page, spec.dpi
             )
-            draw_panel(ax, panel, plan, rect, underlay)
+            labels = draw_panel(ax, panel, plan, rect, underlay)
             draw_scope_outline(ax, plan)
+            before = set(ax.get_children())
             if plan.synthetic:
                 draw_synthetic_mark(ax, scale * (0.75 if many else 1.0))
             if many:
@@ -174,6 +176,23 @@ def figure_for(
                 )
                 if spec.north_arrow:
                     info.north_angle_deg = draw_north_arrow(ax, plan.extent, scale)
+            # one label pass per map, kept off the furniture just drawn on it
+            # (measured) and the legend, chart and inset beside it
+            renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+            furniture = [
+                box
+                for artist in ax.get_children()
+                if artist not in before
+                and (box := artist_box(artist, ax, renderer)) is not None
+            ]
+            furniture += [
+                (r.x - rect.x, r.y - rect.y, r.x - rect.x + r.w, r.y - rect.y + r.h)
+                for r in (layout.legend, layout.chart, layout.inset)
+                if r is not None
+            ]
+            place_labels(
+                ax, labels, plan.extent, rect, 0.85 if many else 1.0, furniture
+            )
         info.legend_labels = draw_legend(fig, plan, scale)
         if layout.chart is not None and plan.chart:
             draw_chart(fig, layout.chart, layout.page, plan.chart, scale)

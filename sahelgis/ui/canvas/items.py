@@ -6,7 +6,7 @@ layer and one ``drawPoints`` per colour as the fast way to draw maps in pyqtgrap
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,7 +22,18 @@ from PySide6.QtGui import (
     QPainterPath,
     QPen,
     QPixmap,
+    QTransform,
 )
+
+from sahelgis.model.label_placement import (
+    OTHER,
+    Frame,
+    LabelCandidate,
+    place_labels,
+)
+
+#: Width of the white halo stroked around label text, pixels.
+HALO_PX = 3.0
 
 LINE_STYLES = {
     "solid": Qt.PenStyle.SolidLine,
@@ -222,6 +233,9 @@ class LabelsItem(pg.GraphicsObject):
         italic: bool = False,
         boxed_fill: str | None = None,
         offset: tuple[float, float] = (6.0, -6.0),
+        rank: int = OTHER,
+        weights: Sequence[float] | np.ndarray | None = None,
+        symbol: float = 0.0,
     ) -> None:
         super().__init__()
         self._x = np.asarray(x, dtype=float)
@@ -235,6 +249,21 @@ class LabelsItem(pg.GraphicsObject):
         self._boxed_fill = qcolor(boxed_fill) if boxed_fill else None
         self._offset = offset
         self.max_view_width: float | None = None
+        #: Priority class and per-label weight for the shared placement pass
+        #: (``sahelgis.model.label_placement``).
+        self.rank = rank
+        self.weights = (
+            np.asarray(weights, dtype=float)
+            if weights is not None
+            else np.zeros(len(self._texts))
+        )
+        #: Size of the point symbol under each anchor, pixels (0: centred
+        #: line or area labels).
+        self.symbol = symbol
+        #: Boxes (device pixels) and text indices chosen by the last pass of
+        #: ``place_label_items``; None to place this item on its own.
+        self.placed: list[tuple[int, QRectF]] | None = None
+        self._sizes: np.ndarray | None = None
         if len(self._x):
             self._rect = QRectF(
                 float(self._x.min()),
@@ -264,8 +293,13 @@ class LabelsItem(pg.GraphicsObject):
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         metrics = QFontMetricsF(self._font)
         taken: list[QRectF] = []
-        halo = QPen(QColor(255, 255, 255, 230), 3.0)
+        halo = QPen(QColor(255, 255, 255, 230), HALO_PX)
         halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        if self.placed is not None:
+            for index, rect in self.placed:
+                self._draw(painter, metrics, halo, rect, self._texts[index])
+            painter.restore()
+            return
         for x, y, text in zip(self._x, self._y, self._texts, strict=True):
             if not text or not np.isfinite(x):
                 continue
@@ -285,21 +319,135 @@ class LabelsItem(pg.GraphicsObject):
             if any(rect.intersects(other) for other in taken):
                 continue
             taken.append(rect)
-            if self._boxed_fill is not None:
-                painter.setPen(QPen(QColor("white"), 1.0))
-                painter.setBrush(QBrush(self._boxed_fill))
-                painter.drawRoundedRect(rect, 3, 3)
-                painter.setPen(QPen(self._color))
-                painter.setFont(self._font)
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-                continue
-            path = QPainterPath()
-            path.addText(
-                QPointF(rect.left(), rect.top() + metrics.ascent()), self._font, text
-            )
-            painter.strokePath(path, halo)
-            painter.fillPath(path, QBrush(self._color))
+            self._draw(painter, metrics, halo, rect, text)
         painter.restore()
+
+    def _draw(
+        self,
+        painter: QPainter,
+        metrics: QFontMetricsF,
+        halo: QPen,
+        rect: QRectF,
+        text: str,
+    ) -> None:
+        """One label in its box (device pixels): a shield or haloed text."""
+        if self._boxed_fill is not None:
+            painter.setPen(QPen(QColor("white"), 1.0))
+            painter.setBrush(QBrush(self._boxed_fill))
+            painter.drawRoundedRect(rect, 3, 3)
+            painter.setPen(QPen(self._color))
+            painter.setFont(self._font)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            return
+        # the box carries the halo's width on every side
+        path = QPainterPath()
+        path.addText(
+            QPointF(rect.left() + HALO_PX / 2, rect.top() + metrics.ascent()),
+            self._font,
+            text,
+        )
+        painter.strokePath(path, halo)
+        painter.fillPath(path, QBrush(self._color))
+
+    def candidates(self, frame: Frame) -> list[LabelCandidate]:
+        """This item's labels inside ``frame`` as placement candidates.
+
+        Text boxes come from the font's metrics (pixels, halo included);
+        ``key`` is the text's index in this item.
+        """
+        if self._sizes is None:
+            metrics = QFontMetricsF(self._font)
+            if self._boxed_fill is not None:
+                sizes = [
+                    (metrics.horizontalAdvance(t) + 8, metrics.height() + 2)
+                    for t in self._texts
+                ]
+            else:
+                sizes = [
+                    (metrics.horizontalAdvance(t) + HALO_PX, metrics.height())
+                    for t in self._texts
+                ]
+            self._sizes = np.asarray(sizes, dtype=float).reshape(-1, 2)
+        u = self._x * frame.scale_x + frame.offset_x
+        v = self._y * frame.scale_y + frame.offset_y
+        inside = np.flatnonzero(
+            (u >= 0) & (u <= frame.width) & (v >= 0) & (v <= frame.height)
+        )
+        boxed = self._boxed_fill is not None
+        return [
+            LabelCandidate(
+                x=float(self._x[i]),
+                y=float(self._y[i]),
+                width=float(self._sizes[i, 0]),
+                height=float(self._sizes[i, 1]),
+                rank=self.rank,
+                weight=float(self.weights[i]),
+                point=not boxed and self.symbol > 0,
+                offset=max(self._offset[0] - HALO_PX / 2, 1.0),
+                symbol=self.symbol,
+                key=int(i),
+            )
+            for i in inside
+            if self._texts[i]
+        ]
+
+
+def place_label_items(
+    items: Sequence[LabelsItem],
+    transform: QTransform,
+    width: float,
+    height: float,
+    obstacles: Sequence[QRectF] = (),
+) -> list[QRectF]:
+    """One placement pass over the labels of all visible layers.
+
+    Parameters
+    ----------
+    items
+        The label items to place together (each layer's labels).
+    transform
+        Map (display CRS, metres) to device pixels; no rotation.
+    width, height
+        The device (viewport) size, pixels.
+    obstacles
+        Boxes kept free of labels (overlay widgets), device pixels.
+
+    Returns
+    -------
+    list of QRectF
+        The placed label boxes, device pixels; each item's ``placed`` holds
+        its own.
+    """
+    frame = Frame(
+        width,
+        height,
+        transform.m11(),
+        transform.dx(),
+        -transform.m22(),
+        height - transform.dy(),
+    )
+    candidates: list[LabelCandidate] = []
+    lists: list[list[tuple[int, QRectF]]] = []
+    owners: list[tuple[int, int]] = []  # (item position, text index)
+    for k, item in enumerate(items):
+        mine: list[tuple[int, QRectF]] = []
+        item.placed = mine
+        lists.append(mine)
+        own = item.candidates(frame)
+        candidates.extend(own)
+        owners.extend((k, int(c.key)) for c in own)  # type: ignore[call-overload]
+    boxes = [
+        (r.left(), height - r.bottom(), r.right(), height - r.top()) for r in obstacles
+    ]
+    result = place_labels(candidates, frame, boxes, margin=1.0)
+    out = []
+    for placed in result.placed:
+        k, index = owners[placed.index]
+        x0, y0, x1, y1 = placed.box
+        rect = QRectF(x0, height - y1, x1 - x0, y1 - y0)
+        lists[k].append((index, rect))
+        out.append(rect)
+    return out
 
 
 class LayerCacheItem(pg.GraphicsObject):
@@ -317,6 +465,11 @@ class LayerCacheItem(pg.GraphicsObject):
         self._image: QImage | None = None
         self._key: tuple | None = None
         self._rect = QRectF()
+        #: Boxes (device pixels) the label members keep off: overlay widgets.
+        self.obstacles: Callable[[], list[QRectF]] = list
+        #: Label boxes and obstacles of the last label pass (device pixels).
+        self.label_boxes: list[QRectF] = []
+        self.obstacle_boxes: list[QRectF] = []
 
     def set_members(self, items: list[pg.GraphicsObject]) -> None:
         """The items to draw, bottom first."""
@@ -361,6 +514,17 @@ class LayerCacheItem(pg.GraphicsObject):
             image.fill(Qt.GlobalColor.transparent)
             inner = QPainter(image)
             inner.setTransform(t)
+            labels = [
+                item
+                for item in self._members
+                if isinstance(item, LabelsItem) and getattr(item, "shown", True)
+            ]
+            if labels:
+                # one pass across the labels of every layer
+                self.obstacle_boxes = self.obstacles()
+                self.label_boxes = place_label_items(
+                    labels, t, width, height, self.obstacle_boxes
+                )
             for item in self._members:
                 if getattr(item, "shown", True):
                     inner.setOpacity(item.opacity())

@@ -14,13 +14,14 @@ import pandas as pd
 import pyqtgraph as pg
 import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QLabel, QWidget
 
 from sahelgis.model import crs
 from sahelgis.model.drawings import ROLE_DRAWING
 from sahelgis.model.event_query import shown_rows, trail_rows
 from sahelgis.model.identify import events_near
+from sahelgis.model.label_placement import label_rank, label_weights
 from sahelgis.model.layers import (
     ROLE_COUNTRIES,
     ROLE_PLACES,
@@ -146,6 +147,8 @@ class MapCanvas(pg.PlotWidget):
         self.view_box.sig_shape_drawn.connect(self._on_view_box_shape_drawn)
         self.addItem(self.base_cache)
         self.addItem(self.label_cache)
+        self.label_cache.obstacles = self.label_obstacles
+        self._obstacle_key: tuple = ()
         self.pick_layer_id: str | None = None
         self.selection_item: PathsItem | None = None
         self.synthetic_label = QLabel(
@@ -305,7 +308,13 @@ class MapCanvas(pg.PlotWidget):
                 groups.append((polygons_path(geoms[mask]), outline, brush))
             items.append(PathsItem(groups))
         elif kind == "line":
-            groups = [
+            casing: list[tuple[QPainterPath, QPen, QBrush | None]] = []
+            if layer.role == ROLE_ROADS:
+                # roads are drawn over the events: a white casing keeps them
+                # readable where events are dense
+                pen = cosmetic_pen("#FFFFFF", style.line_width + 2.0, "solid")
+                casing.append((lines_path(geoms), pen, None))
+            groups = casing + [
                 (
                     lines_path(geoms[codes == code]),
                     cosmetic_pen(color, style.line_width, style.line_style),
@@ -362,6 +371,9 @@ class MapCanvas(pg.PlotWidget):
             x[order],
             y[order],
             texts[order],
+            rank=label_rank(layer.role, kind),
+            weights=label_weights(layer.data)[order],
+            symbol=float(style.size) if kind == "point" else 0.0,
             color="#FFFFFF" if boxed else style.label_color,
             size=style.label_size,
             bold=kind == "point" and style.size >= 6,
@@ -436,6 +448,7 @@ class MapCanvas(pg.PlotWidget):
         lowest_event = max(event_indices) if event_indices else -1
         base_members: list[pg.GraphicsObject] = []
         label_members: list[pg.GraphicsObject] = []
+        road_members: list[pg.GraphicsObject] = []
         for index in reversed(range(count)):  # bottom layer first
             layer = self.project.layers[index]
             for position, item in enumerate(self._items.get(layer.id, [])):
@@ -445,8 +458,11 @@ class MapCanvas(pg.PlotWidget):
                 )
                 if is_label:
                     label_members.append(item)
+                elif layer.role == ROLE_ROADS and event_indices:
+                    road_members.append(item)  # above the events, cased
                 elif not isinstance(layer, EventLayer) and index > lowest_event:
                     base_members.append(item)
+        label_members = road_members + label_members
         self._cached = {id(item) for item in base_members + label_members}
         self.base_cache.set_members(base_members)
         self.base_cache.setZValue(5 if event_indices else (count + 1) * 10)
@@ -501,6 +517,32 @@ class MapCanvas(pg.PlotWidget):
             y = banner.geometry().bottom() + 6
         label.move(x, y)
         self.scale_bar.move(10, self.height() - self.scale_bar.height() - 8)
+        key = tuple(r.getRect() for r in self.label_obstacles())
+        if key != self._obstacle_key:
+            self._obstacle_key = key
+            self.label_cache.invalidate()
+
+    def label_obstacles(self) -> list[QRectF]:
+        """Boxes of the overlays labels keep off, viewport pixels.
+
+        The SYNTHETIC banner, the time label (its width rounded up to 40 px,
+        so a playing animation does not re-place the labels every step) and
+        the scale bar.
+        """
+        out = []
+        for widget, step in (
+            (self.synthetic_label, 1),
+            (self.window_label, 40),
+            (self.scale_bar, 1),
+        ):
+            if not widget.isVisibleTo(self):
+                continue
+            g = widget.geometry()
+            width = math.ceil(g.width() / step) * step
+            pos = self.viewport().mapFrom(self, g.topLeft())
+            left = pos.x() + g.width() - width
+            out.append(QRectF(left - 2, pos.y() - 2, width + 4, g.height() + 4))
+        return out
 
     def _update_synthetic_label(self) -> None:
         text = synthetic_label_text(self.project)
