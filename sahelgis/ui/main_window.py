@@ -104,6 +104,9 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
             self.identify_panel,
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
+        self.splitDockWidget(
+            self.chart_dock, self.identify_dock, Qt.Orientation.Vertical
+        )
         self.layers_dock = self._dock(
             "Layers",
             "layers_dock",
@@ -132,6 +135,12 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
             self.result_panel,
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
+        # identify and result: two tabs under the charts (hidden while moved
+        # into the tab group: a shown dock left its old, empty tab bar drawn
+        # over the status bar)
+        self.result_dock.hide()
+        self.tabifyDockWidget(self.identify_dock, self.result_dock)
+        self.result_dock.show()
         self.analysis = AnalysisController(
             self.project, self.canvas, self.result_panel, self, runner=self.runner
         )
@@ -180,10 +189,6 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
             [300, 320],
             Qt.Orientation.Horizontal,
         )
-        self.splitDockWidget(
-            self.chart_dock, self.identify_dock, Qt.Orientation.Vertical
-        )
-        self.tabifyDockWidget(self.identify_dock, self.result_dock)
         self.identify_dock.raise_()
         self.resizeDocks(
             [self.chart_dock, self.identify_dock], [360, 520], Qt.Orientation.Vertical

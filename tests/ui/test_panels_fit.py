@@ -83,3 +83,18 @@ def test_layer_names_and_caveats_are_never_cut(laptop):
             item.text(0)
         )
         assert text_end <= width, item.text(0)
+
+
+def test_no_stray_tab_bar_is_drawn(laptop):
+    from PySide6.QtWidgets import QTabBar
+
+    inside = [
+        tuple(bar.tabText(i) for i in range(bar.count()))
+        for bar in laptop.findChildren(QTabBar)
+        if bar.isVisible() and laptop.rect().intersects(bar.geometry())
+    ]
+    assert len(inside) == len(set(inside)), inside
+    status = laptop.statusBar().geometry()
+    for bar in laptop.findChildren(QTabBar):
+        if bar.isVisible():
+            assert not bar.geometry().intersects(status), bar.geometry()
