@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from sahelgis.analysis.registry import ANALYSES, Analysis, Context, Result, get
 from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
-from sahelgis.model.event_query import shown_rows
+from sahelgis.model.event_query import query_for, shown_rows
 from sahelgis.model.events import EventTable
 from sahelgis.model.layers import EventLayer, VectorLayer
 from sahelgis.model.project import Project
@@ -111,8 +111,12 @@ class AnalysisController(QObject):
             return pd.DataFrame(columns=["name", "geometry"])
         return pd.concat(frames, ignore_index=True)
 
-    def rows(self, events: EventLayer) -> np.ndarray:
-        """The rows the map shows: time window and filter panel."""
+    def rows(self, events: EventLayer, every_date: bool = False) -> np.ndarray:
+        """The rows the map shows: time window and filter panel (only the filter
+        with ``every_date``, for analyses that set their own periods)."""
+        if every_date:
+            mask = query_for(events).filter_mask(self.project.event_filter)
+            return np.flatnonzero(mask)
         return shown_rows(events, self.project.time_window, self.project.event_filter)
 
     # -- dialogs ----------------------------------------------------------------
@@ -295,7 +299,8 @@ class AnalysisController(QObject):
         """What ``analysis.run`` gets: the shown rows of the top event layer, or
         of every shown event layer together (ACLED and UCDP GED paired)."""
         if not analysis.every_event_layer:
-            return events.events, self.rows(events), spec, self.context()
+            rows = self.rows(events, every_date=analysis.own_dates)
+            return events.events, rows, spec, self.context()
         shown = [ly for ly in self.project.event_layers() if ly.visible]
         table = analysis.combine(
             [_subset(layer.events, self.rows(layer)) for layer in shown]

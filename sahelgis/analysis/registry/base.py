@@ -279,6 +279,9 @@ class Analysis:
     batch: bool = True
     #: Reads every shown event layer together (the GUI), not only the top one.
     every_event_layer: bool = False
+    #: Sets its own periods: the GUI gives it the filtered events of every date,
+    #: not only those of the time window.
+    own_dates: bool = False
     #: A parameter naming more event files read with EVENTS (command line).
     more_events_param: str = ""
 

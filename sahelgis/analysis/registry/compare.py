@@ -1,0 +1,315 @@
+"""Compare two periods: events per area in period A and B, change and ratio.
+
+Areas are cercles, regions, countries or hexagons; the map layer is a
+diverging choropleth of the percent change.
+
+The counting is that of :mod:`~sahelgis.analysis.registry.counts` (one pass
+of :func:`~sahelgis.analysis.areas.counts_per_area` per area and day), so a
+period's count per area equals ``sahelgis counts`` for the same dates and
+filter. Without dates, B is the last 12 months to the data's last day (the
+last day with an event in an area) and A the 12 months before. The method and
+class breaks are in :mod:`sahelgis.analysis.change`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from typing_extensions import override
+
+from sahelgis.analysis.registry.base import (
+    Analysis,
+    Box,
+    Context,
+    Result,
+    ResultLayer,
+    Tables,
+)
+from sahelgis.analysis.registry.counts import ANALYSIS as COUNTS
+from sahelgis.analysis.registry.counts import AREAS, HEXAGON
+from sahelgis.analysis.registry.params import Param, ParamError
+from sahelgis.analysis.results import COUNT
+from sahelgis.analysis.units import format_distance
+from sahelgis.model.styles import Style
+from sahelgis.progress import NULL_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from sahelgis.model.events import EventTable
+
+PERIOD_KEYS = ("a_from", "a_to", "b_from", "b_to")
+
+
+class AreaDays(Analysis):
+    """An analysis of events per area and day (compare, alerts)."""
+
+    area_params: tuple[Param, ...] = (COUNTS.param("areas"), COUNTS.param("size"))
+
+    def resolve_areas(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
+        """The areas part of the spec (refused early when the layer is missing)."""
+        spec: dict[str, Any] = {"areas": values["areas"]}
+        if values["areas"] == HEXAGON:
+            spec["size_m"] = float(values["size"])
+        else:
+            context.layer(AREAS[values["areas"]][0])
+        return spec
+
+    def area_text(self, spec: Mapping[str, Any]) -> str:
+        """The areas as text: cercle, hexagon of 25 km."""
+        if spec["areas"] == HEXAGON:
+            return f"hexagon of {format_distance(spec.get('size_m', 25_000))}"
+        return str(spec["areas"])
+
+    def day_table(
+        self,
+        events: EventTable,
+        rows: np.ndarray | None,
+        spec: Mapping[str, Any],
+        context: Context,
+        progress: Progress = NULL_PROGRESS,
+    ) -> tuple[gpd.GeoDataFrame, str, pd.DataFrame]:
+        """The areas, their name field, and events per area and day.
+
+        Returns
+        -------
+        (areas, field, days)
+            ``areas`` (EPSG:4326 or its own CRS; for hexagons the cells
+            holding an event), the name field, and the tidy table ``field``,
+            ``day`` (ISO), ``count`` (non-zero rows only).
+        """
+        from sahelgis.analysis.areas import counts_per_area, counts_per_hex
+
+        if spec["areas"] == HEXAGON:
+            cells, table = counts_per_hex(events, spec["size_m"], rows=rows, by="day")
+            return cells.drop(columns=[COUNT]), "hex_id", table[table[COUNT] > 0]
+        areas, field = COUNTS.areas_of(spec, context)
+        table = counts_per_area(
+            events, areas, field, rows=rows, by="day", keep_zeros=False,
+            progress=progress,
+        )  # fmt: skip
+        return areas, field, table
+
+    # -- batch --------------------------------------------------------------------
+    @override
+    def columns(self, spec: Mapping[str, Any]) -> tuple[str, ...]:
+        from sahelgis.analysis.registry.base import BASE_COLUMNS
+
+        return BASE_COLUMNS
+
+    @override
+    def extent(self, spec: Mapping[str, Any]) -> Box | None:
+        w, s, e, n = (float(v) for v in spec["_areas"].total_bounds)
+        return (w, s, e, n)
+
+    @override
+    def read_box(self, spec: Mapping[str, Any], context: Context) -> Box | None:
+        if spec["areas"] == HEXAGON:
+            return None
+        areas, _ = COUNTS.areas_of(spec, context)
+        w, s, e, n = (float(v) for v in areas.to_crs("EPSG:4326").total_bounds)
+        return (w, s, e, n)
+
+    @override
+    def prepare_batch(self, spec: dict[str, Any], context: Context) -> dict[str, Any]:
+        if spec["areas"] not in AREAS:
+            raise ParamError(
+                f"areas = {spec['areas']!r}: a recipe counts per " + ", ".join(AREAS)
+            )
+        areas, field = COUNTS.areas_of(spec, context)
+        frame = areas[[field, areas.geometry.name]].reset_index(drop=True)
+        return {**spec, "_areas": frame, "_field": field}
+
+    @override
+    def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
+        from sahelgis.analysis.areas import counts_per_area
+
+        table = counts_per_area(
+            events, spec["_areas"], spec["_field"], by="day", keep_zeros=False
+        )
+        return {"days": table}
+
+    def merged_days(self, spec: Mapping[str, Any], merged: Tables) -> pd.DataFrame:
+        """The merged per-area, per-day table, sorted (possibly empty)."""
+        import pandas as pd
+
+        from sahelgis.analysis.change import DAY
+
+        field = spec["_field"]
+        days = merged.get("days", pd.DataFrame())
+        if not len(days):
+            return pd.DataFrame({field: [], DAY: [], COUNT: []})
+        days = days[[field, DAY, COUNT]].copy()
+        days[COUNT] = days[COUNT].astype(np.int64)
+        days = days[days[COUNT] > 0]
+        return days.sort_values([DAY, field]).reset_index(drop=True)
+
+
+class Compare(AreaDays):
+    """Events per area in two periods, with change and ratio."""
+
+    id = "compare"
+    label = "Compare periods"
+    summary = "Compare two periods per cercle, region or hexagon: change and ratio."
+    description = (
+        "Without dates: the last 12 months to the data's last day (B) against "
+        "the 12 months before (A). Status 'new': none in A, some in B; 'gone': "
+        "some in A, none in B. Map classes of percent change: -50% or less, "
+        "-50 to -10%, -10 to +10% (white), +10 to +50%, +50 to +100%, "
+        "+100% or more, new, gone."
+    )
+    params = (
+        *AreaDays.area_params,
+        Param("a_from", "Period A from", "date", help="first day of period A"),
+        Param("a_to", "Period A to", "date", help="last day of period A"),
+        Param("b_from", "Period B from", "date", help="first day of period B"),
+        Param("b_to", "Period B to", "date", help="last day of period B"),
+    )
+    own_dates = True
+
+    @override
+    def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
+        spec = self.resolve_areas(values, context)
+        given = [k for k in PERIOD_KEYS if values.get(k)]
+        if given and len(given) < 4:
+            raise ParamError(
+                "give a_from, a_to, b_from and b_to together, or none (the last "
+                "12 months against the 12 before)"
+            )
+        if given:
+            a_from, a_to, b_from, b_to = (str(values[k]) for k in PERIOD_KEYS)
+            if a_to < a_from:
+                raise ParamError(f"a_to {a_to} is before a_from {a_from}")
+            if b_to < b_from:
+                raise ParamError(f"b_to {b_to} is before b_from {b_from}")
+        spec["periods"] = [str(values[k]) for k in PERIOD_KEYS] if given else None
+        return spec
+
+    @override
+    def restore(self, saved: Mapping[str, Any]) -> dict[str, Any]:
+        spec = {k: v for k, v in saved.items() if k != "kind"}
+        spec.setdefault("areas", "cercle")
+        spec.setdefault("periods", None)
+        return {"kind": self.id, **spec}
+
+    @override
+    def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
+        spec = self.restore(spec)
+        if spec["areas"] not in AREAS:
+            return []
+        item: dict[str, Any] = {"kind": self.id, "areas": spec["areas"]}
+        if spec["periods"]:
+            item.update(zip(PERIOD_KEYS, spec["periods"], strict=True))
+        return [item]
+
+    @override
+    def layer_name(self, spec: Mapping[str, Any]) -> str:
+        spec = self.restore(spec)
+        periods = spec.get("periods")
+        when = (
+            f"{periods[0]}–{periods[1]} vs {periods[2]}–{periods[3]}"
+            if periods
+            else "last 12 months vs the 12 before"
+        )
+        return f"Change per {self.area_text(spec)} ({when})"
+
+    # -- run ----------------------------------------------------------------------
+    @override
+    def run(
+        self,
+        events: EventTable,
+        rows: np.ndarray | None,
+        spec: Mapping[str, Any],
+        context: Context,
+        progress: Progress = NULL_PROGRESS,
+    ) -> Result:
+        from sahelgis.analysis.results import as_rows
+
+        spec = self.restore(spec)
+        areas, field, days = self.day_table(events, rows, spec, context, progress)
+        considered = len(as_rows(rows, len(events)))
+        outside = considered - int(days[COUNT].sum())
+        notes = []
+        if outside > 0 and spec["areas"] != HEXAGON:
+            notes.append(f"{outside} events fall outside every {spec['areas']}")
+        return self._result(spec, areas, field, days, notes)
+
+    @override
+    def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
+        days = self.merged_days(spec, merged)
+        return self._result(
+            self.restore(spec), spec["_areas"], spec["_field"], days, []
+        )
+
+    def _result(
+        self,
+        spec: Mapping[str, Any],
+        areas: gpd.GeoDataFrame,
+        field: str,
+        days: pd.DataFrame,
+        notes: list[str],
+    ) -> Result:
+        from sahelgis.analysis.change import (
+            CHANGE_CLASSES,
+            DAY,
+            compare_periods,
+            default_periods,
+        )
+        from sahelgis.model.crs import WGS84
+
+        periods = spec.get("periods")
+        if not periods:
+            if not len(days):
+                raise ParamError("no events in any area: no period to compare")
+            periods = default_periods(str(days[DAY].astype(str).max()))
+            notes.append(
+                f"period A {periods[0]} to {periods[1]}, period B {periods[2]} "
+                f"to {periods[3]} (the last 12 months to the data's last day)"
+            )
+        a_from, a_to, b_from, b_to = periods
+        names = areas[field].astype(str).tolist()
+        table = compare_periods(days, names, field, tuple(periods))
+        layer = areas[[field, areas.geometry.name]].copy()
+        if layer.crs is not None and not layer.crs.equals(WGS84):
+            layer = layer.to_crs(WGS84)
+        layer[field] = layer[field].astype(str)
+        layer = layer.merge(table, on=field, how="left")
+        if spec["areas"] == HEXAGON:
+            layer = layer[(layer["count_a"] > 0) | (layer["count_b"] > 0)]
+        a, b = int(table["count_a"].sum()), int(table["count_b"].sum())
+        pct = f" ({100.0 * (b - a) / a:+.0f}%)" if a else ""
+        kind = "hexagon" if spec["areas"] == HEXAGON else str(spec["areas"])
+        new = int((table["status"] == "new").sum())
+        gone = int((table["status"] == "gone").sum())
+        headline = (
+            f"{a:,} → {b:,} events{pct} ({a_from}–{a_to} vs {b_from}–{b_to}); "
+            f"{new} {kind}{'' if new == 1 else 's'} new, {gone} gone"
+        )
+        style = Style(
+            color="#7A7A7A",
+            fill="#FFFFFF",
+            line_width=0.6,
+            category_field="class_label",
+            categories=dict(CHANGE_CLASSES),
+            label_field=None,
+        )
+        shown = table[(table["count_a"] > 0) | (table["count_b"] > 0)]
+        return Result(
+            headline=headline,
+            table=table.drop(columns=["class_label"]),
+            total=a + b,
+            total_line=f"total: {a} events in A, {b} events in B",
+            tables={"compare": table.drop(columns=["class_label"])},
+            layers=[ResultLayer("areas", self.layer_name(spec), layer, style)],
+            notes=notes,
+            panel=shown.drop(columns=["class_label"]).sort_values(
+                "change", ascending=False, kind="stable"
+            ),
+        )
+
+
+ANALYSIS = Compare()
