@@ -117,7 +117,7 @@ class Alerts(AreaDays):
             "float",
             help="percent more than the baseline average that raises an alert "
             "(default 100)",
-            unit="%",
+            unit="percent",
             low=0,
             high=100_000,
         ),
