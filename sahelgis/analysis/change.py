@@ -347,7 +347,15 @@ def alerts(
             "window_end": [ends[i] for i in step],
             COUNT: count.astype(np.int64),
             "baseline": np.round(base, 3),
-            "change_pct": np.round(100.0 * (count - base) / base, 1),
+            "change_pct": np.round(
+                np.divide(
+                    100.0 * (count - base),
+                    base,
+                    out=np.full(len(base), np.nan),
+                    where=base > 0,
+                ),
+                1,
+            ),
         }
     )
     if len(table):

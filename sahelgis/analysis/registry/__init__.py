@@ -46,7 +46,14 @@ __all__ = [
 ANALYSES: dict[str, Analysis] = {
     module.ANALYSIS.id: module.ANALYSIS
     for module in (
-        buffer, corridor, counts, compare, alerts, zones, isolation, duplicates
+        buffer,
+        corridor,
+        counts,
+        compare,
+        alerts,
+        zones,
+        isolation,
+        duplicates,
     )
 }
 

@@ -193,13 +193,14 @@ class Alerts(AreaDays):
         progress: Progress = NULL_PROGRESS,
     ) -> Result:
         spec = self.restore(spec)
-        areas, field, days = self.day_table(events, rows, spec, context, progress)
-        return self._result(spec, areas, field, days)
+        areas, field, days, span = self.day_table(events, rows, spec, context, progress)
+        return self._result(spec, areas, field, days, span)
 
     @override
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
-        days = self.merged_days(spec, merged)
-        return self._result(self.restore(spec), spec["_areas"], spec["_field"], days)
+        days, span = self.merged_days(spec, merged)
+        areas, field = spec["_areas"], spec["_field"]
+        return self._result(self.restore(spec), areas, field, days, span)
 
     def _result(
         self,
@@ -207,13 +208,14 @@ class Alerts(AreaDays):
         areas: gpd.GeoDataFrame,
         field: str,
         days: pd.DataFrame,
+        span: tuple[str, str] | None,
     ) -> Result:
         from sahelgis.analysis.change import AlertRule, alerts
         from sahelgis.model.crs import WGS84
 
         rule = AlertRule(**{k: spec[k] for k in RULE_KEYS})
         names = areas[field].astype(str).tolist()
-        table, per_area = alerts(days, names, field, rule)
+        table, per_area = alerts(days, names, field, rule, span)
         layer = areas[[field, areas.geometry.name]].copy()
         if layer.crs is not None and not layer.crs.equals(WGS84):
             layer = layer.to_crs(WGS84)
@@ -229,9 +231,8 @@ class Alerts(AreaDays):
         flagged = int((per_area["alerts"] > 0).sum())
         plural = "hexagons" if spec["areas"] == HEXAGON else f"{spec['areas']}s"
         notes = []
-        if len(days):
-            span = f"{days['day'].astype(str).min()} to {days['day'].astype(str).max()}"
-            notes.append(f"evaluated every {spec['window']} of {span}")
+        if span is not None:
+            notes.append(f"evaluated every {spec['window']} of {span[0]} to {span[1]}")
             if spec["window"] == "month":
                 notes.append("the latest month may be partial (to the data's last day)")
         headline = (

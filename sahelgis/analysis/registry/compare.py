@@ -72,27 +72,31 @@ class AreaDays(Analysis):
         spec: Mapping[str, Any],
         context: Context,
         progress: Progress = NULL_PROGRESS,
-    ) -> tuple[gpd.GeoDataFrame, str, pd.DataFrame]:
-        """The areas, their name field, and events per area and day.
+    ) -> tuple[gpd.GeoDataFrame, str, pd.DataFrame, tuple[str, str] | None]:
+        """The areas, their name field, events per area and day, and the span.
 
         Returns
         -------
-        (areas, field, days)
+        (areas, field, days, span)
             ``areas`` (EPSG:4326 or its own CRS; for hexagons the cells
-            holding an event), the name field, and the tidy table ``field``,
-            ``day`` (ISO), ``count`` (non-zero rows only).
+            holding an event), the name field, the tidy table ``field``,
+            ``day`` (ISO), ``count`` (non-zero rows only), and the first and
+            last day of the considered events (in an area or not; None when
+            there are none).
         """
         from sahelgis.analysis.areas import counts_per_area, counts_per_hex
 
+        span = _span(_all_days(events, rows))
         if spec["areas"] == HEXAGON:
             cells, table = counts_per_hex(events, spec["size_m"], rows=rows, by="day")
-            return cells.drop(columns=[COUNT]), "hex_id", table[table[COUNT] > 0]
+            cells = cells.drop(columns=[COUNT])
+            return cells, "hex_id", table[table[COUNT] > 0], span
         areas, field = COUNTS.areas_of(spec, context)
         table = counts_per_area(
             events, areas, field, rows=rows, by="day", keep_zeros=False,
             progress=progress,
         )  # fmt: skip
-        return areas, field, table
+        return areas, field, table, span
 
     # -- batch --------------------------------------------------------------------
     @override
@@ -131,22 +135,54 @@ class AreaDays(Analysis):
         table = counts_per_area(
             events, spec["_areas"], spec["_field"], by="day", keep_zeros=False
         )
-        return {"days": table}
+        return {"days": table, "all_days": _all_days(events, None)}
 
-    def merged_days(self, spec: Mapping[str, Any], merged: Tables) -> pd.DataFrame:
-        """The merged per-area, per-day table, sorted (possibly empty)."""
+    def merged_days(
+        self, spec: Mapping[str, Any], merged: Tables
+    ) -> tuple[pd.DataFrame, tuple[str, str] | None]:
+        """The merged per-area, per-day table and the scope's span.
+
+        The table is sorted and possibly empty; the span is the first and last
+        day of every event of the scope (None when there are none).
+        """
         import pandas as pd
 
         from sahelgis.analysis.change import DAY
 
         field = spec["_field"]
+        span = _span(merged.get("all_days", pd.DataFrame()))
         days = merged.get("days", pd.DataFrame())
         if not len(days):
-            return pd.DataFrame({field: [], DAY: [], COUNT: []})
+            return pd.DataFrame({field: [], DAY: [], COUNT: []}), span
         days = days[[field, DAY, COUNT]].copy()
         days[COUNT] = days[COUNT].astype(np.int64)
         days = days[days[COUNT] > 0]
-        return days.sort_values([DAY, field]).reset_index(drop=True)
+        return days.sort_values([DAY, field]).reset_index(drop=True), span
+
+
+def _all_days(events: EventTable, rows: np.ndarray | None) -> pd.DataFrame:
+    """Events per day (ISO), whatever their area: the data's span."""
+    import pandas as pd
+
+    from sahelgis.analysis.change import DAY
+    from sahelgis.analysis.results import as_rows, group_codes
+
+    codes, labels = group_codes(events, DAY)
+    found = codes[as_rows(rows, len(events))]
+    present = np.unique(found)
+    return pd.DataFrame(
+        {DAY: labels[present].astype(str), COUNT: np.bincount(found)[present]}
+    )
+
+
+def _span(all_days: pd.DataFrame) -> tuple[str, str] | None:
+    """First and last day of a per-day table (None when empty)."""
+    from sahelgis.analysis.change import DAY
+
+    if not len(all_days):
+        return None
+    day = all_days[DAY].astype(str)
+    return str(day.min()), str(day.max())
 
 
 class Compare(AreaDays):
@@ -230,20 +266,19 @@ class Compare(AreaDays):
         from sahelgis.analysis.results import as_rows
 
         spec = self.restore(spec)
-        areas, field, days = self.day_table(events, rows, spec, context, progress)
+        areas, field, days, span = self.day_table(events, rows, spec, context, progress)
         considered = len(as_rows(rows, len(events)))
         outside = considered - int(days[COUNT].sum())
         notes = []
         if outside > 0 and spec["areas"] != HEXAGON:
             notes.append(f"{outside} events fall outside every {spec['areas']}")
-        return self._result(spec, areas, field, days, notes)
+        return self._result(spec, areas, field, days, span, notes)
 
     @override
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
-        days = self.merged_days(spec, merged)
-        return self._result(
-            self.restore(spec), spec["_areas"], spec["_field"], days, []
-        )
+        days, span = self.merged_days(spec, merged)
+        areas, field = spec["_areas"], spec["_field"]
+        return self._result(self.restore(spec), areas, field, days, span, [])
 
     def _result(
         self,
@@ -251,11 +286,11 @@ class Compare(AreaDays):
         areas: gpd.GeoDataFrame,
         field: str,
         days: pd.DataFrame,
+        span: tuple[str, str] | None,
         notes: list[str],
     ) -> Result:
         from sahelgis.analysis.change import (
             CHANGE_CLASSES,
-            DAY,
             compare_periods,
             default_periods,
         )
@@ -263,9 +298,9 @@ class Compare(AreaDays):
 
         periods = spec.get("periods")
         if not periods:
-            if not len(days):
-                raise ParamError("no events in any area: no period to compare")
-            periods = default_periods(str(days[DAY].astype(str).max()))
+            if span is None:
+                raise ParamError("no events: no period to compare")
+            periods = default_periods(span[1])
             notes.append(
                 f"period A {periods[0]} to {periods[1]}, period B {periods[2]} "
                 f"to {periods[3]} (the last 12 months to the data's last day)"
