@@ -27,7 +27,9 @@ What is implemented (:func:`sahelgis.analysis.change.alerts`):
   event after a quiet spell (1 against an average of 0.25) raises nothing.
 
 Every value of a preset can be changed (``--window``, ``--baseline``,
-``--increase``, ``--min-count``, ``--min-baseline``). Unlike ACLED, which
+``--increase``, ``--min-count``, ``--min-baseline``; the GUI dialog asks the
+preset, the increase and both minimums, the window and baseline coming from
+the preset). Unlike ACLED, which
 evaluates only the latest week or month, every window with a full baseline
 before it is evaluated, across the data's span. ACLED counts only violent
 events (battles, explosions/remote violence, violence against civilians,
@@ -58,13 +60,12 @@ if TYPE_CHECKING:
 
     from sahelgis.model.events import EventTable
 
-#: The presets: window, baseline windows, increase (%), min_baseline.
+#: The presets: window and baseline windows (both: increase 100%, smallest
+#: baseline average 1 event per window, the parameters' defaults).
 PRESETS: dict[str, dict[str, Any]] = {
-    "acled_surge": {"window": "week", "baseline": 4, "increase": 100.0,
-                    "min_baseline": 1.0},
-    "acled_threat": {"window": "month", "baseline": 12, "increase": 100.0,
-                     "min_baseline": 1.0},
-}  # fmt: skip
+    "acled_surge": {"window": "week", "baseline": 4},
+    "acled_threat": {"window": "month", "baseline": 12},
+}
 RULE_KEYS = ("window", "baseline", "increase", "min_count", "min_baseline")
 #: Map categories of the alert layer.
 NOW, EARLIER, NONE = "alert in the latest window", "alert earlier", "no alert"
@@ -100,6 +101,7 @@ class Alerts(AreaDays):
             "choice",
             help="window length (default from the preset)",
             choices=("week", "month"),
+            gui=False,
             synonyms={"week": ("weeks", "weekly"), "month": ("months", "monthly")},
         ),
         Param(
@@ -110,13 +112,15 @@ class Alerts(AreaDays):
             "(default from the preset)",
             low=1,
             high=120,
+            gui=False,
         ),
         Param(
             "increase",
             "Increase",
             "float",
+            100.0,
             help="percent more than the baseline average that raises an alert "
-            "(default 100)",
+            "(both presets: 100)",
             unit="percent",
             low=0,
             high=100_000,
@@ -133,7 +137,8 @@ class Alerts(AreaDays):
             "min_baseline",
             "Smallest baseline",
             "float",
-            help="smallest baseline average, events per window (default 1)",
+            1.0,
+            help="smallest baseline average, events per window (both presets: 1)",
             low=0,
             high=1_000_000,
         ),
@@ -146,11 +151,9 @@ class Alerts(AreaDays):
         spec["preset"] = values["preset"]
         spec["window"] = values.get("window") or preset["window"]
         spec["baseline"] = int(values.get("baseline") or preset["baseline"])
-        increase = values.get("increase")
-        spec["increase"] = float(preset["increase"] if increase is None else increase)
+        spec["increase"] = float(values["increase"])
         spec["min_count"] = int(values["min_count"])
-        low = values.get("min_baseline")
-        spec["min_baseline"] = float(preset["min_baseline"] if low is None else low)
+        spec["min_baseline"] = float(values["min_baseline"])
         return spec
 
     @override
@@ -160,7 +163,9 @@ class Alerts(AreaDays):
         spec.setdefault("preset", "acled_surge")
         for key, value in PRESETS[spec["preset"]].items():
             spec.setdefault(key, value)
+        spec.setdefault("increase", 100.0)
         spec.setdefault("min_count", 3)
+        spec.setdefault("min_baseline", 1.0)
         return {"kind": self.id, **spec}
 
     @override
