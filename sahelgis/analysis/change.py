@@ -11,7 +11,8 @@ Compare
 -------
 :func:`compare_periods` sums the days of period A and of period B (both ends
 included) per area: ``count_a``, ``count_b``, ``change = B − A``,
-``change_pct = 100·(B − A)/A`` and ``ratio = B/A`` (NaN when A = 0), and a
+``change_pct = 100·(B − A)/A`` (to 0.1) and ``ratio = B/A`` (to 0.001; NaN
+when A = 0), and a
 ``status``: ``new`` (A = 0 < B), ``gone`` (B = 0 < A), ``up``, ``down``,
 ``same`` or ``none`` (no event in either). :func:`change_class` puts each area
 in a diverging class of its percent change, with fixed breaks
@@ -146,8 +147,9 @@ def compare_periods(
     cb = table["count_b"].to_numpy(dtype="float64")
     table["change"] = table["count_b"] - table["count_a"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["change_pct"] = np.where(ca > 0, 100.0 * (cb - ca) / ca, np.nan)
-        table["ratio"] = np.where(ca > 0, cb / ca, np.nan)
+        pct = np.where(ca > 0, 100.0 * (cb - ca) / ca, np.nan)
+        table["change_pct"] = np.round(pct, 1)
+        table["ratio"] = np.round(np.where(ca > 0, cb / ca, np.nan), 3)
     table["status"] = _status(ca, cb)
     table["class_label"] = change_class(ca, cb)
     return table

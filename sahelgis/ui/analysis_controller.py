@@ -399,6 +399,9 @@ class AnalysisController(QObject):
 
     def _show_result(self, layer_id: str, result: Result) -> None:
         window = self.project.time_window.label() or "all dates"
+        spec = getattr(self.project.layer(layer_id), "analysis", None) or {}
+        if spec.get("kind") in ANALYSES and get(spec["kind"]).own_dates:
+            window = "every date (its own periods)"
         state = f"{window}; {self.project.event_filter.describe()}"
         self.last_result = result.native
         warning = "\n".join([*result.warnings, *result.caveats]) or None

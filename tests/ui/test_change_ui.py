@@ -60,7 +60,9 @@ def test_compare_periods_from_the_analysis_menu(demo_window, monkeypatch, qtbot)
     assert (table["change"] == table["count_b"] - table["count_a"]).all()
     assert int(table["count_a"].sum()) == 292  # as `sahelgis compare` gives
     assert int(table["count_b"].sum()) == 1067
-    assert "292 → 1,067 events" in demo_window.result_panel.title.text()
+    title = demo_window.result_panel.title.text()
+    assert "292 → 1,067 events (+265%), 2021-01-01–2021-12-31 vs" in title
+    assert "every date (its own periods)" in title
 
 
 def test_alerts_from_the_analysis_menu(demo_window, monkeypatch, qtbot):

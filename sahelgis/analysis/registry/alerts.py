@@ -252,9 +252,15 @@ class Alerts(AreaDays):
             categories={NOW: "#B2182B", EARLIER: "#F4A582", NONE: "#F7F7F7"},
             label_field=None,
         )
+        panel = table.copy()
+        # the result panel charts each alert's count beside its baseline
+        panel.attrs["chart"] = ["count", "baseline"]
+        panel.attrs["chart_labels"] = ["window_end"]
+        panel.attrs["chart_colors"] = ["#B2182B", "#7A7A7A"]
         return Result(
             headline=headline,
             table=table,
+            panel=panel,
             total=int(table["count"].sum()) if len(table) else 0,
             total_line=f"total: {len(table)} alerts",
             tables={"alerts": table, "areas": per_area},

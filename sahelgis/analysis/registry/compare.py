@@ -321,7 +321,7 @@ class Compare(AreaDays):
         new = int((table["status"] == "new").sum())
         gone = int((table["status"] == "gone").sum())
         headline = (
-            f"{a:,} → {b:,} events{pct} ({a_from}–{a_to} vs {b_from}–{b_to}); "
+            f"{a:,} → {b:,} events{pct}, {a_from}–{a_to} vs {b_from}–{b_to}; "
             f"{new} {kind}{'' if new == 1 else 's'} new, {gone} gone"
         )
         style = Style(
@@ -333,6 +333,13 @@ class Compare(AreaDays):
             label_field=None,
         )
         shown = table[(table["count_a"] > 0) | (table["count_b"] > 0)]
+        panel = shown.drop(columns=["class_label"]).sort_values(
+            "change", ascending=False, kind="stable"
+        )
+        # the result panel charts A and B side by side, named by area
+        panel.attrs["chart"] = ["count_a", "count_b"]
+        panel.attrs["chart_labels"] = [field]
+        panel.attrs["chart_colors"] = ["#7A7A7A", "#B2182B"]  # A grey, B red
         return Result(
             headline=headline,
             table=table.drop(columns=["class_label"]),
@@ -341,9 +348,7 @@ class Compare(AreaDays):
             tables={"compare": table.drop(columns=["class_label"])},
             layers=[ResultLayer("areas", self.layer_name(spec), layer, style)],
             notes=notes,
-            panel=shown.drop(columns=["class_label"]).sort_values(
-                "change", ascending=False, kind="stable"
-            ),
+            panel=panel,
         )
 
 
