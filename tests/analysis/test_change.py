@@ -272,3 +272,23 @@ def test_cli_compare_and_alerts(capsys) -> None:
     assert lines[0] == "adm1_name,window_start,window_end,count,baseline,change_pct"
     assert lines[-1] == f"total: {len(lines) - 2} alerts"
     assert "acled_threat alerts" in capsys.readouterr().err
+
+
+def test_hexagon_compare_equals_hexagon_counts() -> None:
+    events, _ = _synthetic(3, n=300, plant=False)
+    compare, counts = get("compare"), get("counts")
+    a, b = ("2021-01-01", "2021-12-31"), ("2023-01-01", "2023-12-31")
+    raw = {"areas": "hexagon", "size": "40 km", "a_from": a[0], "a_to": a[1],
+           "b_from": b[0], "b_to": b[1]}  # fmt: skip
+    spec = compare.spec_from(raw, CONTEXT)
+    table = compare.run(events, None, spec, CONTEXT).table.set_index("hex_id")
+    cspec = counts.spec_from(
+        {"areas": "hexagon", "size": "40 km", "by": "none"}, CONTEXT
+    )
+    for (start, end), column in ((a, "count_a"), (b, "count_b")):
+        rows = selection_rows(events, {"from": start, "to": end})
+        got = counts.run(events, rows, cspec, CONTEXT).table.set_index("hex_id")
+        got = got.loc[got["count"] > 0, "count"]
+        mine = table[column][table[column] > 0]
+        assert mine.sort_index().to_dict() == got.sort_index().to_dict()
+        assert mine.sum() == len(rows)  # every event is in a hexagon
