@@ -49,6 +49,8 @@ class AnalysisController(QObject):
     """Glue between map gestures, the analysis registry and the result panel."""
 
     sig_failed = Signal(object)  # an exception from a background analysis
+    #: Days to mark on the timeline (``date``, ``label`` frame) or None.
+    sig_marks = Signal(object)
 
     def __init__(
         self,
@@ -407,6 +409,7 @@ class AnalysisController(QObject):
         warning = "\n".join([*result.warnings, *result.caveats]) or None
         self.panel.show_result(f"{result.headline} — {state}", result.view, warning)
         self.current = layer_id
+        self.sig_marks.emit(result.marks)
 
     def _on_state_changed(self, *args: object) -> None:
         if self.current is not None:
@@ -421,6 +424,7 @@ class AnalysisController(QObject):
             self.current = None
             self.last_result = None
             self.panel.show_result("The result's layer was removed.", pd.DataFrame())
+            self.sig_marks.emit(None)
 
 
 def _subset(events: EventTable, rows: np.ndarray) -> EventTable:

@@ -261,12 +261,33 @@ class Alerts(AreaDays):
             headline=headline,
             table=table,
             panel=panel,
+            marks=_marks(table, field),
             total=int(table["count"].sum()) if len(table) else 0,
             total_line=f"total: {len(table)} alerts",
             tables={"alerts": table, "areas": per_area},
             layers=[ResultLayer("areas", self.layer_name(spec), layer, style)],
             notes=notes,
         )
+
+
+def _marks(table: pd.DataFrame, field: str) -> pd.DataFrame:
+    """One timeline mark per window with alerts: its last day and the areas."""
+    import pandas as pd
+
+    if not len(table):
+        return pd.DataFrame({"date": [], "label": []})
+    grouped = table.groupby("window_end", sort=True)
+    return pd.DataFrame(
+        {
+            "date": list(grouped.groups),
+            "label": [
+                ", ".join(
+                    f"{a} ({c})" for a, c in zip(g[field], g["count"], strict=True)
+                )
+                for _, g in grouped
+            ],
+        }
+    )
 
 
 ANALYSIS = Alerts()

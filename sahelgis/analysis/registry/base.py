@@ -239,6 +239,9 @@ class Result:
     panel
         The table the result panel shows when it differs from ``table``
         (pivoted for reading and charting).
+    marks
+        Days to mark on the timeline (alerts): ``date`` (ISO day) and
+        ``label``; None when there are none.
     """
 
     headline: str
@@ -252,6 +255,7 @@ class Result:
     total_line: str = ""
     native: Any = None
     panel: pd.DataFrame | None = None
+    marks: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if not self.total_line:

@@ -11,7 +11,7 @@ window move (30 a second while playing) only moves the band.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -47,6 +47,9 @@ from sahelgis.model.time_window import (
 )
 from sahelgis.ui.plain_text import markup, plain_label
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 OTHER_TYPE_COLOR = "#9E9E9E"
 FATALITIES_COLOR = "#8B0000"
 BAND_BRUSH = (30, 110, 200, 45)
@@ -57,6 +60,8 @@ SECONDS_PER_DAY = 86_400.0
 BAR_GAP = 0.12
 AXIS_WIDTH = 44
 HINT = "Hover a bar for exact counts; click it to end the window there."
+#: Colour of the days an analysis marks on the timeline (alerts).
+MARK_COLOR = "#B2182B"
 #: The "Stack by" choices: label and split.
 SPLIT_CHOICES = (("event type", "event_type"), ("source", "source"))
 SOURCE_COLORS = {
@@ -99,6 +104,9 @@ class ChartPanel(QWidget):
         #: One stacked bar item per event type present, bottom type first.
         self.bar_items: dict[str, pg.BarGraphItem] = {}
         self.fatality_item: pg.BarGraphItem | None = None
+        #: Triangles under the bars on the days an analysis marks (alerts).
+        self.mark_item: pg.ScatterPlotItem | None = None
+        self._mark_days: tuple[np.ndarray, list[str]] = (np.zeros(0), [])
         self._drawn_key: tuple[Any, ...] | None = None
         self._drawn_selection: object = None  # keeps id() in the key unique
         self._drag_origin: tuple[float, float] | None = None
@@ -397,6 +405,36 @@ class ChartPanel(QWidget):
         )
         self.legend.setText(self._legend_html())
 
+    def set_marks(self, marks: pd.DataFrame | None) -> None:
+        """Mark days on the timeline (alerts): a red triangle under the bars.
+
+        Parameters
+        ----------
+        marks
+            ``date`` (ISO day) and ``label`` columns; None or empty clears.
+        """
+        top = self.top_plot.getPlotItem()
+        if self.mark_item is not None:
+            top.removeItem(self.mark_item)
+            self.mark_item = None
+        if marks is None or not len(marks):
+            return
+        days = np.asarray(marks["date"].astype(str), dtype="datetime64[D]")
+        # the middle of the marked day, on the axis
+        x = day_seconds(days).astype(np.float64) + SECONDS_PER_DAY / 2
+        self.mark_item = pg.ScatterPlotItem(
+            x=x,
+            y=np.zeros(len(x)),
+            symbol="t1",
+            size=9,
+            brush=pg.mkBrush(MARK_COLOR),
+            pen=pg.mkPen("#FFFFFF", width=0.5),
+            data=list(marks["label"].astype(str)),
+        )
+        self.mark_item.setZValue(3)
+        top.addItem(self.mark_item)
+        self._mark_days = (days, list(marks["label"].astype(str)))
+
     def _legend_html(self) -> str:
         parts = [
             markup(
@@ -568,6 +606,12 @@ class ChartPanel(QWidget):
         text = f"{label}: {total} {events}"
         if by_type:
             text += f" — {by_type}"
-        return (
-            text + f"; {fatalities} {'fatality' if fatalities == 1 else 'fatalities'}"
-        )
+        text += f"; {fatalities} {'fatality' if fatalities == 1 else 'fatalities'}"
+        if self.mark_item is not None:
+            days, labels = self._mark_days
+            inside = (days >= counts.bins[index]) & (days < counts.bins[index + 1])
+            if inside.any():
+                text += "; alerts: " + "; ".join(
+                    labels[i] for i in np.flatnonzero(inside)
+                )
+        return text
