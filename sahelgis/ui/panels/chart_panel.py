@@ -104,7 +104,7 @@ class ChartPanel(QWidget):
         #: One stacked bar item per event type present, bottom type first.
         self.bar_items: dict[str, pg.BarGraphItem] = {}
         self.fatality_item: pg.BarGraphItem | None = None
-        #: Triangles under the bars on the days an analysis marks (alerts).
+        #: Triangles over the bars on the days an analysis marks (alerts).
         self.mark_item: pg.ScatterPlotItem | None = None
         self._mark_days: tuple[np.ndarray, list[str]] = (np.zeros(0), [])
         self._drawn_key: tuple[Any, ...] | None = None
@@ -404,9 +404,10 @@ class ChartPanel(QWidget):
             0, max(float(fatalities.max(initial=0)), 1.0) * 1.05, padding=0
         )
         self.legend.setText(self._legend_html())
+        self._place_marks()
 
     def set_marks(self, marks: pd.DataFrame | None) -> None:
-        """Mark days on the timeline (alerts): a red triangle under the bars.
+        """Mark days on the timeline (alerts): a red triangle over the bars.
 
         Parameters
         ----------
@@ -425,7 +426,7 @@ class ChartPanel(QWidget):
         self.mark_item = pg.ScatterPlotItem(
             x=x,
             y=np.zeros(len(x)),
-            symbol="t1",
+            symbol="t",
             size=9,
             brush=pg.mkBrush(MARK_COLOR),
             pen=pg.mkPen("#FFFFFF", width=0.5),
@@ -434,6 +435,23 @@ class ChartPanel(QWidget):
         self.mark_item.setZValue(3)
         top.addItem(self.mark_item)
         self._mark_days = (days, list(marks["label"].astype(str)))
+        self._place_marks()
+
+    def _place_marks(self) -> None:
+        """Put the marks along the top of the events plot (over the bars)."""
+        if self.mark_item is None:
+            return
+        top = float(self.top_plot.getPlotItem().viewRange()[1][1])
+        x = self.mark_item.data["x"].copy()
+        self.mark_item.setData(
+            x=x,
+            y=np.full(len(x), top * 0.97),
+            symbol="t",
+            size=9,
+            brush=pg.mkBrush(MARK_COLOR),
+            pen=pg.mkPen("#FFFFFF", width=0.5),
+            data=self._mark_days[1],
+        )
 
     def _legend_html(self) -> str:
         parts = [
