@@ -265,7 +265,8 @@ def test_cli_compare_and_alerts(capsys) -> None:
     assert lines[-1].endswith(" events in B")
     table = pd.read_csv(io.StringIO("\n".join(lines[:-1])))
     assert (table["change"] == table["count_b"] - table["count_a"]).all()
-    assert "→" in capsys.readouterr().err
+    assert "→" in (err := capsys.readouterr().err)
+    assert err.rstrip().endswith("; 4 cercles new, 4 gone — actor “JNIM”")
     code, out = _cli(["alerts", csv, "--preset", "threat", "--areas", "region"])
     assert code == 0
     lines = out.strip().splitlines()
