@@ -203,8 +203,8 @@ def _build_codes(events: EventTable, key: str) -> tuple[np.ndarray, np.ndarray]:
         if n == 0:
             return np.zeros(0, dtype=np.int32), np.array([], dtype=object)
         days = events.dates.astype("datetime64[D]").astype(np.int64)
-        first = int(days[0])  # dates are sorted
-        values = np.arange(first, int(days[-1]) + 1).astype("datetime64[D]")
+        first = int(days.min())  # sorted tables: days[0]; min() holds for any
+        values = np.arange(first, int(days.max()) + 1).astype("datetime64[D]")
         return (days - first).astype(np.int32), values.astype(str).astype(object)
     if key in ("year", "month", "quarter"):
         months = events.dates.astype("datetime64[M]").astype(np.int64)
