@@ -79,12 +79,12 @@ def test_alerts_from_the_analysis_menu(demo_window, monkeypatch, qtbot):
 def test_alerts_are_marked_on_the_timeline(demo_window, monkeypatch, qtbot):
     _answer(monkeypatch, areas="region", preset="acled_threat")
     _menu_action(demo_window, "Surge and threat alerts…").trigger()
-    qtbot.waitUntil(lambda: demo_window.chart_panel.mark_item is not None)
+    qtbot.waitUntil(lambda: demo_window.chart_panel.marks.item is not None)
     table = demo_window.result_panel.model.frame
-    marks = demo_window.chart_panel.mark_item
+    marks = demo_window.chart_panel.marks.item
     assert len(marks.data) == table["window_end"].nunique() > 0
     first = table.iloc[0]
     hover = demo_window.chart_panel.hover_text(first["window_end"])
     assert f"alerts: {first['adm1_name']} ({first['count']})" in hover
     demo_window.project.undo_stack.undo()  # the layer goes, and its marks
-    assert demo_window.chart_panel.mark_item is None
+    assert demo_window.chart_panel.marks.item is None

@@ -45,6 +45,7 @@ from sahelgis.model.time_window import (
     format_window,
     step_bins,
 )
+from sahelgis.ui.panels.timeline_marks import TimelineMarks
 from sahelgis.ui.plain_text import markup, plain_label
 
 if TYPE_CHECKING:
@@ -60,8 +61,6 @@ SECONDS_PER_DAY = 86_400.0
 BAR_GAP = 0.12
 AXIS_WIDTH = 44
 HINT = "Hover a bar for exact counts; click it to end the window there."
-#: Colour of the days an analysis marks on the timeline (alerts).
-MARK_COLOR = "#B2182B"
 #: The "Stack by" choices: label and split.
 SPLIT_CHOICES = (("event type", "event_type"), ("source", "source"))
 SOURCE_COLORS = {
@@ -104,9 +103,6 @@ class ChartPanel(QWidget):
         #: One stacked bar item per event type present, bottom type first.
         self.bar_items: dict[str, pg.BarGraphItem] = {}
         self.fatality_item: pg.BarGraphItem | None = None
-        #: Triangles over the bars on the days an analysis marks (alerts).
-        self.mark_item: pg.ScatterPlotItem | None = None
-        self._mark_days: tuple[np.ndarray, list[str]] = (np.zeros(0), [])
         self._drawn_key: tuple[Any, ...] | None = None
         self._drawn_selection: object = None  # keeps id() in the key unique
         self._drag_origin: tuple[float, float] | None = None
@@ -135,6 +131,8 @@ class ChartPanel(QWidget):
         self.bottom_plot = self._make_plot("Fatalities", show_dates=True)
         self.bottom_plot.setXLink(self.top_plot)
         self.bands = (self._make_band(self.top_plot), self._make_band(self.bottom_plot))
+        #: Days an analysis marks (alerts), over the bars.
+        self.marks = TimelineMarks(self.top_plot)
         # event types come from the data
         self.hover_label = plain_label(HINT)
         self.hover_label.setWordWrap(True)
@@ -404,54 +402,11 @@ class ChartPanel(QWidget):
             0, max(float(fatalities.max(initial=0)), 1.0) * 1.05, padding=0
         )
         self.legend.setText(self._legend_html())
-        self._place_marks()
+        self.marks.place()
 
     def set_marks(self, marks: pd.DataFrame | None) -> None:
-        """Mark days on the timeline (alerts): a red triangle over the bars.
-
-        Parameters
-        ----------
-        marks
-            ``date`` (ISO day) and ``label`` columns; None or empty clears.
-        """
-        top = self.top_plot.getPlotItem()
-        if self.mark_item is not None:
-            top.removeItem(self.mark_item)
-            self.mark_item = None
-        if marks is None or not len(marks):
-            return
-        days = np.asarray(marks["date"].astype(str), dtype="datetime64[D]")
-        # the middle of the marked day, on the axis
-        x = day_seconds(days).astype(np.float64) + SECONDS_PER_DAY / 2
-        self.mark_item = pg.ScatterPlotItem(
-            x=x,
-            y=np.zeros(len(x)),
-            symbol="t",
-            size=9,
-            brush=pg.mkBrush(MARK_COLOR),
-            pen=pg.mkPen("#FFFFFF", width=0.5),
-            data=list(marks["label"].astype(str)),
-        )
-        self.mark_item.setZValue(3)
-        top.addItem(self.mark_item)
-        self._mark_days = (days, list(marks["label"].astype(str)))
-        self._place_marks()
-
-    def _place_marks(self) -> None:
-        """Put the marks along the top of the events plot (over the bars)."""
-        if self.mark_item is None:
-            return
-        top = float(self.top_plot.getPlotItem().viewRange()[1][1])
-        x = self.mark_item.data["x"].copy()
-        self.mark_item.setData(
-            x=x,
-            y=np.full(len(x), top * 0.97),
-            symbol="t",
-            size=9,
-            brush=pg.mkBrush(MARK_COLOR),
-            pen=pg.mkPen("#FFFFFF", width=0.5),
-            data=self._mark_days[1],
-        )
+        """Mark days on the timeline (alerts; ``date``, ``label``; None clears)."""
+        self.marks.set(marks)
 
     def _legend_html(self) -> str:
         parts = [
@@ -625,11 +580,7 @@ class ChartPanel(QWidget):
         if by_type:
             text += f" — {by_type}"
         text += f"; {fatalities} {'fatality' if fatalities == 1 else 'fatalities'}"
-        if self.mark_item is not None:
-            days, labels = self._mark_days
-            inside = (days >= counts.bins[index]) & (days < counts.bins[index + 1])
-            if inside.any():
-                text += "; alerts: " + "; ".join(
-                    labels[i] for i in np.flatnonzero(inside)
-                )
+        alerts = self.marks.text(counts.bins[index], counts.bins[index + 1])
+        if alerts:
+            text += f"; alerts: {alerts}"
         return text
