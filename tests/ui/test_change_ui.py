@@ -86,5 +86,6 @@ def test_alerts_are_marked_on_the_timeline(demo_window, monkeypatch, qtbot):
     first = table.iloc[0]
     hover = demo_window.chart_panel.hover_text(first["window_end"])
     assert f"alerts: {first['adm1_name']} ({first['count']})" in hover
+    assert "▼</span>&nbsp;alerts" in demo_window.chart_panel.legend.text()
     demo_window.project.undo_stack.undo()  # the layer goes, and its marks
     assert demo_window.chart_panel.marks.item is None

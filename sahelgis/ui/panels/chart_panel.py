@@ -45,7 +45,7 @@ from sahelgis.model.time_window import (
     format_window,
     step_bins,
 )
-from sahelgis.ui.panels.timeline_marks import TimelineMarks
+from sahelgis.ui.panels.timeline_marks import MARK_COLOR, TimelineMarks
 from sahelgis.ui.plain_text import markup, plain_label
 
 if TYPE_CHECKING:
@@ -407,6 +407,8 @@ class ChartPanel(QWidget):
     def set_marks(self, marks: pd.DataFrame | None) -> None:
         """Mark days on the timeline (alerts; ``date``, ``label``; None clears)."""
         self.marks.set(marks)
+        if self.counts is not None:
+            self.legend.setText(self._legend_html())
 
     def _legend_html(self) -> str:
         parts = [
@@ -420,6 +422,8 @@ class ChartPanel(QWidget):
         parts.append(
             f'<span style="color:{FATALITIES_COLOR}">■</span>&nbsp;fatalities (below)'
         )
+        if self.marks.item is not None:
+            parts.append(f'<span style="color:{MARK_COLOR}">▼</span>&nbsp;alerts')
         return '<span style="font-size:8pt">' + " &nbsp; ".join(parts) + "</span>"
 
     # -- band -----------------------------------------------------------------
