@@ -293,3 +293,37 @@ def test_hexagon_compare_equals_hexagon_counts() -> None:
         mine = table[column][table[column] > 0]
         assert mine.sort_index().to_dict() == got.sort_index().to_dict()
         assert mine.sum() == len(rows)  # every event is in a hexagon
+
+
+@pytest.mark.parametrize(
+    ("raw", "inner", "field"),
+    [
+        ({"areas": "ring", "town": "Bamako", "radii": "25,50,100km"},
+         ("buffer", {"town": "Bamako", "radii": "25,50,100km", "by": "all"}), "ring"),
+        ({"areas": "segment", "road": "RN4", "within": "10km", "segment": "20km"},
+         ("corridor", {"road": "RN4", "within": "10km", "segment": "20km",
+                       "by": "all"}), "segment"),
+    ],
+)  # fmt: skip
+def test_rings_and_segments_compare_equals_buffer_and_corridor(raw, inner, field):
+    events, _ = read_acled(paths.demo_events_csv())
+    context = Context()
+    a, b = ("2021-01-01", "2021-12-31"), ("2023-01-01", "2023-12-31")
+    raw = {**raw, "a_from": a[0], "a_to": a[1], "b_from": b[0], "b_to": b[1]}
+    result = get("compare").run(events, None, get("compare").spec_from(raw, context),
+                                context)  # fmt: skip
+    table = result.table
+    kind, inner_raw = inner
+    ispec = get(kind).spec_from(inner_raw, context)
+    for (start, end), column in ((a, "count_a"), (b, "count_b")):
+        rows = selection_rows(events, {"from": start, "to": end})
+        got = get(kind).run(events, rows, ispec, context).table
+        if kind == "corridor":  # segments 0..n, those with no event left out
+            counted = dict(zip(got["segment"], got["count"], strict=True))
+            want = [counted.get(i, 0) for i in range(len(table))]
+        else:  # every ring, inner first
+            want = list(got["count"])
+        assert list(table[column]) == want
+        assert table[column].sum() > 0
+    assert len(result.layers[0].data) == len(table)
+    assert table[field].iloc[0] in ("Bamako — 0–25 km", "RN4 km 0–20")

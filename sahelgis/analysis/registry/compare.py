@@ -1,7 +1,11 @@
 """Compare two periods: events per area in period A and B, change and ratio.
 
-Areas are cercles, regions, countries or hexagons; the map layer is a
-diverging choropleth of the percent change.
+Areas are cercles, regions, countries or hexagons, or the rings of a buffer
+around a town (``areas = ring``) or the segments of a road corridor
+(``areas = segment``); the map layer is a diverging choropleth of the percent
+change. Rings and segments are counted by the buffer and corridor analyses
+themselves (per day), so their counts per period equal ``sahelgis buffer`` and
+``sahelgis corridor`` for the same dates; recipes compare admin areas only.
 
 The counting is that of :mod:`~sahelgis.analysis.registry.counts` (one pass
 of :func:`~sahelgis.analysis.areas.counts_per_area` per area and day), so a
@@ -43,6 +47,9 @@ if TYPE_CHECKING:
     from sahelgis.model.events import EventTable
 
 PERIOD_KEYS = ("a_from", "a_to", "b_from", "b_to")
+#: Areas made by another analysis: the rings of a buffer, the segments of a
+#: corridor (run with ``by = day``, their label column as the area name).
+BY_PLACE: dict[str, str] = {"ring": "buffer", "segment": "corridor"}
 
 
 class AreaDays(Analysis):
@@ -63,6 +70,11 @@ class AreaDays(Analysis):
         """The areas as text: cercle, hexagon of 25 km."""
         if spec["areas"] == HEXAGON:
             return f"hexagon of {format_distance(spec.get('size_m', 25_000))}"
+        inner = spec.get("inner") or {}
+        if spec["areas"] == "ring" and inner.get("centres"):
+            return f"ring around {inner['centres'][0]['name']}"
+        if spec["areas"] == "segment" and inner.get("road"):
+            return f"segment of {inner['road']}"
         return str(spec["areas"])
 
     def day_table(
@@ -112,7 +124,7 @@ class AreaDays(Analysis):
 
     @override
     def read_box(self, spec: Mapping[str, Any], context: Context) -> Box | None:
-        if spec["areas"] == HEXAGON:
+        if spec["areas"] not in AREAS:  # hexagons, rings, segments: read all
             return None
         areas, _ = COUNTS.areas_of(spec, context)
         w, s, e, n = (float(v) for v in areas.to_crs("EPSG:4326").total_bounds)
@@ -160,6 +172,30 @@ class AreaDays(Analysis):
         return days.sort_values([DAY, field]).reset_index(drop=True), span
 
 
+def _inner_spec(values: Mapping[str, Any], context: Context) -> dict[str, Any]:
+    """The buffer or corridor spec counting per ring or segment and day."""
+    from sahelgis.analysis.registry import get
+
+    if values["areas"] == "ring":
+        if not values.get("town") or not values.get("radii"):
+            raise ParamError("areas = ring needs town and radii (e.g. 25,50km)")
+        raw: dict[str, Any] = {
+            "town": [values["town"]],
+            "radii_m": list(values["radii"]),
+            "by": "day",
+        }
+        return get("buffer").spec_from(raw, context)
+    if not values.get("road"):
+        raise ParamError("areas = segment needs road (e.g. RN4)")
+    raw = {
+        "road": [values["road"]],
+        "within": f"{values['within']!r} m",
+        "segment": f"{values['segment']!r} m",
+        "by": "day",
+    }
+    return get("corridor").spec_from(raw, context)
+
+
 def _all_days(events: EventTable, rows: np.ndarray | None) -> pd.DataFrame:
     """Events per day (ISO), whatever their area: the data's span."""
     import pandas as pd
@@ -190,7 +226,10 @@ class Compare(AreaDays):
 
     id = "compare"
     label = "Compare periods"
-    summary = "Compare two periods per cercle, region or hexagon: change and ratio."
+    summary = (
+        "Compare two periods per cercle, region, hexagon, ring or road segment: "
+        "change and ratio."
+    )
     description = (
         "Without dates: the last 12 months to the data's last day (B) against "
         "the 12 months before (A). Status 'new': none in A, some in B; 'gone': "
@@ -199,7 +238,58 @@ class Compare(AreaDays):
         "+100% or more, new, gone."
     )
     params = (
-        *AreaDays.area_params,
+        Param(
+            "areas",
+            "Areas",
+            "choice",
+            "cercle",
+            help="the areas compared (ring: around --town; segment: along --road)",
+            choices=("cercle", "region", "country", HEXAGON, *BY_PLACE),
+            synonyms={
+                **COUNTS.param("areas").synonyms,
+                "ring": ("rings",),
+                "segment": ("segments",),
+            },
+        ),
+        COUNTS.param("size"),
+        Param(
+            "town",
+            "Ring centre (areas = ring)",
+            "text",
+            help="town the rings are around (areas = ring)",
+            recipe=False,
+        ),
+        Param(
+            "radii",
+            "Radii (areas = ring)",
+            "distances",
+            help="ring radii with their unit, e.g. 25,50km (areas = ring)",
+            cli_flag="--radius",
+            recipe=False,
+        ),
+        Param(
+            "road",
+            "Road (areas = segment)",
+            "text",
+            help="road reference, e.g. RN4 (areas = segment)",
+            recipe=False,
+        ),
+        Param(
+            "within",
+            "Within (areas = segment)",
+            "distance",
+            "10 km",
+            help="distance from the road, with its unit (areas = segment)",
+            recipe=False,
+        ),
+        Param(
+            "segment",
+            "Segment length (areas = segment)",
+            "distance",
+            "25 km",
+            help="segment length along the road (areas = segment)",
+            recipe=False,
+        ),
         Param("a_from", "Period A from", "date", help="first day of period A"),
         Param("a_to", "Period A to", "date", help="last day of period A"),
         Param("b_from", "Period B from", "date", help="first day of period B"),
@@ -209,7 +299,10 @@ class Compare(AreaDays):
 
     @override
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
-        spec = self.resolve_areas(values, context)
+        if values["areas"] in BY_PLACE:
+            spec = {"areas": values["areas"], "inner": _inner_spec(values, context)}
+        else:
+            spec = self.resolve_areas(values, context)
         given = [k for k in PERIOD_KEYS if values.get(k)]
         if given and len(given) < 4:
             raise ParamError(
@@ -266,6 +359,8 @@ class Compare(AreaDays):
         from sahelgis.analysis.results import as_rows
 
         spec = self.restore(spec)
+        if spec["areas"] in BY_PLACE:
+            return self._run_by_place(events, rows, spec, context, progress)
         areas, field, days, span = self.day_table(events, rows, spec, context, progress)
         considered = len(as_rows(rows, len(events)))
         outside = considered - int(days[COUNT].sum())
@@ -273,6 +368,48 @@ class Compare(AreaDays):
         if outside > 0 and spec["areas"] != HEXAGON:
             notes.append(f"{outside} events fall outside every {spec['areas']}")
         return self._result(spec, areas, field, days, span, notes)
+
+    def _run_by_place(
+        self,
+        events: EventTable,
+        rows: np.ndarray | None,
+        spec: Mapping[str, Any],
+        context: Context,
+        progress: Progress,
+    ) -> Result:
+        """Per ring or road segment: the buffer or corridor counted per day."""
+        import pandas as pd
+
+        from sahelgis.analysis.change import DAY
+        from sahelgis.analysis.registry import get
+
+        inner = spec["inner"]
+        counted = get(inner["kind"]).run(events, rows, inner, context, progress)
+        field = str(spec["areas"])
+        layer = counted.layers[0].data
+        # areas named by the layer's labels ("Bamako — 0–25 km", "RN4 km 0–20")
+        if field == "ring":
+            key = layer["label"].astype(str).str.split(" — ", n=1).str[-1]
+        else:
+            key = layer["segment"].astype(str)
+        label_of = dict(zip(key, layer["label"].astype(str), strict=True))
+        days = counted.tables["counts"]
+        days = days[days[COUNT] > 0]
+        days = pd.DataFrame(
+            {
+                field: days[field].astype(str).map(label_of).to_numpy(),
+                DAY: days[DAY].to_numpy(),
+                COUNT: days[COUNT].to_numpy(),
+            }
+        )
+        areas = layer[[layer.geometry.name]].assign(
+            **{field: layer["label"].astype(str).to_numpy()}
+        )
+        span = _span(_all_days(events, rows))
+        result = self._result(spec, areas, field, days, span, list(counted.notes))
+        result.warnings += counted.warnings
+        result.caveats += counted.caveats
+        return result
 
     @override
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
