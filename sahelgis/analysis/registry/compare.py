@@ -172,6 +172,24 @@ class AreaDays(Analysis):
         return days.sort_values([DAY, field]).reset_index(drop=True), span
 
 
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    """The compare table for reading (the result panel).
+
+    Change as "+150%", ratio as "2.5×", "new" or "gone"; the CSV and the
+    layer keep the numbers.
+    """
+    out = table.reset_index(drop=True)  # no row numbers in the panel
+    pct, ratio, status = out["change_pct"], out["ratio"], out["status"]
+    out["change_pct"] = [
+        "" if p != p else f"{p:+,.1f}%".replace(".0%", "%") for p in pct
+    ]
+    out["ratio"] = [
+        "new" if st == "new" else "gone" if st == "gone" else f"{r:,.3g}×"
+        for r, st in zip(ratio, status, strict=True)
+    ]
+    return out
+
+
 def _inner_spec(values: Mapping[str, Any], context: Context) -> dict[str, Any]:
     """The buffer or corridor spec counting per ring or segment and day."""
     from sahelgis.analysis.registry import get
@@ -453,7 +471,7 @@ class Compare(AreaDays):
         if spec["areas"] == HEXAGON:
             layer = layer[(layer["count_a"] > 0) | (layer["count_b"] > 0)]
         a, b = int(table["count_a"].sum()), int(table["count_b"].sum())
-        pct = f" ({100.0 * (b - a) / a:+.0f}%)" if a else ""
+        pct = f" ({100.0 * (b - a) / a:+,.0f}%)" if a else ""
         kind = "hexagon" if spec["areas"] == HEXAGON else str(spec["areas"])
         new = int((table["status"] == "new").sum())
         gone = int((table["status"] == "gone").sum())
@@ -461,17 +479,20 @@ class Compare(AreaDays):
             f"{a:,} → {b:,} events{pct}, {a_from}–{a_to} vs {b_from}–{b_to}; "
             f"{new} {kind}{'' if new == 1 else 's'} new, {gone} gone"
         )
+        lines = spec["areas"] == "segment"  # road segments are lines
         style = Style(
             color="#7A7A7A",
             fill="#FFFFFF",
-            line_width=0.6,
+            line_width=6.0 if lines else 0.6,
             category_field="class_label",
             categories=dict(CHANGE_CLASSES),
             label_field=None,
         )
         shown = table[(table["count_a"] > 0) | (table["count_b"] > 0)]
-        panel = shown.drop(columns=["class_label"]).sort_values(
-            "change", ascending=False, kind="stable"
+        panel = _readable(
+            shown.drop(columns=["class_label"]).sort_values(
+                "change", ascending=False, kind="stable"
+            )
         )
         # the result panel charts A and B side by side, named by area
         panel.attrs["chart"] = ["count_a", "count_b"]
