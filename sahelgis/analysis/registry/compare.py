@@ -175,8 +175,8 @@ class AreaDays(Analysis):
 def _readable(table: pd.DataFrame) -> pd.DataFrame:
     """The compare table for reading (the result panel).
 
-    Change as "+150%", ratio as "2.5×", "new" or "gone"; the CSV and the
-    layer keep the numbers.
+    Change as "+150%", ratio as "2.5×", "new" or "gone"; the command line's
+    table, batch tables and the layer keep the numbers.
     """
     out = table.reset_index(drop=True)  # no row numbers in the panel
     pct, ratio, status = out["change_pct"], out["ratio"], out["status"]
