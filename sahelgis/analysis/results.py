@@ -59,7 +59,7 @@ __all__ = [
 #: Name of the count column in every tidy table.
 COUNT = "count"
 #: Grouping keys computed from ``event_date`` rather than read from a column.
-PERIOD_KEYS: tuple[str, ...] = ("year", "quarter", "month", "all")
+PERIOD_KEYS: tuple[str, ...] = ("year", "quarter", "month", "day", "all")
 
 _CACHE: dict[int, tuple[weakref.ref, int, dict[str, Any]]] = {}
 
@@ -199,6 +199,13 @@ def _build_codes(events: EventTable, key: str) -> tuple[np.ndarray, np.ndarray]:
     n = len(events)
     if key == "all":
         return np.zeros(n, dtype=np.int32), np.array(["all"], dtype=object)
+    if key == "day":
+        if n == 0:
+            return np.zeros(0, dtype=np.int32), np.array([], dtype=object)
+        days = events.dates.astype("datetime64[D]").astype(np.int64)
+        first = int(days.min())  # sorted tables: days[0]; min() holds for any
+        values = np.arange(first, int(days.max()) + 1).astype("datetime64[D]")
+        return (days - first).astype(np.int32), values.astype(str).astype(object)
     if key in ("year", "month", "quarter"):
         months = events.dates.astype("datetime64[M]").astype(np.int64)
         if key == "month":

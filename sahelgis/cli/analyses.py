@@ -233,9 +233,23 @@ def _run(analysis: Analysis, args: argparse.Namespace) -> int:
         _err(f"warning: {line}")
     for line in result.notes:
         _err(f"note: {line}")
-    _err(f"note: {result.headline}")
+    _err(f"note: {result.headline}{_filter_text(selection)}")
     _emit(result, args.output)
     return EXIT_OK
+
+
+def _filter_text(selection: dict[str, Any]) -> str:
+    """The filter as a headline suffix (' — actor “JNIM”'); '' when none."""
+    if not selection.get("actor") and not selection.get("event_type"):
+        return ""
+    from sahelgis.model.filters import EventFilter
+
+    types = selection.get("event_type")
+    flt = EventFilter(
+        event_types=frozenset(types) if types else None,
+        actor=str(selection.get("actor") or ""),
+    )
+    return f" — {flt.describe()}"
 
 
 def _more_paths(analysis: Analysis, args: argparse.Namespace) -> list[Path]:

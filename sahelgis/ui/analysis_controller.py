@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from sahelgis.analysis.registry import ANALYSES, Analysis, Context, Result, get
 from sahelgis.errors import SahelGISError
 from sahelgis.model import crs
-from sahelgis.model.event_query import shown_rows
+from sahelgis.model.event_query import query_for, shown_rows
 from sahelgis.model.events import EventTable
 from sahelgis.model.layers import EventLayer, VectorLayer
 from sahelgis.model.project import Project
@@ -49,6 +49,8 @@ class AnalysisController(QObject):
     """Glue between map gestures, the analysis registry and the result panel."""
 
     sig_failed = Signal(object)  # an exception from a background analysis
+    #: Days to mark on the timeline (``date``, ``label`` frame) or None.
+    sig_marks = Signal(object)
 
     def __init__(
         self,
@@ -111,8 +113,12 @@ class AnalysisController(QObject):
             return pd.DataFrame(columns=["name", "geometry"])
         return pd.concat(frames, ignore_index=True)
 
-    def rows(self, events: EventLayer) -> np.ndarray:
-        """The rows the map shows: time window and filter panel."""
+    def rows(self, events: EventLayer, every_date: bool = False) -> np.ndarray:
+        """The rows the map shows: time window and filter panel (only the filter
+        with ``every_date``, for analyses that set their own periods)."""
+        if every_date:
+            mask = query_for(events).filter_mask(self.project.event_filter)
+            return np.flatnonzero(mask)
         return shown_rows(events, self.project.time_window, self.project.event_filter)
 
     # -- dialogs ----------------------------------------------------------------
@@ -295,7 +301,8 @@ class AnalysisController(QObject):
         """What ``analysis.run`` gets: the shown rows of the top event layer, or
         of every shown event layer together (ACLED and UCDP GED paired)."""
         if not analysis.every_event_layer:
-            return events.events, self.rows(events), spec, self.context()
+            rows = self.rows(events, every_date=analysis.own_dates)
+            return events.events, rows, spec, self.context()
         shown = [ly for ly in self.project.event_layers() if ly.visible]
         table = analysis.combine(
             [_subset(layer.events, self.rows(layer)) for layer in shown]
@@ -394,11 +401,15 @@ class AnalysisController(QObject):
 
     def _show_result(self, layer_id: str, result: Result) -> None:
         window = self.project.time_window.label() or "all dates"
+        spec = getattr(self.project.layer(layer_id), "analysis", None) or {}
+        if spec.get("kind") in ANALYSES and get(spec["kind"]).own_dates:
+            window = "every date (its own periods)"
         state = f"{window}; {self.project.event_filter.describe()}"
         self.last_result = result.native
         warning = "\n".join([*result.warnings, *result.caveats]) or None
         self.panel.show_result(f"{result.headline} — {state}", result.view, warning)
         self.current = layer_id
+        self.sig_marks.emit(result.marks)
 
     def _on_state_changed(self, *args: object) -> None:
         if self.current is not None:
@@ -413,6 +424,7 @@ class AnalysisController(QObject):
             self.current = None
             self.last_result = None
             self.panel.show_result("The result's layer was removed.", pd.DataFrame())
+            self.sig_marks.emit(None)
 
 
 def _subset(events: EventTable, rows: np.ndarray) -> EventTable:

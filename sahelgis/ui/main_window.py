@@ -145,6 +145,7 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
             self.project, self.canvas, self.result_panel, self, runner=self.runner
         )
         self.analysis.sig_failed.connect(self._on_analysis_failed)
+        self.analysis.sig_marks.connect(self.chart_panel.set_marks)
         self.history_panel = HistoryPanel(self.project.undo_stack)
         self.history_dock = self._dock(
             "Undo history",

@@ -242,6 +242,8 @@ def test_command_table():
         "buffer",
         "corridor",
         "counts",
+        "compare",
+        "alerts",
         "zones",
         "isolation",
         "duplicates",

@@ -26,6 +26,8 @@ def test_every_analysis_declares_what_the_front_ends_need():
         "buffer",
         "corridor",
         "counts",
+        "compare",
+        "alerts",
         "zones",
         "isolation",
         "duplicates",

@@ -60,6 +60,32 @@ id = "regions"
 kind = "counts"
 areas = "region"
 
+[[analysis]]
+id = "change"
+kind = "compare"
+areas = "cercle"
+
+[[analysis]]
+id = "change_dated"
+kind = "compare"
+areas = "region"
+a_from = "2021-01-01"
+a_to = "2021-12-31"
+b_from = "2023-01-01"
+b_to = "2023-12-31"
+
+[[analysis]]
+id = "surge"
+kind = "alerts"
+areas = "region"
+
+[[analysis]]
+id = "threat"
+kind = "alerts"
+areas = "cercle"
+preset = "acled_threat"
+increase = 50
+
 {zones}
 """
 ZONES = '[[analysis]]\nid = "zones"\nkind = "zones"\nby = "year"\n'
@@ -137,6 +163,9 @@ def test_local_and_local_cluster_give_identical_tables(
     assert counted["rings"] > 0
     assert counted["roads"] > 0
     assert len(local[-1].tables["zones"]) > 0  # zones found, and equal
+    tables = {o.task.id: o.tables for o in local}
+    assert tables["change"]["compare"]["count_b"].sum() > 0
+    assert len(tables["surge"]["alerts"]) > 0  # alerts found, and equal
 
 
 def test_parity_holds_with_a_pruned_scope(

@@ -10,7 +10,9 @@ means adding one module here (and its tests) and listing it below.
 from __future__ import annotations
 
 from sahelgis.analysis.registry import (
+    alerts,
     buffer,
+    compare,
     corridor,
     counts,
     duplicates,
@@ -43,7 +45,16 @@ __all__ = [
 #: Every analysis by id, in menu order.
 ANALYSES: dict[str, Analysis] = {
     module.ANALYSIS.id: module.ANALYSIS
-    for module in (buffer, corridor, counts, zones, isolation, duplicates)
+    for module in (
+        buffer,
+        corridor,
+        counts,
+        compare,
+        alerts,
+        zones,
+        isolation,
+        duplicates,
+    )
 }
 
 

@@ -239,6 +239,9 @@ class Result:
     panel
         The table the result panel shows when it differs from ``table``
         (pivoted for reading and charting).
+    marks
+        Days to mark on the timeline (alerts): ``date`` (ISO day) and
+        ``label``; None when there are none.
     """
 
     headline: str
@@ -252,6 +255,7 @@ class Result:
     total_line: str = ""
     native: Any = None
     panel: pd.DataFrame | None = None
+    marks: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if not self.total_line:
@@ -279,6 +283,9 @@ class Analysis:
     batch: bool = True
     #: Reads every shown event layer together (the GUI), not only the top one.
     every_event_layer: bool = False
+    #: Sets its own periods: the GUI gives it the filtered events of every date,
+    #: not only those of the time window.
+    own_dates: bool = False
     #: A parameter naming more event files read with EVENTS (command line).
     more_events_param: str = ""
 

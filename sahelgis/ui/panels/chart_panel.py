@@ -11,7 +11,7 @@ window move (30 a second while playing) only moves the band.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -45,7 +45,11 @@ from sahelgis.model.time_window import (
     format_window,
     step_bins,
 )
+from sahelgis.ui.panels.timeline_marks import MARK_COLOR, TimelineMarks
 from sahelgis.ui.plain_text import markup, plain_label
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OTHER_TYPE_COLOR = "#9E9E9E"
 FATALITIES_COLOR = "#8B0000"
@@ -127,6 +131,8 @@ class ChartPanel(QWidget):
         self.bottom_plot = self._make_plot("Fatalities", show_dates=True)
         self.bottom_plot.setXLink(self.top_plot)
         self.bands = (self._make_band(self.top_plot), self._make_band(self.bottom_plot))
+        #: Days an analysis marks (alerts), over the bars.
+        self.marks = TimelineMarks(self.top_plot)
         # event types come from the data
         self.hover_label = plain_label(HINT)
         self.hover_label.setWordWrap(True)
@@ -396,6 +402,13 @@ class ChartPanel(QWidget):
             0, max(float(fatalities.max(initial=0)), 1.0) * 1.05, padding=0
         )
         self.legend.setText(self._legend_html())
+        self.marks.place()
+
+    def set_marks(self, marks: pd.DataFrame | None) -> None:
+        """Mark days on the timeline (alerts; ``date``, ``label``; None clears)."""
+        self.marks.set(marks)
+        if self.counts is not None:
+            self.legend.setText(self._legend_html())
 
     def _legend_html(self) -> str:
         parts = [
@@ -409,6 +422,8 @@ class ChartPanel(QWidget):
         parts.append(
             f'<span style="color:{FATALITIES_COLOR}">■</span>&nbsp;fatalities (below)'
         )
+        if self.marks.item is not None:
+            parts.append(f'<span style="color:{MARK_COLOR}">▼</span>&nbsp;alerts')
         return '<span style="font-size:8pt">' + " &nbsp; ".join(parts) + "</span>"
 
     # -- band -----------------------------------------------------------------
@@ -568,6 +583,8 @@ class ChartPanel(QWidget):
         text = f"{label}: {total} {events}"
         if by_type:
             text += f" — {by_type}"
-        return (
-            text + f"; {fatalities} {'fatality' if fatalities == 1 else 'fatalities'}"
-        )
+        text += f"; {fatalities} {'fatality' if fatalities == 1 else 'fatalities'}"
+        alerts = self.marks.text(counts.bins[index], counts.bins[index + 1])
+        if alerts:
+            text += f"; alerts: {alerts}"
+        return text

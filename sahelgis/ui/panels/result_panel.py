@@ -193,11 +193,22 @@ class ResultPanel(QWidget):
             self._fit_columns()
 
     def _draw_chart(self, table: pd.DataFrame) -> None:
+        """Stacked bars of the numeric columns.
+
+        A table naming columns in ``table.attrs["chart"]`` (periods A and B)
+        gets those side by side instead, labelled by its
+        ``attrs["chart_labels"]`` columns and coloured by
+        ``attrs["chart_colors"]``.
+        """
         self.chart.clear()
-        numeric = table.select_dtypes("number")
-        numeric = numeric.drop(
-            columns=[c for c in numeric.columns if str(c).lower() == "total"]
-        )
+        chosen = [c for c in table.attrs.get("chart", ()) if c in table.columns]
+        if chosen:
+            numeric = table[chosen]
+        else:
+            numeric = table.select_dtypes("number")
+            numeric = numeric.drop(
+                columns=[c for c in numeric.columns if str(c).lower() == "total"]
+            )
         # a table of descriptions only (pairs of events ...) leaves the room
         # to the table rather than an empty chart
         self.chart.setVisible(not numeric.empty)
@@ -205,9 +216,14 @@ class ResultPanel(QWidget):
             return
         # bars are named by their keys (ring, year ...), not by a share
         # written as text, which would crowd the axis
-        labels = table.select_dtypes(exclude="number").drop(
-            columns=[c for c in table.columns if str(c) == "share"], errors="ignore"
-        )
+        if chosen:
+            named = [c for c in table.attrs.get("chart_labels", ()) if c in table]
+            labels = table[named]
+        else:
+            labels = table.select_dtypes(exclude="number").drop(
+                columns=[c for c in table.columns if str(c) == "share"],
+                errors="ignore",
+            )
         if labels.empty:
             tick_text = [str(i) for i in numeric.index]
         else:
@@ -217,15 +233,23 @@ class ResultPanel(QWidget):
         palette = pg.colormap.get("CET-C6").getLookupTable(
             nPts=max(len(numeric.columns), 2)
         )
+        width = 0.8 / len(numeric.columns) if chosen else 0.8
+        colors = list(table.attrs.get("chart_colors", ())) if chosen else []
         for i, column in enumerate(numeric.columns):
             values = numeric[column].to_numpy(dtype=float)
-            color = acled.EVENT_TYPE_COLORS.get(str(column))
+            color = colors[i] if i < len(colors) else None
+            color = color or acled.EVENT_TYPE_COLORS.get(str(column))
             brush = pg.mkBrush(color) if color else pg.mkBrush(*palette[i][:3])
-            self.chart.addItem(
-                pg.BarGraphItem(
+            if chosen:  # side by side
+                left = x - 0.4 + width * (i + 0.5)
+                item = pg.BarGraphItem(
+                    x=left, height=values, width=width, brush=brush, pen=None
+                )
+            else:
+                item = pg.BarGraphItem(
                     x=x, height=values, y0=base, width=0.8, brush=brush, pen=None
                 )
-            )
+            self.chart.addItem(item)
             base = base + values
         axis = self.chart.getAxis("bottom")
         axis.setTicks([[(float(i), str(label)) for i, label in enumerate(tick_text)]])
