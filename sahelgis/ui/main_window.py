@@ -104,9 +104,6 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
             self.identify_panel,
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
-        self.splitDockWidget(
-            self.chart_dock, self.identify_dock, Qt.Orientation.Vertical
-        )
         self.layers_dock = self._dock(
             "Layers",
             "layers_dock",
@@ -127,20 +124,12 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
             self.filter_panel,
             Qt.DockWidgetArea.LeftDockWidgetArea,
         )
-        self.tabifyDockWidget(self.layers_dock, self.filter_dock)
-        self.layers_dock.raise_()
         self.result_dock = self._dock(
             "Analysis result",
             "result_dock",
             self.result_panel,
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
-        # identify and result: two tabs under the charts (hidden while moved
-        # into the tab group: a shown dock left its old, empty tab bar drawn
-        # over the status bar)
-        self.result_dock.hide()
-        self.tabifyDockWidget(self.identify_dock, self.result_dock)
-        self.result_dock.show()
         self.analysis = AnalysisController(
             self.project, self.canvas, self.result_panel, self, runner=self.runner
         )
@@ -153,8 +142,6 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
             self.history_panel,
             Qt.DockWidgetArea.LeftDockWidgetArea,
         )
-        self.tabifyDockWidget(self.filter_dock, self.history_dock)
-        self.layers_dock.raise_()
         self.cursor_label = QLabel("")
         self.scale_label = QLabel("")
         self.crs_label = QLabel("CRS: AEQD 13.5°N 7.5°W (m)")
@@ -185,17 +172,10 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
         self._connect_project()
         self.autosaver = Autosaver(self.project, self)
         self.resize(1400, 880)
-        self.resizeDocks(
-            [self.layers_dock, self.identify_dock],
-            [300, 320],
-            Qt.Orientation.Horizontal,
-        )
-        self.identify_dock.raise_()
-        self.resizeDocks(
-            [self.chart_dock, self.identify_dock], [360, 520], Qt.Orientation.Vertical
-        )
-        if remember_layout:
-            self._restore_layout()
+        # a saved layout is restored onto the docks as added; arranging them
+        # first and then restoring left stray tab bars drawn over the window
+        if not (remember_layout and self._restore_layout()):
+            self._arrange_docks()
         self._update_title()
 
     # -- construction ---------------------------------------------------------
@@ -451,14 +431,43 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
         )
 
     # -- layout ---------------------------------------------------------------
-    def _restore_layout(self) -> None:
+    def _arrange_docks(self) -> None:
+        """The first-start layout: charts over Identify and Analysis result (two
+        tabs) on the right; Layers, Filters and Undo history as tabs on the left.
+
+        A dock joins a tab group hidden: a shown one left its old, empty tab
+        bar drawn over the status bar.
+        """
+        self.splitDockWidget(
+            self.chart_dock, self.identify_dock, Qt.Orientation.Vertical
+        )
+        for group in (
+            (self.layers_dock, self.filter_dock, self.history_dock),
+            (self.identify_dock, self.result_dock),
+        ):
+            for dock in group[1:]:
+                dock.hide()
+                self.tabifyDockWidget(group[0], dock)
+                dock.show()
+            group[0].raise_()
+        self.resizeDocks(
+            [self.layers_dock, self.identify_dock],
+            [300, 320],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks(
+            [self.chart_dock, self.identify_dock], [360, 520], Qt.Orientation.Vertical
+        )
+
+    def _restore_layout(self) -> bool:
+        """The window's saved size and dock layout; False when none was saved
+        or Qt refused it."""
         store = app_settings.settings()
         geometry = store.value(app_settings.WINDOW_GEOMETRY)
         state = store.value(app_settings.WINDOW_STATE)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+        return state is not None and bool(self.restoreState(state))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():

@@ -98,3 +98,32 @@ def test_no_stray_tab_bar_is_drawn(laptop):
     for bar in laptop.findChildren(QTabBar):
         if bar.isVisible():
             assert not bar.geometry().intersects(status), bar.geometry()
+
+
+def test_a_restored_layout_draws_no_stray_tab_bar(qtbot):
+    from PySide6.QtWidgets import QTabBar
+
+    from sahelgis.ui.main_window import MainWindow
+
+    def open_window():
+        window = MainWindow(load_project(paths.demo_project()), remember_layout=True)
+        qtbot.addWidget(window, before_close_func=lambda w: w.project.mark_saved())
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    first = open_window()
+    first.project.mark_saved()
+    first.close()  # saves its layout
+    second = open_window()
+    drawn = [
+        tuple(bar.tabText(i) for i in range(bar.count()))
+        for bar in second.findChildren(QTabBar)
+        if bar.isVisible() and second.rect().intersects(bar.geometry())
+    ]
+    assert sorted(drawn) == [
+        ("Identify", "Analysis result"),
+        ("Layers", "Filters", "Undo history"),
+    ]
+    second.project.mark_saved()
