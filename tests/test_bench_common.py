@@ -14,7 +14,8 @@ def _common():
     spec = importlib.util.spec_from_file_location(
         "bench_common", ROOT / "benchmarks" / "_common.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -30,7 +31,8 @@ def test_comparison_ratios_are_baseline_over_ours():
         "ratio_vs_naive": 5.0,
     }
     no_naive = _common().comparison(4.0, 1.0)
-    assert no_naive["naive"] is None and no_naive["ratio_vs_naive"] is None
+    assert no_naive["naive"] is None
+    assert no_naive["ratio_vs_naive"] is None
     assert no_naive["ratio_vs_competent"] == 0.25
     assert math.isnan(_common().ratio(1.0, 0.0))
 
@@ -42,7 +44,8 @@ def test_result_line_headline_is_the_first_task():
         "second": common.comparison(5.0, 1.0),
     }
     record = json.loads(common.result_line("x", 10, tasks, {"time": "s"}, extra=1))
-    assert record["benchmark"] == "x" and record["n"] == 10
+    assert record["benchmark"] == "x"
+    assert record["n"] == 10
     assert (record["ours"], record["competent"], record["naive"]) == (1.0, 2.0, 8.0)
     assert record["ratio_vs_competent"] == 2.0
     assert record["units"] == {"time": "s"}
