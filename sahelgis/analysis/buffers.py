@@ -654,6 +654,24 @@ class BufferResult:
         return table
 
 
+def _precision_table(
+    ring: np.ndarray, precision: np.ndarray, labels: tuple[str, ...]
+) -> pd.DataFrame:
+    """Counts per ring and ``geo_precision`` (1/2/3, plus ``total``).
+
+    The index is the ring labels (named ``ring``); one ``np.bincount``.
+    """
+    codes = ring.astype(np.intp) * 3 + (np.clip(precision, 1, 3).astype(np.intp) - 1)
+    table = np.bincount(codes, minlength=3 * len(labels)).reshape(len(labels), 3)
+    frame = pd.DataFrame(
+        table.astype(np.int64),
+        index=pd.Index(list(labels), name="ring"),
+        columns=[1, 2, 3],
+    )
+    frame["total"] = frame.sum(axis=1)
+    return frame
+
+
 def ring_labels(radii: np.ndarray, unit: str) -> tuple[str, ...]:
     labels = []
     inner = 0.0
@@ -760,21 +778,7 @@ def buffer_counts(
     labels = ring_labels(radii, unit)
     ring_key = ("ring", ring.astype(np.int32), np.array(labels, dtype=object))
     counts = tidy_counts([ring_key, *key_arrays(events, keys, cand)])
-    split = tidy_counts(
-        [
-            ("ring", ring_key[1], ring_key[2]),
-            (
-                "geo_precision",
-                np.clip(precision, 1, 3).astype(np.int32) - 1,
-                np.array([1, 2, 3], dtype=object),
-            ),
-        ],
-        keep_zeros=True,
-    )
-    by_precision = split.pivot(index="ring", columns="geo_precision", values=COUNT)
-    by_precision = by_precision.reindex(list(labels)).fillna(0).astype(np.int64)
-    by_precision.columns = [int(c) for c in by_precision.columns]
-    by_precision["total"] = by_precision.sum(axis=1)
+    by_precision = _precision_table(ring, precision, labels)
 
     warning = precision_warning(
         name or f"{lon:.4f}, {lat:.4f}",
