@@ -7,7 +7,8 @@ with their labels), rendered offscreen with ``QWidget.render`` into a
 caches, so it is a *cold* redraw, as after every pan or zoom (``cold``); the
 *cached* redraw (view unchanged, e.g. the time window moved) is timed too.
 
-Baseline, in the same process: geopandas + matplotlib (Agg) drawing the same
+Competent baseline, in the same process, the same number of frames as ours
+(median): geopandas + matplotlib (Agg) drawing the same
 layers, already projected to the display CRS, with the same colours, line
 widths, point sizes and labels, into a 19.2×10.8 in figure at 100 dpi
 (1920×1080 px). The figure is built once (not timed), as a competent script
@@ -20,6 +21,9 @@ a matplotlib script does for tiles: ``contextily.bounds2img`` (from its warm
 cache) and ``contextily.warp_tiles`` into the display CRS, then one
 ``imshow`` artist updated (``set_data``, ``set_extent``).
 
+Naive baseline (kept for history, ``--naive-n`` frames, no tiles): the same
+figure built anew for every frame, then drawn.
+
 Both run at three scales: the whole of Mali, a region (Koulikoro–Ségou) and a
 district capital (Kati–Bamako, about 30 km across).
 
@@ -27,19 +31,19 @@ Target (issue #8): the bundled basemap renders in under 100 ms at 1920×1080.
 
 Usage::
 
-    python benchmarks/basemap_bench.py [--n 20] [--baseline-n 5] [--png DIR]
+    python benchmarks/basemap_bench.py [--n 20] [--baseline-n N] [--naive-n 2]
+        [--png DIR]
 
-The last line printed is one JSON object: ``ours``, ``baseline`` and ``ratio``
-(baseline / ours) per scale, and ``units``.
+The last line printed is one JSON object: ``ours``, ``competent``, ``naive``
+and ``ratio_vs_competent`` (headline: whole Mali), every scale under
+``tasks``, ``units`` and peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import resource
 import sys
 import tempfile
 import time
@@ -54,6 +58,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import shapely
+from _common import comparison, print_table, result_line
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -287,14 +292,37 @@ def bench_baseline(
     return summary(times[1:])
 
 
+def bench_naive(prepared: list[dict[str, Any]], extent: tuple, n: int) -> dict:
+    """The earlier baseline (kept for history): a whole figure built per frame."""
+    xmin, ymin, xmax, ymax = extent
+    times = []
+    for _ in range(n + 1):  # the first frame is a warm-up
+        t0 = time.perf_counter()
+        fig, ax, _fills = build_baseline(prepared)
+        ax.set_xlim(xmin, xmax)
+        ax.set_ylim(ymin, ymax)
+        fig.canvas.draw()
+        plt.close(fig)
+        times.append(ms(time.perf_counter() - t0))
+    return summary(times[1:])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20, help="timed renders per scale")
     parser.add_argument(
-        "--baseline-n", type=int, default=5, help="timed baseline renders per scale"
+        "--baseline-n",
+        type=int,
+        default=None,
+        help="timed competent renders per scale (default: --n, as ours)",
+    )
+    parser.add_argument(
+        "--naive-n", type=int, default=2, help="timed naive renders per scale"
     )
     parser.add_argument("--png", type=Path, help="save both renders in this folder")
     args = parser.parse_args(argv)
+    if args.baseline_n is None:
+        args.baseline_n = args.n
 
     app = QApplication.instance() or QApplication([])
     t0 = time.perf_counter()
@@ -316,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ours: dict[str, Any] = {}
     baseline: dict[str, Any] = {}
+    naive: dict[str, Any] = {}
     ratio: dict[str, float] = {}
     header = f"{'scale':10} {'ours cold':>10} {'ours cached':>12} {'baseline':>10}"
     print(header + f" {'ratio':>7}  (median ms)")
@@ -330,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         base = bench_baseline(fig, ax, extent, args.baseline_n, png)
         ours[name] = {"cold": result["cold"], "cached": result["cached"]}
         baseline[name] = base
+        naive[name] = bench_naive(prepared, extent, args.naive_n)
         ratio[name] = round(base["median"] / result["cold"]["median"], 1)
         print(
             f"{name:10} {result['cold']['median']:10.1f} "
@@ -377,22 +407,27 @@ def main(argv: list[str] | None = None) -> int:
         f"target: cold render < {TARGET_MS:.0f} ms at every scale: "
         f"{'met' if ok else 'NOT met'} (worst median {worst:.1f} ms)"
     )
+    tasks = {}
+    for key, base in baseline.items():
+        scale, _, tiles_on = key.partition("_with_")
+        mine = ours[scale]["cold_with_tiles" if tiles_on else "cold"]["median"]
+        old = naive[key]["median"] if key in naive else None
+        tasks[f"{key} cold render (median)"] = comparison(mine, base["median"], old)
+    print()
+    print_table(tasks, "ms per 1920x1080 render")
     print(
-        json.dumps(
-            {
-                "benchmark": "basemap",
-                "ours": ours,
-                "baseline": baseline,
-                "ratio": ratio,
-                "units": "ms per 1920x1080 render (median); ratio = baseline/ours",
-                "target_ms": TARGET_MS,
-                "target_met": ok,
-                "n": args.n,
-                "baseline_n": args.baseline_n,
-                "peak_rss_mb": round(
-                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-                ),
-            }
+        result_line(
+            "basemap",
+            args.n,
+            tasks,
+            {"time": "ms per 1920x1080 render (median)", "peak_memory": "MB"},
+            ours_detail=ours,
+            competent_detail=baseline,
+            naive_detail=naive,
+            target_ms=TARGET_MS,
+            target_met=ok,
+            competent_n=args.baseline_n,
+            naive_n=args.naive_n,
         )
     )
     return 0

@@ -6,10 +6,13 @@ import shapely
 from analysis_helpers import BAMAKO, GAO, KAYES, MOURDIAH, NARA, make_events
 
 from sahelgis.analysis.buffers import (
+    PLANE_BAND,
+    PLANE_MAX_RADIUS_M,
     EventIndex,
     buffer_counts,
     geodesic_circle,
     geodesic_ring,
+    local_plane_m,
 )
 from sahelgis.analysis.results import select_rows
 from sahelgis.analysis.units import parse_distance
@@ -198,3 +201,30 @@ def test_event_index_box_query_matches_scan(rng):
     assert np.array_equal(np.sort(rows), expected)
     assert np.array_equal(qlon, lon[rows])
     assert np.array_equal(qlat, lat[rows])
+
+
+@pytest.mark.parametrize("lat0", [-60.0, -20.0, 0.0, 10.0, 14.0, 25.0, 40.0, 60.0])
+def test_local_plane_prefilter_within_its_bound(lat0, rng):
+    """The local-plane prefilter's error stays 5x inside the exact band."""
+    n = 20_000
+    az = rng.uniform(0.0, 360.0, n)
+    dist = rng.uniform(100.0, PLANE_MAX_RADIUS_M, n)
+    lon, lat, _ = GEOD.fwd(np.full(n, -5.0), np.full(n, lat0), az, dist)
+    plane = local_plane_m(-5.0, lat0, np.asarray(lon), np.asarray(lat))
+    assert np.abs(plane / dist - 1).max() <= PLANE_BAND / 5
+
+
+@pytest.mark.parametrize("centre", [(-5.0, 59.0), (-5.0, -59.0), (2.0, 14.0)])
+@pytest.mark.parametrize("radius", [1_000.0, 112_654.08, 199_000.0, 250_000.0])
+def test_counts_exact_across_the_prefilter_band(centre, radius):
+    """Points at 0.01 %, 0.05 % and 0.15 % either side of the radius (inside and
+    outside the plane's band), near 60° and beyond 200 km (haversine
+    fallback): the exact geodesic decides."""
+    lon, lat = centre
+    rels = [1e-4, 5e-4, 1.5e-3]
+    inside = ring_points(lon, lat, [radius * (1 - r) for r in rels])
+    outside = ring_points(lon, lat, [radius * (1 + r) for r in rels])
+    x = np.concatenate([inside[0], outside[0]])
+    events = make_events(x, np.concatenate([inside[1], outside[1]]))
+    result = buffer_counts(events, lon, lat, [radius], by=None)
+    assert set(result.rows.tolist()) == set(range(len(inside[0])))
