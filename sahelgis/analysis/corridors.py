@@ -14,9 +14,12 @@ WGS84 ellipsoid). Its scale error grows as about d²/6R² with the distance d
 from the centre: < 0.01 % within 100 km, 0.03 % at 250 km, 0.1 % at 500 km
 and 0.4 % at 1,000 km, so any corridor on a road under ~2,000 km long is
 within 0.5 % of geodesic distances (tests check this against a densified
-geodesic reference). The road is the straight segments between its vertices
-in that projection (close to geodesics); import real road geometry for real
-work: the bundled national roads are approximate.
+geodesic reference). Between its vertices the road follows the geodesic
+(legs are densified along it before projecting), not the straight chord of
+the projection: on the bundled RN6 (4 vertices, legs over 100 km) the two
+differ by about 2 m mid-leg, which moves 1 of 300,000 synthetic events across
+the 10 km edge against a baseline that projects the vertices only. Import real
+road geometry for real work: the bundled national roads are approximate.
 
 Speed
 -----
