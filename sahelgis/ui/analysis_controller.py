@@ -407,7 +407,12 @@ class AnalysisController(QObject):
         state = f"{window}; {self.project.event_filter.describe()}"
         self.last_result = result.native
         warning = "\n".join([*result.warnings, *result.caveats]) or None
-        self.panel.show_result(f"{result.headline} — {state}", result.view, warning)
+        self.panel.show_result(
+            f"{result.headline} — {state}",
+            result.view,
+            warning,
+            data=result.table if result.panel is not None else None,
+        )
         self.current = layer_id
         self.sig_marks.emit(result.marks)
 

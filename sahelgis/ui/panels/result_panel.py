@@ -135,9 +135,20 @@ class ResultPanel(QWidget):
         layout.addLayout(buttons)
 
     def show_result(
-        self, title: str, table: pd.DataFrame, warning: str | None = None
+        self,
+        title: str,
+        table: pd.DataFrame,
+        warning: str | None = None,
+        *,
+        data: pd.DataFrame | None = None,
     ) -> None:
-        """Show a wide table (rows e.g. years, columns e.g. event types)."""
+        """Show a wide table (rows e.g. years, columns e.g. event types).
+
+        ``data`` is what *Save table as CSV…* writes when the shown table is a
+        reading aid ("+150%", "2.5×"): the analysis's own numbers, the same
+        as the command line's CSV. Without it the shown table is written.
+        """
+        self._csv_frame = table if data is None else data
         # titles quote place, road and layer names; warnings quote caveats
         set_plain(self.title, title)
         set_plain(self.warning, warning or "")
@@ -263,6 +274,8 @@ class ResultPanel(QWidget):
         from sahelgis.io.csv_safe import write_csv
 
         try:
-            write_csv(self.model.frame, Path(path), index=True)  # formulas escaped
+            frame = getattr(self, "_csv_frame", self.model.frame)
+            index = not isinstance(frame.index, pd.RangeIndex)
+            write_csv(frame, Path(path), index=index)  # formulas escaped
         except OSError as exc:
             QMessageBox.warning(self, "Save table", f"{path}: {exc.strerror}")
