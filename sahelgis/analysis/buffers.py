@@ -179,8 +179,22 @@ class EventIndex:
         """Events in a lon/lat box (degrees, inclusive).
 
         Returns ``(rows, lon, lat)``: row positions in the table (in cell
-        order, not sorted) and their coordinates.
+        order, not sorted) and their coordinates. A box that crosses the
+        antimeridian (``west < -180`` or ``east > 180``, as
+        :func:`lonlat_box_around` gives near ±180°) is queried as its two
+        parts on either side.
         """
+        if east - west >= 360.0:
+            west, east = -180.0, 180.0
+        elif west < -180.0 or east > 180.0:
+            parts = (
+                [(west + 360.0, 180.0), (-180.0, east)]
+                if west < -180.0
+                else [(west, 180.0), (-180.0, east - 360.0)]
+            )
+            found = [self.query_box(w, south, e, north) for w, e in parts]
+            rows_, lon_, lat_ = (np.concatenate(x) for x in zip(*found, strict=True))
+            return rows_, lon_, lat_
         slices = self._slices(west, south, east, north)
         if not slices:
             empty = np.zeros(0)
@@ -322,8 +336,8 @@ def local_plane_m(
     lon0, lat0
         The origin, EPSG:4326 degrees.
     lon, lat
-        The points, EPSG:4326 degrees, within 180° of longitude of ``lon0``
-        (no wrap at the antimeridian).
+        The points, EPSG:4326 degrees (the difference in longitude is taken
+        the shorter way round when ``lon0`` is within 10° of ±180°).
 
     Returns
     -------
@@ -336,7 +350,10 @@ def local_plane_m(
     w = 1.0 - _WGS84_E2 * s2
     n_m = _WGS84_A / math.sqrt(w) * _DEG  # metres per degree of longitude / cos
     m_m = _WGS84_A * (1.0 - _WGS84_E2) / w**1.5 * _DEG  # metres per degree of lat
-    dx = (lon - lon0) * n_m * np.cos((lat + lat0) * (0.5 * _DEG))
+    dlon = lon - lon0
+    if abs(lon0) > 170.0:  # near the antimeridian: the shorter way round
+        dlon = (dlon + 180.0) % 360.0 - 180.0
+    dx = dlon * n_m * np.cos((lat + lat0) * (0.5 * _DEG))
     dy = (lat - lat0) * m_m
     return np.sqrt(dx * dx + dy * dy)
 

@@ -228,3 +228,16 @@ def test_counts_exact_across_the_prefilter_band(centre, radius):
     events = make_events(x, np.concatenate([inside[1], outside[1]]))
     result = buffer_counts(events, lon, lat, [radius], by=None)
     assert set(result.rows.tolist()) == set(range(len(inside[0])))
+
+
+@pytest.mark.parametrize("lon", [179.95, -179.95])
+def test_a_buffer_across_the_antimeridian_finds_both_sides(lon):
+    # the grid index box and the plane prefilter wrap at ±180°
+    x, y = ring_points(lon, 10.0, [112_000.0 * (1 - 1e-6), 112_000.0 * (1 + 1e-6)])
+    x = (np.asarray(x) + 180.0) % 360.0 - 180.0  # as ACLED writes longitudes
+    assert (x > 0).any()
+    assert (x < 0).any()
+    events = make_events(x, y)
+    result = buffer_counts(events, lon, 10.0, [112_000.0], by=None)
+    assert result.total == len(AZIMUTHS)
+    assert set(result.rows.tolist()) == set(range(len(AZIMUTHS)))
