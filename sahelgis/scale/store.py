@@ -590,8 +590,41 @@ def _write_file(frame: pd.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _uniform_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """One Arrow type per column when files of two sources meet in a partition.
+
+    ACLED's ``timestamp`` is a number and a UCDP GED import leaves it empty
+    text, so a partition holding both had a column pyarrow refused to write
+    (a traceback on append). A text column whose non-empty values are all
+    numbers becomes numeric (empty → missing); any other column mixing types
+    becomes text.
+    """
+    out = frame
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object:
+            continue
+        values = column.dropna()
+        kinds = {type(v) for v in values}
+        if len(kinds) <= 1:
+            continue
+        blank = column.map(lambda v: isinstance(v, str) and not v.strip())
+        numbers = pd.to_numeric(column.mask(blank), errors="coerce")
+        if numbers.notna().sum() == (column.notna() & ~blank).sum():
+            whole = numbers.dropna()
+            integral = bool((whole == whole.round()).all())
+            converted: pd.Series = numbers.astype("Int64") if integral else numbers
+        else:
+            converted = column.map(lambda v: v if v is None or v != v else str(v))
+        if out is frame:
+            out = frame.copy()
+        out[name] = converted
+    return out
+
+
 def _sorted_for_storage(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows along the Hilbert curve (then by date), so row groups are compact."""
+    frame = _uniform_columns(frame)
     key = hilbert_key(
         frame[acled.LONGITUDE].to_numpy(), frame[acled.LATITUDE].to_numpy()
     )
