@@ -52,7 +52,7 @@ class Hotspots(Analysis):
     description = (
         "Each hexagon-and-step bin gets a Gi* z-score over the hexagons within "
         "--rings rings in the same step and the --lag steps before; bins are "
-        "significant at false discovery rate --alpha (Benjamini-Hochberg); each "
+        "significant at false discovery rate --fdr percent (Benjamini-Hochberg); each "
         "hexagon is classified as new, consecutive, intensifying, persistent, "
         "diminishing, sporadic, oscillating or historical hot/cold spot, or no "
         "pattern, with a Mann-Kendall trend of its z-scores."
@@ -99,16 +99,23 @@ class Hotspots(Analysis):
             high=12,
         ),
         Param(
-            "alpha",
+            "fdr",
             "False discovery rate",
             "float",
-            0.05,
-            help="false discovery rate of the hot/cold bins and level of the "
-            "trend test",
-            low=0.001,
-            high=0.2,
+            5.0,
+            help="false discovery rate of the hot/cold bins, percent (also the "
+            "level of the trend test)",
+            unit="percent",
+            low=0.1,
+            high=20,
         ),
     )
+
+    @override
+    def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
+        spec = super().resolve(values, context)
+        spec["alpha"] = float(spec.pop("fdr")) / 100.0
+        return spec
 
     @override
     def restore(self, saved: Mapping[str, Any]) -> dict[str, Any]:
@@ -130,7 +137,7 @@ class Hotspots(Analysis):
                 "step": spec["step"],
                 "rings": int(spec["rings"]),
                 "lag": int(spec["lag"]),
-                "alpha": float(spec["alpha"]),
+                "fdr": float(spec["alpha"]) * 100.0,
             }
         ]
 
@@ -243,7 +250,7 @@ class Hotspots(Analysis):
         notes = [
             f"neighbourhood: the hexagons within {spec['rings']} ring(s) in the same "
             f"{spec['step']} and the {spec['lag']} {spec['step']}(s) before; "
-            f"bins significant at false discovery rate {spec['alpha']:g} "
+            f"bins significant at false discovery rate {spec['alpha'] * 100:g}% "
             "(Benjamini-Hochberg); categories as ArcGIS's Emerging Hot Spot Analysis",
             f"{len(table)} hexagons with at least one event, {len(cube.steps)} steps",
         ]
