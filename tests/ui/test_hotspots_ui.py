@@ -34,3 +34,31 @@ def test_hotspots_from_the_analysis_menu(demo_window, monkeypatch, qtbot):
     # as `sahelgis hotspots data/demo_southern_mali.gpkg --size 10km` gives
     assert len(table) == 856
     assert "89 consecutive hot spots, 13 new hot spots, 2 sporadic" in title
+
+
+def test_choosing_a_row_charts_that_hexagons_monthly_events(
+    demo_window, monkeypatch, qtbot
+):
+    import numpy as np
+    import pyqtgraph as pg
+
+    _answer(monkeypatch, size="10 km", step="month")
+    _menu_action(demo_window, "Emerging hot spots…").trigger()
+    qtbot.waitUntil(
+        lambda: demo_window.project.layers[0].name.startswith("Emerging hot spots")
+    )
+    panel = demo_window.result_panel
+
+    def bars():
+        items = [
+            i for i in panel.chart.getPlotItem().items if isinstance(i, pg.BarGraphItem)
+        ]
+        return items[0].opts["height"]
+
+    series = panel.model.frame.attrs["row_series"]
+    assert len(bars()) == 78
+    np.testing.assert_array_equal(bars(), series.sum(axis=1).to_numpy())  # all
+    panel.table.selectRow(2)
+    hex_id = panel.model.frame["hex_id"].iloc[2]
+    np.testing.assert_array_equal(bars(), series[hex_id].to_numpy())
+    assert bars().sum() == panel.model.frame["events"].iloc[2]

@@ -254,9 +254,16 @@ class Hotspots(Analysis):
             "(Benjamini-Hochberg); categories as ArcGIS's Emerging Hot Spot Analysis",
             f"{len(table)} hexagons with at least one event, {len(cube.steps)} steps",
         ]
+        panel = table.copy()
+        # the result panel charts every hexagon's events per step, and the
+        # chosen row's hexagon alone
+        panel.attrs["row_series"] = series
+        panel.attrs["row_series_key"] = "hex_id"
+        panel.attrs["chart_colors"] = ["#A50F15"]
         return Result(
             headline=headline,
             table=table,
+            panel=panel,
             total=int(cube.counts.sum()),
             tables={
                 "hotspots": table,
