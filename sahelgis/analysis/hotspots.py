@@ -65,6 +65,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sahelgis.errors import SahelGISError
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
@@ -116,6 +118,8 @@ COLD_COLORS: dict[str, str] = {
 }
 NO_PATTERN_COLOR = "#E0E0E0"
 STEPS = ("month", "quarter", "year")
+#: Most bins (hexagons × steps) a cube may hold (about 1 GB of working arrays).
+MAX_BINS = 20_000_000
 
 
 def legend_label(category: str) -> str:
@@ -254,6 +258,11 @@ def build_cube(
     ur = (unique & 0xFFFFFFFF).astype(np.int64)
     ur = np.where(ur >= 2**31, ur - 2**32, ur)
     n_t = len(labels)
+    if len(unique) * n_t > MAX_BINS:
+        raise SahelGISError(
+            f"{len(unique):,} hexagons × {n_t:,} steps is more than "
+            f"{MAX_BINS:,} bins; choose a larger hexagon size or a longer step"
+        )
     counts = np.bincount(loc.ravel() * n_t + t, minlength=len(unique) * n_t).reshape(
         len(unique), n_t
     )
@@ -317,7 +326,9 @@ def gi_star(counts: np.ndarray, neighbours: np.ndarray, lag: int = 1) -> np.ndar
     # sum over the space neighbourhood, then over the time window
     padded = np.vstack([x, np.zeros((1, n_t))])
     idx = np.where(neighbours < 0, n_loc, neighbours)
-    space = padded[idx].sum(axis=1)  # (locations, steps)
+    space = np.zeros_like(x)  # (locations, steps), one offset at a time
+    for j in range(idx.shape[1]):
+        space += padded[idx[:, j]]
     n_space = (neighbours >= 0).sum(axis=1).astype(np.float64)[:, None]
     csum = np.concatenate([np.zeros((n_loc, 1)), np.cumsum(space, axis=1)], axis=1)
     t = np.arange(n_t)

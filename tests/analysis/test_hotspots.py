@@ -216,3 +216,22 @@ def test_cli_hotspots(tmp_path, capsys):
     code = main(["hotspots", str(path), "--step", "fortnight"])
     assert code != 0
     assert "fortnight" in capsys.readouterr().err
+
+
+def test_bad_sizes_and_oversized_cubes_are_one_line_errors(
+    tmp_path, capsys, monkeypatch
+):
+    events = _planted_events(3)
+    path = tmp_path / "synthetic_events.csv"
+    frame = events.frame.copy()
+    frame["event_date"] = frame["event_date"].dt.strftime("%Y-%m-%d")
+    frame.to_csv(path, index=False)
+    assert main(["hotspots", str(path), "--size", "200m"]) != 0
+    err = capsys.readouterr().err
+    assert "size = 200 m: hexagons of at least 1 km" in err
+    assert len(err.strip().splitlines()) == 1
+    monkeypatch.setattr(hs, "MAX_BINS", 1000)
+    assert main(["hotspots", str(path), "--size", "10km"]) != 0
+    err = capsys.readouterr().err
+    assert "more than 1,000 bins; choose a larger hexagon size" in err
+    assert "Traceback" not in err

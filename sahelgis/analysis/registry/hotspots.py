@@ -27,7 +27,7 @@ from sahelgis.analysis.registry.base import (
     ResultLayer,
     Tables,
 )
-from sahelgis.analysis.registry.params import Param
+from sahelgis.analysis.registry.params import Param, ParamError
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from sahelgis.model.events import EventTable
 
 EVENTS = "events"
+#: Smallest hexagon size, metres.
+MIN_SIZE_M = 1_000.0
 
 
 class Hotspots(Analysis):
@@ -114,6 +116,11 @@ class Hotspots(Analysis):
     @override
     def resolve(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
         spec = super().resolve(values, context)
+        if float(spec["size"]) < MIN_SIZE_M:
+            raise ParamError(
+                f"size = {float(spec['size']):g} m: hexagons of at least "
+                f"{MIN_SIZE_M / 1000:g} km (a finer grid leaves one event per cell)"
+            )
         spec["alpha"] = float(spec.pop("fdr")) / 100.0
         return spec
 
