@@ -242,12 +242,18 @@ class Hotspots(Analysis):
         layer = cells.merge(table, on="hex_id", how="left")
         layer["legend"] = [legend_label(c) for c in layer["category"]]
         layer = layer[layer["category"] != NO_PATTERN].reset_index(drop=True)
+        shown = set(layer["legend"])
         style = Style(
             color="#7A7A7A",
             fill="#FFFFFF",
             line_width=0.4,
             category_field="legend",
-            categories=category_colors(),
+            # the legend lists the categories on the map, in ArcGIS's order
+            categories={
+                label: colour
+                for label, colour in category_colors().items()
+                if label in shown
+            },
             label_field=None,
         )
         series = pd.DataFrame(
