@@ -1,9 +1,14 @@
 """Emerging hot spots: space-time Getis-Ord Gi*, Mann–Kendall and categories.
 
-The method follows ArcGIS's Emerging Hot Spot Analysis ("Emerging Hot Spot
-Analysis", ArcGIS Pro tool reference and its "How Emerging Hot Spot Analysis
-works" page, https://pro.arcgis.com/en/pro-app/latest/tool-reference/
-space-time-pattern-mining/emerginghotspots.htm and learnmoreemerging.htm):
+The method follows ArcGIS's Emerging Hot Spot Analysis. Read from the stored
+copy of its tool reference (https://pro.arcgis.com/en/pro-app/latest/
+tool-reference/space-time-pattern-mining/emerginghotspots.htm): the eight
+categories by name, a space-time Gi* with a "Neighborhood Distance" and a
+"Neighborhood Time Step", fixed-distance weights of one, and the locations
+analysed. The category rules below are those of its companion page "How
+Emerging Hot Spot Analysis works" (learnmoreemerging.htm in the same folder),
+which was not in the stored copies: they are written from ArcGIS's published
+definitions as recalled, not checked word for word here.
 
 - the cube: events counted per hexagon (equal-area LAEA grid, see
   :func:`sahelgis.analysis.areas.counts_per_hex`) and time step (month,
