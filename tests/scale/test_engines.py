@@ -85,10 +85,15 @@ kind = "alerts"
 areas = "cercle"
 preset = "acled_threat"
 increase = 50
-
 {zones}
 """
-ZONES = '[[analysis]]\nid = "zones"\nkind = "zones"\nby = "year"\n'
+# zones and hot spots read events anywhere (no extent: a pruned scope leaves
+# them out)
+ZONES = (
+    '[[analysis]]\nid = "zones"\nkind = "zones"\nby = "year"\n\n'
+    '[[analysis]]\nid = "hotspots"\nkind = "hotspots"\nsize = "10 km"\n'
+    'step = "month"\n'
+)
 
 
 def _recipe(tmp_path: Path, scope: str = "", zones: bool = True):  # type: ignore[no-untyped-def]
@@ -162,10 +167,14 @@ def test_local_and_local_cluster_give_identical_tables(
     assert counted["cercles"] == 3000
     assert counted["rings"] > 0
     assert counted["roads"] > 0
-    assert len(local[-1].tables["zones"]) > 0  # zones found, and equal
+    zones = {o.task.id: o for o in local}["zones"]
+    assert len(zones.tables["zones"]) > 0  # zones found, and equal
     tables = {o.task.id: o.tables for o in local}
     assert tables["change"]["compare"]["count_b"].sum() > 0
     assert len(tables["surge"]["alerts"]) > 0  # alerts found, and equal
+    spots = tables["hotspots"]["hotspots"]  # as `sahelgis hotspots` on the demo
+    assert len(spots) == 856
+    assert (spots["category"] == "consecutive hot spot").sum() == 89
 
 
 def test_parity_holds_with_a_pruned_scope(

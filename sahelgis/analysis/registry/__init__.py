@@ -16,6 +16,7 @@ from sahelgis.analysis.registry import (
     corridor,
     counts,
     duplicates,
+    hotspots,
     isolation,
     zones,
 )
@@ -51,6 +52,7 @@ ANALYSES: dict[str, Analysis] = {
         counts,
         compare,
         alerts,
+        hotspots,
         zones,
         isolation,
         duplicates,

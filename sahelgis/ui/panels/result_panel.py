@@ -103,6 +103,7 @@ class ResultPanel(QWidget):
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(40)
         self.table.setHorizontalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
+        self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         self.chart = pg.PlotWidget(background="w")
         self.chart.setMinimumHeight(MIN_CHART_PX)
         self.chart.setMaximumHeight(170)
@@ -212,6 +213,10 @@ class ResultPanel(QWidget):
         ``attrs["chart_colors"]``.
         """
         self.chart.clear()
+        series = table.attrs.get("row_series")
+        if isinstance(series, pd.DataFrame):  # every row's series, summed
+            self._draw_series(series.sum(axis=1), table.attrs.get("chart_colors", ()))
+            return
         chosen = [c for c in table.attrs.get("chart", ()) if c in table.columns]
         if chosen:
             numeric = table[chosen]
@@ -264,6 +269,43 @@ class ResultPanel(QWidget):
             base = base + values
         axis = self.chart.getAxis("bottom")
         axis.setTicks([[(float(i), str(label)) for i, label in enumerate(tick_text)]])
+
+    def _row_chosen(self, current: QModelIndex, previous: QModelIndex) -> None:
+        """Chart the chosen row's own series when the table carries them.
+
+        ``attrs["row_series"]`` is a DataFrame (index: periods, columns: the
+        values of the ``attrs["row_series_key"]`` column), e.g. each hexagon's
+        events per month.
+        """
+        frame = self.model.frame
+        series = frame.attrs.get("row_series")
+        key = frame.attrs.get("row_series_key")
+        if not isinstance(series, pd.DataFrame) or key not in frame.columns:
+            return
+        if not current.isValid() or current.row() >= len(frame):
+            return
+        name = frame[key].iloc[current.row()]
+        if name not in series.columns:
+            return
+        self.chart.clear()
+        self._draw_series(series[name], frame.attrs.get("chart_colors", ()))
+
+    def _draw_series(self, values: pd.Series, colors: object) -> None:
+        """Bars of one series over its periods (the index), a tick a year."""
+        self.chart.setVisible(True)
+        color = next(iter(colors), None) if isinstance(colors, list | tuple) else None
+        heights = values.to_numpy(dtype=float)
+        x = np.arange(len(heights))
+        self.chart.addItem(
+            pg.BarGraphItem(
+                x=x, height=heights, width=0.8, brush=pg.mkBrush(color or "#7A7A7A"),
+                pen=None,
+            )
+        )  # fmt: skip
+        labels = [str(v) for v in values.index]
+        every = max(1, len(labels) // 7)
+        ticks = [(float(i), labels[i]) for i in range(0, len(labels), every)]
+        self.chart.getAxis("bottom").setTicks([ticks])
 
     def _save_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
