@@ -27,6 +27,8 @@ from sahelgis.ui.plain_text import plain_label, set_plain, tooltip
 MIN_TABLE_ROWS = 4
 #: The chart above it never shrinks below this (pixels).
 MIN_CHART_PX = 70
+#: No column is made narrower than this to avoid a sideways scroll bar.
+MIN_COLUMN_PX = 56
 #: Its height to begin with (the table takes the rest).
 CHART_PX = 110
 
@@ -182,18 +184,39 @@ class ResultPanel(QWidget):
         return deficit - give
 
     def _fit_columns(self) -> None:
-        """Shrink the widest columns until the table fits its width (no
-        horizontal scroll bar unless every column is at its minimum)."""
+        """Shrink the widest columns until the table fits its width.
+
+        A column never shrinks below its header's text (nor below
+        ``MIN_COLUMN_PX``), so a wide table (a dozen columns) scrolls
+        sideways rather than showing "co…" in every cell.
+        """
         header = self.table.horizontalHeader()
         count = header.count()
         if count == 0:
             return
         room = self.table.viewport().width()
         widths = [header.sectionSize(i) for i in range(count)]
-        floor = header.minimumSectionSize()
-        while sum(widths) > room and max(widths) > floor:
-            widest = widths.index(max(widths))
-            widths[widest] = max(floor, widths[widest] - max(1, sum(widths) - room))
+        metrics = header.fontMetrics()
+        floors = [
+            min(
+                widths[i],
+                max(
+                    MIN_COLUMN_PX,
+                    metrics.horizontalAdvance(
+                        str(self.model.headerData(i, Qt.Orientation.Horizontal))
+                    )
+                    + 16,
+                ),
+            )
+            for i in range(count)
+        ]
+        while sum(widths) > room:
+            slack = [w - f for w, f in zip(widths, floors, strict=True)]
+            widest = max(range(count), key=lambda i: slack[i])
+            if slack[widest] <= 0:
+                break
+            cut = min(slack[widest], max(1, sum(widths) - room))
+            widths[widest] -= cut
         for i, width in enumerate(widths):
             header.resizeSection(i, width)
 
