@@ -42,6 +42,7 @@ from sahelgis.analysis.results import COUNT
 from sahelgis.errors import SahelGISError
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     from shapely.geometry.base import BaseGeometry
 
     from sahelgis.model.events import EventTable
@@ -51,6 +52,7 @@ __all__ = [
     "PlaceTrend",
     "month_range",
     "monthly_series",
+    "place_at",
     "place_trend",
     "trend_notes",
     "trend_summary",
@@ -327,3 +329,46 @@ def trend_notes(trend: PlaceTrend) -> str:
     )
     lines.extend(f"{k}: {v}" for k, v in trend.extra.items())
     return "\n".join(lines)
+
+
+def place_at(frame: gpd.GeoDataFrame, lon: float, lat: float) -> tuple[int, str] | None:
+    """The polygon of a result layer under a point, and its name.
+
+    Parameters
+    ----------
+    frame
+        Polygons in EPSG:4326 (areas, buffer rings, corridor segments).
+    lon, lat
+        The point, degrees.
+
+    Returns
+    -------
+    (int, str) or None
+        Row position and name (the first text column, e.g. ``name_fr``,
+        ``hex_id``, a ring or segment label) of the last polygon drawn there
+        (drawn on top), or None when no polygon holds the point.
+    """
+    from shapely.geometry import Point
+
+    point = Point(lon, lat)
+    hits = [
+        i
+        for i, geom in enumerate(frame.geometry)
+        if geom is not None
+        and geom.geom_type in ("Polygon", "MultiPolygon")
+        and geom.covers(point)
+    ]
+    if not hits:
+        return None
+    i = hits[-1]
+    names = [
+        c
+        for c in frame.columns
+        if c != frame.geometry.name
+        and (
+            pd.api.types.is_string_dtype(frame[c])
+            or isinstance(frame[c].dtype, pd.CategoricalDtype)
+        )
+    ]
+    name = str(frame[names[0]].iloc[i]) if names else f"feature {i + 1}"
+    return i, name

@@ -1,0 +1,90 @@
+"""Trend per place in the window: a click on an analysis result's polygon.
+
+With the Pan tool, a click on a polygon of a visible analysis result layer
+(counts or compare choropleth, buffer rings, corridor segments) counts the
+events inside that polygon per month — the rows the map shows (time window
+and filter panel), or every date under the filter for analyses with their own
+periods (compare, alerts) — and shows the series and its trend in the Trend
+panel (:class:`~sahelgis.ui.panels.trend_panel.TrendPanel`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sahelgis.analysis.registry import get
+from sahelgis.analysis.trend import monthly_series, place_at
+from sahelgis.model import crs
+from sahelgis.model.figures import SYNTHETIC_MARK
+from sahelgis.model.layers import VectorLayer
+from sahelgis.ui.analysis_controller import ROLE_ANALYSIS
+from sahelgis.ui.canvas.tools import TOOL_PAN
+
+if TYPE_CHECKING:
+    from sahelgis.ui.analysis_controller import AnalysisController
+    from sahelgis.ui.canvas.map_canvas import MapCanvas
+    from sahelgis.ui.panels.trend_panel import TrendPanel
+
+
+class TrendController:
+    """Turns map clicks on result polygons into the Trend panel's series."""
+
+    def __init__(self, analysis: AnalysisController, panel: TrendPanel) -> None:
+        self.analysis = analysis
+        self.panel = panel
+        self.canvas: MapCanvas | None = None
+
+    def attach(self, canvas: MapCanvas) -> None:
+        """Follow this canvas's clicks (called again after a new project)."""
+        self.canvas = canvas
+        canvas.sig_map_clicked.connect(self.on_map_clicked)
+
+    def on_map_clicked(self, x: float, y: float) -> bool:
+        """Show the trend of the result polygon under display-CRS ``(x, y)``.
+
+        Returns
+        -------
+        bool
+            True when a place was found and shown.
+        """
+        canvas = self.canvas
+        if canvas is None or canvas.view_box.tool != TOOL_PAN:
+            return False
+        project = self.analysis.project
+        lon, lat = crs.to_lonlat().transform(x, y)
+        for layer in project.layers:
+            if not (
+                isinstance(layer, VectorLayer)
+                and layer.visible
+                and layer.role == ROLE_ANALYSIS
+            ):
+                continue
+            hit = place_at(layer.data, float(lon), float(lat))
+            if hit is None:
+                continue
+            events = self.analysis.event_layer()
+            if events is None:
+                return False
+            index, name = hit
+            try:
+                own_dates = bool(get(layer.analysis.get("kind")).own_dates)
+            except (KeyError, ValueError):
+                own_dates = False
+            rows = self.analysis.rows(events, every_date=own_dates)
+            span = None if own_dates else project.time_window.window()
+            window = (
+                (str(span[0])[:10], str(span[1])[:10]) if span is not None else None
+            )
+            polygon = layer.data.geometry.iloc[index]
+            series = monthly_series(events.events, polygon, rows, window)
+            credits = [events.attribution] if events.attribution else []
+            if events.synthetic or layer.synthetic:
+                credits.insert(0, SYNTHETIC_MARK)
+            self.panel.show_series(
+                series,
+                f"{name} ({layer.name})",
+                filter_text=project.event_filter.describe(),
+                source="; ".join(credits),
+            )
+            return True
+        return False

@@ -1,0 +1,93 @@
+"""Trend per place in the window: a real click on a result polygon (issue 21).
+
+SYNTHETIC events over two lon/lat squares (EPSG:4326); the result layer is a
+choropleth-like analysis layer of the squares. The shown series must equal a
+brute-force count of the events inside the clicked square per month.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pptx import Presentation
+from PySide6.QtCore import QPoint, Qt
+from shapely.geometry import Point, box
+from test_main_window import widget_pixel
+
+from sahelgis.model import crs
+from sahelgis.model.events import EventTable, optimise_dtypes
+from sahelgis.model.layer_factory import event_layer
+from sahelgis.model.layers import VectorLayer
+from sahelgis.ui.project_files import new_project
+
+SQUARES = gpd.GeoDataFrame(
+    {"name_fr": ["West", "East"]},
+    geometry=[box(-8, 13, -7, 14), box(-7, 13, -6, 14)],
+    crs="EPSG:4326",
+)
+
+
+def _project(tiny_frame):
+    rng = np.random.default_rng(3)
+    n = 240
+    frame = pd.concat([tiny_frame.iloc[[0]]] * n, ignore_index=True)
+    frame["longitude"] = rng.uniform(-8.2, -5.8, n)
+    frame["latitude"] = rng.uniform(12.9, 14.1, n)
+    frame["event_date"] = pd.Timestamp("2022-01-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, 730, n)), unit="D"
+    )
+    frame["event_id_cnty"] = [f"SYN{k}" for k in range(n)]
+    frame["year"] = frame["event_date"].dt.year
+    project = new_project()
+    project.add_layer(event_layer(EventTable(optimise_dtypes(frame)), "synthetic.csv"))
+    result = VectorLayer(
+        name="Events per cercle (SYNTHETIC)",
+        data=SQUARES,
+        role="analysis",
+        analysis={"kind": "counts"},
+        synthetic=True,
+    )
+    project.add_layer(result)
+    project.undo_stack.clear()
+    project.mark_saved()
+    return project, frame
+
+
+def test_click_on_a_polygon_shows_its_series(
+    make_main_window, tiny_frame, qtbot, tmp_path
+):
+    project, frame = _project(tiny_frame)
+    window = make_main_window(project)
+    canvas = window.canvas
+    x0, y0 = crs.to_display().transform(-8.2, 12.8)
+    x1, y1 = crs.to_display().transform(-5.8, 14.2)
+    canvas.set_extent((x0, y0, x1, y1))
+    px, py = widget_pixel(canvas, -6.5, 13.5)  # inside "East"
+    with qtbot.waitSignal(window.trend_panel.sig_trend_changed, timeout=3000):
+        qtbot.mouseClick(
+            canvas.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(round(px), round(py)),
+        )
+    trend = window.trend_panel.trend
+    assert trend is not None
+    assert trend.place.startswith("East")
+    east = box(-7, 13, -6, 14)
+    inside = [
+        str(d)[:7]
+        for d, x, y in zip(frame["event_date"], frame["longitude"], frame["latitude"],
+                           strict=True)
+        if east.contains(Point(x, y))
+    ]  # fmt: skip
+    for month, count in zip(trend.months, trend.counts, strict=True):
+        assert count == inside.count(month)
+    assert trend.total == len(inside)
+    assert "East" in window.trend_panel.title.text()
+    out = tmp_path / "trend.pptx"
+    window.trend_panel.export(str(out))
+    chart = next(s for s in Presentation(str(out)).slides[0].shapes if s.has_chart)
+    values = list(chart.chart.plots[0].series[0].values)
+    assert values == [int(c) for c in trend.counts]
+    window.trend_dock.raise_()
+    window.grab().save(str(tmp_path / "window.png"))
