@@ -276,19 +276,25 @@ def _num(value: float, digits: int = 2) -> str:
     return "n/a" if math.isnan(value) else f"{value:.{digits}f}"
 
 
+def _p(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return "< 0.001" if value < 0.001 else f"= {value:.3f}"
+
+
 def trend_summary(trend: PlaceTrend) -> str:
     """One line for the panel: slope, p and the change since the date."""
     text = (
         f"{trend.place}: {trend.total:,} events in {len(trend.months)} months; "
         f"trend {trend.slope:+.2f} events/month per month "
         f"(95% CI {_num(trend.slope_low)} to {_num(trend.slope_high)}), "
-        f"Mann–Kendall p = {_num(trend.p, 3)}"
+        f"Mann–Kendall p {_p(trend.p)}"
     )
     if trend.since:
         pct = "n/a" if math.isnan(trend.change_pct) else f"{trend.change_pct:+.1f}%"
         text += (
-            f"; since {trend.since}: {_num(trend.mean_after, 1)}/month vs "
-            f"{_num(trend.mean_before, 1)}/month before ({pct})"
+            f"; since {trend.since}: {_num(trend.mean_after)}/month vs "
+            f"{_num(trend.mean_before)}/month before ({pct})"
         )
     return text
 

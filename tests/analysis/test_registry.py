@@ -28,6 +28,7 @@ def test_every_analysis_declares_what_the_front_ends_need():
         "counts",
         "compare",
         "alerts",
+        "trend",
         "zones",
         "isolation",
         "duplicates",

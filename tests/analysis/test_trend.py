@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import kendalltau, theilslopes
 from shapely.geometry import Point
@@ -23,6 +24,7 @@ from sahelgis.analysis.trend import (
     place_trend,
     trend_notes,
 )
+from sahelgis.model.events import EventTable
 
 
 def _brute_months(events, polygon, rows, months):
@@ -83,8 +85,6 @@ def test_trend_equals_scipy_and_change_since() -> None:
 
 
 def test_short_or_flat_series() -> None:
-    import pandas as pd
-
     flat = place_trend(
         pd.Series([2, 2, 2], index=["2023-01", "2023-02", "2023-03"]), "x"
     )
@@ -94,3 +94,36 @@ def test_short_or_flat_series() -> None:
         pd.Series([0, 0, 4], index=["2023-01", "2023-02", "2023-03"]), "x", "2023-03"
     )
     assert math.isnan(none_before.change_pct)  # before is 0: no percent
+
+
+def test_registered_trend_equals_the_series_on_both_batch_paths() -> None:
+    """`sahelgis trend` (run), and a recipe split in two partitions
+    (partial → merge → finish, as the Dask engine runs it), give the series of
+    monthly_series for the same window and filter."""
+    events, _ = _synthetic(9)
+    trend = get("trend")
+    spec = trend.spec_from({"areas": "cercle", "place": "sw", "since": "2022-06-15"},
+                           CONTEXT)  # fmt: skip
+    rows = selection_rows(events, {"from": "2021-02-01", "to": "2023-10-31"})
+    result = trend.run(events, rows, spec, CONTEXT)
+    expected = monthly_series(events, SQUARES.geometry[2], rows,
+                              ("2021-02-01", "2023-10-31"))  # fmt: skip
+    table = result.table
+    assert table["month"].tolist() == list(expected.index)
+    assert table["count"].tolist() == expected.tolist()
+    assert result.native.place == "SW"
+    assert result.native.since == "2022-06"
+    ref = theilslopes(expected.to_numpy(float), np.arange(len(expected), dtype=float))
+    assert result.native.slope == pytest.approx(ref.slope)
+    # batch: two partitions of the whole table, merged
+    prepared = trend.prepare_batch(spec, CONTEXT)
+    half = len(events) // 2
+    parts = [
+        EventTable(events.frame.iloc[a:b].reset_index(drop=True))
+        for a, b in ((0, half), (half, len(events)))
+    ]
+    merged = trend.merge(prepared, [trend.partial(prepared, p) for p in parts])
+    batch = trend.finish(prepared, merged).table
+    whole = trend.run(events, None, spec, CONTEXT).table
+    pd.testing.assert_frame_equal(batch, whole)
+    assert batch["count"].sum() == monthly_series(events, SQUARES.geometry[2]).sum()

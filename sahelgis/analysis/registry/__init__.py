@@ -17,6 +17,7 @@ from sahelgis.analysis.registry import (
     counts,
     duplicates,
     isolation,
+    trend,
     zones,
 )
 from sahelgis.analysis.registry.base import (
@@ -51,6 +52,7 @@ ANALYSES: dict[str, Analysis] = {
         counts,
         compare,
         alerts,
+        trend,
         zones,
         isolation,
         duplicates,
