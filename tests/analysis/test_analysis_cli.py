@@ -244,6 +244,7 @@ def test_command_table():
         "counts",
         "compare",
         "alerts",
+        "trend",
         "zones",
         "isolation",
         "duplicates",
