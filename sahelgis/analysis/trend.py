@@ -54,6 +54,7 @@ __all__ = [
     "monthly_series",
     "place_at",
     "place_trend",
+    "series_over",
     "trend_notes",
     "trend_summary",
 ]
@@ -117,6 +118,33 @@ def monthly_series(
 
     frame = gpd.GeoDataFrame({_PLACE: ["place"]}, geometry=[polygon], crs="EPSG:4326")
     table = counts_per_area(events, frame, _PLACE, rows, by="month", keep_zeros=False)
+    return series_over(table, events, rows, window)
+
+
+def series_over(
+    table: pd.DataFrame,
+    events: EventTable,
+    rows: np.ndarray | None = None,
+    window: tuple[str, str] | None = None,
+) -> pd.Series:
+    """Monthly counts of a tidy table over every month of the window.
+
+    Parameters
+    ----------
+    table
+        Rows with ``month`` (``YYYY-MM``) and ``count`` (summed per month).
+    events, rows
+        The considered events: their first and last day are the months'
+        span when ``window`` is None.
+    window
+        ``(first_day, last_day)`` ISO days, or None.
+
+    Returns
+    -------
+    pandas.Series
+        int64 events per month indexed by ``YYYY-MM``, zeros included (empty
+        when there is no window and no considered event).
+    """
     counts = table.groupby(table["month"].astype(str))[COUNT].sum()
     if window is None:
         considered = events.dates if rows is None else events.dates[rows]
@@ -337,7 +365,9 @@ def trend_notes(trend: PlaceTrend) -> str:
     return "\n".join(lines)
 
 
-def place_at(frame: gpd.GeoDataFrame, lon: float, lat: float) -> tuple[int, str] | None:
+def place_at(
+    frame: gpd.GeoDataFrame, lon: float, lat: float, tolerance: float = 0.0
+) -> tuple[int, str] | None:
     """The polygon of a result layer under a point, and its name.
 
     Parameters
@@ -346,13 +376,16 @@ def place_at(frame: gpd.GeoDataFrame, lon: float, lat: float) -> tuple[int, str]
         Polygons in EPSG:4326 (areas, buffer rings, corridor segments).
     lon, lat
         The point, degrees.
+    tolerance
+        How near a line (a corridor segment) the point may be, degrees.
 
     Returns
     -------
     (int, str) or None
         Row position and name (the first text column, e.g. ``name_fr``,
         ``hex_id``, a ring or segment label) of the last polygon drawn there
-        (drawn on top), or None when no polygon holds the point.
+        (drawn on top), or None when no polygon holds the point and no
+        line passes within ``tolerance``.
     """
     from shapely.geometry import Point
 
@@ -361,8 +394,12 @@ def place_at(frame: gpd.GeoDataFrame, lon: float, lat: float) -> tuple[int, str]
         i
         for i, geom in enumerate(frame.geometry)
         if geom is not None
-        and geom.geom_type in ("Polygon", "MultiPolygon")
-        and geom.covers(point)
+        and (
+            geom.covers(point)
+            if geom.geom_type in ("Polygon", "MultiPolygon")
+            else geom.geom_type in ("LineString", "MultiLineString")
+            and geom.distance(point) <= tolerance
+        )
     ]
     if not hits:
         return None

@@ -1,11 +1,14 @@
 """Trend per place in the window: a click on an analysis result's polygon.
 
 With the Pan tool, a click on a polygon of a visible analysis result layer
-(counts or compare choropleth, buffer rings, corridor segments) counts the
-events inside that polygon per month — the rows the map shows (time window
-and filter panel), or every date under the filter for analyses with their own
-periods (compare, alerts) — and shows the series and its trend in the Trend
-panel (:class:`~sahelgis.ui.panels.trend_panel.TrendPanel`).
+(counts or compare choropleth, buffer rings, corridor segments) shows that
+place's monthly series and trend in the Trend panel
+(:class:`~sahelgis.ui.panels.trend_panel.TrendPanel`). The events are the rows
+the map shows (time window and filter panel), or every date under the filter
+for analyses with their own periods (compare, alerts). Areas are counted by
+point in polygon, as ``counts``; buffer rings and corridor segments (lines,
+picked within a few pixels) by their own analysis run again with
+``by = month``, so a ring's or segment's months add up to its count there.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sahelgis.analysis.registry import get
-from sahelgis.analysis.trend import monthly_series, place_at
+from sahelgis.analysis.trend import monthly_series, place_at, series_over
 from sahelgis.model import crs
 from sahelgis.model.figures import SYNTHETIC_MARK
 from sahelgis.model.layers import VectorLayer
@@ -21,9 +24,20 @@ from sahelgis.ui.analysis_controller import ROLE_ANALYSIS
 from sahelgis.ui.canvas.tools import TOOL_PAN
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from sahelgis.model.layers import EventLayer
     from sahelgis.ui.analysis_controller import AnalysisController
     from sahelgis.ui.canvas.map_canvas import MapCanvas
     from sahelgis.ui.panels.trend_panel import TrendPanel
+
+
+#: Lines (corridor segments) are picked within this many pixels.
+PICK_PX = 6
+METRES_PER_DEGREE = 111_320.0  # at the equator; only for the pick tolerance
+#: Result layers whose places are counted by their own analysis.
+BY_ANALYSIS = ("buffer", "corridor")
 
 
 class TrendController:
@@ -59,7 +73,8 @@ class TrendController:
                 and layer.role == ROLE_ANALYSIS
             ):
                 continue
-            hit = place_at(layer.data, float(lon), float(lat))
+            tolerance = PICK_PX * canvas.metres_per_pixel() / METRES_PER_DEGREE
+            hit = place_at(layer.data, float(lon), float(lat), tolerance)
             if hit is None:
                 continue
             events = self.analysis.event_layer()
@@ -75,8 +90,11 @@ class TrendController:
             window = (
                 (str(span[0])[:10], str(span[1])[:10]) if span is not None else None
             )
-            polygon = layer.data.geometry.iloc[index]
-            series = monthly_series(events.events, polygon, rows, window)
+            if layer.analysis.get("kind") in BY_ANALYSIS:
+                series = self._series_by_analysis(layer, index, events, rows, window)
+            else:
+                polygon = layer.data.geometry.iloc[index]
+                series = monthly_series(events.events, polygon, rows, window)
             credits = [events.attribution] if events.attribution else []
             if events.synthetic or layer.synthetic:
                 credits.insert(0, SYNTHETIC_MARK)
@@ -88,3 +106,32 @@ class TrendController:
             )
             return True
         return False
+
+    def _series_by_analysis(
+        self,
+        layer: VectorLayer,
+        index: int,
+        events: EventLayer,
+        rows: np.ndarray,
+        window: tuple[str, str] | None,
+    ) -> pd.Series:
+        """A ring's or segment's months: its analysis run again by month."""
+        import numpy as np
+
+        analysis = get(layer.analysis.get("kind"))
+        spec = analysis.restore(dict(layer.analysis))
+        spec["by"] = ["month"]
+        result = analysis.run(events.events, rows, spec, self.analysis.context())
+        table = result.tables["counts"]
+        row = layer.data.iloc[index]
+        keep = np.ones(len(table), dtype=bool)
+        if spec["kind"] == "buffer":
+            centre, _, ring = str(row["label"]).rpartition(" — ")
+            keep &= (table["ring"].astype(str) == ring).to_numpy()
+            if "centre" in table.columns and centre:
+                keep &= (table["centre"].astype(str) == centre).to_numpy()
+        elif "segment" in layer.data.columns:
+            keep &= (table["segment"] == row["segment"]).to_numpy()
+            if "road" in table.columns and "road" in layer.data.columns:
+                keep &= (table["road"].astype(str) == str(row["road"])).to_numpy()
+        return series_over(table[keep], events.events, rows, window)

@@ -91,3 +91,56 @@ def test_click_on_a_polygon_shows_its_series(
     assert values == [int(c) for c in trend.counts]
     window.trend_dock.raise_()
     window.grab().save(str(tmp_path / "window.png"))
+
+
+def test_click_on_a_buffer_ring_and_a_corridor_segment_agrees_with_their_counts(
+    make_main_window, tiny_frame, qtbot
+):
+    """A ring's and a road segment's months add up to the count the buffer and
+    corridor analyses give that ring and segment (one answer)."""
+    from sahelgis.analysis.registry import get
+
+    project, _ = _project(tiny_frame)
+    window = make_main_window(project)
+    canvas = window.canvas
+    x0, y0 = crs.to_display().transform(-8.2, 12.8)
+    x1, y1 = crs.to_display().transform(-5.8, 14.2)
+    canvas.set_extent((x0, y0, x1, y1))
+    context = window.analysis.context()
+    rings = window.analysis.add(
+        get("buffer").spec_from({"town": "Ségou", "radii": "25,50km"}, context)
+    )
+    assert rings is not None
+    segou = rings[0].data
+    inner = segou[segou["label"].str.endswith("0–25 km")].iloc[0]
+    lon, lat = inner.geometry.centroid.x, inner.geometry.centroid.y
+    px, py = widget_pixel(canvas, lon, lat)
+    with qtbot.waitSignal(window.trend_panel.sig_trend_changed, timeout=3000):
+        qtbot.mouseClick(
+            canvas.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(round(px), round(py)),
+        )
+    trend = window.trend_panel.trend
+    assert "0–25 km" in trend.place
+    assert trend.total == int(inner["count"]) > 0
+    window.project.remove_layer(rings[0].id)
+    road = window.analysis.add(
+        get("corridor").spec_from(
+            {"road": "RN6", "within": "10km", "segment": "25km"}, context
+        )
+    )
+    assert road is not None
+    segments = next(ly for ly in road if "segment" in ly.data.columns).data
+    busiest = segments.sort_values("count").iloc[-1]
+    mid = busiest.geometry.interpolate(0.5, normalized=True)
+    px, py = widget_pixel(canvas, mid.x, mid.y)
+    with qtbot.waitSignal(window.trend_panel.sig_trend_changed, timeout=3000):
+        qtbot.mouseClick(
+            canvas.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(round(px), round(py)),
+        )
+    trend = window.trend_panel.trend
+    assert str(busiest["label"]) in trend.place
+    assert trend.total == int(busiest["count"]) > 0
