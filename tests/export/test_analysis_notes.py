@@ -59,3 +59,21 @@ def test_alerts_notes_state_the_rule_and_its_source(fig_project, small_spec, tmp
     assert "Rule (acled_threat): window a month, baseline the 12 windows" in notes
     assert "at least 2 events" in notes
     assert ACLED_TRACKER_PAGE in notes
+
+
+def test_export_notes_equal_the_deck_notes(fig_project, small_spec, tmp_path, capsys):
+    """`sahelgis export --notes` prints what the deck's notes say (one function)."""
+    from sahelgis.export.cli import EXIT_OK, cmd_export
+    from sahelgis.io.project_file import save_project
+    from sahelgis.model.figures import save_figure
+
+    _add_result(fig_project, "compare", {"areas": "cercle", **PERIODS})
+    save_figure(fig_project, small_spec)
+    path = save_project(fig_project, tmp_path / "p.gpkg")
+    assert cmd_export([str(path), "--notes"]) == EXIT_OK
+    printed = capsys.readouterr().out
+    deck = tmp_path / "deck.pptx"
+    assert cmd_export([str(path), "--all", "-o", str(deck)]) == EXIT_OK
+    notes = pptx.Presentation(str(deck)).slides[0].notes_slide.notes_text_frame.text
+    assert "Periods: A 2018-01-01 to 2020-12-31" in notes
+    assert printed.startswith(f"== {small_spec.name}\n{notes}\n")

@@ -154,7 +154,7 @@ class TrendPanel(QWidget):
                     at, angle=90, pen=pg.mkPen("#777777", style=Qt.PenStyle.DashLine)
                 )
             )
-        step = max(1, -(-len(x) // 6))  # at most 6 month labels
+        step = max(1, -(-len(x) // 5))  # at most 5 month labels
         ticks = [(float(i), trend.months[i]) for i in range(0, len(x), step)]
         self.chart.getAxis("bottom").setTicks([ticks])
 
