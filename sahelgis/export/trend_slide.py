@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
+
 from sahelgis.analysis.trend import trend_notes, trend_summary
 from sahelgis.export import ExportError
 from sahelgis.export.pptx import MARGIN_IN, SLIDE_H_IN, SLIDE_W_IN, TITLE_ONLY_LAYOUT
@@ -117,7 +119,8 @@ def write_trend_pptx(trend: PlaceTrend, path: str | Path, title: str = "") -> Pa
     value = chart.value_axis
     value.has_title = True
     value.axis_title.text_frame.text = "Events per month"
-    value.minimum_scale = 0
+    # counts start at 0; a falling trend line may end below it, and shows so
+    value.minimum_scale = min(0.0, float(np.floor(min(trend.fitted))))
     value.has_major_gridlines = True
     category = chart.category_axis
     category.has_title = True

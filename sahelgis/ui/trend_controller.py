@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sahelgis.analysis.registry import get
+from sahelgis.analysis.registry.compare import BY_PLACE
 from sahelgis.analysis.trend import monthly_series, place_at, series_over
 from sahelgis.model import crs
 from sahelgis.model.figures import SYNTHETIC_MARK
@@ -90,7 +91,9 @@ class TrendController:
             window = (
                 (str(span[0])[:10], str(span[1])[:10]) if span is not None else None
             )
-            if layer.analysis.get("kind") in BY_ANALYSIS:
+            if layer.analysis.get("kind") in BY_ANALYSIS or (
+                layer.analysis.get("areas") in BY_PLACE
+            ):
                 series = self._series_by_analysis(layer, index, events, rows, window)
             else:
                 polygon = layer.data.geometry.iloc[index]
@@ -115,23 +118,41 @@ class TrendController:
         rows: np.ndarray,
         window: tuple[str, str] | None,
     ) -> pd.Series:
-        """A ring's or segment's months: its analysis run again by month."""
+        """A ring's or segment's months: its buffer or corridor run by month.
+
+        For a compare or alerts layer of rings or segments, the buffer or
+        corridor it was counted with (its ``inner`` spec); the place is the
+        ring's or segment's label ("Nara — 0–25 km", "RN4 km 0–25").
+        """
         import numpy as np
 
-        analysis = get(layer.analysis.get("kind"))
-        spec = analysis.restore(dict(layer.analysis))
+        saved = dict(layer.analysis)
+        row = layer.data.iloc[index]
+        if saved.get("kind") in BY_ANALYSIS:
+            label = str(row["label"])
+        else:  # compare/alerts per ring or segment: the label is the area name
+            label = str(row[str(saved["areas"])])
+            saved = dict(saved["inner"])
+        analysis = get(saved.get("kind"))
+        spec = analysis.restore(saved)
         spec["by"] = ["month"]
         result = analysis.run(events.events, rows, spec, self.analysis.context())
         table = result.tables["counts"]
-        row = layer.data.iloc[index]
         keep = np.ones(len(table), dtype=bool)
         if spec["kind"] == "buffer":
-            centre, _, ring = str(row["label"]).rpartition(" — ")
+            centre, _, ring = label.rpartition(" — ")
             keep &= (table["ring"].astype(str) == ring).to_numpy()
             if "centre" in table.columns and centre:
                 keep &= (table["centre"].astype(str) == centre).to_numpy()
-        elif "segment" in layer.data.columns:
-            keep &= (table["segment"] == row["segment"]).to_numpy()
-            if "road" in table.columns and "road" in layer.data.columns:
-                keep &= (table["road"].astype(str) == str(row["road"])).to_numpy()
+        else:
+            segments = next(
+                (ly.data for ly in result.layers if "segment" in ly.data.columns), None
+            )
+            if segments is not None and label in set(segments["label"].astype(str)):
+                ids = segments.loc[segments["label"].astype(str) == label, "segment"]
+                keep &= table["segment"].isin(ids.tolist()).to_numpy()
+                if "road" in table.columns and "road" in segments.columns:
+                    roads = segments.loc[segments["label"].astype(str) == label, "road"]
+                    keep &= table["road"].isin(roads.tolist()).to_numpy()
+            # else the whole corridor polygon: every segment
         return series_over(table[keep], events.events, rows, window)

@@ -144,3 +144,42 @@ def test_click_on_a_buffer_ring_and_a_corridor_segment_agrees_with_their_counts(
     trend = window.trend_panel.trend
     assert str(busiest["label"]) in trend.place
     assert trend.total == int(busiest["count"]) > 0
+
+
+def test_click_on_a_compare_segment_splits_its_a_and_b_counts(
+    make_main_window, tiny_frame, qtbot
+):
+    """Compare per road segment: the clicked segment's months in A and in B add
+    up to its count_a and count_b."""
+    from sahelgis.analysis.registry import get
+
+    project, _ = _project(tiny_frame)
+    window = make_main_window(project)
+    canvas = window.canvas
+    x0, y0 = crs.to_display().transform(-8.2, 12.8)
+    x1, y1 = crs.to_display().transform(-5.8, 14.2)
+    canvas.set_extent((x0, y0, x1, y1))
+    spec = get("compare").spec_from(
+        {"areas": "segment", "road": "RN6", "a_from": "2022-01-01",
+         "a_to": "2022-12-31", "b_from": "2023-01-01", "b_to": "2023-12-31"},
+        window.analysis.context(),
+    )  # fmt: skip
+    layers = window.analysis.add(spec)
+    assert layers is not None
+    data = layers[0].data
+    busiest = data.sort_values("count_b").iloc[-1]
+    mid = busiest.geometry.interpolate(0.5, normalized=True)
+    px, py = widget_pixel(canvas, mid.x, mid.y)
+    with qtbot.waitSignal(window.trend_panel.sig_trend_changed, timeout=3000):
+        qtbot.mouseClick(
+            canvas.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(round(px), round(py)),
+        )
+    trend = window.trend_panel.trend
+    assert str(busiest["segment"]) in trend.place
+    months = dict(zip(trend.months, trend.counts.tolist(), strict=True))
+    a = sum(c for m, c in months.items() if m.startswith("2022"))
+    b = sum(c for m, c in months.items() if m.startswith("2023"))
+    assert (a, b) == (int(busiest["count_a"]), int(busiest["count_b"]))
+    assert b > 0
