@@ -4,11 +4,14 @@ sahelgis export PROJECT -o OUT.png|.svg|.pdf|.pptx   the only (or --figure) figu
 sahelgis export PROJECT --figure NAME -o OUT.gif     an animation of its window
 sahelgis export PROJECT --all -o DECK.pptx|.pdf      every saved figure
 sahelgis export PROJECT --list                       names, titles and counts
+sahelgis export PROJECT --notes                      each figure's slide notes
 
 ``--figure`` takes the exact name, or the name with any case and any dash
 (-, –, —), or a unique start of it ("report figure 1"). ``--list`` prints one
 line per figure, tab separated: name, title, "n = N in <scope>, <window>"
 (the count every format of the figure shows; "" for figures without events).
+``--notes`` prints the slide notes a deck gets (source, filter, window, the
+method and counts of compare and alerts layers), from the same function.
 
 A project without saved figures exports its current view (visible layers, time
 window and filter). ``-o`` never names the project itself nor any other SahelGIS
@@ -56,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--list", action="store_true", help="list the saved figures and exit"
     )
+    which.add_argument(
+        "--notes",
+        action="store_true",
+        help="print each saved figure's slide notes (method, counts) and exit",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -79,7 +87,7 @@ def cmd_export(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed the usage line
         return int(exc.code or 0) and EXIT_USAGE
-    if not args.list and args.output is None:
+    if not (args.list or args.notes) and args.output is None:
         return _fail("give the file to write with -o OUT", EXIT_USAGE)
     if args.dpi is not None and not 10 <= args.dpi <= 1200:
         return _fail(f"--dpi {args.dpi} is out of range (10–1200)", EXIT_USAGE)
@@ -91,7 +99,7 @@ def cmd_export(argv: list[str]) -> int:
     from sahelgis.model.figures import default_spec, find_figure, saved_figures
 
     try:
-        if args.output is not None and not args.list:
+        if args.output is not None and not (args.list or args.notes):
             # before any work: never the project itself nor another project
             guard_output(args.output, [args.project])
             if not args.frames:
@@ -103,6 +111,12 @@ def cmd_export(argv: list[str]) -> int:
     try:
         project = load_project(args.project)
         specs = saved_figures(project)
+        if args.notes:
+            from sahelgis.export.pptx import slide_notes
+
+            for spec in specs or [default_spec(project)]:
+                print(f"== {spec.name}\n{slide_notes(project, spec)}\n")  # noqa: T201
+            return EXIT_OK
         if args.list:
             for spec in specs:
                 print(f"{spec.name}\t{spec.title}\t{count_line(project, spec)}")  # noqa: T201

@@ -76,6 +76,20 @@ def chart_box(
     return left + rect.x, top + page_h - rect.y - rect.h, rect.w, rect.h
 
 
+def slide_plan(project: Project, spec: FigureSpec) -> PagePlan:
+    """The plan a figure's slide is drawn from (its picture's page size)."""
+    _, _, width, height = picture_area(spec)
+    return plan_figure(
+        project, spec, with_title=False, with_source=False, page=(width, height)
+    )
+
+
+def slide_notes(project: Project, spec: FigureSpec) -> str:
+    """A figure's slide notes as the deck writes them (``sahelgis export --notes``)."""
+    with rc():
+        return figure_text(figure_notes(project, slide_plan(project, spec)))
+
+
 def write_deck(
     project: Project,
     specs: list[FigureSpec],
@@ -119,9 +133,7 @@ def write_deck(
         progress.set(i / len(specs), f"Slide {i + 1}/{len(specs)}: {spec.name}")
         left, top, width, height = picture_area(spec)
         with rc():
-            plan = plan_figure(
-                project, spec, with_title=False, with_source=False, page=(width, height)
-            )
+            plan = slide_plan(project, spec)
             # the chart goes on the slide as a native chart: the picture
             # keeps its place empty
             fig = figure_for(project, spec, plan=dataclasses.replace(plan, chart=None))
@@ -198,4 +210,4 @@ def write_deck(
     return path
 
 
-__all__ = ["chart_box", "picture_area", "write_deck"]
+__all__ = ["chart_box", "picture_area", "slide_notes", "slide_plan", "write_deck"]

@@ -13,7 +13,7 @@ from sahelgis.model import crs
 from sahelgis.model.figure_legend import category_label, layer_label
 from sahelgis.model.figure_scope import area_name
 from sahelgis.model.figures import SYNTHETIC_MARK
-from sahelgis.model.layers import EventLayer
+from sahelgis.model.layers import EventLayer, Layer, VectorLayer
 from sahelgis.model.time_window import day_label
 
 if TYPE_CHECKING:
@@ -114,6 +114,104 @@ def scope_notes(project: Project, plan: FigurePlan) -> str:
     )
 
 
+#: ACLED's page stating the surge and threat tracker rules the alerts follow.
+ACLED_TRACKER_PAGE = (
+    "https://acleddata.com/early-warning-research-hub/subnational-threat-surge-tracker/"
+)
+
+
+def _areas_text(spec: dict) -> str:
+    areas = str(spec.get("areas", "cercle"))
+    if areas == "hexagon":
+        size = spec.get("size")
+        return f"hexagons ({size} m across)" if size else "hexagons"
+    return {"ring": "buffer rings", "segment": "corridor road segments"}.get(
+        areas, f"{areas}s"
+    )
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
+
+
+def analysis_notes(layer: Layer) -> list[str]:
+    """The method and numbers of a compare or alerts result layer, for notes.
+
+    Built from what the layer holds (its saved parameters, its features'
+    counts and its style's classes), so a slide states the method and the
+    counts the analysis table gave. Other layers give no line.
+
+    Parameters
+    ----------
+    layer
+        A layer of the figure.
+
+    Returns
+    -------
+    list of str
+        Lines (none for other layers).
+    """
+    spec = dict(layer.analysis or {})
+    kind = spec.get("kind")
+    if kind not in ("compare", "alerts") or not isinstance(layer, VectorLayer):
+        return []
+    data = layer.data
+    fields = [c for c in data.columns if c != data.geometry.name]
+    name_field = fields[0] if fields else None
+    lines = [f"Analysis “{layer_label(layer)}” ({kind}) per {_areas_text(spec)}:"]
+    if kind == "compare":
+        periods = spec.get("periods") or [
+            spec.get(k) for k in ("a_from", "a_to", "b_from", "b_to")
+        ]
+        if periods and all(periods):
+            a0, a1, b0, b1 = periods
+            lines.append(
+                f"  Periods: A {a0} to {a1}, B {b0} to {b1} (both ends included)"
+            )
+        else:
+            lines.append(
+                "  Periods: B the last 12 months to the data's last day, A the 12 "
+                "months before"
+            )
+        lines.append(
+            "  Method: events per area in A and B (lon/lat point in polygon, as "
+            "sahelgis counts); change = B − A; change % = 100·(B − A)/A (none "
+            "when A = 0)"
+        )
+        if layer.style is not None and layer.style.categories:
+            lines.append("  Classes: " + "; ".join(layer.style.categories))
+        if name_field and {"count_a", "count_b"} <= set(data.columns):
+            shown = data[(data["count_a"] > 0) | (data["count_b"] > 0)]
+            for values in shown.drop(columns=data.geometry.name).to_dict("records"):
+                a, b = _int(values["count_a"]), _int(values["count_b"])
+                pct = f" ({100.0 * (b - a) / a:+.1f}%)" if a else " (new)" if b else ""
+                lines.append(f"  {values[name_field]}: A {a}, B {b}{pct}")
+    else:
+        preset = spec.get("preset", "acled_surge")
+        lines.append(
+            f"  Rule ({preset}): window a {spec.get('window', 'week')}, baseline "
+            f"the {spec.get('baseline', 4)} windows before; alert when the "
+            f"window has at least {spec.get('min_count', 3)} events, the "
+            f"baseline average is at least {spec.get('min_baseline', 1.0)} and "
+            f"the count is at least {spec.get('increase', 100.0)}% above it"
+        )
+        lines.append(
+            f"  Rule source: ACLED Subnational Threat & Surge Trackers, "
+            f"{ACLED_TRACKER_PAGE}"
+        )
+        if name_field and "alerts" in data.columns:
+            flagged = data[data["alerts"].fillna(0) > 0]
+            for values in flagged.drop(columns=data.geometry.name).to_dict("records"):
+                now = " (alert in the latest window)" if values.get("alert_now") else ""
+                lines.append(
+                    f"  {values[name_field]}: {_int(values['alerts'])} alerts{now}"
+                )
+    return lines
+
+
 def figure_notes(project: Project, plan: FigurePlan) -> str:
     """Slide notes: source, filters, window, extent, layers and panel counts."""
     spec = plan.spec
@@ -146,6 +244,8 @@ def figure_notes(project: Project, plan: FigurePlan) -> str:
     )
     lines.append(f"Map projection: {crs.DISPLAY_CRS_NAME}")
     lines.append("Layers: " + "; ".join(layer_label(ly) for ly in plan.layers))
+    for layer in plan.layers:
+        lines.extend(analysis_notes(layer))
     caveats = [ly.caveat for ly in plan.layers if ly.caveat]
     lines.extend(f"Caveat: {c}" for c in dict.fromkeys(caveats))
     if any(isinstance(ly, EventLayer) for ly in plan.layers):
@@ -172,6 +272,8 @@ def figure_notes(project: Project, plan: FigurePlan) -> str:
 
 
 __all__ = [
+    "ACLED_TRACKER_PAGE",
+    "analysis_notes",
     "auto_source",
     "basemap_credit",
     "figure_notes",

@@ -56,9 +56,11 @@ from sahelgis.ui.panels.identify_panel import IdentifyPanel
 from sahelgis.ui.panels.layer_panel import LayerPanel
 from sahelgis.ui.panels.result_panel import ResultPanel
 from sahelgis.ui.panels.time_controls import TimeControls
+from sahelgis.ui.panels.trend_panel import TrendPanel
 from sahelgis.ui.plain_text import MessageBox as QMessageBox
 from sahelgis.ui.plain_text import markup, plain_label, window_title
 from sahelgis.ui.project_files import ProjectFilesMixin, new_project
+from sahelgis.ui.trend_controller import TrendController
 from sahelgis.ui.workers import TaskRunner
 
 #: The Charts dock keeps at least this height when a result makes room.
@@ -135,6 +137,15 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
         )
         self.analysis.sig_failed.connect(self._on_analysis_failed)
         self.analysis.sig_marks.connect(self.chart_panel.set_marks)
+        self.trend_panel = TrendPanel()
+        self.trend_dock = self._dock(
+            "Trend",
+            "trend_dock",
+            self.trend_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.trend = TrendController(self.analysis, self.trend_panel)
+        self.trend_panel.sig_trend_changed.connect(self._on_trend_shown)
         self.history_panel = HistoryPanel(self.project.undo_stack)
         self.history_dock = self._dock(
             "Undo history",
@@ -225,14 +236,16 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
         if self.analysis.buffer_at(x, y) is not None:
             self.show_result_dock()
 
-    def _on_events_identified(
-        self, found: list[tuple[EventLayer, np.ndarray]]
-    ) -> None:
+    def _on_events_identified(self, found: list[tuple[EventLayer, np.ndarray]]) -> None:
         """A click on events brings the Identify tab forward (over the result)."""
         self.identify_panel.show_events(found)
         if any(len(rows) for _, rows in found):
             self.identify_dock.show()
             self.identify_dock.raise_()
+
+    def _on_trend_shown(self, trend: object) -> None:
+        self.trend_dock.show()
+        self.trend_dock.raise_()
 
     def _on_layer_panel_current_changed(self, *args: object) -> None:
         layer_id = self.layer_panel.current_layer_id()
@@ -247,6 +260,7 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
         self.canvas.sig_scale_changed.connect(self._on_canvas_scale_changed)
         self.canvas.sig_events_identified.connect(self._on_events_identified)
         self.canvas.sig_buffer_requested.connect(self._on_canvas_buffer_requested)
+        self.trend.attach(self.canvas)
         self.drawing.sig_measure.connect(self.statusBar().showMessage)
         self.drawing.sig_message.connect(
             lambda text: self.statusBar().showMessage(text, 5000)
@@ -443,7 +457,7 @@ class MainWindow(WindowActionsMixin, ProjectFilesMixin, ImportsMixin, QMainWindo
         )
         for group in (
             (self.layers_dock, self.filter_dock, self.history_dock),
-            (self.identify_dock, self.result_dock),
+            (self.identify_dock, self.result_dock, self.trend_dock),
         ):
             for dock in group[1:]:
                 dock.hide()

@@ -245,6 +245,7 @@ def test_command_table():
         "compare",
         "alerts",
         "hotspots",
+        "trend",
         "zones",
         "isolation",
         "duplicates",

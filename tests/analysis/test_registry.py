@@ -29,6 +29,7 @@ def test_every_analysis_declares_what_the_front_ends_need():
         "compare",
         "alerts",
         "hotspots",
+        "trend",
         "zones",
         "isolation",
         "duplicates",

@@ -123,7 +123,7 @@ def test_a_restored_layout_draws_no_stray_tab_bar(qtbot):
         if bar.isVisible() and second.rect().intersects(bar.geometry())
     ]
     assert sorted(drawn) == [
-        ("Identify", "Analysis result"),
+        ("Identify", "Analysis result", "Trend"),
         ("Layers", "Filters", "Undo history"),
     ]
     second.project.mark_saved()

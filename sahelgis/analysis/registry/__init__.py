@@ -18,6 +18,7 @@ from sahelgis.analysis.registry import (
     duplicates,
     hotspots,
     isolation,
+    trend,
     zones,
 )
 from sahelgis.analysis.registry.base import (
@@ -53,6 +54,7 @@ ANALYSES: dict[str, Analysis] = {
         compare,
         alerts,
         hotspots,
+        trend,
         zones,
         isolation,
         duplicates,
