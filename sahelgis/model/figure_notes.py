@@ -138,7 +138,7 @@ def _int(value: object) -> int:
 
 
 def analysis_notes(layer: Layer) -> list[str]:
-    """The method and numbers of a compare or alerts result layer, for notes.
+    """The method and numbers of a compare, alerts or hot-spot result layer.
 
     Built from what the layer holds (its saved parameters, its features'
     counts and its style's classes), so a slide states the method and the
@@ -156,6 +156,8 @@ def analysis_notes(layer: Layer) -> list[str]:
     """
     spec = dict(layer.analysis or {})
     kind = spec.get("kind")
+    if kind == "hotspots" and isinstance(layer, VectorLayer):
+        return _hotspot_notes(layer, spec)
     if kind not in ("compare", "alerts") or not isinstance(layer, VectorLayer):
         return []
     data = layer.data
@@ -209,6 +211,28 @@ def analysis_notes(layer: Layer) -> list[str]:
                 lines.append(
                     f"  {values[name_field]}: {_int(values['alerts'])} alerts{now}"
                 )
+    return lines
+
+
+def _hotspot_notes(layer: VectorLayer, spec: dict) -> list[str]:
+    """The emerging-hot-spot method and the tally of categories on the map."""
+    size_km = float(spec.get("size", 10_000)) / 1000.0
+    lines = [
+        f"Analysis “{layer_label(layer)}” (emerging hot spots) on {size_km:g} km "
+        f"hexagons, {spec.get('step', 'month')}ly steps:",
+        "  Method: events per hexagon and step; local Getis-Ord Gi* per bin over "
+        f"the hexagon and its {int(spec.get('rings', 1))} ring(s) of neighbours, "
+        f"the same step and {int(spec.get('lag', 1))} step(s) before (weights 1); "
+        "Benjamini–Hochberg false discovery rate at "
+        f"{100.0 * float(spec.get('alpha', 0.05)):g}%; Mann–Kendall trend of each "
+        "hexagon's z series; categories as ArcGIS's Emerging Hot Spot Analysis",
+    ]
+    if "category" in layer.data.columns:
+        tally = layer.data["category"].astype(str).value_counts()
+        lines.append(
+            "  Categories on the map: "
+            + "; ".join(f"{name} {int(n)}" for name, n in tally.items())
+        )
     return lines
 
 

@@ -77,3 +77,16 @@ def test_export_notes_equal_the_deck_notes(fig_project, small_spec, tmp_path, ca
     notes = pptx.Presentation(str(deck)).slides[0].notes_slide.notes_text_frame.text
     assert "Periods: A 2018-01-01 to 2020-12-31" in notes
     assert printed.startswith(f"== {small_spec.name}\n{notes}\n")
+
+
+def test_hotspot_notes_state_the_method_and_the_categories_on_the_map(
+    fig_project, small_spec, tmp_path
+):
+    result = _add_result(fig_project, "hotspots", {"size": "20km", "step": "year"})
+    notes = _notes(fig_project, small_spec, tmp_path)
+    assert "(emerging hot spots) on 20 km hexagons, yearly steps" in notes
+    assert "Getis-Ord Gi*" in notes
+    assert "Benjamini–Hochberg false discovery rate at 5%" in notes
+    tally = result.layers[0].data["category"].astype(str).value_counts()
+    for name, n in tally.items():
+        assert f"{name} {int(n)}" in notes
