@@ -139,6 +139,7 @@ def test_spec_excludes_what_must_not_ship(spec_tree: ast.Module) -> None:
         "PySide6.QtWebEngineCore",
         "PySide6.QtMultimedia",
         "imageio_ffmpeg",
+        "scipy",  # a test reference only: the bundle stays without it
     ):
         assert module in excludes
     # basemap tiles ship: contextily and rasterio (a second GDAL, with its data)
