@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
@@ -96,13 +96,12 @@ class TrendPanel(QWidget):
         months = [str(m) for m in series.index]
         if months:
             mid = months[len(months) // 2]
-            self.since_edit.blockSignals(True)
-            self.since_edit.setDateRange(
-                QDate.fromString(months[0] + "-01", "yyyy-MM-dd"),
-                QDate.fromString(months[-1] + "-01", "yyyy-MM-dd"),
-            )
-            self.since_edit.setDate(QDate.fromString(mid + "-01", "yyyy-MM-dd"))
-            self.since_edit.blockSignals(False)
+            with QSignalBlocker(self.since_edit):
+                self.since_edit.setDateRange(
+                    QDate.fromString(months[0] + "-01", "yyyy-MM-dd"),
+                    QDate.fromString(months[-1] + "-01", "yyyy-MM-dd"),
+                )
+                self.since_edit.setDate(QDate.fromString(mid + "-01", "yyyy-MM-dd"))
         self._refit()
 
     def since(self) -> str:
