@@ -44,21 +44,18 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
-from sahelgis.analysis.registry.base import Context, Result, ResultLayer, Tables
+from sahelgis.analysis.registry.base import Context, Result, ResultLayer
 from sahelgis.analysis.registry.compare import AreaDays
 from sahelgis.analysis.registry.counts import AREAS, HEXAGON
 from sahelgis.analysis.registry.params import Param
 from sahelgis.model.styles import Style
-from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     import geopandas as gpd
-    import numpy as np
     import pandas as pd
 
-    from sahelgis.model.events import EventTable
 
 #: The presets: window and baseline windows (both: increase 100%, smallest
 #: baseline average 1 event per window, the parameters' defaults).
@@ -188,25 +185,9 @@ class Alerts(AreaDays):
         )
 
     # -- run ----------------------------------------------------------------------
-    @override
-    def run(
-        self,
-        events: EventTable,
-        rows: np.ndarray | None,
-        spec: Mapping[str, Any],
-        context: Context,
-        progress: Progress = NULL_PROGRESS,
-    ) -> Result:
-        spec = self.restore(spec)
-        areas, field, days, span = self.day_table(events, rows, spec, context, progress)
-        return self._result(spec, areas, field, days, span)
+
 
     @override
-    def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
-        days, span = self.merged_days(spec, merged)
-        areas, field = spec["_areas"], spec["_field"]
-        return self._result(self.restore(spec), areas, field, days, span)
-
     def _result(
         self,
         spec: Mapping[str, Any],
@@ -214,6 +195,7 @@ class Alerts(AreaDays):
         field: str,
         days: pd.DataFrame,
         span: tuple[str, str] | None,
+        notes: list[str] | None = None,
     ) -> Result:
         from sahelgis.analysis.change import AlertRule, alerts
         from sahelgis.model.crs import WGS84

@@ -117,28 +117,20 @@ class AreaDays(Analysis):
 
         return BASE_COLUMNS
 
+    # the areas are those of counts, shipped to the engines the same way
     @override
     def extent(self, spec: Mapping[str, Any]) -> Box | None:
-        w, s, e, n = (float(v) for v in spec["_areas"].total_bounds)
-        return (w, s, e, n)
+        return COUNTS.extent(spec)
 
     @override
     def read_box(self, spec: Mapping[str, Any], context: Context) -> Box | None:
         if spec["areas"] not in AREAS:  # hexagons, rings, segments: read all
             return None
-        areas, _ = COUNTS.areas_of(spec, context)
-        w, s, e, n = (float(v) for v in areas.to_crs("EPSG:4326").total_bounds)
-        return (w, s, e, n)
+        return COUNTS.read_box(spec, context)
 
     @override
     def prepare_batch(self, spec: dict[str, Any], context: Context) -> dict[str, Any]:
-        if spec["areas"] not in AREAS:
-            raise ParamError(
-                f"areas = {spec['areas']!r}: a recipe counts per " + ", ".join(AREAS)
-            )
-        areas, field = COUNTS.areas_of(spec, context)
-        frame = areas[[field, areas.geometry.name]].reset_index(drop=True)
-        return {**spec, "_areas": frame, "_field": field}
+        return COUNTS.prepare_batch(spec, context)
 
     @override
     def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
@@ -148,6 +140,37 @@ class AreaDays(Analysis):
             events, spec["_areas"], spec["_field"], by="day", keep_zeros=False
         )
         return {"days": table, "all_days": _all_days(events, None)}
+
+    @override
+    def run(
+        self,
+        events: EventTable,
+        rows: np.ndarray | None,
+        spec: Mapping[str, Any],
+        context: Context,
+        progress: Progress = NULL_PROGRESS,
+    ) -> Result:
+        spec = self.restore(spec)
+        areas, field, days, span = self.day_table(events, rows, spec, context, progress)
+        return self._result(spec, areas, field, days, span)
+
+    @override
+    def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
+        days, span = self.merged_days(spec, merged)
+        areas, field = spec["_areas"], spec["_field"]
+        return self._result(self.restore(spec), areas, field, days, span)
+
+    def _result(
+        self,
+        spec: Mapping[str, Any],
+        areas: gpd.GeoDataFrame,
+        field: str,
+        days: pd.DataFrame,
+        span: tuple[str, str] | None,
+        notes: list[str] | None = None,
+    ) -> Result:
+        """The result from the per-area, per-day counts (each analysis's own)."""
+        raise NotImplementedError
 
     def merged_days(
         self, spec: Mapping[str, Any], merged: Tables
@@ -430,11 +453,6 @@ class Compare(AreaDays):
         return result
 
     @override
-    def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
-        days, span = self.merged_days(spec, merged)
-        areas, field = spec["_areas"], spec["_field"]
-        return self._result(self.restore(spec), areas, field, days, span, [])
-
     def _result(
         self,
         spec: Mapping[str, Any],
@@ -442,7 +460,7 @@ class Compare(AreaDays):
         field: str,
         days: pd.DataFrame,
         span: tuple[str, str] | None,
-        notes: list[str],
+        notes: list[str] | None = None,
     ) -> Result:
         from sahelgis.analysis.change import (
             CHANGE_CLASSES,
@@ -450,6 +468,8 @@ class Compare(AreaDays):
             default_periods,
         )
         from sahelgis.model.crs import WGS84
+
+        notes = list(notes or [])
 
         periods = spec.get("periods")
         if not periods:

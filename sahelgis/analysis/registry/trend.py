@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from typing_extensions import override
 
-from sahelgis.analysis.registry.base import Context, Result, ResultLayer, Tables
+from sahelgis.analysis.registry.base import Context, Result, ResultLayer
 from sahelgis.analysis.registry.compare import AreaDays
 from sahelgis.analysis.registry.params import Param, ParamError
 from sahelgis.analysis.results import COUNT
 from sahelgis.model.styles import Style
-from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from sahelgis.model.events import EventTable
 
 
 class Trend(AreaDays):
@@ -86,26 +84,9 @@ class Trend(AreaDays):
         spec = self.restore(spec)
         return f"Trend of {spec['place']} ({self.area_text(spec)})"
 
-    @override
-    def run(
-        self,
-        events: EventTable,
-        rows: np.ndarray | None,
-        spec: Mapping[str, Any],
-        context: Context,
-        progress: Progress = NULL_PROGRESS,
-    ) -> Result:
-        spec = self.restore(spec)
-        areas, field, days, span = self.day_table(events, rows, spec, context, progress)
-        return self._result(spec, areas, field, days, span)
+
 
     @override
-    def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
-        days, span = self.merged_days(spec, merged)
-        return self._result(
-            self.restore(spec), spec["_areas"], spec["_field"], days, span
-        )
-
     def _result(
         self,
         spec: Mapping[str, Any],
@@ -113,6 +94,7 @@ class Trend(AreaDays):
         field: str,
         days: pd.DataFrame,
         span: tuple[str, str] | None,
+        notes: list[str] | None = None,
     ) -> Result:
         import pandas as pd
 
