@@ -484,6 +484,94 @@ def counts_per_hex(
     return cells, table
 
 
+#: Key column of :func:`located_counts`: an event's exact ``"lon lat"``.
+AT = "at_lonlat"
+
+
+def located_counts(
+    events: EventTable, by: str | tuple[str, ...] | list[str] | None
+) -> pd.DataFrame:
+    """Events per exact location and key: what batch hexagon counts add up.
+
+    A hexagon depends on the grid's centre, which is only known once every
+    partition has been read (the centre of the whole table's extent, as
+    :func:`counts_per_hex` takes it); counts per location add up across
+    partitions and :func:`hex_counts_of` turns them into counts per hexagon.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy ``at_lonlat`` (``"lon lat"``, EPSG:4326 degrees as exact
+        ``repr``), the ``by`` keys, ``count``.
+    """
+    keys = normalise_by(by)
+    pairs = np.column_stack([events.lon, events.lat]).astype("float64")
+    if len(pairs):
+        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    else:
+        unique, inverse = np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
+    labels = np.array([f"{float(a)!r} {float(b)!r}" for a, b in unique], dtype=object)
+    everything = np.arange(len(events))
+    return tidy_counts(
+        [
+            (AT, inverse.ravel().astype(np.int32), labels),
+            *key_arrays(events, keys, everything),
+        ]
+    )
+
+
+def hex_counts_of(
+    located: pd.DataFrame, size_m: float, by: str | tuple[str, ...] | list[str] | None
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Counts per hexagon from :func:`located_counts` (of one or many partitions).
+
+    The grid is that of :func:`counts_per_hex` on the same events: centred on
+    their extent's centre rounded to 0.5°, ``size_m`` metres centre to centre.
+
+    Returns
+    -------
+    (cells, table)
+        As :func:`counts_per_hex`: the hexagons holding an event (EPSG:4326)
+        with ``hex_id``, ``q``, ``r``, ``area_km2``, ``count``; the tidy
+        table ``hex_id``, the ``by`` keys, ``count``.
+    """
+    import pandas as pd
+
+    keys = list(normalise_by(by))
+    at = located[AT].astype(str).str.split(" ", expand=True)
+    lon = at[0].astype("float64").to_numpy() if len(located) else np.zeros(0)
+    lat = at[1].astype("float64").to_numpy() if len(located) else np.zeros(0)
+    if len(lon):
+        c_lon = (float(np.nanmin(lon)) + float(np.nanmax(lon))) / 2.0
+        c_lat = (float(np.nanmin(lat)) + float(np.nanmax(lat))) / 2.0
+        centre = round(c_lon * 2) / 2, round(c_lat * 2) / 2
+    else:
+        centre = (0.0, 0.0)
+    crs = hex_crs(*centre)
+    x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lon, lat)
+    q, r = _xy_to_axial(np.asarray(x), np.asarray(y), size_m)
+    cell_key = (q << 32) ^ (r & 0xFFFFFFFF)
+    unique, inverse = np.unique(cell_key, return_inverse=True)
+    uq = unique >> 32
+    ur = (unique & 0xFFFFFFFF).astype(np.int64)
+    ur = np.where(ur >= 2**31, ur - 2**32, ur)
+    cells = _hex_frame(uq, ur, size_m, crs)
+    counts = located[COUNT].to_numpy(dtype=np.int64)
+    cells[COUNT] = np.bincount(inverse, weights=counts, minlength=len(unique)).astype(
+        np.int64
+    )
+    frame = pd.DataFrame({"hex_id": cells["hex_id"].to_numpy()[inverse]})
+    for key in keys:
+        frame[key] = located[key].to_numpy()
+    frame[COUNT] = counts
+    table = (
+        frame.groupby(["hex_id", *keys], sort=False)[COUNT].sum().reset_index()
+        if len(frame)
+        else frame
+    )
+    return cells, table
+
+
 # ---------------------------------------------------------------- classes ---
 def _fisher_jenks(values: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
     """Upper bounds of the optimal ``k`` classes of sorted distinct values."""

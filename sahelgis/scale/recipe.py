@@ -312,7 +312,7 @@ def recipe_from_project(project: Project) -> str:
 
     Each analysis writes its own recipe tables (buffers their centre and radii,
     corridors their road or drawn line as WKT, counts their areas, zones their
-    rules); analyses a recipe cannot run (town isolation, hexagon counts) are
+    rules); analyses a recipe cannot run (town isolation) are
     listed in a comment.
     """
     analyses: list[dict[str, Any]] = []

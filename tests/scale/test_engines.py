@@ -92,7 +92,16 @@ increase = 50
 ZONES = (
     '[[analysis]]\nid = "zones"\nkind = "zones"\nby = "year"\n\n'
     '[[analysis]]\nid = "hotspots"\nkind = "hotspots"\nsize = "10 km"\n'
-    'step = "month"\n'
+    'step = "month"\n\n'
+    # hexagons: counted per location in each partition, the grid in finish
+    '[[analysis]]\nid = "hex_counts"\nkind = "counts"\nareas = "hexagon"\n'
+    'size = "25 km"\nby = ["year", "event_type"]\n\n'
+    '[[analysis]]\nid = "hex_change"\nkind = "compare"\nareas = "hexagon"\n'
+    'size = "25 km"\n\n'
+    '[[analysis]]\nid = "hex_alerts"\nkind = "alerts"\nareas = "hexagon"\n'
+    'size = "25 km"\n\n'
+    '[[analysis]]\nid = "hex_trend"\nkind = "trend"\nareas = "hexagon"\n'
+    'size = "25 km"\nplace = "-3_8"\n'
 )
 
 

@@ -46,7 +46,7 @@ from typing_extensions import override
 
 from sahelgis.analysis.registry.base import Context, Result, ResultLayer
 from sahelgis.analysis.registry.compare import AreaDays
-from sahelgis.analysis.registry.counts import AREAS, HEXAGON
+from sahelgis.analysis.registry.counts import HEXAGON
 from sahelgis.analysis.registry.params import Param
 from sahelgis.model.styles import Style
 
@@ -168,10 +168,8 @@ class Alerts(AreaDays):
     @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
-        if spec["areas"] not in AREAS:
-            return []
         return [
-            {"kind": self.id, "areas": spec["areas"], "preset": spec["preset"]}
+            {"kind": self.id, **self.area_item(spec), "preset": spec["preset"]}
             | {k: spec[k] for k in RULE_KEYS}
         ]
 
@@ -185,7 +183,6 @@ class Alerts(AreaDays):
         )
 
     # -- run ----------------------------------------------------------------------
-
 
     @override
     def _result(

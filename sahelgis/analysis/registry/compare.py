@@ -5,7 +5,9 @@ around a town (``areas = ring``) or the segments of a road corridor
 (``areas = segment``); the map layer is a diverging choropleth of the percent
 change. Rings and segments are counted by the buffer and corridor analyses
 themselves (per day), so their counts per period equal ``sahelgis buffer`` and
-``sahelgis corridor`` for the same dates; recipes compare admin areas only.
+``sahelgis corridor`` for the same dates. Recipes compare admin areas and
+hexagons (each partition counts its events per location and day; the grid is
+laid in ``finish``, centred on every event as the direct run centres it).
 
 The counting is that of :mod:`~sahelgis.analysis.registry.counts` (one pass
 of :func:`~sahelgis.analysis.areas.counts_per_area` per area and day), so a
@@ -65,6 +67,13 @@ class AreaDays(Analysis):
         else:
             context.layer(AREAS[values["areas"]][0])
         return spec
+
+    def area_item(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """The areas as recipe keys: ``areas`` (and ``size`` for hexagons)."""
+        item: dict[str, Any] = {"areas": spec["areas"]}
+        if spec["areas"] == HEXAGON:
+            item["size"] = f"{float(spec.get('size_m', 25_000)):g} m"
+        return item
 
     def area_text(self, spec: Mapping[str, Any]) -> str:
         """The areas as text: cercle, hexagon of 25 km."""
@@ -134,11 +143,14 @@ class AreaDays(Analysis):
 
     @override
     def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
-        from sahelgis.analysis.areas import counts_per_area
+        from sahelgis.analysis.areas import counts_per_area, located_counts
 
-        table = counts_per_area(
-            events, spec["_areas"], spec["_field"], by="day", keep_zeros=False
-        )
+        if spec["areas"] == HEXAGON:  # per location; the grid in finish
+            table = located_counts(events, "day")
+        else:
+            table = counts_per_area(
+                events, spec["_areas"], spec["_field"], by="day", keep_zeros=False
+            )
         return {"days": table, "all_days": _all_days(events, None)}
 
     @override
@@ -156,9 +168,20 @@ class AreaDays(Analysis):
 
     @override
     def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
+        if spec["areas"] == HEXAGON:
+            from sahelgis.analysis.areas import hex_counts_of
+
+            located = merged.get("days")
+            if located is not None and len(located):
+                cells, days = hex_counts_of(located, spec["size_m"], "day")
+            else:
+                cells, days = hex_counts_of(_no_locations(), spec["size_m"], "day")
+            merged = {**merged, "days": days}
+            areas = cells.drop(columns=[COUNT])
+        else:
+            areas = spec["_areas"]
         days, span = self.merged_days(spec, merged)
-        areas, field = spec["_areas"], spec["_field"]
-        return self._result(self.restore(spec), areas, field, days, span)
+        return self._result(self.restore(spec), areas, spec["_field"], days, span)
 
     def _result(
         self,
@@ -193,6 +216,16 @@ class AreaDays(Analysis):
         days[COUNT] = days[COUNT].astype(np.int64)
         days = days[days[COUNT] > 0]
         return days.sort_values([DAY, field]).reset_index(drop=True), span
+
+
+def _no_locations() -> pd.DataFrame:
+    """An empty :func:`~sahelgis.analysis.areas.located_counts` table."""
+    import pandas as pd
+
+    from sahelgis.analysis.areas import AT
+    from sahelgis.analysis.change import DAY
+
+    return pd.DataFrame({AT: pd.Series(dtype=object), DAY: [], COUNT: []})
 
 
 def _readable(table: pd.DataFrame) -> pd.DataFrame:
@@ -369,9 +402,9 @@ class Compare(AreaDays):
     @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
-        if spec["areas"] not in AREAS:
+        if spec["areas"] in BY_PLACE:
             return []
-        item: dict[str, Any] = {"kind": self.id, "areas": spec["areas"]}
+        item: dict[str, Any] = {"kind": self.id, **self.area_item(spec)}
         if spec["periods"]:
             item.update(zip(PERIOD_KEYS, spec["periods"], strict=True))
         return [item]

@@ -194,10 +194,11 @@ class Counts(Analysis):
     @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
-        if spec["areas"] not in AREAS:
-            return []
-        return [{"kind": "counts", "areas": spec["areas"], "by": list(spec["by"]),
-                 "method": spec["method"]}]  # fmt: skip
+        item = {"kind": "counts", "areas": spec["areas"], "by": list(spec["by"]),
+                "method": spec["method"]}  # fmt: skip
+        if spec["areas"] == HEXAGON:
+            item["size"] = f"{float(spec.get('size_m', 25_000)):g} m"
+        return [item]
 
     @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
@@ -287,6 +288,8 @@ class Counts(Analysis):
     # -- batch --------------------------------------------------------------------
     @override
     def extent(self, spec: Mapping[str, Any]) -> Box | None:
+        if spec["areas"] == HEXAGON:  # the grid covers every event
+            return None
         w, s, e, n = (float(v) for v in spec["_areas"].total_bounds)
         return (w, s, e, n)
 
@@ -300,10 +303,17 @@ class Counts(Analysis):
 
     @override
     def prepare_batch(self, spec: dict[str, Any], context: Context) -> dict[str, Any]:
-        """The spec with its areas attached (the batch engines ship them)."""
+        """The spec with its areas attached (the batch engines ship them).
+
+        Hexagons are counted per event location in each partition and put on
+        the grid in :meth:`finish` (its centre is that of every event).
+        """
+        if spec["areas"] == HEXAGON:
+            return {**spec, "_field": "hex_id"}
         if spec["areas"] not in AREAS:
             raise ParamError(
-                f"areas = {spec['areas']!r}: a recipe counts per " + ", ".join(AREAS)
+                f"areas = {spec['areas']!r}: a recipe counts per "
+                + ", ".join((*AREAS, HEXAGON))
             )
         areas, field = self.areas_of(spec, context)
         frame = areas[[field, areas.geometry.name]].reset_index(drop=True)
@@ -311,8 +321,10 @@ class Counts(Analysis):
 
     @override
     def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
-        from sahelgis.analysis.areas import counts_per_area
+        from sahelgis.analysis.areas import counts_per_area, located_counts
 
+        if spec["areas"] == HEXAGON:
+            return {"counts": located_counts(events, tuple(spec["by"]))}
         table = counts_per_area(
             events,
             spec["_areas"],
@@ -329,13 +341,25 @@ class Counts(Analysis):
 
         field = spec["_field"]
         keys = [field, *spec["by"]]
-        table = normalise(merged["counts"][[*keys, COUNT]], keys, complete=True)
+        if spec["areas"] == HEXAGON:
+            from sahelgis.analysis.areas import hex_counts_of
+
+            cells, counted = hex_counts_of(
+                merged["counts"], spec["size_m"], tuple(spec["by"])
+            )
+            areas = cells.drop(columns=[COUNT])
+            table = normalise(counted[[*keys, COUNT]], keys)
+        else:
+            areas = spec["_areas"]
+            table = normalise(merged["counts"][[*keys, COUNT]], keys, complete=True)
         period = spec["by"][0] if spec["by"] else None
         layer = choropleth_layer(
-            spec["_areas"], table, field, period=period, method=spec["method"], k=5
+            areas, table, field, period=period, method=spec["method"], k=5
         )
+        if spec["areas"] == HEXAGON:
+            layer = layer[layer[COUNT] > 0]
         total = int(table[COUNT].sum())
-        n_areas = spec["_areas"][field].nunique()
+        n_areas = areas[field].nunique()
         return Result(
             headline=f"{total:,} events in {n_areas} {spec['areas']} areas",
             table=table,

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
 class Trend(AreaDays):
     """One area's monthly series with its fitted trend and change since a date."""
 
@@ -76,15 +75,13 @@ class Trend(AreaDays):
     @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
-        item = {"kind": self.id, "areas": spec["areas"], "place": spec["place"]}
+        item = {"kind": self.id, **self.area_item(spec), "place": spec["place"]}
         return [item | ({"since": spec["since"]} if spec["since"] else {})]
 
     @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
         spec = self.restore(spec)
         return f"Trend of {spec['place']} ({self.area_text(spec)})"
-
-
 
     @override
     def _result(
