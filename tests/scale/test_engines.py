@@ -101,7 +101,12 @@ ZONES = (
     '[[analysis]]\nid = "hex_alerts"\nkind = "alerts"\nareas = "hexagon"\n'
     'size = "25 km"\n\n'
     '[[analysis]]\nid = "hex_trend"\nkind = "trend"\nareas = "hexagon"\n'
-    'size = "25 km"\nplace = "-3_8"\n'
+    'size = "25 km"\nplace = "-3_8"\n\n'
+    # rings and segments: the buffer's and corridor's own partials, by day
+    '[[analysis]]\nid = "ring_change"\nkind = "compare"\nareas = "ring"\n'
+    'town = "Bamako"\nradii = ["25 km", "50 km"]\n\n'
+    '[[analysis]]\nid = "road_change"\nkind = "compare"\nareas = "segment"\n'
+    'road = "RN6"\nwithin = "10 km"\nsegment = "25 km"\n'
 )
 
 

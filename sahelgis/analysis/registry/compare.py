@@ -5,9 +5,11 @@ around a town (``areas = ring``) or the segments of a road corridor
 (``areas = segment``); the map layer is a diverging choropleth of the percent
 change. Rings and segments are counted by the buffer and corridor analyses
 themselves (per day), so their counts per period equal ``sahelgis buffer`` and
-``sahelgis corridor`` for the same dates. Recipes compare admin areas and
-hexagons (each partition counts its events per location and day; the grid is
-laid in ``finish``, centred on every event as the direct run centres it).
+``sahelgis corridor`` for the same dates. Recipes compare all of them: per
+hexagon each partition counts its events per location and day and the grid is
+laid in ``finish`` (centred on every event, as the direct run centres it); per
+ring or segment each partition runs the buffer's or corridor's own partial by
+day and ``finish`` theirs.
 
 The counting is that of :mod:`~sahelgis.analysis.registry.counts` (one pass
 of :func:`~sahelgis.analysis.areas.counts_per_area` per area and day), so a
@@ -15,6 +17,10 @@ period's count per area equals ``sahelgis counts`` for the same dates and
 filter. Without dates, B is the last 12 months to the data's last day (the
 last day with an event in an area) and A the 12 months before. The method and
 class breaks are in :mod:`sahelgis.analysis.change`.
+
+Size: over 600 lines because the change analyses (compare, and alerts and
+trend through :class:`AreaDays`) share their per-area, per-day counting and
+batch steps here, for admin areas, hexagons, rings and segments alike.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     import geopandas as gpd
     import pandas as pd
@@ -52,6 +58,8 @@ PERIOD_KEYS = ("a_from", "a_to", "b_from", "b_to")
 #: Areas made by another analysis: the rings of a buffer, the segments of a
 #: corridor (run with ``by = day``, their label column as the area name).
 BY_PLACE: dict[str, str] = {"ring": "buffer", "segment": "corridor"}
+#: Prefix of the buffer's or corridor's own tables in a batch's partials.
+INNER = "inner."
 
 
 class AreaDays(Analysis):
@@ -82,8 +90,9 @@ class AreaDays(Analysis):
         inner = spec.get("inner") or {}
         if spec["areas"] == "ring" and inner.get("centres"):
             return f"ring around {inner['centres'][0]['name']}"
-        if spec["areas"] == "segment" and inner.get("road"):
-            return f"segment of {inner['road']}"
+        roads = inner.get("roads") or []
+        if spec["areas"] == "segment" and roads and roads[0].get("name"):
+            return f"segment of {roads[0]['name']}"
         return str(spec["areas"])
 
     def day_table(
@@ -129,6 +138,8 @@ class AreaDays(Analysis):
     # the areas are those of counts, shipped to the engines the same way
     @override
     def extent(self, spec: Mapping[str, Any]) -> Box | None:
+        if spec["areas"] not in AREAS:  # the data's span needs every event
+            return None
         return COUNTS.extent(spec)
 
     @override
@@ -216,6 +227,65 @@ class AreaDays(Analysis):
         days[COUNT] = days[COUNT].astype(np.int64)
         days = days[days[COUNT] > 0]
         return days.sort_values([DAY, field]).reset_index(drop=True), span
+
+
+def _place_days(
+    spec: Mapping[str, Any], counted: Result
+) -> tuple[gpd.GeoDataFrame, str, pd.DataFrame]:
+    """The rings or segments, their name field and events per area and day.
+
+    ``counted`` is the buffer's or corridor's result by day (run directly or
+    finished from a batch's merged partitions); areas are named by the
+    layer's labels ("Bamako — 0–25 km", "RN4 km 0–20").
+    """
+    import pandas as pd
+
+    from sahelgis.analysis.change import DAY
+
+    field = str(spec["areas"])
+    layer = counted.layers[0].data
+    if "label" not in layer.columns:  # a buffer's batch layer: centre, ring
+        label = layer["centre"].astype(str) + " — " + layer["ring"].astype(str)
+        layer = layer.assign(label=label)
+    if field == "ring":
+        key = layer["label"].astype(str).str.split(" — ", n=1).str[-1]
+    else:
+        key = layer["segment"].astype(str)
+    label_of = dict(zip(key, layer["label"].astype(str), strict=True))
+    days = counted.tables["counts"]
+    days = days[days[COUNT].astype(np.int64) > 0]
+    days = pd.DataFrame(
+        {
+            field: days[field].astype(str).map(label_of).to_numpy(),
+            DAY: days[DAY].astype(str).to_numpy(),
+            COUNT: days[COUNT].astype(np.int64).to_numpy(),
+        }
+    )
+    areas = layer[[layer.geometry.name]].assign(
+        **{field: layer["label"].astype(str).to_numpy()}
+    )
+    return areas, field, days
+
+
+def _place_item(inner: Mapping[str, Any]) -> dict[str, Any]:
+    """The recipe keys of a ring's town and radii or a segment's road.
+
+    ``{}`` when the rings or segments are not around one named town or road.
+    """
+    if inner.get("kind") == "buffer":
+        centres = inner.get("centres") or []
+        if len(centres) != 1 or not centres[0].get("name"):
+            return {}
+        radii = [f"{float(r):g} m" for r in inner["radii_m"]]
+        return {"town": str(centres[0]["name"]), "radii": radii}
+    roads = inner.get("roads") or []
+    if inner.get("kind") == "corridor" and len(roads) == 1 and roads[0].get("name"):
+        return {
+            "road": str(roads[0]["name"]),
+            "within": f"{float(inner['within_m']):g} m",
+            "segment": f"{float(inner['segment_m']):g} m",
+        }
+    return {}
 
 
 def _no_locations() -> pd.DataFrame:
@@ -331,7 +401,6 @@ class Compare(AreaDays):
             "Ring centre (areas = ring)",
             "text",
             help="town the rings are around (areas = ring)",
-            recipe=False,
         ),
         Param(
             "radii",
@@ -339,14 +408,12 @@ class Compare(AreaDays):
             "distances",
             help="ring radii with their unit, e.g. 25,50km (areas = ring)",
             cli_flag="--radius",
-            recipe=False,
         ),
         Param(
             "road",
             "Road (areas = segment)",
             "text",
             help="road reference, e.g. RN4 (areas = segment)",
-            recipe=False,
         ),
         Param(
             "within",
@@ -354,7 +421,6 @@ class Compare(AreaDays):
             "distance",
             "10 km",
             help="distance from the road, with its unit (areas = segment)",
-            recipe=False,
         ),
         Param(
             "segment",
@@ -362,7 +428,6 @@ class Compare(AreaDays):
             "distance",
             "25 km",
             help="segment length along the road (areas = segment)",
-            recipe=False,
         ),
         Param("a_from", "Period A from", "date", help="first day of period A"),
         Param("a_to", "Period A to", "date", help="last day of period A"),
@@ -402,12 +467,69 @@ class Compare(AreaDays):
     @override
     def recipe_items(self, spec: Mapping[str, Any], context: Context) -> list[dict]:
         spec = self.restore(spec)
-        if spec["areas"] in BY_PLACE:
-            return []
         item: dict[str, Any] = {"kind": self.id, **self.area_item(spec)}
+        if spec["areas"] in BY_PLACE:
+            place = _place_item(spec.get("inner") or {})
+            if not place:
+                return []
+            item.update(place)
         if spec["periods"]:
             item.update(zip(PERIOD_KEYS, spec["periods"], strict=True))
         return [item]
+
+    # -- batch: rings and segments by the buffer's and corridor's own batch ---
+    @override
+    def prepare_batch(self, spec: dict[str, Any], context: Context) -> dict[str, Any]:
+        if spec["areas"] not in BY_PLACE:
+            return super().prepare_batch(spec, context)
+        from sahelgis.analysis.registry import get
+
+        inner = get(spec["inner"]["kind"]).prepare_batch(dict(spec["inner"]), context)
+        return {**spec, "inner": inner, "_field": spec["areas"]}
+
+    @override
+    def partial(self, spec: Mapping[str, Any], events: EventTable) -> Tables:
+        if spec["areas"] not in BY_PLACE:
+            return super().partial(spec, events)
+        from sahelgis.analysis.registry import get
+
+        inner = get(spec["inner"]["kind"]).partial(spec["inner"], events)
+        tables = {INNER + name: table for name, table in inner.items()}
+        return {**tables, "all_days": _all_days(events, None)}
+
+    @override
+    def merge(self, spec: Mapping[str, Any], partials: Sequence[Tables]) -> Tables:
+        if spec["areas"] not in BY_PLACE:
+            return super().merge(spec, partials)
+        from sahelgis.analysis.registry import get
+
+        inner = get(spec["inner"]["kind"]).merge(
+            spec["inner"],
+            [
+                {k[len(INNER) :]: t for k, t in p.items() if k.startswith(INNER)}
+                for p in partials
+            ],
+        )
+        days = super().merge(spec, [{"all_days": p["all_days"]} for p in partials])
+        return {**{INNER + k: t for k, t in inner.items()}, **days}
+
+    @override
+    def finish(self, spec: Mapping[str, Any], merged: Tables) -> Result:
+        if spec["areas"] not in BY_PLACE:
+            return super().finish(spec, merged)
+        import pandas as pd
+
+        from sahelgis.analysis.registry import get
+
+        inner = {k[len(INNER) :]: t for k, t in merged.items() if k.startswith(INNER)}
+        counted = get(spec["inner"]["kind"]).finish(spec["inner"], inner)
+        areas, field, days = _place_days(spec, counted)
+        span = _span(merged.get("all_days", pd.DataFrame()))
+        result = self._result(self.restore(spec), areas, field, days, span)
+        result.notes += counted.notes
+        result.warnings += counted.warnings
+        result.caveats += counted.caveats
+        return result
 
     @override
     def layer_name(self, spec: Mapping[str, Any]) -> str:
@@ -452,33 +574,11 @@ class Compare(AreaDays):
         progress: Progress,
     ) -> Result:
         """Per ring or road segment: the buffer or corridor counted per day."""
-        import pandas as pd
-
-        from sahelgis.analysis.change import DAY
         from sahelgis.analysis.registry import get
 
         inner = spec["inner"]
         counted = get(inner["kind"]).run(events, rows, inner, context, progress)
-        field = str(spec["areas"])
-        layer = counted.layers[0].data
-        # areas named by the layer's labels ("Bamako — 0–25 km", "RN4 km 0–20")
-        if field == "ring":
-            key = layer["label"].astype(str).str.split(" — ", n=1).str[-1]
-        else:
-            key = layer["segment"].astype(str)
-        label_of = dict(zip(key, layer["label"].astype(str), strict=True))
-        days = counted.tables["counts"]
-        days = days[days[COUNT] > 0]
-        days = pd.DataFrame(
-            {
-                field: days[field].astype(str).map(label_of).to_numpy(),
-                DAY: days[DAY].to_numpy(),
-                COUNT: days[COUNT].to_numpy(),
-            }
-        )
-        areas = layer[[layer.geometry.name]].assign(
-            **{field: layer["label"].astype(str).to_numpy()}
-        )
+        areas, field, days = _place_days(spec, counted)
         span = _span(_all_days(events, rows))
         result = self._result(spec, areas, field, days, span, list(counted.notes))
         result.warnings += counted.warnings

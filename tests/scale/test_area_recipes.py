@@ -1,7 +1,9 @@
-"""Hexagons in recipes: counts, compare, alerts and trend per hexagon give the
-same tables in a batch run (partitions counted per location, the grid laid in
-finish) as the direct run (``sahelgis counts EVENTS --by hex:25km``), on the
-SYNTHETIC demo events split into uneven partitions."""
+"""Hexagons, rings and road segments in recipes: counts, compare, alerts and
+trend per hexagon (partitions counted per location, the grid laid in finish)
+and compare per ring or segment (the buffer's and corridor's own partials, by
+day) give the same tables in a batch run as the direct run (``sahelgis counts
+EVENTS --by hex:25km``, ``sahelgis compare EVENTS --areas ring --town ...``), on
+the SYNTHETIC demo events split into uneven, seeded partitions."""
 
 from __future__ import annotations
 
@@ -26,6 +28,14 @@ CASES = [
                  "b_to": "2023-12-31"}),
     ("alerts", {"areas": "hexagon", "size": "25 km"}),
     ("trend", {"areas": "hexagon", "size": "25 km", "place": "-3_8"}),
+    ("compare", {"areas": "ring", "town": "Bamako", "radii": "25,50,100km"}),
+    ("compare", {"areas": "rings", "town": "Kati", "radii": "10km",
+                 "a_from": "2019-01-01", "a_to": "2020-12-31",
+                 "b_from": "2021-01-01", "b_to": "2022-12-31"}),
+    ("compare", {"areas": "segment", "road": "RN6", "within": "10 km",
+                 "segment": "25 km"}),
+    ("compare", {"areas": "segment", "road": "RN4", "within": "5 km",
+                 "segment": "40 km"}),
 ]  # fmt: skip
 
 
@@ -59,7 +69,7 @@ def _same(direct: pd.DataFrame, batch: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize(("kind", "raw"), CASES)
-def test_batch_per_hexagon_equals_the_direct_run(
+def test_batch_per_area_equals_the_direct_run(
     kind: str,
     raw: dict,
     demo_events: EventTable,  # type: ignore[type-arg]
@@ -105,3 +115,24 @@ def test_a_recipe_counts_per_hexagon_on_the_local_engine(
     assert int(table["count"].sum()) == len(demo_events)
     assert table.loc[table["hex_id"] == "-3_8", "count"].sum() == 242
     assert len(out.layers["areas"]) == table["hex_id"].nunique()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"areas": "ring", "town": "Bamako", "radii": "25,50km"},
+        {"areas": "segment", "road": "RN6", "within": "10 km", "segment": "25 km"},
+        {"areas": "hexagon", "size": "40 km"},
+    ],
+)
+def test_a_saved_compare_becomes_recipe_keys_that_give_it_back(raw: dict) -> None:  # type: ignore[type-arg]
+    analysis, context = get("compare"), Context()
+    spec = analysis.spec_from(dict(raw), context, where="")
+    [item] = analysis.recipe_items(spec, context)
+    keys = {k: v for k, v in item.items() if k != "kind"}
+    again = analysis.spec_from(keys, context, where="")
+    assert again == spec
+    assert analysis.layer_name(spec).startswith(
+        {"ring": "Change per ring around Bamako", "segment": "Change per segment "
+         "of RN6", "hexagon": "Change per hexagon of 40 km"}[raw["areas"]]
+    )  # fmt: skip
