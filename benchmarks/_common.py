@@ -17,6 +17,8 @@ import json
 import os
 import platform
 import resource
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -137,3 +139,30 @@ def duckdb_spatial() -> Any | None:
     con = duckdb.connect()
     con.execute(f"LOAD '{ext}'")
     return con
+
+
+def log(text: str) -> None:
+    """A progress line on stderr (stdout ends with the JSON line)."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def load_events(n: int, csv: Path | None, prefix: str) -> Any:
+    """``n`` SYNTHETIC demo events written to a temporary CSV and imported
+    (neither timed), or the given ACLED CSV imported; the temporary file is
+    removed again."""
+    from sahelgis.demo.synthetic_events import write_demo_csv
+    from sahelgis.io.acled import read_acled
+
+    made = csv is None
+    if csv is None:
+        csv = Path(tempfile.mkdtemp(prefix=prefix)) / "events_SYNTHETIC.csv"
+        t0 = time.perf_counter()
+        write_demo_csv(csv, n)
+        log(f"generated {n:,} events in {time.perf_counter() - t0:.1f} s (not timed)")
+    t0 = time.perf_counter()
+    table, _ = read_acled(csv)
+    log(f"imported {len(table):,} events in {time.perf_counter() - t0:.1f} s")
+    if made:
+        csv.unlink()
+        csv.parent.rmdir()
+    return table

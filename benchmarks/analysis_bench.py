@@ -56,12 +56,11 @@ from __future__ import annotations
 import argparse
 import gc
 import math
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import _common
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -71,6 +70,7 @@ from _common import (
     comparison,
     duckdb_spatial,
     load_average,
+    log,
     print_table,
     r4,
     ratio,
@@ -83,8 +83,6 @@ from sahelgis.analysis.areas import counts_per_area
 from sahelgis.analysis.buffers import buffer_counts, event_index
 from sahelgis.analysis.corridors import _cached_projector, corridor, road_by_ref
 from sahelgis.analysis.places import bundled_places
-from sahelgis.demo.synthetic_events import write_demo_csv
-from sahelgis.io.acled import read_acled
 from sahelgis.model.crs import GEOD, local_aeqd
 from sahelgis.model.events import EventTable
 
@@ -98,24 +96,9 @@ TARGET_SINGLE_MS = 200.0
 TARGET_RATIO = 10.0
 
 
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
 
 def load_events(n: int, csv: Path | None) -> EventTable:
-    if csv is None:
-        work = Path(tempfile.mkdtemp(prefix="sahelgis-analysis-bench-"))
-        csv = work / "events.csv"
-        t0 = time.perf_counter()
-        write_demo_csv(csv, n)
-        log(f"generated {n:,} events in {time.perf_counter() - t0:.1f} s (not timed)")
-    t0 = time.perf_counter()
-    table, _ = read_acled(csv)
-    log(f"imported {len(table):,} events in {time.perf_counter() - t0:.1f} s")
-    if csv.parent.name.startswith("sahelgis-analysis-bench-"):
-        csv.unlink()
-        csv.parent.rmdir()
-    return table
+    return _common.load_events(n, csv, "sahelgis-analysis-bench-")
 
 
 def pick_towns(events: EventTable) -> gpd.GeoDataFrame:

@@ -33,46 +33,28 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import time
 import tracemalloc
 import warnings
 from pathlib import Path
 from typing import Any
 
+import _common
 import numpy as np
 import pandas as pd
-from _common import best_of, comparison, print_table, r4, result_line
+from _common import best_of, comparison, log, print_table, r4, result_line
 
 from sahelgis.analysis.areas import _hex_centre_for, hex_crs, hex_grid
 from sahelgis.analysis.hotspots import classify, two_sided_p
 from sahelgis.analysis.registry import ANALYSES, Context
-from sahelgis.demo.synthetic_events import write_demo_csv
-from sahelgis.io.acled import read_acled
 from sahelgis.model.events import EventTable
 
 SIZE_M = 10_000.0
 ALPHA = 0.05
 
 
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
 
 def load_events(n: int, csv: Path | None) -> EventTable:
-    if csv is None:
-        work = Path(tempfile.mkdtemp(prefix="sahelgis-change-bench-"))
-        csv = work / "events_SYNTHETIC.csv"
-        t0 = time.perf_counter()
-        write_demo_csv(csv, n)
-        log(f"generated {n:,} events in {time.perf_counter() - t0:.1f} s (not timed)")
-    t0 = time.perf_counter()
-    table, _ = read_acled(csv)
-    log(f"imported {len(table):,} events in {time.perf_counter() - t0:.1f} s")
-    if csv.parent.name.startswith("sahelgis-change-bench-"):
-        csv.unlink()
-        csv.parent.rmdir()
-    return table
+    return _common.load_events(n, csv, "sahelgis-change-bench-")
 
 
 def ours(events: EventTable) -> pd.DataFrame:
