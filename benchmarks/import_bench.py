@@ -347,22 +347,28 @@ def competent_import(csv: Path) -> gpd.GeoDataFrame:
     )
 
 
-def run_competent(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
-    """Competent import and save to GeoParquet; reopen with ``read_parquet``
-    (a columnar file, as ours reopens an Arrow blob)."""
-    target = work / "competent.parquet"
+def _measure_geopandas(
+    csv: Path,
+    target: Path,
+    repeats: int,
+    load: Callable[[Path], gpd.GeoDataFrame],
+    save: Callable[[gpd.GeoDataFrame, Path], None],
+    reopen: Callable[[Path], gpd.GeoDataFrame],
+) -> dict[str, Any]:
+    """Import, save and reopen timings of a geopandas baseline (same steps,
+    same memory accounting for the competent and the naive one)."""
     times: dict[str, float] = {}
     release_memory()
     with PeakRss() as rss:
         with timer(times, "read_build_s"):
-            gdf = competent_import(csv)
+            gdf = load(csv)
         with timer(times, "write_s"):
-            gdf.to_parquet(target)
+            save(gdf, target)
     memory = int(gdf.memory_usage(deep=True).sum())
     rows = len(gdf)
     del gdf
     release_memory()
-    reopen_s, reopened = best_of(repeats, lambda: gpd.read_parquet(target))
+    reopen_s, reopened = best_of(repeats, lambda: reopen(target))
     reopen_rows = len(reopened)
     reopened_memory = int(reopened.memory_usage(deep=True).sum())
     del reopened
@@ -380,6 +386,19 @@ def run_competent(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
         "file_mb": target.stat().st_size / MB,
         "rss_method": rss.method,
     }
+
+
+def run_competent(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
+    """Competent import and save to GeoParquet; reopen with ``read_parquet``
+    (a columnar file, as ours reopens an Arrow blob)."""
+    return _measure_geopandas(
+        csv,
+        work / "competent.parquet",
+        repeats,
+        competent_import,
+        lambda gdf, path: gdf.to_parquet(path),
+        gpd.read_parquet,
+    )
 
 
 def ours_project(csv: Path) -> Project:
@@ -400,37 +419,10 @@ def _events(project: Project) -> EventLayer:
 
 
 def run_baseline(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
-    target = work / "base.gpkg"
-    times: dict[str, float] = {}
-    release_memory()
-    with PeakRss() as rss:
-        with timer(times, "read_build_s"):
-            gdf = baseline_import(csv)
-        with timer(times, "write_s"):
-            baseline_save(gdf, target)
-    memory = int(gdf.memory_usage(deep=True).sum())
-    rows = len(gdf)
-    del gdf
-    release_memory()
-    reopen_s, reopened = best_of(repeats, lambda: gpd.read_file(target))
-    reopen_rows = len(reopened)
-    reopened_memory = int(reopened.memory_usage(deep=True).sum())
-    del reopened
-    release_memory()
-    return {
-        "rows": rows,
-        "read_build_s": times["read_build_s"],
-        "write_s": times["write_s"],
-        "import_s": times["read_build_s"] + times["write_s"],
-        "reopen_s": reopen_s,
-        "reopen_rows": reopen_rows,
-        "table_mb": memory / MB,
-        "reopened_table_mb": reopened_memory / MB,
-        "peak_rss_mb": rss.growth / MB,
-        "file_mb": target.stat().st_size / MB,
-        "rss_method": rss.method,
-        "legacy_mapped": LEGACY_MAPPED["baseline"],
-    }
+    out = _measure_geopandas(
+        csv, work / "base.gpkg", repeats, baseline_import, baseline_save, gpd.read_file
+    )
+    return {**out, "legacy_mapped": LEGACY_MAPPED["baseline"]}
 
 
 def run_ours(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
