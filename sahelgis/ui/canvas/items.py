@@ -104,6 +104,7 @@ class PointsItem(pg.GraphicsObject):
         self._atlas_dpr = 0.0
         self._fragments = PrimitiveArray(QPainter.PixmapFragment, 10)
         self._rect = QRectF()
+        self._events = 0
 
     def set_points(
         self,
@@ -113,9 +114,15 @@ class PointsItem(pg.GraphicsObject):
         colors: Sequence[str],
         size: float,
         symbol: str = "o",
+        events: int | None = None,
     ) -> None:
-        """Set the points; ``codes`` index into ``colors`` (None: all ``colors[0]``)."""
+        """Set the points; ``codes`` index into ``colors`` (None: all ``colors[0]``).
+
+        ``events`` is how many events the marks stand for when each mark is a
+        cell of several events (default: one event per mark).
+        """
         self.prepareGeometryChange()
+        self._events = len(x) if events is None else int(events)
         self._x = np.asarray(x, dtype=np.float64)
         self._y = np.asarray(y, dtype=np.float64)
         self._codes = (
@@ -136,7 +143,12 @@ class PointsItem(pg.GraphicsObject):
 
     @property
     def count(self) -> int:
-        """Number of points drawn."""
+        """Number of events drawn (a cell mark counts its events)."""
+        return self._events
+
+    @property
+    def marks(self) -> int:
+        """Number of marks drawn."""
         return len(self._x)
 
     @property

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 import shapely
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QLabel, QWidget
 
 from sahelgis.model import crs
 from sahelgis.model.drawings import ROLE_DRAWING
-from sahelgis.model.event_query import shown_rows, trail_rows
+from sahelgis.model.event_query import shown_rows
 from sahelgis.model.identify import events_near
 from sahelgis.model.label_placement import label_rank, label_weights
 from sahelgis.model.layers import (
@@ -35,7 +35,9 @@ from sahelgis.model.layers import (
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection, selection_from_display_polygon
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
+from sahelgis.model.window_grid import POINTS_LIMIT
 from sahelgis.ui.canvas.drawing_items import drawing_layer_items
+from sahelgis.ui.canvas.event_marks import EventMarks
 from sahelgis.ui.canvas.geometry_paths import lines_path, polygons_path
 from sahelgis.ui.canvas.items import (
     LabelsItem,
@@ -54,6 +56,8 @@ IDENTIFY_TOLERANCE_PX = 6.0
 PICK_KINDS = {"cercles": "Cercle", "regions": "Region", "countries": "Country"}
 #: Labels of towns only appear once the view is narrower than this (metres).
 TOWN_LABEL_MAX_VIEW = 900_000.0
+#: Quiet time after a zoom or pan before cells are rebuilt (ms).
+CELLS_REBUILD_MS = 150
 
 
 def category_codes(values: pd.Series, style: Style) -> tuple[np.ndarray, list[str]]:
@@ -134,6 +138,13 @@ class MapCanvas(pg.PlotWidget):
         self.project = project
         self._items: dict[str, list[pg.GraphicsObject]] = {}
         self._color_cache: dict[str, tuple[Style, np.ndarray | None, list[str]]] = {}
+        #: above this many events in the window a layer is drawn as cells
+        self.points_limit = POINTS_LIMIT
+        #: per event layer: points or cells, and the cells' grids
+        self._marks: dict[str, EventMarks] = {}
+        # a grid is rebuilt once the view settles, not on every wheel tick
+        self._cells_timer = QTimer(self, singleShot=True, interval=CELLS_REBUILD_MS)
+        self._cells_timer.timeout.connect(self._refill_cells_for_view)
         self._cached: set[int] = set()
         self.base_cache = LayerCacheItem()
         self.label_cache = LayerCacheItem()
@@ -247,29 +258,53 @@ class MapCanvas(pg.PlotWidget):
 
     def _fill_event_items(self, layer: EventLayer, items: list) -> None:
         main, trail = items[0], items[1]
-        rows = shown_rows(layer, self.project.time_window, self.project.event_filter)
-        x, y = layer.display_xy()
         codes, colors = self._event_colors(layer)
         symbol = "s" if layer.style.symbol == "s" else "o"
-        main.set_points(
-            x[rows],
-            y[rows],
-            None if codes is None else codes[rows],
-            colors,
-            layer.style.size,
-            symbol,
+        marks = self._marks.setdefault(layer.id, EventMarks(self.points_limit))
+        view = self.extent()
+        pixels = (
+            max(int(self.view_box.width()), 1),
+            max(int(self.view_box.height()), 1),
         )
-        past = trail_rows(layer, self.project.time_window, self.project.event_filter)
-        trail.set_points(
-            x[past],
-            y[past],
-            None if codes is None else codes[past],
-            colors,
-            layer.style.size,
-            symbol,
-        )
-        trail.shown = layer.visible and len(past) > 0
+        for item, is_trail in ((main, False), (trail, True)):
+            drawn = marks.drawn(
+                layer,
+                self.project.time_window,
+                self.project.event_filter,
+                codes,
+                len(colors),
+                view,
+                pixels,
+                max(layer.style.size, 1.0),
+                trail=is_trail,
+            )
+            item.set_points(
+                drawn.x,
+                drawn.y,
+                drawn.codes,
+                colors,
+                layer.style.size,
+                symbol,
+                events=drawn.events,
+            )
+        trail.shown = layer.visible and trail.count > 0
         trail.setVisible(trail.shown)
+
+    def _refill_cells_for_view(self) -> None:
+        """Rebuild the cells of event layers drawn as cells once the view has
+        zoomed or left the grid's margin (called after the view settles)."""
+        view = self.extent()
+        pixels = (
+            max(int(self.view_box.width()), 1),
+            max(int(self.view_box.height()), 1),
+        )
+        for layer in self.project.event_layers():
+            marks = self._marks.get(layer.id)
+            items = self._items.get(layer.id)
+            if marks is None or not items:
+                continue
+            if marks.needs_rebuild(view, pixels, max(layer.style.size, 1.0), layer):
+                self._fill_event_items(layer, items)
 
     def shown_event_count(self) -> int:
         """Events drawn in the current window (all event layers)."""
@@ -396,6 +431,7 @@ class MapCanvas(pg.PlotWidget):
     def _on_project_layer_removed(self, layer_id: str) -> None:
         # a layer put back under the same id (undo, an ACLED update) has other rows
         self._color_cache.pop(layer_id, None)
+        self._marks.pop(layer_id, None)
         self._layer_subscriptions.remove(layer_id)
         self._remove_items(layer_id)
         self._restack()
@@ -425,6 +461,7 @@ class MapCanvas(pg.PlotWidget):
 
     def redraw_layer(self, layer_id: str) -> None:
         """Rebuild one layer's items (its style or data changed)."""
+        self._marks.pop(layer_id, None)
         self._remove_items(layer_id)
         self._add_items(self.project.layer(layer_id))
         self._restack()
@@ -615,6 +652,8 @@ class MapCanvas(pg.PlotWidget):
 
     def _on_view_range_changed(self, *args: object) -> None:
         self.scale_bar.set_metres_per_pixel(self.metres_per_pixel())
+        if self._marks:
+            self._cells_timer.start()
         self._update_label_visibility()
         self.project.set_view_extent(self.extent())
         self.sig_scale_changed.emit(self.scale_denominator())

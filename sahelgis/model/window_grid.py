@@ -1,0 +1,374 @@
+"""Events per map cell and category for any time window, at a cost flat in N.
+
+The map draws every event of the window one by one while they are few; past
+:data:`POINTS_LIMIT` it draws one mark per screen cell instead, from the counts
+this module gives. Those counts come from prefix sums over time (the idea of
+Falcon and imMens): events are sorted by day, and for checkpoints every
+``n / K`` rows the cumulative count of each (cell, category) group is stored, so
+the events of any window are two checkpoint rows subtracted plus the few rows
+between a window edge and its nearest checkpoint.
+
+Counts are exact and equal to :meth:`EventQuery.window_rows` (tested against it
+and against brute force): an event of day precision is in the window when its
+day is; with ``expand_imprecise`` an event of week or month precision is in it
+when its period ``[lo, hi]`` overlaps the window, i.e. the number of such
+events is ``#(lo <= end) - #(hi < start)``, two more prefix queries.
+
+Why our own code: datashader aggregates all rows of a window per frame, O(N);
+no library here keeps per-cell cumulative counts over time. Measured on this
+machine at 10M events, 12-month windows, 1920×1080: see
+``benchmarks/scale_gui_bench.py`` (README there).
+
+Memory: ``K × G`` int32 counts and two float32 coordinate sums, where ``G`` is
+the number of occupied (cell, category) groups; ``K`` is chosen so the three
+stay under ``budget_bytes`` (default 48 MB).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sahelgis.model.time_window import as_day, period_bounds
+
+#: Above this many events in the window the map draws cells, not events.
+POINTS_LIMIT = 150_000
+#: Default memory for one grid's checkpoints (bytes).
+BUDGET_BYTES = 48 * 1024 * 1024
+#: Longest edge slice (rows) a query may aggregate before checkpoints are
+#: considered too sparse; only used to choose ``K``.
+MAX_CHECKPOINTS = 4096
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A regular grid in display coordinates (the layer's display CRS, metres).
+
+    Cell ``(ix, iy)`` covers ``[x0 + ix·cell, x0 + (ix+1)·cell)`` and the same
+    in y; there are ``nx × ny`` cells.
+    """
+
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+
+    def contains(self, xmin: float, ymin: float, xmax: float, ymax: float) -> bool:
+        """Whether the box (display coordinates) lies inside the grid."""
+        return (
+            xmin >= self.x0
+            and ymin >= self.y0
+            and xmax <= self.x0 + self.nx * self.cell
+            and ymax <= self.y0 + self.ny * self.cell
+        )
+
+
+@dataclass(frozen=True)
+class CellMarks:
+    """One mark per occupied cell for a window.
+
+    ``x``/``y`` are the mean display coordinates of the cell's events in the
+    window (so events at one town stay exactly on the town), ``codes`` the
+    category with most events there (ties: the first in legend order),
+    ``counts`` the events per cell; ``total`` is every event of the window in
+    the grid.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    codes: np.ndarray
+    counts: np.ndarray
+    total: int
+
+
+class _PrefixStream:
+    """Rows sorted by an integer day key, each in one group, with checkpoints.
+
+    ``before(d)`` gives, per group, how many rows have key < d, and the sums of
+    their weights, from the nearest checkpoint and at most ``n / (2K)`` rows.
+    """
+
+    def __init__(
+        self,
+        keys: np.ndarray,
+        groups: np.ndarray,
+        ngroups: int,
+        fx: np.ndarray,
+        fy: np.ndarray,
+        checkpoints: int,
+    ) -> None:
+        self.keys = keys
+        self.groups = groups
+        self.fx = fx
+        self.fy = fy
+        self.ngroups = ngroups
+        n = len(keys)
+        k = max(1, min(checkpoints, n))
+        self.rows = np.linspace(0, n, k + 1).astype(np.int64)
+        self.counts = np.zeros((k + 1, ngroups), dtype=np.int32)
+        self.sx = np.zeros((k + 1, ngroups), dtype=np.float32)
+        self.sy = np.zeros((k + 1, ngroups), dtype=np.float32)
+        for i in range(k):
+            a, b = self.rows[i], self.rows[i + 1]
+            g = groups[a:b]
+            self.counts[i + 1] = self.counts[i] + np.bincount(g, minlength=ngroups)
+            self.sx[i + 1] = self.sx[i] + np.bincount(g, fx[a:b], minlength=ngroups)
+            self.sy[i + 1] = self.sy[i] + np.bincount(g, fy[a:b], minlength=ngroups)
+
+    def before(self, key: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per group: rows with key < ``key``, and their summed x and y offsets."""
+        i = int(np.searchsorted(self.keys, key, "left"))
+        k = int(np.searchsorted(self.rows, i, "right")) - 1
+        if k + 1 < len(self.rows) and self.rows[k + 1] - i < i - self.rows[k]:
+            k += 1
+        a, b = sorted((int(self.rows[k]), i))
+        sign = 1 if i >= self.rows[k] else -1
+        counts = self.counts[k].astype(np.int64)
+        sx = self.sx[k].astype(np.float64)
+        sy = self.sy[k].astype(np.float64)
+        if b > a:
+            g = self.groups[a:b]
+            counts = counts + sign * np.bincount(g, minlength=self.ngroups)
+            sx = sx + sign * np.bincount(g, self.fx[a:b], minlength=self.ngroups)
+            sy = sy + sign * np.bincount(g, self.fy[a:b], minlength=self.ngroups)
+        return counts, sx, sy
+
+
+def _day_numbers(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[D]").astype(np.int64)
+
+
+class WindowGrid:
+    """Counts per (cell, category) of a layer's filtered events for any window.
+
+    Parameters
+    ----------
+    days : numpy.ndarray
+        ``datetime64[D]`` per event, sorted ascending (the event table's order).
+    precision : numpy.ndarray
+        ACLED ``time_precision`` per event (1 day, 2 week, 3 month).
+    x, y : numpy.ndarray
+        Display coordinates per event (metres, the display CRS).
+    codes : numpy.ndarray
+        Category (colour) index per event, ``0 <= code < ncat``.
+    ncat : int
+        Number of categories.
+    keep : numpy.ndarray
+        Boolean mask of events passing the filter.
+    spec : GridSpec
+        The cells; events outside are not counted.
+    expand_imprecise : bool
+        Week/month-precision events count where their period overlaps the window.
+    budget_bytes : int
+        Memory for the checkpoints.
+    """
+
+    def __init__(
+        self,
+        days: np.ndarray,
+        precision: np.ndarray,
+        x: np.ndarray,
+        y: np.ndarray,
+        codes: np.ndarray,
+        ncat: int,
+        keep: np.ndarray,
+        spec: GridSpec,
+        expand_imprecise: bool,
+        budget_bytes: int = BUDGET_BYTES,
+    ) -> None:
+        self.spec = spec
+        self.ncat = max(1, int(ncat))
+        self.expand_imprecise = expand_imprecise
+        fx = (np.asarray(x, dtype=np.float64) - spec.x0) / spec.cell
+        fy = (np.asarray(y, dtype=np.float64) - spec.y0) / spec.cell
+        with np.errstate(invalid="ignore"):
+            inside = keep & (fx >= 0) & (fx < spec.nx) & (fy >= 0) & (fy < spec.ny)
+        rows = np.flatnonzero(inside)
+        ix = fx[rows].astype(np.int64)
+        iy = fy[rows].astype(np.int64)
+        dense = (iy * spec.nx + ix) * self.ncat + np.asarray(codes)[rows]
+        # compact ids: only occupied (cell, category) groups get a column
+        # (a bincount and a cumulative sum: O(n + cells), no sort)
+        used = np.bincount(dense, minlength=spec.nx * spec.ny * self.ncat) > 0
+        occupied = np.flatnonzero(used)
+        remap = np.cumsum(used, dtype=np.int64) - 1
+        groups = remap[dense].astype(np.int32)
+        del used, remap
+        self.group_cell = occupied // self.ncat
+        self.group_code = (occupied % self.ncat).astype(np.int32)
+        first = np.r_[True, self.group_cell[1:] != self.group_cell[:-1]]
+        self.cells = self.group_cell[first]
+        self.cell_of_group = np.cumsum(first) - 1
+        ngroups = len(occupied)
+        # offsets inside the cell, float32 keeps 1e-7 of a cell
+        ox = (fx[rows] - ix).astype(np.float32)
+        oy = (fy[rows] - iy).astype(np.float32)
+        per_checkpoint = max(1, ngroups) * 12
+        checkpoints = int(min(MAX_CHECKPOINTS, max(1, budget_bytes // per_checkpoint)))
+        day = _day_numbers(np.asarray(days)[rows])
+        prec = np.asarray(precision)[rows]
+        self.streams: list[tuple[str, _PrefixStream]] = []
+        if expand_imprecise:
+            loose = (prec == 2) | (prec == 3)
+            exact = ~loose
+            if exact.any():
+                self._add(
+                    "day",
+                    day[exact],
+                    groups[exact],
+                    ngroups,
+                    ox[exact],
+                    oy[exact],
+                    checkpoints,
+                )
+            if loose.any():
+                lo_d, hi_d = _period_days(day[loose], prec[loose])
+                g, px, py = groups[loose], ox[loose], oy[loose]
+                order = np.argsort(lo_d, kind="stable")
+                self._add(
+                    "lo",
+                    lo_d[order],
+                    g[order],
+                    ngroups,
+                    px[order],
+                    py[order],
+                    checkpoints,
+                )
+                order = np.argsort(hi_d, kind="stable")
+                self._add(
+                    "hi",
+                    hi_d[order],
+                    g[order],
+                    ngroups,
+                    px[order],
+                    py[order],
+                    checkpoints,
+                )
+        elif len(rows):
+            self._add("day", day, groups, ngroups, ox, oy, checkpoints)
+        self.ngroups = ngroups
+
+    def _add(
+        self,
+        kind: str,
+        keys: np.ndarray,
+        groups: np.ndarray,
+        ngroups: int,
+        fx: np.ndarray,
+        fy: np.ndarray,
+        checkpoints: int,
+    ) -> None:
+        self.streams.append(
+            (kind, _PrefixStream(keys, groups, ngroups, fx, fy, checkpoints))
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the grid (bytes)."""
+        total = 0
+        for _, s in self.streams:
+            total += s.counts.nbytes + s.sx.nbytes + s.sy.nbytes
+            total += s.keys.nbytes + s.groups.nbytes + s.fx.nbytes + s.fy.nbytes
+        return total
+
+    def group_counts(
+        self, start: np.datetime64, end: np.datetime64
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Events, summed x and y offsets per group in the inclusive window."""
+        s = int(as_day(start).astype(np.int64))
+        e = int(as_day(end).astype(np.int64))
+        counts = np.zeros(self.ngroups, dtype=np.int64)
+        sx = np.zeros(self.ngroups, dtype=np.float64)
+        sy = np.zeros(self.ngroups, dtype=np.float64)
+        if e < s:
+            return counts, sx, sy
+        for kind, stream in self.streams:
+            if kind == "day":
+                parts = [(+1, stream.before(e + 1)), (-1, stream.before(s))]
+            elif kind == "lo":  # lo <= end
+                parts = [(+1, stream.before(e + 1))]
+            else:  # hi < start, subtracted
+                parts = [(-1, stream.before(s))]
+            for part_sign, (c, x, y) in parts:
+                counts += part_sign * c
+                sx += part_sign * x
+                sy += part_sign * y
+        return counts, sx, sy
+
+    def marks(self, start: np.datetime64, end: np.datetime64) -> CellMarks:
+        """One mark per occupied cell for the inclusive window ``[start, end]``."""
+        counts, sx, sy = self.group_counts(start, end)
+        ncells = len(self.cells)
+        per_cell = np.bincount(self.cell_of_group, counts, minlength=ncells)
+        cx = np.bincount(self.cell_of_group, sx, minlength=ncells)
+        cy = np.bincount(self.cell_of_group, sy, minlength=ncells)
+        table = np.zeros((ncells, self.ncat), dtype=np.int64)
+        table[self.cell_of_group, self.group_code] = counts
+        shown = np.flatnonzero(per_cell > 0)
+        n = per_cell[shown]
+        cell = self.cells[shown]
+        ix = cell % self.spec.nx
+        iy = cell // self.spec.nx
+        spec = self.spec
+        x = spec.x0 + (ix + cx[shown] / n) * spec.cell
+        y = spec.y0 + (iy + cy[shown] / n) * spec.cell
+        codes = table[shown].argmax(axis=1).astype(np.int32)
+        return CellMarks(
+            x=x,
+            y=y,
+            codes=codes,
+            counts=n.astype(np.int64),
+            total=int(n.sum()),
+        )
+
+
+def _period_days(
+    day: np.ndarray, precision: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """First and last day number of each event's week or month (ACLED precision)."""
+    lo, hi = period_bounds(day.astype("datetime64[D]"), precision)
+    return _day_numbers(lo), _day_numbers(hi)
+
+
+def grid_for_view(
+    view: tuple[float, float, float, float],
+    pixels: tuple[int, int],
+    cell_px: float,
+    data: tuple[float, float, float, float] | None,
+) -> GridSpec:
+    """A grid of ``cell_px``-pixel cells covering the view and a view's margin.
+
+    Parameters
+    ----------
+    view : tuple of float
+        ``(xmin, ymin, xmax, ymax)`` shown, display coordinates (metres).
+    pixels : tuple of int
+        Width and height of the view on screen (device pixels).
+    cell_px : float
+        Cell edge on screen (pixels); the event symbol's size.
+    data : tuple of float or None
+        The events' extent; the grid is clipped to it.
+
+    The origin is a multiple of the cell size, so panning inside the margin
+    keeps the same cells.
+    """
+    xmin, ymin, xmax, ymax = view
+    width = max(xmax - xmin, 1e-9)
+    height = max(ymax - ymin, 1e-9)
+    per_px = max(width / max(pixels[0], 1), height / max(pixels[1], 1))
+    cell = max(per_px * cell_px, 1e-9)
+    # snap the cell size to a power of √2 metres so small zooms keep it
+    cell = float(2.0 ** (np.ceil(2.0 * np.log2(cell)) / 2.0))
+    gx0, gy0, gx1, gy1 = xmin - width, ymin - height, xmax + width, ymax + height
+    if data is not None:
+        gx0, gy0 = max(gx0, data[0]), max(gy0, data[1])
+        gx1, gy1 = min(gx1, data[2]), min(gy1, data[3])
+        if gx1 <= gx0 or gy1 <= gy0:
+            gx0, gy0, gx1, gy1 = xmin, ymin, xmax, ymax
+    x0 = np.floor(gx0 / cell) * cell
+    y0 = np.floor(gy0 / cell) * cell
+    nx = int(np.floor((gx1 - x0) / cell)) + 1
+    ny = int(np.floor((gy1 - y0) / cell)) + 1
+    return GridSpec(float(x0), float(y0), cell, nx, ny)

@@ -1,0 +1,222 @@
+"""What the map draws for an event layer: each event, or one mark per screen cell.
+
+While the window holds at most :data:`~sahelgis.model.window_grid.POINTS_LIMIT`
+events the map draws them one by one, as it always did. Past that, drawing
+every event costs time in proportion to N and adds nothing the eye can see
+(symbols of 4–6 px overlap), so the map draws one mark per cell of the symbol's
+size instead: at the mean position of the cell's events in the window, in the
+colour of the category with most events there. Colours, legend and symbol are
+the same; the event count the status bar shows is the same exact number.
+
+The cells' counts come from :class:`~sahelgis.model.window_grid.WindowGrid`
+(prefix sums over time), so a time step costs the same at 10M events as at
+1M. A grid covers the view and one view's margin around it; it is rebuilt
+(O(N), once) when the view zooms or leaves the margin, or the filter changes.
+
+No Qt here: the canvas passes the view in display coordinates and pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sahelgis.model.event_query import query_for, shown_rows, trail_rows
+from sahelgis.model.filters import EventFilter
+from sahelgis.model.layers import EventLayer
+from sahelgis.model.time_window import TimeWindow
+from sahelgis.model.window_grid import (
+    POINTS_LIMIT,
+    GridSpec,
+    WindowGrid,
+    grid_for_view,
+)
+
+#: Grids kept per layer (main window, trail, a previous zoom).
+GRIDS_KEPT = 4
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """Marks for one points item: positions, colour codes and what they stand for.
+
+    ``events`` is the number of events in the window (exact, both modes);
+    ``cells`` says whether each mark is a cell of several events.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    codes: np.ndarray | None
+    events: int
+    cells: bool
+
+
+@dataclass
+class _Entry:
+    key: tuple
+    covered: tuple[float, float, float, float]
+    grid: WindowGrid
+
+
+class EventMarks:
+    """Chooses points or cells for one event layer and keeps its grids."""
+
+    def __init__(self, limit: int = POINTS_LIMIT) -> None:
+        self.limit = limit
+        self._grids: list[_Entry] = []
+        self._totals: dict[tuple, WindowGrid] = {}
+
+    def clear(self) -> None:
+        """Forget every grid (the layer's data or style changed)."""
+        self._grids.clear()
+        self._totals.clear()
+
+    def drawn(
+        self,
+        layer: EventLayer,
+        window: TimeWindow,
+        flt: EventFilter,
+        codes: np.ndarray | None,
+        ncat: int,
+        view: tuple[float, float, float, float],
+        pixels: tuple[int, int],
+        cell_px: float,
+        trail: bool = False,
+    ) -> Drawn:
+        """The marks for the window (or its trail) in the given view.
+
+        Parameters
+        ----------
+        view : tuple of float
+            ``(xmin, ymin, xmax, ymax)`` shown, display CRS (metres).
+        pixels : tuple of int
+            The view's size on screen (pixels).
+        cell_px : float
+            The event symbol's size (pixels), the cell edge.
+        """
+        query = query_for(layer)
+        x, y = layer.display_xy()
+        bounds = window.trail_window() if trail else window.window()
+        if trail and bounds is None:
+            empty = np.empty(0)
+            return Drawn(empty, empty, None, 0, False)
+        expand = False if trail else window.expand_imprecise
+        keep = query.filter_mask(flt)
+        if int(np.count_nonzero(keep)) > self.limit:
+            start, end = self._bounds(query.days, bounds)
+            total = self._total_grid(layer, flt, keep, expand).marks(start, end).total
+            if total > self.limit:
+                grid = self._grid(
+                    layer, flt, keep, expand, codes, ncat, view, pixels, cell_px
+                )
+                marks = grid.marks(start, end)
+                return Drawn(marks.x, marks.y, marks.codes, total, True)
+        rows = (
+            trail_rows(layer, window, flt) if trail else shown_rows(layer, window, flt)
+        )
+        return Drawn(
+            x[rows], y[rows], None if codes is None else codes[rows], len(rows), False
+        )
+
+    @staticmethod
+    def _bounds(
+        days: np.ndarray, bounds: tuple[np.datetime64, np.datetime64] | None
+    ) -> tuple[np.datetime64, np.datetime64]:
+        if bounds is not None:
+            return bounds
+        # no window: every event (a month's margin takes in imprecise periods)
+        margin = np.timedelta64(62, "D")
+        return days[0] - margin, days[-1] + margin
+
+    def _total_grid(
+        self, layer: EventLayer, flt: EventFilter, keep: np.ndarray, expand: bool
+    ) -> WindowGrid:
+        """One cell over all events: the window's exact total in O(1) of N."""
+        key = (id(layer.events), flt, expand)
+        grid = self._totals.get(key)
+        if grid is None:
+            query = query_for(layer)
+            n = len(query.days)
+            spec = GridSpec(0.0, 0.0, 1.0, 1, 1)
+            zeros = np.zeros(n)
+            grid = WindowGrid(
+                query.days,
+                query.time_precision,
+                zeros + 0.5,
+                zeros + 0.5,
+                np.zeros(n, dtype=np.int32),
+                1,
+                keep,
+                spec,
+                expand,
+                budget_bytes=1 << 20,
+            )
+            if len(self._totals) >= GRIDS_KEPT:
+                self._totals.clear()
+            self._totals[key] = grid
+        return grid
+
+    def _grid(
+        self,
+        layer: EventLayer,
+        flt: EventFilter,
+        keep: np.ndarray,
+        expand: bool,
+        codes: np.ndarray | None,
+        ncat: int,
+        view: tuple[float, float, float, float],
+        pixels: tuple[int, int],
+        cell_px: float,
+    ) -> WindowGrid:
+        bounds = layer.bounds_display()
+        spec = grid_for_view(view, pixels, cell_px, bounds)
+        key = (id(layer.events), flt, expand, id(codes), ncat, spec.cell)
+        for entry in self._grids:
+            if entry.key == key and _inside(view, entry.covered):
+                return entry.grid
+        query = query_for(layer)
+        x, y = layer.display_xy()
+        grid = WindowGrid(
+            query.days,
+            query.time_precision,
+            x,
+            y,
+            np.zeros(len(x), dtype=np.int32) if codes is None else codes,
+            ncat,
+            keep,
+            spec,
+            expand,
+        )
+        width, height = view[2] - view[0], view[3] - view[1]
+        covered = (
+            view[0] - width,
+            view[1] - height,
+            view[2] + width,
+            view[3] + height,
+        )
+        self._grids.insert(0, _Entry(key, covered, grid))
+        del self._grids[GRIDS_KEPT:]
+        return grid
+
+    def needs_rebuild(
+        self,
+        view: tuple[float, float, float, float],
+        pixels: tuple[int, int],
+        cell_px: float,
+        layer: EventLayer,
+    ) -> bool:
+        """Whether the newest grid no longer fits the view (zoom, or a pan
+        past its margin); False when no grid is in use."""
+        if not self._grids:
+            return False
+        entry = self._grids[0]
+        spec = grid_for_view(view, pixels, cell_px, layer.bounds_display())
+        return spec.cell != entry.grid.spec.cell or not _inside(view, entry.covered)
+
+
+def _inside(
+    view: tuple[float, float, float, float], box: tuple[float, float, float, float]
+) -> bool:
+    inside_x = view[0] >= box[0] and view[2] <= box[2]
+    return inside_x and view[1] >= box[1] and view[3] <= box[3]
