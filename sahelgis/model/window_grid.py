@@ -198,7 +198,8 @@ class WindowGrid:
         del used, remap
         self.group_cell = occupied // self.ncat
         self.group_code = (occupied % self.ncat).astype(np.int32)
-        first = np.r_[True, self.group_cell[1:] != self.group_cell[:-1]]
+        first = np.ones(len(self.group_cell), dtype=bool)
+        first[1:] = self.group_cell[1:] != self.group_cell[:-1]
         self.cells = self.group_cell[first]
         self.cell_of_group = np.cumsum(first) - 1
         ngroups = len(occupied)
@@ -206,12 +207,22 @@ class WindowGrid:
         ox = (fx[rows] - ix).astype(np.float32)
         oy = (fy[rows] - iy).astype(np.float32)
         per_checkpoint = max(1, ngroups) * 12
+        prec = np.asarray(precision)[rows]
+        loose = (prec == 2) | (prec == 3)
+        if expand_imprecise and loose.any():
+            # the day stream gets 60 % of the memory, the two period streams 20 %
+            budget_bytes = budget_bytes // 5
+            main_checkpoints = int(
+                min(MAX_CHECKPOINTS, max(1, 3 * budget_bytes // per_checkpoint))
+            )
+        else:
+            main_checkpoints = int(
+                min(MAX_CHECKPOINTS, max(1, budget_bytes // per_checkpoint))
+            )
         checkpoints = int(min(MAX_CHECKPOINTS, max(1, budget_bytes // per_checkpoint)))
         day = _day_numbers(np.asarray(days)[rows])
-        prec = np.asarray(precision)[rows]
         self.streams: list[tuple[str, _PrefixStream]] = []
         if expand_imprecise:
-            loose = (prec == 2) | (prec == 3)
             exact = ~loose
             if exact.any():
                 self._add(
@@ -221,7 +232,7 @@ class WindowGrid:
                     ngroups,
                     ox[exact],
                     oy[exact],
-                    checkpoints,
+                    main_checkpoints,
                 )
             if loose.any():
                 lo_d, hi_d = _period_days(day[loose], prec[loose])
@@ -247,7 +258,7 @@ class WindowGrid:
                     checkpoints,
                 )
         elif len(rows):
-            self._add("day", day, groups, ngroups, ox, oy, checkpoints)
+            self._add("day", day, groups, ngroups, ox, oy, main_checkpoints)
         self.ngroups = ngroups
 
     def _add(

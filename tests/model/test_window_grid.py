@@ -142,3 +142,13 @@ def test_grid_for_view_covers_a_margin_and_snaps():
     moved = grid_for_view((10.0, 0.0, 1930.0, 1080.0), (1920, 1080), 5.0, None)
     assert moved.cell == spec.cell
     assert (moved.x0 / moved.cell) == pytest.approx(round(moved.x0 / moved.cell))
+
+
+def test_empty_grid_and_no_events_in_it(rng):
+    days, precision, x, y, codes, keep = _events(rng, 200)
+    far = GridSpec(x0=1e7, y0=1e7, cell=10.0, nx=5, ny=5)
+    for expand in (True, False):
+        grid = WindowGrid(days, precision, x, y, codes, 6, keep, far, expand)
+        marks = grid.marks(np.datetime64("2020-01-01"), np.datetime64("2022-01-01"))
+        assert marks.total == 0
+        assert len(marks.x) == 0

@@ -106,10 +106,12 @@ class EventMarks:
         if int(np.count_nonzero(keep)) > self.limit:
             start, end = self._bounds(query.days, bounds)
             total = self._total_grid(layer, flt, keep, expand).marks(start, end).total
+            # built even while the window is small, so that playing into a
+            # busy period does not stop to build it
+            grid = self._grid(
+                layer, flt, keep, expand, codes, ncat, view, pixels, cell_px
+            )
             if total > self.limit:
-                grid = self._grid(
-                    layer, flt, keep, expand, codes, ncat, view, pixels, cell_px
-                )
                 marks = grid.marks(start, end)
                 return Drawn(marks.x, marks.y, marks.codes, total, True)
         rows = (

@@ -138,6 +138,9 @@ class MapCanvas(pg.PlotWidget):
         self.project = project
         self._items: dict[str, list[pg.GraphicsObject]] = {}
         self._color_cache: dict[str, tuple[Style, np.ndarray | None, list[str]]] = {}
+        # the time label's widest box for the current step and mode
+        self._time_label_kind: tuple = ()
+        self._time_label_width = 0
         #: above this many events in the window a layer is drawn as cells
         self.points_limit = POINTS_LIMIT
         #: per event layer: points or cells, and the cells' grids
@@ -562,11 +565,15 @@ class MapCanvas(pg.PlotWidget):
     def label_obstacles(self) -> list[QRectF]:
         """Boxes of the overlays labels keep off, viewport pixels.
 
-        The SYNTHETIC banner, the time label (its width rounded up to 40 px,
-        so a playing animation does not re-place the labels every step) and
-        the scale bar.
+        The SYNTHETIC banner, the time label (the widest it has been for this
+        step and mode, rounded up to 40 px, so a playing animation does not
+        re-place the labels every step) and the scale bar.
         """
         out = []
+        window = self.project.time_window
+        kind = (window.step, window.mode, self.width())
+        if kind != self._time_label_kind:
+            self._time_label_kind, self._time_label_width = kind, 0
         for widget, step in (
             (self.synthetic_label, 1),
             (self.window_label, 40),
@@ -576,6 +583,8 @@ class MapCanvas(pg.PlotWidget):
                 continue
             g = widget.geometry()
             width = math.ceil(g.width() / step) * step
+            if widget is self.window_label:
+                width = self._time_label_width = max(width, self._time_label_width)
             pos = self.viewport().mapFrom(self, g.topLeft())
             left = pos.x() + g.width() - width
             out.append(QRectF(left - 2, pos.y() - 2, width + 4, g.height() + 4))
