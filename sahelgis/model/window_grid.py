@@ -19,18 +19,23 @@ no library here keeps per-cell cumulative counts over time. Measured on this
 machine at 10M events, 12-month windows, 1920×1080: see
 ``benchmarks/scale_gui_bench.py`` (README there).
 
-Memory: ``K × G`` int32 counts and two float32 coordinate sums, where ``G`` is
-the number of occupied (cell, category) groups; ``K`` is chosen so the three
-stay under ``budget_bytes`` (default 48 MB).
+Memory: 12 bytes per event in the grid (day, group, row; int32), plus ``K × G``
+int32 counts and two float32 offset sums, where ``G`` is the number of occupied
+(cell, category) groups; ``K`` is chosen so the three stay under
+``budget_bytes`` (default 48 MB).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sahelgis.model.time_window import as_day, period_bounds
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 #: Above this many events in the window the map draws cells, not events.
 POINTS_LIMIT = 150_000
@@ -87,52 +92,68 @@ class _PrefixStream:
     """Rows sorted by an integer day key, each in one group, with checkpoints.
 
     ``before(d)`` gives, per group, how many rows have key < d, and the sums of
-    their weights, from the nearest checkpoint and at most ``n / (2K)`` rows.
+    their offsets inside their cells, from the nearest checkpoint and at most
+    ``n / (2K)`` rows. Per row it holds 12 bytes: the key, the group and the
+    event's row (offsets are recomputed from the layer's coordinates).
     """
 
     def __init__(
         self,
         keys: np.ndarray,
         groups: np.ndarray,
+        rows: np.ndarray,
         ngroups: int,
-        fx: np.ndarray,
-        fy: np.ndarray,
+        offsets: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
         checkpoints: int,
     ) -> None:
-        self.keys = keys
+        self.keys = keys.astype(np.int32)
         self.groups = groups
-        self.fx = fx
-        self.fy = fy
+        self.rows = rows.astype(np.int32)
+        self.offsets = offsets
         self.ngroups = ngroups
         n = len(keys)
         k = max(1, min(checkpoints, n))
-        self.rows = np.linspace(0, n, k + 1).astype(np.int64)
+        self.marks = np.linspace(0, n, k + 1).astype(np.int64)
         self.counts = np.zeros((k + 1, ngroups), dtype=np.int32)
         self.sx = np.zeros((k + 1, ngroups), dtype=np.float32)
         self.sy = np.zeros((k + 1, ngroups), dtype=np.float32)
         for i in range(k):
-            a, b = self.rows[i], self.rows[i + 1]
-            g = groups[a:b]
-            self.counts[i + 1] = self.counts[i] + np.bincount(g, minlength=ngroups)
-            self.sx[i + 1] = self.sx[i] + np.bincount(g, fx[a:b], minlength=ngroups)
-            self.sy[i + 1] = self.sy[i] + np.bincount(g, fy[a:b], minlength=ngroups)
+            c, sx, sy = self._sums(int(self.marks[i]), int(self.marks[i + 1]))
+            self.counts[i + 1] = self.counts[i] + c
+            self.sx[i + 1] = self.sx[i] + sx
+            self.sy[i + 1] = self.sy[i] + sy
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (bytes)."""
+        arrays = (self.keys, self.groups, self.rows, self.counts, self.sx, self.sy)
+        return sum(a.nbytes for a in arrays)
+
+    def _sums(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g = self.groups[a:b]
+        ox, oy = self.offsets(self.rows[a:b])
+        return (
+            np.bincount(g, minlength=self.ngroups),
+            np.bincount(g, ox, minlength=self.ngroups),
+            np.bincount(g, oy, minlength=self.ngroups),
+        )
 
     def before(self, key: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per group: rows with key < ``key``, and their summed x and y offsets."""
         i = int(np.searchsorted(self.keys, key, "left"))
-        k = int(np.searchsorted(self.rows, i, "right")) - 1
-        if k + 1 < len(self.rows) and self.rows[k + 1] - i < i - self.rows[k]:
+        k = int(np.searchsorted(self.marks, i, "right")) - 1
+        if k + 1 < len(self.marks) and self.marks[k + 1] - i < i - self.marks[k]:
             k += 1
-        a, b = sorted((int(self.rows[k]), i))
-        sign = 1 if i >= self.rows[k] else -1
+        a, b = sorted((int(self.marks[k]), i))
+        sign = 1 if i >= self.marks[k] else -1
         counts = self.counts[k].astype(np.int64)
         sx = self.sx[k].astype(np.float64)
         sy = self.sy[k].astype(np.float64)
         if b > a:
-            g = self.groups[a:b]
-            counts = counts + sign * np.bincount(g, minlength=self.ngroups)
-            sx = sx + sign * np.bincount(g, self.fx[a:b], minlength=self.ngroups)
-            sy = sy + sign * np.bincount(g, self.fy[a:b], minlength=self.ngroups)
+            c, ox, oy = self._sums(a, b)
+            counts += sign * c
+            sx += sign * ox
+            sy += sign * oy
         return counts, sx, sy
 
 
@@ -181,21 +202,25 @@ class WindowGrid:
         self.spec = spec
         self.ncat = max(1, int(ncat))
         self.expand_imprecise = expand_imprecise
-        fx = (np.asarray(x, dtype=np.float64) - spec.x0) / spec.cell
-        fy = (np.asarray(y, dtype=np.float64) - spec.y0) / spec.cell
+        self._x = np.asarray(x, dtype=np.float64)
+        self._y = np.asarray(y, dtype=np.float64)
+        fx = (self._x - spec.x0) / spec.cell
+        fy = (self._y - spec.y0) / spec.cell
         with np.errstate(invalid="ignore"):
             inside = keep & (fx >= 0) & (fx < spec.nx) & (fy >= 0) & (fy < spec.ny)
         rows = np.flatnonzero(inside)
         ix = fx[rows].astype(np.int64)
         iy = fy[rows].astype(np.int64)
+        del fx, fy
         dense = (iy * spec.nx + ix) * self.ncat + np.asarray(codes)[rows]
+        del ix, iy
         # compact ids: only occupied (cell, category) groups get a column
         # (a bincount and a cumulative sum: O(n + cells), no sort)
         used = np.bincount(dense, minlength=spec.nx * spec.ny * self.ncat) > 0
         occupied = np.flatnonzero(used)
         remap = np.cumsum(used, dtype=np.int64) - 1
         groups = remap[dense].astype(np.int32)
-        del used, remap
+        del used, remap, dense
         self.group_cell = occupied // self.ncat
         self.group_code = (occupied % self.ncat).astype(np.int32)
         first = np.ones(len(self.group_cell), dtype=bool)
@@ -203,10 +228,8 @@ class WindowGrid:
         self.cells = self.group_cell[first]
         self.cell_of_group = np.cumsum(first) - 1
         ngroups = len(occupied)
-        # offsets inside the cell, float32 keeps 1e-7 of a cell
-        ox = (fx[rows] - ix).astype(np.float32)
-        oy = (fy[rows] - iy).astype(np.float32)
         per_checkpoint = max(1, ngroups) * 12
+        day = _day_numbers(np.asarray(days)[rows])
         prec = np.asarray(precision)[rows]
         loose = (prec == 2) | (prec == 3)
         if expand_imprecise and loose.any():
@@ -220,7 +243,6 @@ class WindowGrid:
                 min(MAX_CHECKPOINTS, max(1, budget_bytes // per_checkpoint))
             )
         checkpoints = int(min(MAX_CHECKPOINTS, max(1, budget_bytes // per_checkpoint)))
-        day = _day_numbers(np.asarray(days)[rows])
         self.streams: list[tuple[str, _PrefixStream]] = []
         if expand_imprecise:
             exact = ~loose
@@ -229,36 +251,19 @@ class WindowGrid:
                     "day",
                     day[exact],
                     groups[exact],
+                    rows[exact],
                     ngroups,
-                    ox[exact],
-                    oy[exact],
                     main_checkpoints,
                 )
             if loose.any():
                 lo_d, hi_d = _period_days(day[loose], prec[loose])
-                g, px, py = groups[loose], ox[loose], oy[loose]
+                g, r = groups[loose], rows[loose]
                 order = np.argsort(lo_d, kind="stable")
-                self._add(
-                    "lo",
-                    lo_d[order],
-                    g[order],
-                    ngroups,
-                    px[order],
-                    py[order],
-                    checkpoints,
-                )
+                self._add("lo", lo_d[order], g[order], r[order], ngroups, checkpoints)
                 order = np.argsort(hi_d, kind="stable")
-                self._add(
-                    "hi",
-                    hi_d[order],
-                    g[order],
-                    ngroups,
-                    px[order],
-                    py[order],
-                    checkpoints,
-                )
+                self._add("hi", hi_d[order], g[order], r[order], ngroups, checkpoints)
         elif len(rows):
-            self._add("day", day, groups, ngroups, ox, oy, main_checkpoints)
+            self._add("day", day, groups, rows, ngroups, main_checkpoints)
         self.ngroups = ngroups
 
     def _add(
@@ -266,23 +271,28 @@ class WindowGrid:
         kind: str,
         keys: np.ndarray,
         groups: np.ndarray,
+        rows: np.ndarray,
         ngroups: int,
-        fx: np.ndarray,
-        fy: np.ndarray,
         checkpoints: int,
     ) -> None:
         self.streams.append(
-            (kind, _PrefixStream(keys, groups, ngroups, fx, fy, checkpoints))
+            (
+                kind,
+                _PrefixStream(keys, groups, rows, ngroups, self._offsets, checkpoints),
+            )
         )
+
+    def _offsets(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where events sit inside their cells (0–1 of a cell)."""
+        spec = self.spec
+        fx = (self._x[rows] - spec.x0) / spec.cell
+        fy = (self._y[rows] - spec.y0) / spec.cell
+        return fx - np.floor(fx), fy - np.floor(fy)
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the grid (bytes)."""
-        total = 0
-        for _, s in self.streams:
-            total += s.counts.nbytes + s.sx.nbytes + s.sy.nbytes
-            total += s.keys.nbytes + s.groups.nbytes + s.fx.nbytes + s.fy.nbytes
-        return total
+        """Memory held by the grid (bytes; the layer's coordinates not counted)."""
+        return sum(stream.nbytes for _, stream in self.streams)
 
     def group_counts(
         self, start: np.datetime64, end: np.datetime64
@@ -333,6 +343,59 @@ class WindowGrid:
             counts=n.astype(np.int64),
             total=int(n.sum()),
         )
+
+
+class WindowTotals:
+    """How many filtered events a window holds, in O(log N) per window.
+
+    Prefix counts over the date-sorted rows (4 bytes per event) give the
+    day-precision events; with ``expand_imprecise`` the week/month-precision
+    ones are ``#(lo <= end) - #(hi < start)`` over their sorted periods.
+    Equal to ``len(EventQuery.window_rows(...))`` (tested).
+
+    Parameters
+    ----------
+    days : numpy.ndarray
+        ``datetime64[D]`` per event, sorted ascending.
+    precision : numpy.ndarray
+        ACLED ``time_precision`` per event.
+    keep : numpy.ndarray
+        Boolean mask of events passing the filter.
+    expand_imprecise : bool
+        Week/month-precision events count where their period overlaps.
+    """
+
+    def __init__(
+        self,
+        days: np.ndarray,
+        precision: np.ndarray,
+        keep: np.ndarray,
+        expand_imprecise: bool,
+    ) -> None:
+        self.days = days
+        loose = (
+            ((precision == 2) | (precision == 3))
+            if expand_imprecise
+            else np.zeros(len(days), dtype=bool)
+        )
+        exact = keep & ~loose
+        self.cum = np.zeros(len(days) + 1, dtype=np.int32)
+        np.cumsum(exact, out=self.cum[1:])
+        chosen = keep & loose
+        lo, hi = period_bounds(days[chosen], precision[chosen])
+        self.lo = np.sort(lo)
+        self.hi = np.sort(hi)
+
+    def total(self, start: np.datetime64, end: np.datetime64) -> int:
+        """Filtered events in the inclusive window ``[start, end]``."""
+        start, end = as_day(start), as_day(end)
+        i0 = int(np.searchsorted(self.days, start, "left"))
+        i1 = max(i0, int(np.searchsorted(self.days, end, "right")))
+        n = int(self.cum[i1]) - int(self.cum[i0])
+        if len(self.lo):
+            n += int(np.searchsorted(self.lo, end, "right"))
+            n -= int(np.searchsorted(self.hi, start, "left"))
+        return n
 
 
 def _period_days(

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from sahelgis.model.time_window import period_bounds
-from sahelgis.model.window_grid import GridSpec, WindowGrid, grid_for_view
+from sahelgis.model.window_grid import (
+    GridSpec,
+    WindowGrid,
+    WindowTotals,
+    grid_for_view,
+)
 
 
 def _events(rng: np.random.Generator, n: int):
@@ -152,3 +157,28 @@ def test_empty_grid_and_no_events_in_it(rng):
         marks = grid.marks(np.datetime64("2020-01-01"), np.datetime64("2022-01-01"))
         assert marks.total == 0
         assert len(marks.x) == 0
+
+
+@pytest.mark.parametrize("expand", [True, False])
+def test_totals_equal_window_rows(rng, expand):
+    """WindowTotals counts what EventQuery.window_rows returns, any window."""
+    from sahelgis.model.event_query import EventQuery
+
+    days, precision, _, _, _, keep = _events(rng, 5000)
+
+    class Query(EventQuery):
+        def __init__(self) -> None:  # the arrays only, no layer
+            self.days, self.time_precision = days, precision
+
+        def filter_mask(self, flt):
+            return keep
+
+    query = Query()
+    totals = WindowTotals(days, precision, keep, expand)
+    for _ in range(60):
+        start = np.datetime64("2019-12-01") + np.timedelta64(
+            int(rng.integers(0, 950)), "D"
+        )
+        end = start + np.timedelta64(int(rng.integers(0, 400)), "D")
+        rows = query.window_rows(start, end, None, expand)
+        assert totals.total(start, end) == len(rows)

@@ -28,8 +28,8 @@ from sahelgis.model.layers import EventLayer
 from sahelgis.model.time_window import TimeWindow
 from sahelgis.model.window_grid import (
     POINTS_LIMIT,
-    GridSpec,
     WindowGrid,
+    WindowTotals,
     grid_for_view,
 )
 
@@ -65,12 +65,24 @@ class EventMarks:
     def __init__(self, limit: int = POINTS_LIMIT) -> None:
         self.limit = limit
         self._grids: list[_Entry] = []
-        self._totals: dict[tuple, WindowGrid] = {}
+        self._totals: dict[tuple, WindowTotals] = {}
+        self._extent: tuple[object, tuple[float, float, float, float] | None] = (
+            None,
+            None,
+        )
+        self._kept_cache: tuple[np.ndarray | None, int] = (None, 0)
+
+    def _kept(self, keep: np.ndarray) -> int:
+        """Events passing the filter (cached per mask: O(N) once)."""
+        if self._kept_cache[0] is not keep:
+            self._kept_cache = (keep, int(np.count_nonzero(keep)))
+        return self._kept_cache[1]
 
     def clear(self) -> None:
         """Forget every grid (the layer's data or style changed)."""
         self._grids.clear()
         self._totals.clear()
+        self._extent = (None, None)
 
     def drawn(
         self,
@@ -103,9 +115,9 @@ class EventMarks:
             return Drawn(empty, empty, None, 0, False)
         expand = False if trail else window.expand_imprecise
         keep = query.filter_mask(flt)
-        if int(np.count_nonzero(keep)) > self.limit:
+        if self._kept(keep) > self.limit:
             start, end = self._bounds(query.days, bounds)
-            total = self._total_grid(layer, flt, keep, expand).marks(start, end).total
+            total = self._totals_for(layer, flt, keep, expand).total(start, end)
             # built even while the window is small, so that playing into a
             # busy period does not stop to build it
             grid = self._grid(
@@ -131,33 +143,25 @@ class EventMarks:
         margin = np.timedelta64(62, "D")
         return days[0] - margin, days[-1] + margin
 
-    def _total_grid(
+    def _totals_for(
         self, layer: EventLayer, flt: EventFilter, keep: np.ndarray, expand: bool
-    ) -> WindowGrid:
-        """One cell over all events: the window's exact total in O(1) of N."""
+    ) -> WindowTotals:
+        """The window's exact event count in O(log N)."""
         key = (id(layer.events), flt, expand)
-        grid = self._totals.get(key)
-        if grid is None:
+        totals = self._totals.get(key)
+        if totals is None:
             query = query_for(layer)
-            n = len(query.days)
-            spec = GridSpec(0.0, 0.0, 1.0, 1, 1)
-            zeros = np.zeros(n)
-            grid = WindowGrid(
-                query.days,
-                query.time_precision,
-                zeros + 0.5,
-                zeros + 0.5,
-                np.zeros(n, dtype=np.int32),
-                1,
-                keep,
-                spec,
-                expand,
-                budget_bytes=1 << 20,
-            )
+            totals = WindowTotals(query.days, query.time_precision, keep, expand)
             if len(self._totals) >= GRIDS_KEPT:
                 self._totals.clear()
-            self._totals[key] = grid
-        return grid
+            self._totals[key] = totals
+        return totals
+
+    def _bounds_of(self, layer: EventLayer) -> tuple[float, float, float, float] | None:
+        """The layer's extent (display CRS), computed once per event table."""
+        if self._extent[0] is not layer.events:
+            self._extent = (layer.events, layer.bounds_display())
+        return self._extent[1]
 
     def _grid(
         self,
@@ -171,8 +175,7 @@ class EventMarks:
         pixels: tuple[int, int],
         cell_px: float,
     ) -> WindowGrid:
-        bounds = layer.bounds_display()
-        spec = grid_for_view(view, pixels, cell_px, bounds)
+        spec = grid_for_view(view, pixels, cell_px, self._bounds_of(layer))
         key = (id(layer.events), flt, expand, id(codes), ncat, spec.cell)
         for entry in self._grids:
             if entry.key == key and _inside(view, entry.covered):
@@ -213,7 +216,7 @@ class EventMarks:
         if not self._grids:
             return False
         entry = self._grids[0]
-        spec = grid_for_view(view, pixels, cell_px, layer.bounds_display())
+        spec = grid_for_view(view, pixels, cell_px, self._bounds_of(layer))
         return spec.cell != entry.grid.spec.cell or not _inside(view, entry.covered)
 
 
