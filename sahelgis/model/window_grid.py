@@ -140,7 +140,8 @@ class _PrefixStream:
 
     def before(self, key: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per group: rows with key < ``key``, and their summed x and y offsets."""
-        i = int(np.searchsorted(self.keys, key, "left"))
+        # the same dtype as the keys, or numpy converts the whole array per call
+        i = int(np.searchsorted(self.keys, np.int32(key), "left"))
         k = int(np.searchsorted(self.marks, i, "right")) - 1
         if k + 1 < len(self.marks) and self.marks[k + 1] - i < i - self.marks[k]:
             k += 1
