@@ -157,9 +157,8 @@ class RasterBaseline:
     def __init__(self, app: QApplication, table: EventTable) -> None:
         layer = event_layer(table, "scale_gui_SYNTHETIC.csv")
         self.query = query_for(layer)
+        # the same layers and extent as ours (zoom_full over the base layers)
         self.canvas: MapCanvas = make_canvas(Project(base_layers()), app)
-        self.canvas.set_extent(layer.bounds_display())  # type: ignore[arg-type]
-        app.processEvents()
         (xmin, xmax), (ymin, ymax) = self.canvas.view_box.viewRange()
         self.rect = (xmin, ymin, xmax - xmin, ymax - ymin)
         x, y = layer.display_xy()
@@ -176,8 +175,8 @@ class RasterBaseline:
             colour = pg.mkColor(palette.get(name, layer.style.color))
             self.palette[i] = (colour.red(), colour.green(), colour.blue(), 255)
         self.item = pg.ImageItem(axisOrder="row-major")
+        self.item.setZValue(5_000)  # above the base layers, below the labels
         self.canvas.addItem(self.item)
-        self.item.setRect(QRectF(*self.rect))
         self.render = Renderer(self.canvas)
 
     def step(self, start: np.datetime64, end: np.datetime64) -> None:
@@ -194,6 +193,7 @@ class RasterBaseline:
         rgba[counts.sum(axis=1) == 0] = 0
         # rows run top to bottom on screen; the image's y axis runs up
         self.item.setImage(rgba.reshape(HEIGHT, WIDTH, 4)[::-1], autoLevels=False)
+        self.item.setRect(QRectF(*self.rect))  # after setImage: scales to its size
         self.render()
 
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 #: Above this many events in the window the map draws cells, not events.
-POINTS_LIMIT = 150_000
+POINTS_LIMIT = 100_000
 #: Default memory for one grid's checkpoints (bytes).
 BUDGET_BYTES = 48 * 1024 * 1024
 #: Longest edge slice (rows) a query may aggregate before checkpoints are
@@ -435,7 +435,9 @@ def grid_for_view(
     per_px = max(width / max(pixels[0], 1), height / max(pixels[1], 1))
     cell = max(per_px * cell_px, 1e-9)
     # snap the cell size to a power of √2 metres so small zooms keep it
-    cell = float(2.0 ** (np.ceil(2.0 * np.log2(cell)) / 2.0))
+    # (rounded down: a cell is never wider than a symbol, so dense areas stay
+    # a carpet of overlapping symbols, as when each event is drawn)
+    cell = float(2.0 ** (np.floor(2.0 * np.log2(cell)) / 2.0))
     gx0, gy0, gx1, gy1 = xmin - width, ymin - height, xmax + width, ymax + height
     if data is not None:
         gx0, gy0 = max(gx0, data[0]), max(gy0, data[1])
