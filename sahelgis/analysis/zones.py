@@ -332,6 +332,14 @@ def _period_bounds(
     return max(start, data_first), min(end, data_last)
 
 
+def _groups(labels: np.ndarray) -> list[np.ndarray]:
+    """Positions of each label 0, 1, ... (ascending; -1, noise, left out)."""
+    order = np.argsort(labels, kind="stable")
+    kept = order[labels[order] >= 0]
+    bounds = np.cumsum(np.bincount(labels[kept]))
+    return np.split(kept, bounds[:-1]) if len(kept) else []
+
+
 def empty_zones() -> gpd.GeoDataFrame:
     import geopandas as gpd
 
@@ -422,11 +430,14 @@ def support_zones(
     records: list[dict[str, Any]] = []
     geoms: list[shapely.Geometry] = []
     zone_rows: dict[str, np.ndarray] = {}
-    periods = np.unique(period)
+    # each period's events (ascending rows) from one stable sort
+    by_period = np.argsort(period, kind="stable")
+    periods, period_first = np.unique(period[by_period], return_index=True)
+    period_end = np.append(period_first[1:], len(by_period))
     for p_i, code in enumerate(periods):
         progress.check()
         progress.set(0.1 + 0.9 * p_i / len(periods), f"Clustering {labels[code]}")
-        sel = np.flatnonzero(period == code)
+        sel = by_period[period_first[p_i] : period_end[p_i]]
         px, py = x[sel], y[sel]
         # merge events at identical coordinates into one weighted point
         xy = np.column_stack([px, py])
@@ -447,16 +458,16 @@ def support_zones(
         months_total = max(_months_in(p_first, p_last), 1)
         length_days = max(int((p_last - p_first).astype(np.int64)) + 1, 1)
         zones = []
-        for cluster in range(int(point_labels.max()) + 1):
-            members = np.flatnonzero(event_labels == cluster)
-            if len(members) == 0:
-                continue
-            pts = np.unique(xy[members], axis=0)
-            hull = shapely.MultiPoint(pts).convex_hull
+        p_dates, p_types = dates[sel], sub_types[sel]
+        # each cluster's events and distinct points (ascending) from stable sorts
+        for members, pts in zip(
+            _groups(event_labels), _groups(point_labels), strict=True
+        ):
+            hull = shapely.multipoints(uniq[pts]).convex_hull
             poly = hull.buffer(rules.margin_km * 1000.0, quad_segs=16)
             if poly.is_empty:  # margin 0 on a point or line
                 poly = hull.buffer(1.0)
-            d = dates[sel][members]
+            d = p_dates[members]
             months = np.unique(d.astype("datetime64[M]"))
             last = d.max()
             intensity = min(1.0, len(members) / (5.0 * rules.min_events))
@@ -464,7 +475,7 @@ def support_zones(
             gap = int((p_last - last).astype(np.int64))
             recency = min(1.0, max(0.0, 1.0 - gap / length_days))
             score = 100.0 * (0.4 * intensity + 0.4 * persistence + 0.2 * recency)
-            types, type_counts = np.unique(sub_types[sel][members], return_counts=True)
+            types, type_counts = np.unique(p_types[members], return_counts=True)
             top = [str(types[k]) for k in np.argsort(-type_counts, kind="stable")[:3]]
             zones.append((score, members, poly, months, d.min(), last, top))
         zones.sort(key=lambda z: -z[0])
