@@ -3,8 +3,8 @@
 Used by :func:`sahelgis.analysis.zones.support_zones` to cluster control
 indicators. Points may carry weights (events merged at one coordinate).
 
-Method (the grid algorithm of Gunawan 2013 / Gan and Tao 2015, exact)
----------------------------------------------------------------------
+Method (a variant of the exact grid algorithm of Gunawan 2013, Gan and Tao 2015)
+--------------------------------------------------------------------------------
 Points are binned in square cells of side ``g`` just under
 ``eps / (2 sqrt 2)``. Two cells at offset ``(dx, dy)`` with ``|dx|, |dy| <= 1``
 are *sure* neighbours: every pair of their points is within ``eps`` (the

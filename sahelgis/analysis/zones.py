@@ -26,7 +26,8 @@ Method
    points within ``eps_km`` of a core point; other events are noise. Events
    at identical coordinates (ACLED codes many to the same town) are merged
    with a weight first. The implementation is exact DBSCAN on a grid of
-   ``eps``-sized cells with a vectorised union–find (no scipy).
+   cells about a third of ``eps`` wide with a vectorised union–find, no scipy
+   (:mod:`sahelgis.analysis.dbscan`).
 
 3. **Zone polygon**: the convex hull of a cluster's events buffered by
    ``margin_km``, converted back to EPSG:4326 (edges densified to 2 km).
