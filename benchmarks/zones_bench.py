@@ -140,7 +140,13 @@ def competent_zones(events: Any) -> dict[str, Any]:
                 + 0.2 * min(1.0, max(0.0, 1.0 - gap / length))
             )
             zones.append((int(year), int(members.sum()), round(score, 1), poly))
-    return {"mask": mask, "clusters": clusters, "zones": zones}
+    return {
+        "mask": mask,
+        "clusters": clusters,
+        "zones": zones,
+        "crs": crs,
+        "lonlat": (lon, lat),
+    }
 
 
 def agreement(clusters: dict[int, Any]) -> dict[str, Any]:
@@ -170,6 +176,42 @@ def agreement(clusters: dict[int, Any]) -> dict[str, Any]:
         "points_same": matched,
         "points_same_cluster_share": r4(matched / max(points, 1)),
     }
+
+
+def geodesic_certificate(comp: dict[str, Any]) -> dict[str, Any]:
+    """Years where the plane alone surely gives the ground's clusters.
+
+    The competent baseline clusters on the plane; ours decides the doubtful
+    pairs with ``Geod.inv`` (ground, geodesic distances).
+
+    The projection stretches a distance by a factor between the smallest and
+    largest Tissot scale over the points, within ``1 ± delta``; so every
+    pair within eps on the ground is within eps × (1 + delta) on the plane and
+    every pair within eps × (1 - delta) on the plane is within eps on the
+    ground. Neighbourhoods, core sets and the core graph grow with the radius:
+    when DBSCAN gives the same labels at both radii, the geodesic DBSCAN has
+    the same core points, clusters and noise as ours.
+    """
+    from pyproj import Proj
+
+    lon, lat = comp["lonlat"]
+    factors = Proj(comp["crs"]).get_factors(lon, lat)
+    delta = float(
+        max(
+            np.max(factors.tissot_semimajor) - 1.0,
+            1.0 - np.min(factors.tissot_semiminor),
+        )
+    )
+    delta += 1e-4  # a 15 km segment's scale varies a little along it
+    eps = DEFAULT_RULES.eps_km * 1000.0
+    same = 0
+    for uniq, counts, _, _ in comp["clusters"].values():
+        w = counts.astype(float)
+        args = (DEFAULT_RULES.min_events, w)
+        low = dbscan(uniq[:, 0], uniq[:, 1], eps * (1 - delta), *args)
+        high = dbscan(uniq[:, 0], uniq[:, 1], eps * (1 + delta), *args)
+        same += int(np.array_equal(low, high))
+    return {"projection_delta": r4(delta), "years_certified_geodesic": same}
 
 
 def rss_growth_mb(func: Any) -> float:
@@ -236,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "border_points_in_other_cluster": agree["points"] - agree["points_same"],
         **agree,
+        **geodesic_certificate(comp),
     }
     log("peak memory of one run (forked child) ...")
     peak = {

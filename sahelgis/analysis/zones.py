@@ -25,7 +25,11 @@ Method
    within ``eps_km``; clusters are the connected core points plus the border
    points within ``eps_km`` of a core point; other events are noise. Events
    at identical coordinates (ACLED codes many to the same town) are merged
-   with a weight first. The implementation is exact DBSCAN on a grid of
+   with a weight first. Distances are on the ground: the pairs whose plane
+   distance lies within the projection's scale error (its Tissot scales over
+   the indicator events) of ``eps_km`` are decided by their geodesic distance
+   on the WGS84 ellipsoid (``pyproj.Geod``), so the clusters are DBSCAN's
+   under geodesic distances. The implementation is exact DBSCAN on a grid of
    cells about a third of ``eps`` wide with a vectorised union–find, no scipy
    (:mod:`sahelgis.analysis.dbscan`).
 
@@ -53,16 +57,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
+from pyproj import Proj, Transformer
 
-from sahelgis.analysis.dbscan import dbscan
+from sahelgis.analysis.dbscan import MAX_SLACK, dbscan
 from sahelgis.analysis.results import as_rows, group_codes
 from sahelgis.analysis.units import check_count, check_distance_km
 from sahelgis.model import acled_schema as acled
-from sahelgis.model.crs import WGS84, local_aeqd
+from sahelgis.model.crs import GEOD, WGS84, local_aeqd
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import geopandas as gpd
 
     from sahelgis.model.events import EventTable
@@ -333,6 +339,52 @@ def _period_bounds(
     return max(start, data_first), min(end, data_last)
 
 
+def projection_slack(crs: Any, lon: np.ndarray, lat: np.ndarray) -> float:
+    """How far plane distances may stray from ground distances, as a fraction.
+
+    Parameters
+    ----------
+    crs
+        The projection (pyproj CRS), metres.
+    lon, lat
+        The points, EPSG:4326 degrees.
+
+    Returns
+    -------
+    float
+        The largest deviation from 1 of the Tissot scales (largest and
+        smallest) over the points' lon/lat box (a 65 x 65 grid, corners and
+        edges included, which bounds the scales of the points inside for a
+        projection whose error grows away from its centre, like the azimuthal
+        equidistant), plus 1e-4 for the change of scale along a short
+        segment; 0 when that exceeds :data:`sahelgis.analysis.dbscan.MAX_SLACK`
+        or is not finite (points near the antipode: the plane distances
+        decide).
+    """
+    if len(lon) == 0:
+        return 0.0
+    glon, glat = np.meshgrid(
+        np.linspace(np.min(lon), np.max(lon), 65),
+        np.linspace(np.min(lat), np.max(lat), 65),
+    )
+    factors = Proj(crs).get_factors(glon.ravel(), glat.ravel())
+    high = np.max(np.asarray(factors.tissot_semimajor, dtype="float64"))
+    low = np.min(np.asarray(factors.tissot_semiminor, dtype="float64"))
+    slack = max(float(high) - 1.0, 1.0 - float(low), 0.0) + 1e-4
+    return slack if np.isfinite(slack) and slack <= MAX_SLACK else 0.0
+
+
+def _geodesic(
+    lon: np.ndarray, lat: np.ndarray
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """``f(i, j)``: WGS84 geodesic distances, metres, between points i and j."""
+
+    def distance(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return np.asarray(GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2])
+
+    return distance
+
+
 def _groups(labels: np.ndarray) -> list[np.ndarray]:
     """Positions of each label 0, 1, ... (ascending; -1, noise, left out)."""
     order = np.argsort(labels, kind="stable")
@@ -409,6 +461,7 @@ def support_zones(
     inv = Transformer.from_crs(crs, WGS84, always_xy=True)
     x, y = fwd.transform(lon, lat)
     x, y = np.asarray(x), np.asarray(y)
+    slack = projection_slack(crs, lon, lat)
     codes, labels = group_codes(events, key)
     period = codes[ind]
     dates = events.dates[ind].astype("datetime64[D]")
@@ -442,8 +495,8 @@ def support_zones(
         px, py = x[sel], y[sel]
         # merge events at identical coordinates into one weighted point
         xy = np.column_stack([px, py])
-        uniq, inverse, counts = np.unique(
-            xy, axis=0, return_inverse=True, return_counts=True
+        uniq, first, inverse, counts = np.unique(
+            xy, axis=0, return_index=True, return_inverse=True, return_counts=True
         )
         inverse = inverse.ravel()
         point_labels = dbscan(
@@ -453,6 +506,8 @@ def support_zones(
             rules.min_events,
             weights=counts.astype("float64"),
             progress=progress,
+            slack=slack,
+            exact=_geodesic(lon[sel][first], lat[sel][first]) if slack else None,
         )
         event_labels = point_labels[inverse]
         p_first, p_last = _period_bounds(labels[code], key, data_first, data_last)

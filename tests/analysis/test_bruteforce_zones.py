@@ -8,11 +8,13 @@
   weights, duplicates.
 - The indicator rules (:func:`sahelgis.analysis.zones.indicator_mask`, RE2
   over Arrow strings and categories) against a plain Python loop.
+- DBSCAN with a ``slack`` and ``exact`` distances (a plane that distorts the
+  true distances by up to 1 ± slack) against the quadratic DBSCAN on the
+  true distances.
 - Whole support zones against a geodesic reference: pairwise ``Geod.inv``
   distances (WGS84, metres), the quadratic DBSCAN per year, the documented
-  score. The zones' projection changes a 15 km distance by at most ~0.1 % here,
-  so events within ``EDGE_REL`` of ``eps`` from another event (edge events)
-  are left out of the input of both.
+  score, with events whose geodesic distance to another is within
+  ``EDGE_REL`` of ``eps`` kept in (the projection alone would misjudge some).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from sahelgis.analysis.zones import (
 
 #: Pairs whose geodesic distance is within this share of eps are edge pairs
 #: (the projection changes distances by at most ~0.1 % up to 500 km out).
-EDGE_REL = 0.0015
+EDGE_REL = 0.001
 
 
 def check_against_reference(x, y, eps, min_samples, w):
@@ -99,6 +101,37 @@ def test_dbscan_on_lattices_with_pairs_at_exactly_eps(rng):
         check_against_reference(
             x.astype(float), y.astype(float), eps, int(rng.integers(1, 12)), w
         )
+
+
+@pytest.mark.parametrize("slack", [0.001, 0.05, 0.2])
+def test_dbscan_with_slack_decides_the_band_by_exact_distances(rng, slack):
+    calls: list[int] = []
+    plane_differs = 0
+    for _ in range(6):
+        n = int(rng.integers(50, 400))
+        centres = rng.uniform(-20_000, 20_000, (3, 2))
+        pts = centres[rng.integers(0, 3, n)] + rng.normal(0, 2_500, (n, 2))
+        x, y = pts.T
+        # true distances: the plane's, stretched by a symmetric factor in
+        # 1 ± slack that varies from pair to pair
+        plane = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+        phase = rng.uniform(0, 2 * np.pi, n)
+        true = plane * (1 + slack * np.sin(phase[:, None] + phase[None, :]))
+
+        def exact(i, j, true=true, calls=calls):
+            calls.append(len(i))
+            return true[i, j]
+
+        eps = float(rng.uniform(1_500, 4_000))
+        w = rng.integers(1, 3, n).astype(float)
+        ms = int(rng.integers(2, 10))
+        ours = dbscan(x, y, eps, ms, w, slack=slack, exact=exact)
+        ref = dbscan_reference(true**2, eps, ms, w, eps_cell_place(x, y, eps))
+        assert np.array_equal(ours, ref)
+        plane_differs += not np.array_equal(dbscan(x, y, eps, ms, w), ref)
+    assert sum(calls) > 0  # pairs in the band were decided by exact
+    if slack >= 0.05:
+        assert plane_differs  # where the plane alone gives another answer
 
 
 def test_dbscan_edge_cases():
@@ -217,18 +250,23 @@ def test_zones_equal_a_geodesic_reference(rng):
         lats += list(rng.uniform(11.0, 16.0, k))
         dates += [dt.date(year, 6, 1)] * k
         notes += [("zakat", "market day")[j % 2] for j in range(k)]
+    # ~550 km east of the projection's centre, two towns 14,993 m apart
+    # north-south on the ground; the plane stretches that to ~15,008 m
+    far = (-2.5, 13.8)
+    north = GEOD.fwd(far[0], far[1], 0.0, 0.9995 * rules.eps_km * 1000.0)[:2]
+    for town in (far, north):
+        lons += [town[0]] * 8
+        lats += [town[1]] * 8
+        dates += [dt.date(2022, 3, 1)] * 8
+        notes += ["zakat"] * 8
     lon, lat = np.array(lons), np.array(lats)
-    # leave out the edge events (another event within EDGE_REL of eps)
+    # edge pairs (geodesic distance within EDGE_REL of eps) are in the data
     eps = rules.eps_km * 1000.0
     d = np.sqrt(geodesic_d2(lon, lat))
-    edge = (np.abs(d - eps) <= EDGE_REL * eps).any(axis=1)
-    assert edge.sum() < 0.2 * len(lon)
-    keep = ~edge
+    assert (np.abs(d - eps) <= EDGE_REL * eps).sum() > 10
     events = make_events(
-        lon[keep], lat[keep],
-        dates=[str(v) for v, k in zip(dates, keep, strict=True) if k],
-        notes=np.array(notes, dtype=object)[keep],
-    )  # fmt: skip
+        lon, lat, dates=[str(v) for v in dates], notes=np.array(notes, dtype=object)
+    )
     zones = support_zones(events, rules, by="year")
 
     frame = events.frame
@@ -267,6 +305,8 @@ def test_zones_equal_a_geodesic_reference(rng):
         )
     }
     assert got == expected
+    far_zone = [rows for rows in got if np.isclose(events.lon[list(rows)], -2.5).all()]
+    assert [len(rows) for rows in far_zone] == [16]  # one zone, both towns
     assert len(expected) >= 6
     for geom, zid in zip(zones.geometry, zones["zone_id"], strict=True):
         rows = zones.attrs["event_rows"][zid]
