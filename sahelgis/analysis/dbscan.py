@@ -311,6 +311,8 @@ def dbscan(
         return np.zeros(0, dtype=np.int64)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype="float64")
     eps = float(eps)
+    if not (eps > 0 and math.isfinite(eps)):
+        raise ValueError(f"eps = {eps!r} m: must be a positive number")
     if not 0.0 <= slack <= MAX_SLACK:
         raise ValueError(f"slack = {slack}: must be between 0 and {MAX_SLACK}")
     close = _Closeness(eps, slack, exact)

@@ -87,6 +87,8 @@ ACTOR_COLUMNS: tuple[str, ...] = (
     acled.ACTOR2,
     acled.ASSOC_ACTOR_2,
 )
+#: Smallest DBSCAN radius, km (1 m).
+MIN_EPS_KM = 0.001
 #: Columns of the zones layer, in order (plus geometry).
 ZONE_COLUMNS: tuple[str, ...] = (
     "period",
@@ -143,6 +145,11 @@ class ZoneRules:
         # the same bounds as every other ground distance and count: a rules
         # file is untrusted (NaN, infinities and 1e9 km are refused here)
         eps_km = check_distance_km(self.eps_km, "eps_km")
+        if eps_km < MIN_EPS_KM:  # the clustering grid's cells are eps / 2.8
+            raise ValueError(
+                f"eps_km = {self.eps_km!r} km: below the "
+                f"{MIN_EPS_KM * 1000:g} m minimum"
+            )
         margin_km = check_distance_km(self.margin_km, "margin_km", allow_zero=True)
         min_events = check_count(self.min_events, "min_events", low=1)
         object.__setattr__(self, "min_events", min_events)
