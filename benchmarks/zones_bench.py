@@ -20,7 +20,9 @@ indicators: actors AND (sub-event types OR keywords in notes)), zones per year
   points are the same partition (scikit-learn's ``core_sample_indices_``);
   every point is noise in both or in neither; the share of points whose
   cluster matches after pairing the clusters (border points within eps of two
-  clusters may join either, in both libraries); the zones' event counts.
+  clusters may join either, in both libraries); the zones' event counts;
+  the years where the plane alone surely gives the clusters of ground
+  distances (same labels at eps × (1 ± the projection's scale error)).
 
 Usage::
 
