@@ -25,8 +25,13 @@ Method
    within ``eps_km``; clusters are the connected core points plus the border
    points within ``eps_km`` of a core point; other events are noise. Events
    at identical coordinates (ACLED codes many to the same town) are merged
-   with a weight first. The implementation is exact DBSCAN on a grid of
-   ``eps``-sized cells with a vectorised union–find (no scipy).
+   with a weight first. Distances are on the ground: the pairs whose plane
+   distance lies within the projection's scale error (its Tissot scales over
+   the indicator events) of ``eps_km`` are decided by their geodesic distance
+   on the WGS84 ellipsoid (``pyproj.Geod``), so the clusters are DBSCAN's
+   under geodesic distances. The implementation is exact DBSCAN on a grid of
+   cells about a third of ``eps`` wide with a vectorised union–find, no scipy
+   (:mod:`sahelgis.analysis.dbscan`).
 
 3. **Zone polygon**: the convex hull of a cluster's events buffered by
    ``margin_km``, converted back to EPSG:4326 (edges densified to 2 km).
@@ -52,16 +57,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
+from pyproj import Proj, Transformer
 
-from sahelgis.analysis.dbscan import dbscan
+from sahelgis.analysis.dbscan import MAX_SLACK, dbscan
 from sahelgis.analysis.results import as_rows, group_codes
 from sahelgis.analysis.units import check_count, check_distance_km
 from sahelgis.model import acled_schema as acled
-from sahelgis.model.crs import WGS84, local_aeqd
+from sahelgis.model.crs import GEOD, WGS84, local_aeqd
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import geopandas as gpd
 
     from sahelgis.model.events import EventTable
@@ -80,6 +87,8 @@ ACTOR_COLUMNS: tuple[str, ...] = (
     acled.ACTOR2,
     acled.ASSOC_ACTOR_2,
 )
+#: Smallest DBSCAN radius, km (1 m).
+MIN_EPS_KM = 0.001
 #: Columns of the zones layer, in order (plus geometry).
 ZONE_COLUMNS: tuple[str, ...] = (
     "period",
@@ -136,6 +145,11 @@ class ZoneRules:
         # the same bounds as every other ground distance and count: a rules
         # file is untrusted (NaN, infinities and 1e9 km are refused here)
         eps_km = check_distance_km(self.eps_km, "eps_km")
+        if eps_km < MIN_EPS_KM:  # the clustering grid's cells are eps / 2.8
+            raise ValueError(
+                f"eps_km = {self.eps_km!r} km: below the "
+                f"{MIN_EPS_KM * 1000:g} m minimum"
+            )
         margin_km = check_distance_km(self.margin_km, "margin_km", allow_zero=True)
         min_events = check_count(self.min_events, "min_events", low=1)
         object.__setattr__(self, "min_events", min_events)
@@ -332,6 +346,60 @@ def _period_bounds(
     return max(start, data_first), min(end, data_last)
 
 
+def projection_slack(crs: Any, lon: np.ndarray, lat: np.ndarray) -> float:
+    """How far plane distances may stray from ground distances, as a fraction.
+
+    Parameters
+    ----------
+    crs
+        The projection (pyproj CRS), metres.
+    lon, lat
+        The points, EPSG:4326 degrees.
+
+    Returns
+    -------
+    float
+        The largest deviation from 1 of the Tissot scales (largest and
+        smallest) over the points' lon/lat box (a 65 x 65 grid, corners and
+        edges included, which bounds the scales of the points inside for a
+        projection whose error grows away from its centre, like the azimuthal
+        equidistant), plus 1e-4 for the change of scale along a short
+        segment; 0 when that exceeds :data:`sahelgis.analysis.dbscan.MAX_SLACK`
+        or is not finite (points near the antipode: the plane distances
+        decide).
+    """
+    if len(lon) == 0:
+        return 0.0
+    glon, glat = np.meshgrid(
+        np.linspace(np.min(lon), np.max(lon), 65),
+        np.linspace(np.min(lat), np.max(lat), 65),
+    )
+    factors = Proj(crs).get_factors(glon.ravel(), glat.ravel())
+    high = np.max(np.asarray(factors.tissot_semimajor, dtype="float64"))
+    low = np.min(np.asarray(factors.tissot_semiminor, dtype="float64"))
+    slack = max(float(high) - 1.0, 1.0 - float(low), 0.0) + 1e-4
+    return slack if np.isfinite(slack) and slack <= MAX_SLACK else 0.0
+
+
+def _geodesic(
+    lon: np.ndarray, lat: np.ndarray
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """``f(i, j)``: WGS84 geodesic distances, metres, between points i and j."""
+
+    def distance(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return np.asarray(GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2])
+
+    return distance
+
+
+def _groups(labels: np.ndarray) -> list[np.ndarray]:
+    """Positions of each label 0, 1, ... (ascending; -1, noise, left out)."""
+    order = np.argsort(labels, kind="stable")
+    kept = order[labels[order] >= 0]
+    bounds = np.cumsum(np.bincount(labels[kept]))
+    return np.split(kept, bounds[:-1]) if len(kept) else []
+
+
 def empty_zones() -> gpd.GeoDataFrame:
     import geopandas as gpd
 
@@ -400,6 +468,7 @@ def support_zones(
     inv = Transformer.from_crs(crs, WGS84, always_xy=True)
     x, y = fwd.transform(lon, lat)
     x, y = np.asarray(x), np.asarray(y)
+    slack = projection_slack(crs, lon, lat)
     codes, labels = group_codes(events, key)
     period = codes[ind]
     dates = events.dates[ind].astype("datetime64[D]")
@@ -422,16 +491,19 @@ def support_zones(
     records: list[dict[str, Any]] = []
     geoms: list[shapely.Geometry] = []
     zone_rows: dict[str, np.ndarray] = {}
-    periods = np.unique(period)
+    # each period's events (ascending rows) from one stable sort
+    by_period = np.argsort(period, kind="stable")
+    periods, period_first = np.unique(period[by_period], return_index=True)
+    period_end = np.append(period_first[1:], len(by_period))
     for p_i, code in enumerate(periods):
         progress.check()
         progress.set(0.1 + 0.9 * p_i / len(periods), f"Clustering {labels[code]}")
-        sel = np.flatnonzero(period == code)
+        sel = by_period[period_first[p_i] : period_end[p_i]]
         px, py = x[sel], y[sel]
         # merge events at identical coordinates into one weighted point
         xy = np.column_stack([px, py])
-        uniq, inverse, counts = np.unique(
-            xy, axis=0, return_inverse=True, return_counts=True
+        uniq, first, inverse, counts = np.unique(
+            xy, axis=0, return_index=True, return_inverse=True, return_counts=True
         )
         inverse = inverse.ravel()
         point_labels = dbscan(
@@ -441,22 +513,24 @@ def support_zones(
             rules.min_events,
             weights=counts.astype("float64"),
             progress=progress,
+            slack=slack,
+            exact=_geodesic(lon[sel][first], lat[sel][first]) if slack else None,
         )
         event_labels = point_labels[inverse]
         p_first, p_last = _period_bounds(labels[code], key, data_first, data_last)
         months_total = max(_months_in(p_first, p_last), 1)
         length_days = max(int((p_last - p_first).astype(np.int64)) + 1, 1)
         zones = []
-        for cluster in range(int(point_labels.max()) + 1):
-            members = np.flatnonzero(event_labels == cluster)
-            if len(members) == 0:
-                continue
-            pts = np.unique(xy[members], axis=0)
-            hull = shapely.MultiPoint(pts).convex_hull
+        p_dates, p_types = dates[sel], sub_types[sel]
+        # each cluster's events and distinct points (ascending) from stable sorts
+        for members, pts in zip(
+            _groups(event_labels), _groups(point_labels), strict=True
+        ):
+            hull = shapely.multipoints(uniq[pts]).convex_hull
             poly = hull.buffer(rules.margin_km * 1000.0, quad_segs=16)
             if poly.is_empty:  # margin 0 on a point or line
                 poly = hull.buffer(1.0)
-            d = dates[sel][members]
+            d = p_dates[members]
             months = np.unique(d.astype("datetime64[M]"))
             last = d.max()
             intensity = min(1.0, len(members) / (5.0 * rules.min_events))
@@ -464,7 +538,7 @@ def support_zones(
             gap = int((p_last - last).astype(np.int64))
             recency = min(1.0, max(0.0, 1.0 - gap / length_days))
             score = 100.0 * (0.4 * intensity + 0.4 * persistence + 0.2 * recency)
-            types, type_counts = np.unique(sub_types[sel][members], return_counts=True)
+            types, type_counts = np.unique(p_types[members], return_counts=True)
             top = [str(types[k]) for k in np.argsort(-type_counts, kind="stable")[:3]]
             zones.append((score, members, poly, months, d.min(), last, top))
         zones.sort(key=lambda z: -z[0])

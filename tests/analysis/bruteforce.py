@@ -450,3 +450,92 @@ def point_near_road(
     px, py, _ = GEOD.fwd(x0, y0, az, fraction * length)
     lon, lat, _ = GEOD.fwd(px, py, bearing, offset_m)
     return float(lon), float(lat)
+
+
+# --------------------------------------------------------------- zones ---
+def indicator_flags(
+    rows: Sequence[dict[str, object]],
+    actors: Sequence[str],
+    event_types: Sequence[str],
+    sub_event_types: Sequence[str],
+    notes_keywords: Sequence[str],
+) -> list[bool]:
+    """The support-zone indicator rule, one plain Python loop per row.
+
+    A row (a dict of ACLED fields, missing values ``None``) is an indicator
+    when an actor column contains one of ``actors`` (any actor when empty)
+    AND its event type or sub-event type is listed or its notes contain a
+    keyword (case-insensitive literal substrings); with no types and no
+    keywords, every row of the actors counts.
+    """
+
+    def has(text: object, words: Sequence[str]) -> bool:
+        if not isinstance(text, str):
+            return False
+        low = text.lower()
+        return any(w.lower() in low for w in words)
+
+    out = []
+    for row in rows:
+        actor = not actors or any(
+            has(row.get(c), actors)
+            for c in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
+        )
+        if not (event_types or sub_event_types or notes_keywords):
+            out.append(actor)
+            continue
+        kind = (
+            row.get("event_type") in event_types
+            or row.get("sub_event_type") in sub_event_types
+            or has(row.get("notes"), notes_keywords)
+        )
+        out.append(bool(actor and kind))
+    return out
+
+
+def dbscan_reference(
+    dist2: np.ndarray, eps: float, min_samples: float, w: np.ndarray, place: np.ndarray
+) -> np.ndarray:
+    """DBSCAN labels from a full matrix of squared distances (O(n²)).
+
+    ``dist2[i, j]`` is the squared distance, m²; a pair is close when
+    ``dist2 <= eps²``. Core: close weight (itself included) at least
+    ``min_samples``. Clusters are numbered by their lowest core index. A border
+    point joins the cluster of its close core point with the highest
+    ``place[i, j] * n + j`` (SahelGIS's documented tie rule).
+    """
+    n = len(w)
+    close = dist2 <= eps * eps
+    core = (close * w[None, :]).sum(axis=1) >= min_samples - 1e-9
+    comp = np.full(n, -1)
+    count = 0
+    for start in range(n):  # ascending: cluster k holds the k-th lowest core
+        if not core[start] or comp[start] >= 0:
+            continue
+        comp[start] = count
+        stack = [start]
+        while stack:
+            k = stack.pop()
+            for j in np.flatnonzero(close[k] & core):
+                if comp[j] < 0:
+                    comp[j] = count
+                    stack.append(j)
+        count += 1
+    labels = comp.copy()
+    for i in np.flatnonzero(~core):
+        best = -1
+        for j in np.flatnonzero(close[i] & core):
+            if j != i:
+                best = max(best, int(place[i, j]) * n + int(j))
+        if best >= 0:
+            labels[i] = comp[best % n]
+    return labels
+
+
+def eps_cell_place(x: np.ndarray, y: np.ndarray, eps: float) -> np.ndarray:
+    """``place[i, j]``: the rank (0–8) of j's cell among the 3 x 3 cells of
+    side ``eps`` (from the minimum x and y) around i's cell, columns left to
+    right, each bottom to top."""
+    cx = np.floor((x - x.min()) / eps).astype(np.int64)
+    cy = np.floor((y - y.min()) / eps).astype(np.int64)
+    return (cx[None, :] - cx[:, None] + 1) * 3 + (cy[None, :] - cy[:, None] + 1)

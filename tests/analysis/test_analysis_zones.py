@@ -234,6 +234,7 @@ def test_dbscan_equals_brute_force(rng):
     [
         ("eps_km", float("nan"), "eps_km = nan"),
         ("eps_km", 1e9, "eps_km = 1000000000.0 km: larger than the 2,000 km limit"),
+        ("eps_km", 1e-300, "eps_km = 1e-300 km: below the 1 m minimum"),
         ("margin_km", float("inf"), "margin_km = inf"),
         ("margin_km", -1.0, "margin_km = -1.0 km: must be at least 0"),
         ("min_events", 0, "min_events = 0"),
