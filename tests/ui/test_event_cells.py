@@ -125,3 +125,18 @@ def test_zooming_in_rebuilds_finer_cells(canvas, qtbot):
     assert canvas.shown_event_count() == len(
         shown_rows(layer, canvas.project.time_window, canvas.project.event_filter)
     )
+
+
+def test_trail_as_cells_counts_its_events(canvas):
+    from sahelgis.model.event_query import trail_rows
+
+    layer = canvas.project.event_layers()[0]
+    window = canvas.project.time_window
+    window.set_option("trail", 3)
+    canvas.points_limit = 100
+    canvas.redraw_layer(layer.id)
+    trail = canvas._items[layer.id][1]
+    expected = len(trail_rows(layer, window, canvas.project.event_filter))
+    assert expected > 100
+    assert trail.count == expected
+    assert trail.marks < expected
