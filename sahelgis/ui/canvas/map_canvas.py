@@ -35,9 +35,9 @@ from sahelgis.model.layers import (
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection, selection_from_display_polygon
 from sahelgis.model.styles import OTHER_CATEGORY_COLOR, Style
-from sahelgis.model.window_grid import POINTS_LIMIT
+from sahelgis.model.window_grid import POINTS_LIMIT, WindowGrid
 from sahelgis.ui.canvas.drawing_items import drawing_layer_items
-from sahelgis.ui.canvas.event_marks import EventMarks
+from sahelgis.ui.canvas.event_marks import EventMarks, GridRequest
 from sahelgis.ui.canvas.geometry_paths import lines_path, polygons_path
 from sahelgis.ui.canvas.items import (
     LabelsItem,
@@ -49,6 +49,7 @@ from sahelgis.ui.canvas.items import (
 )
 from sahelgis.ui.canvas.tools import TOOL_BUFFER, TOOL_FEATURE, TOOL_RECT, MapViewBox
 from sahelgis.ui.plain_text import plain_label
+from sahelgis.ui.workers import worker_pool
 
 LABEL_Z = 10_000
 SCATTER_SYMBOLS = {"t": "t", "d": "d", "+": "+", "o": "o", "s": "s"}
@@ -143,6 +144,8 @@ class MapCanvas(pg.PlotWidget):
         self._time_label_width = 0
         #: above this many events in the window a layer is drawn as cells
         self.points_limit = POINTS_LIMIT
+        #: after a zoom or pan, cells are rebuilt on a worker thread
+        self.background_cells = True
         #: per event layer: points or cells, and the cells' grids
         self._marks: dict[str, EventMarks] = {}
         # a grid is rebuilt once the view settles, not on every wheel tick
@@ -263,7 +266,10 @@ class MapCanvas(pg.PlotWidget):
         main, trail = items[0], items[1]
         codes, colors = self._event_colors(layer)
         symbol = "s" if layer.style.symbol == "s" else "o"
-        marks = self._marks.setdefault(layer.id, EventMarks(self.points_limit))
+        marks = self._marks.get(layer.id)
+        if marks is None:
+            marks = self._marks[layer.id] = EventMarks(self.points_limit)
+            marks.background = self.background_cells
         view = self.extent()
         pixels = (
             max(int(self.view_box.width()), 1),
@@ -290,8 +296,35 @@ class MapCanvas(pg.PlotWidget):
                 symbol,
                 events=drawn.events,
             )
+            if drawn.pending is not None:
+                self._build_cells(layer.id, marks, drawn.pending)
         trail.shown = layer.visible and trail.count > 0
         trail.setVisible(trail.shown)
+
+    def _build_cells(
+        self, layer_id: str, marks: EventMarks, request: GridRequest
+    ) -> None:
+        """Build a layer's grid on a worker; redraw its events when it is ready."""
+
+        def done(grid: WindowGrid) -> None:
+            marks.add(request, grid)
+            items = self._items.get(layer_id)
+            layer = self.project.layer(layer_id)
+            if (
+                items
+                and isinstance(layer, EventLayer)
+                and self._marks.get(layer_id) is marks
+            ):
+                self._fill_event_items(layer, items)
+
+        worker_pool().submit(
+            request.build,
+            kind=("event cells", id(self), layer_id),
+            on_done=done,
+            on_error=lambda _error: marks.dropped(request),
+            on_cancelled=lambda: marks.dropped(request),
+            owner=self,
+        )
 
     def _refill_cells_for_view(self) -> None:
         """Rebuild the cells of event layers drawn as cells once the view has
