@@ -140,3 +140,21 @@ def test_trail_as_cells_counts_its_events(canvas):
     assert expected > 100
     assert trail.count == expected
     assert trail.marks < expected
+
+
+def test_grid_is_built_in_the_background_while_the_window_is_small(canvas, qtbot):
+    layer = canvas.project.event_layers()[0]
+    window = canvas.project.time_window
+    window.set_window("2021-06-01", "2021-06-30")
+    canvas.points_limit = 500
+    canvas.redraw_layer(layer.id)
+    main = canvas._items[layer.id][0]
+    assert canvas.shown_event_count() < 500
+    assert main.marks == canvas.shown_event_count()  # points
+    marks = canvas._marks[layer.id]
+    qtbot.waitUntil(lambda: len(marks._grids) == 1, timeout=3000)
+    grid = marks._grids[0].grid
+    window.set_window("2021-06-01", "2022-05-31")
+    assert canvas.shown_event_count() > 500
+    assert main.marks < canvas.shown_event_count()  # cells, from that grid
+    assert marks._grids[0].grid is grid

@@ -135,25 +135,24 @@ class EventMarks:
             return Drawn(empty, empty, None, 0, False)
         expand = False if trail else window.expand_imprecise
         keep = query.filter_mask(flt)
+        warm = None
         if self._kept(keep) > self.limit:
             start, end = self._bounds(query.days, bounds)
             total = self._totals_for(layer, flt, keep, expand).total(start, end)
-            # built even while the window is small, so that playing into a
-            # busy period does not stop to build it
-            grid, pending = self._grid(
-                layer, flt, keep, expand, codes, ncat, view, pixels, cell_px
-            )
+            args = (layer, flt, keep, expand, codes, ncat, view, pixels, cell_px)
             if total > self.limit:
+                grid, pending = self._grid(*args)
                 marks = grid.marks(start, end)
                 return Drawn(marks.x, marks.y, marks.codes, total, True, pending)
-            if pending is not None:
-                self._pending.discard(pending.key)  # not needed for points
+            # a small window is drawn event by event while the grid is built
+            # in the background (or now), so that playing into a busy period
+            # does not stop to build it
+            warm = self._warm(*args)
         rows = (
             trail_rows(layer, window, flt) if trail else shown_rows(layer, window, flt)
         )
-        return Drawn(
-            x[rows], y[rows], None if codes is None else codes[rows], len(rows), False
-        )
+        codes_shown = None if codes is None else codes[rows]
+        return Drawn(x[rows], y[rows], codes_shown, len(rows), False, warm)
 
     @staticmethod
     def _bounds(
@@ -213,14 +212,7 @@ class EventMarks:
                 query.days, query.time_precision, x, y, cat, ncat, keep, spec, expand
             )
 
-        width, height = view[2] - view[0], view[3] - view[1]
-        covered = (
-            view[0] - width,
-            view[1] - height,
-            view[2] + width,
-            view[3] + height,
-        )
-        request = GridRequest(key, covered, build)
+        request = GridRequest(key, _covered(view), build)
         stand_in = next((e for e in self._grids if e.key[:-1] == same_data), None)
         if self.background and stand_in is not None:
             if key in self._pending:
@@ -230,6 +222,41 @@ class EventMarks:
         grid = build()
         self.add(request, grid)
         return grid, None
+
+    def _warm(
+        self,
+        layer: EventLayer,
+        flt: EventFilter,
+        keep: np.ndarray,
+        expand: bool,
+        codes: np.ndarray | None,
+        ncat: int,
+        view: tuple[float, float, float, float],
+        pixels: tuple[int, int],
+        cell_px: float,
+    ) -> GridRequest | None:
+        """Have the view's grid ready before a window needs it: a request to
+        build it in the background, or built now when not in the background."""
+        spec = grid_for_view(view, pixels, cell_px, self._bounds_of(layer))
+        key = (id(layer.events), flt, expand, id(codes), ncat, spec.cell)
+        if key in self._pending or any(
+            e.key == key and _inside(view, e.covered) for e in self._grids
+        ):
+            return None
+        if not self.background:
+            self._grid(layer, flt, keep, expand, codes, ncat, view, pixels, cell_px)
+            return None
+        self._pending.add(key)
+        query = query_for(layer)
+        x, y = layer.display_xy()
+        cat = np.zeros(len(x), dtype=np.int32) if codes is None else codes
+
+        def build() -> WindowGrid:
+            return WindowGrid(
+                query.days, query.time_precision, x, y, cat, ncat, keep, spec, expand
+            )
+
+        return GridRequest(key, _covered(view), build)
 
     def add(self, request: GridRequest, grid: WindowGrid) -> None:
         """Keep a grid built for ``request`` (newest first)."""
@@ -255,6 +282,14 @@ class EventMarks:
         entry = self._grids[0]
         spec = grid_for_view(view, pixels, cell_px, self._bounds_of(layer))
         return spec.cell != entry.grid.spec.cell or not _inside(view, entry.covered)
+
+
+def _covered(
+    view: tuple[float, float, float, float],
+) -> tuple[float, float, float, float]:
+    """The view and one view's margin around it (a grid's reach)."""
+    width, height = view[2] - view[0], view[3] - view[1]
+    return (view[0] - width, view[1] - height, view[2] + width, view[3] + height)
 
 
 def _inside(
