@@ -213,7 +213,15 @@ class EventMarks:
             )
 
         request = GridRequest(key, _covered(view), build)
-        stand_in = next((e for e in self._grids if e.key[:-1] == same_data), None)
+        # a stand-in must reach over the whole view (a zoom in, a short pan)
+        stand_in = next(
+            (
+                e
+                for e in self._grids
+                if e.key[:-1] == same_data and _inside(view, e.covered)
+            ),
+            None,
+        )
         if self.background and stand_in is not None:
             if key in self._pending:
                 return stand_in.grid, None  # already being built
