@@ -666,7 +666,8 @@ class GeodesicBand:
             np.array([west, east, west, east]), np.array([south, south, north, north]),
         )  # fmt: skip
         x = (float(np.max(rho)) * 1.01 + within_m) / _MIN_RADIUS_M
-        stretch = 1.5 * (x / math.sin(x) - 1.0) if 0 < x < 1.5 else 1.0
+        # k grows without bound towards the antipode (x = π): a wide band there
+        stretch = 1.5 * (x / math.sin(x) - 1.0) if 0 < x < 3.0 else 100.0
         slack = chord_m + projector.error_m
         return cls(
             lo=within_m - slack,
