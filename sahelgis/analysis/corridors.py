@@ -39,8 +39,14 @@ Projecting 1M events with PROJ costs ~0.5 s, too much for an interactive
 4. events whose local distance falls in the :class:`GeodesicBand` around the
    edge are measured on the ellipsoid.
 
+Why not a library: at 1M events, 3 bundled roads, 10 km, DuckDB spatial
+(``ST_Transform`` + ``ST_DWithin`` on a table loaded once) took 0.52 s and a
+box mask + pyproj + prepared ``shapely.dwithin`` 0.80 s (medians, both
+measuring to the projected chords, not the geodesic); this module 0.19 s cold,
+0.14 s warm, with geodesic membership (benchmarks/analysis_bench.py).
+
 Size: one algorithm (local projector, segment index, nearest-segment search,
-result); its parts are used only together.
+geodesic edge band, result); its parts are used only together.
 """
 
 from __future__ import annotations
