@@ -1006,18 +1006,19 @@ def buffer_counts(
     key_list = [ring_key, *key_arrays(events, keys, cand)]
     dense = _dense_tally(key_list, precision)
     if dense is not None:  # one bincount of (ring, keys, precision)
+        kept = min(max(max_geo_precision, 0), 3)  # precision columns kept
         table = dense.reshape(-1, 3)
-        cells = np.flatnonzero(table[:, : max(max_geo_precision, 0)].sum(axis=1))
+        cells = np.flatnonzero(table[:, :kept].sum(axis=1))
         sizes = [max(len(k[2]), 1) for k in key_list]
         where = np.unravel_index(cells, sizes)
         counts = tidy_counts(
             [(k[0], w, k[2]) for k, w in zip(key_list, where, strict=True)],
-            weights=table[cells, : max(max_geo_precision, 0)].sum(axis=1),
+            weights=table[cells, :kept].sum(axis=1),
         )
         split = dense.reshape(len(radii), -1, 3).sum(axis=1)
         p3_inside = int(split[:, 2].sum())
-        excluded = int(split[:, max(max_geo_precision, 0) :].sum())
-        split[:, max(max_geo_precision, 0) :] = 0
+        excluded = int(split[:, kept:].sum())
+        split[:, kept:] = 0
         by_precision = _precision_frame(split, labels)
         if max_geo_precision < 3:
             keep = precision <= max_geo_precision
