@@ -352,7 +352,10 @@ class Segments:
         best_t = np.zeros(n)
         if n == 0:
             return best_d, best_s, best_t
-        if len(self) <= 16 or n <= 64:
+        # the cell grid pays from 3 segments on: RN4 (4 legs of 20 km, 212,000
+        # candidates at 1M events) needed 848,000 point-segment distances
+        # without it, 373,000 with it
+        if len(self) <= 2 or n <= 64:
             for s in range(len(self)):
                 d, t = self._one(s, px, py)
                 better = d < best_d
@@ -381,7 +384,7 @@ class Segments:
         cy = ((py - y0) // cell).astype(np.int64)
         nx, ny = int(cx.max()) + 1, int(cy.max()) + 1
         key = cy * nx + cx
-        order = np.argsort(key, kind="stable")
+        order = np.argsort(key)  # any order within a cell will do
         starts = np.zeros(nx * ny + 1, dtype=np.int64)
         np.cumsum(np.bincount(key, minlength=nx * ny), out=starts[1:])
         for s in range(len(self)):
