@@ -236,3 +236,21 @@ def test_a_segment_too_short_for_the_road_is_refused(segment_m):
     events = make_events([MOURDIAH[0]], [MOURDIAH[1]], dates=["2023-05-01"])
     with pytest.raises(ValueError, match="more than 100,000 segments"):
         corridor(road, 10_000.0, segment_m, events, name="RN4")
+
+
+def test_strips_are_cut_like_shapely_substring():
+    """The heat strip's cutter gives shapely.ops.substring's lines: ends
+    interpolated, vertices strictly between kept (cuts on vertices too)."""
+    from shapely.ops import substring
+
+    from sahelgis.analysis.corridors import _measured, _stretch
+
+    rng = np.random.default_rng(7)
+    line = LineString(np.cumsum(rng.normal(0.0, 20_000.0, (30, 2)), axis=0))
+    xy, cum = _measured(line)
+    cuts = [sorted(rng.uniform(0.0, line.length, 2)) for _ in range(300)]
+    cuts += [[0.0, cum[5]], [cum[3], cum[9]], [cum[12], line.length]]
+    for lo, hi in cuts:
+        want = substring(line, lo, hi)
+        got = _stretch(xy, cum, float(lo), float(hi))
+        assert shapely.equals_exact(got, want, 1e-6), (lo, hi)
