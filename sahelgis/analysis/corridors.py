@@ -6,20 +6,23 @@ stretch of ``segment_m`` along the road (a heat strip, km from the start) and
 per period, with the share of all considered events that lie in the corridor
 ("92 % of 2024 events lie within 10 km of the RN4").
 
-Metric CRS and distortion
--------------------------
-Distances are measured in an azimuthal equidistant projection centred on the
-middle of the road's bounding box (:func:`sahelgis.model.crs.local_aeqd`,
-WGS84 ellipsoid). Its scale error grows as about d²/6R² with the distance d
-from the centre: < 0.01 % within 100 km, 0.03 % at 250 km, 0.1 % at 500 km
-and 0.4 % at 1,000 km, so any corridor on a road under ~2,000 km long is
-within 0.5 % of geodesic distances (tests check this against a densified
-geodesic reference). Between its vertices the road follows the geodesic
-(legs are densified along it before projecting), not the straight chord of
-the projection: on the bundled RN6 (4 vertices, legs over 100 km) the two
-differ by about 2 m mid-leg, which moves 1 of 300,000 synthetic events across
-the 10 km edge against a baseline that projects the vertices only. Import real
-road geometry for real work: the bundled national roads are approximate.
+Metric CRS, geodesic membership
+-------------------------------
+The road on the ground is the chain of WGS84 geodesics between its vertices
+(what straight segments between towns mean). Distances are first measured in
+an azimuthal equidistant projection centred on the middle of the road's
+bounding box (:func:`sahelgis.model.crs.local_aeqd`, WGS84 ellipsoid), whose
+scale error grows as about d²/6R² with the distance d from the centre (< 0.01 %
+within 100 km, 0.1 % at 500 km), with the legs densified along their geodesic
+every 20 km (``CORRIDOR_STEP_M``) so that the straight segments stay within
+decimetres of the projected geodesic. :class:`GeodesicBand` bounds the gap between this
+local distance and the geodesic one (scale, chords, polynomial); events whose
+local distance falls inside that band around the corridor's edge (a few metres
+wide) get the exact geodesic distance to the geodesic road
+(:func:`geodesic_to_segment_m`, pyproj ``Geod``). Membership is therefore that
+of the geodesic distance; reported distances are geodesic in the band and
+within the band's bound elsewhere. Import real road geometry for real work:
+the bundled national roads are approximate.
 
 Speed
 -----
@@ -30,18 +33,20 @@ Projecting 1M events with PROJ costs ~0.5 s, too much for an interactive
    returns the events in boxes around short pieces of the road;
 2. :class:`LocalProjector` maps them to the local projection with a bivariate
    polynomial fitted to PROJ over the corridor's box (plain numpy); its
-   largest error, measured on a check grid, is typically a few millimetres;
+   largest error, measured on a check grid, is typically a few centimetres;
 3. distances to the road segments are computed in numpy (a cell grid pairs
    points with nearby segments only);
-4. events whose distance is within the polynomial's error bound of the
-   corridor edge are projected exactly with PROJ and measured again.
+4. events whose local distance falls in the :class:`GeodesicBand` around the
+   edge are measured on the ellipsoid.
 
-Membership is therefore that of the exact local-CRS distance; the reported
-distances and along-road positions are within the error bound (millimetres)
-of it.
+Why not a library: at 1M events, 3 bundled roads, 10 km, DuckDB spatial
+(``ST_Transform`` + ``ST_DWithin`` on a table loaded once) took 0.49 s and a
+box mask + pyproj + prepared ``shapely.dwithin`` 0.63 s (medians, both
+measuring to the projected chords, not the geodesic); this module 0.17 s cold,
+0.13 s warm, with geodesic membership (benchmarks/analysis_bench.py).
 
 Size: one algorithm (local projector, segment index, nearest-segment search,
-result); its parts are used only together.
+geodesic edge band, result); its parts are used only together.
 """
 
 from __future__ import annotations
@@ -56,13 +61,13 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 from shapely.geometry import GeometryCollection, LineString, MultiLineString
-from shapely.ops import substring
 
 from sahelgis.analysis.buffers import event_index, lonlat_box_around
 from sahelgis.analysis.results import (
     COUNT,
     as_row_mask,
     as_rows,
+    cached,
     group_codes,
     key_arrays,
     normalise_by,
@@ -70,7 +75,7 @@ from sahelgis.analysis.results import (
 )
 from sahelgis.analysis.units import format_distance
 from sahelgis.errors import SahelGISError
-from sahelgis.model.crs import WGS84, local_aeqd
+from sahelgis.model.crs import GEOD, WGS84, local_aeqd
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -120,7 +125,10 @@ class LocalProjector:
     box
         ``(west, south, east, north)`` in degrees where ``fast`` will be used.
     degree
-        Total degree of the polynomial.
+        Total degree of the polynomial. 4 keeps the error within 1.1 cm over
+        RN3's box (4° x 2°) and 10 cm over a 1,400 km drawn road's (12° x 4°);
+        6 (0.01 m on both) took 25 ms instead of 17 ms for the 458,000
+        candidates of the 3 bundled roads at 1M events.
     """
 
     def __init__(
@@ -128,7 +136,7 @@ class LocalProjector:
         lon0: float,
         lat0: float,
         box: tuple[float, float, float, float],
-        degree: int = 6,
+        degree: int = 4,
     ) -> None:
         self.lon0, self.lat0 = float(lon0), float(lat0)
         self.crs = local_aeqd(lon0, lat0)
@@ -140,14 +148,9 @@ class LocalProjector:
         self._su = max((east - west) / 2, 1e-6)
         self._sv = max((north - south) / 2, 1e-6)
         self.degree = int(degree)
-        nodes = np.cos(np.pi * (np.arange(24) + 0.5) / 24)
-        grid_u, grid_v = np.meshgrid(nodes, nodes)
-        gu, gv = grid_u.ravel(), grid_v.ravel()
+        gu, gv, terms, fit = _chebyshev_fit(self.degree)
         x, y = self._exact_uv(gu, gv)
-        terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
-        design = np.column_stack([gu**i * gv**j for i, j in terms])
-        cx = np.linalg.lstsq(design, x, rcond=None)[0]
-        cy = np.linalg.lstsq(design, y, rcond=None)[0]
+        cx, cy = (fit @ np.column_stack([x, y])).T
         self._cx = np.zeros((degree + 1, degree + 1))
         self._cy = np.zeros((degree + 1, degree + 1))
         for (i, j), a, b in zip(terms, cx, cy, strict=True):
@@ -213,6 +216,29 @@ class LocalProjector:
             return np.column_stack([x, y])
 
         return shapely.transform(geometry, forward)
+
+
+@lru_cache(maxsize=8)
+def _chebyshev_fit(
+    degree: int,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]:
+    """The fitting grid of :class:`LocalProjector` and its least-squares matrix.
+
+    Returns the 24 x 24 Chebyshev nodes ``(u, v)`` in [-1, 1], the monomial
+    terms ``u**i * v**j`` of total degree <= ``degree`` and the matrix ``F``
+    with ``F @ values`` = least-squares coefficients (normal equations, solved
+    once per process). The grid does not depend on the box, so one matrix
+    serves every road: ``np.linalg.lstsq`` per fit took 100-110 ms whenever
+    OpenBLAS's threads had gone idle (between two clicks), against 0.2 ms for
+    this product.
+    """
+    nodes = np.cos(np.pi * (np.arange(24) + 0.5) / 24)
+    grid_u, grid_v = np.meshgrid(nodes, nodes)
+    gu, gv = grid_u.ravel(), grid_v.ravel()
+    terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
+    design = np.column_stack([gu**i * gv**j for i, j in terms])
+    fit = np.linalg.solve(design.T @ design, design.T)
+    return gu, gv, terms, fit
 
 
 @lru_cache(maxsize=32)
@@ -325,7 +351,10 @@ class Segments:
         best_t = np.zeros(n)
         if n == 0:
             return best_d, best_s, best_t
-        if len(self) <= 16 or n <= 64:
+        # the cell grid pays from 3 segments on: RN4 (4 legs of 20 km, 212,000
+        # candidates at 1M events) needed 848,000 point-segment distances
+        # without it, 373,000 with it
+        if len(self) <= 2 or n <= 64:
             for s in range(len(self)):
                 d, t = self._one(s, px, py)
                 better = d < best_d
@@ -354,7 +383,7 @@ class Segments:
         cy = ((py - y0) // cell).astype(np.int64)
         nx, ny = int(cx.max()) + 1, int(cy.max()) + 1
         key = cy * nx + cx
-        order = np.argsort(key, kind="stable")
+        order = np.argsort(key)  # any order within a cell will do
         starts = np.zeros(nx * ny + 1, dtype=np.int64)
         np.cumsum(np.bincount(key, minlength=nx * ny), out=starts[1:])
         for s in range(len(self)):
@@ -393,6 +422,14 @@ class Segments:
 #: / R): an 870 km leg along 10°N drawn with two clicks was 566 m off; with
 #: vertices every 5 km the worst case measured 0.2 m (issue 15 brute force).
 GEODESIC_STEP_M = 5_000.0
+
+
+#: Longest straight leg of a corridor's road (metres). Membership does not
+#: depend on it (the geodesic decides near the edge, see :class:`GeodesicBand`);
+#: longer legs mean fewer segments to search: at 1M events, 3 bundled roads,
+#: 10 km, the nearest-segment search took 144 ms with 5 km legs and 54 ms with
+#: 20 km legs (CPU), while the band around RN3's edge grew from 3.8 m to 4.2 m.
+CORRIDOR_STEP_M = 20_000.0
 
 
 def densify_geodesic(line: LineString, max_m: float = GEODESIC_STEP_M) -> LineString:
@@ -503,8 +540,10 @@ def events_near_segments(
     projector: LocalProjector,
     within_m: float,
     rows: np.ndarray | None = None,
+    *,
+    geodesic: bool = False,
 ) -> tuple[NearRoad, np.ndarray]:
-    """Events within ``within_m`` of the segments (exact in the local CRS).
+    """Events within ``within_m`` of the segments.
 
     Parameters
     ----------
@@ -520,6 +559,10 @@ def events_near_segments(
         Distance from the road on the ground, metres.
     rows
         Rows to consider (positions or a mask); None for every event.
+    geodesic
+        Decide membership by the WGS84 geodesic distance to the geodesic
+        between each segment's ends (see :class:`GeodesicBand`); otherwise by
+        the exact distance in the local CRS.
 
     Returns
     -------
@@ -529,7 +572,8 @@ def events_near_segments(
     """
     n = len(events)
     index = event_index(events)
-    boxes = _query_boxes(lines_xy, projector, within_m)
+    band = GeodesicBand.of(segments, projector, within_m) if geodesic else None
+    boxes = _query_boxes(lines_xy, projector, within_m if band is None else band.hi)
     cand_mask = np.zeros(n, dtype=bool)
     for box in boxes:
         found, _, _ = index.query_box(*box)
@@ -546,16 +590,188 @@ def events_near_segments(
     if not inside_box.all():  # outside the fitted box: project exactly
         out = ~inside_box
         fx[out], fy[out] = projector.exact(clon[out], clat[out])
-    reach = within_m + projector.error_m + 1.0
-    dist, seg, t = segments.nearest(fx, fy, reach)
-    unsure = np.abs(dist - within_m) <= projector.error_m
-    if unsure.any():
-        ex, ey = projector.exact(clon[unsure], clat[unsure])
-        d2, s2, t2 = segments.nearest(ex, ey, reach)
-        dist[unsure], seg[unsure], t[unsure] = d2, s2, t2
+    if band is not None:
+        dist, seg, t = segments.nearest(fx, fy, band.hi + 1.0)
+        unsure = (dist > band.lo) & (dist <= band.hi)
+        if unsure.any():
+            d2, s2, t2 = band.nearest(
+                clon[unsure], clat[unsure], fx[unsure], fy[unsure]
+            )
+            dist[unsure], seg[unsure], t[unsure] = d2, s2, t2
+    else:
+        reach = within_m + projector.error_m + 1.0
+        dist, seg, t = segments.nearest(fx, fy, reach)
+        unsure = np.abs(dist - within_m) <= projector.error_m
+        if unsure.any():
+            ex, ey = projector.exact(clon[unsure], clat[unsure])
+            d2, s2, t2 = segments.nearest(ex, ey, reach)
+            dist[unsure], seg[unsure], t[unsure] = d2, s2, t2
     keep = dist <= within_m
     near = NearRoad(rows=cand[keep], distance_m=dist[keep], segment=seg[keep])
     return near, t[keep]
+
+
+#: Smallest radius of curvature of the WGS84 ellipsoid (meridian, equator),
+#: metres: a sphere this small overstates the local CRS's scale error.
+_MIN_RADIUS_M = 6_335_439.0
+
+
+@dataclass
+class GeodesicBand:
+    """Where the local-CRS distance to a road can disagree with the geodesic one.
+
+    The road on the ground is the chain of WGS84 geodesics between its
+    vertices (legs are densified along their geodesic, so each short segment
+    is a piece of its leg's geodesic). In the local azimuthal equidistant CRS
+    the scale along lines through the centre is 1 and across them ``k =
+    (ρ/R)/sin(ρ/R)`` >= 1 on a sphere (ρ: distance from the centre), so a
+    local distance ``d'`` and the ground distance ``d`` satisfy ``d <= d' <=
+    k·d``. The straight segments between the projected vertices also miss the
+    projected geodesic by at most :attr:`chord_m`, and the fast polynomial
+    projection is off by at most ``error_m``. Hence, with ``e = chord_m +
+    error_m``:
+
+    - ``d' <= within - e``: the event is inside on the ground;
+    - ``d' > k·within + e``: it is outside;
+    - between the two (:attr:`lo`, :attr:`hi`) the geodesic distance decides
+      (:meth:`nearest`).
+
+    ``k`` uses the smallest radius of curvature (6,335 km) and is taken 1.5
+    times as far from 1; :attr:`chord_m` is 1.5 times the largest gap measured
+    at the middle of each segment (where an arc is farthest from its chord)
+    plus 1 cm. Around the bundled RN3 (518 km), 10 km: the band runs from
+    9,999.79 m to 10,003.98 m; 14 of 118,000 candidates at 1M events fall in
+    it.
+    """
+
+    lo: float
+    hi: float
+    chord_m: float
+    alon: np.ndarray
+    alat: np.ndarray
+    blon: np.ndarray
+    blat: np.ndarray
+    segments: Segments
+
+    @classmethod
+    def of(
+        cls, segments: Segments, projector: LocalProjector, within_m: float
+    ) -> GeodesicBand:
+        """The band of a road's segments (local CRS metres) and a distance (m)."""
+        alon, alat = projector.inverse(segments.ax, segments.ay)
+        blon, blat = projector.inverse(segments.bx, segments.by)
+        az, _, length = GEOD.inv(alon, alat, blon, blat)
+        mlon, mlat, _ = GEOD.fwd(alon, alat, az, np.asarray(length) / 2.0)
+        mx, my = projector.exact(np.asarray(mlon), np.asarray(mlat))
+        dx, dy = segments.bx - segments.ax, segments.by - segments.ay
+        chord = np.hypot(dx, dy)
+        cross = np.abs(dx * (my - segments.ay) - dy * (mx - segments.ax))
+        gap = np.where(chord > 0, cross / np.maximum(chord, 1e-9), 0.0)
+        chord_m = 1.5 * float(gap.max(initial=0.0)) + 0.01
+        west, south, east, north = projector.box
+        # the box's corners are its farthest points from the centre
+        _, _, rho = GEOD.inv(
+            np.full(4, projector.lon0), np.full(4, projector.lat0),
+            np.array([west, east, west, east]), np.array([south, south, north, north]),
+        )  # fmt: skip
+        x = (float(np.max(rho)) * 1.01 + within_m) / _MIN_RADIUS_M
+        # k grows without bound towards the antipode (x = π): a wide band there
+        stretch = 1.5 * (x / math.sin(x) - 1.0) if 0 < x < 3.0 else 100.0
+        slack = chord_m + projector.error_m
+        return cls(
+            lo=within_m - slack,
+            hi=within_m * (1.0 + stretch) + slack,
+            chord_m=chord_m,
+            alon=alon,
+            alat=alat,
+            blon=blon,
+            blat=blat,
+            segments=segments,
+        )
+
+    def nearest(
+        self, lon: np.ndarray, lat: np.ndarray, fx: np.ndarray, fy: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Geodesic distance, segment and position (0..1) of the nearest point.
+
+        ``lon``, ``lat``: the events (degrees); ``fx``, ``fy``: their local
+        position (metres), to pick the segments within :attr:`hi` of them.
+        Distances are metres on WGS84 (``inf`` and -1 when no segment is
+        within :attr:`hi`).
+        """
+        segs = self.segments
+        pairs_e, pairs_s = [], []
+        for s in range(len(segs)):
+            d, _ = segs._one(s, fx, fy)
+            hit = np.flatnonzero(d <= self.hi)
+            if len(hit):
+                pairs_e.append(hit)
+                pairs_s.append(np.full(len(hit), s, dtype=np.int64))
+        best_d = np.full(len(lon), np.inf)
+        best_s = np.full(len(lon), -1, dtype=np.int64)
+        best_t = np.zeros(len(lon))
+        if not pairs_e:
+            return best_d, best_s, best_t
+        ev, sg = np.concatenate(pairs_e), np.concatenate(pairs_s)
+        d, t = geodesic_to_segment_m(
+            self.alon[sg], self.alat[sg], self.blon[sg], self.blat[sg],
+            lon[ev], lat[ev],
+        )  # fmt: skip
+        order = np.lexsort((d, ev))
+        ev, sg, d, t = ev[order], sg[order], d[order], t[order]
+        first = np.flatnonzero(np.r_[True, ev[1:] != ev[:-1]])
+        best_d[ev[first]] = d[first]
+        best_s[ev[first]] = sg[first]
+        best_t[ev[first]] = t[first]
+        return best_d, best_s, best_t
+
+
+def geodesic_to_segment_m(
+    alon: np.ndarray,
+    alat: np.ndarray,
+    blon: np.ndarray,
+    blat: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Geodesic distance from points to geodesic segments, pair by pair.
+
+    The foot point on the WGS84 geodesic from ``a`` to ``b`` is found by
+    iterating the along-track correction ``s·cos(β - α)`` (``s``, ``β``:
+    distance and azimuth from the foot to the point; ``α``: the segment's
+    azimuth at the foot), clamped to the segment (round ends), until it moves
+    less than 0.1 mm.
+
+    Parameters
+    ----------
+    alon, alat, blon, blat
+        Ends of each segment, EPSG:4326 degrees.
+    lon, lat
+        One point per segment, EPSG:4326 degrees.
+
+    Returns
+    -------
+    distance_m, t : numpy.ndarray
+        Metres on WGS84 to the nearest point of each segment, and that
+        point's position along it (0 at ``a``, 1 at ``b``).
+    """
+    az, _, length = GEOD.inv(alon, alat, blon, blat)
+    az, length = np.asarray(az), np.asarray(length)
+    along = np.zeros(len(lon))
+    for _ in range(50):
+        plon, plat, back = GEOD.fwd(alon, alat, az, along)
+        beta, _, s = GEOD.inv(plon, plat, lon, lat)
+        alpha = np.asarray(back) + 180.0
+        step = np.asarray(s) * np.cos(np.radians(np.asarray(beta) - alpha))
+        moved = np.clip(along + step, 0.0, length)
+        done = float(np.max(np.abs(moved - along), initial=0.0)) < 1e-4
+        along = moved
+        if done:
+            break
+    plon, plat, _ = GEOD.fwd(alon, alat, az, along)
+    _, _, dist = GEOD.inv(plon, plat, lon, lat)
+    t = np.where(length > 0, along / np.maximum(length, 1e-12), 0.0)
+    return np.asarray(dist, dtype="float64"), t
 
 
 # ---------------------------------------------------------------- result ---
@@ -724,7 +940,7 @@ def corridor(
         raise ValueError(f"segment length must be > 0 m, got {segment_m}")
     keys = normalise_by(by)
     # long legs follow their geodesic, not a straight line of the local CRS
-    parts_ll = [densify_geodesic(p) for p in _parts(line_lonlat)]
+    parts_ll = [densify_geodesic(p, CORRIDOR_STEP_M) for p in _parts(line_lonlat)]
     lon0, lat0 = _centre_of(MultiLineString(parts_ll))
     west, south, east, north = MultiLineString(parts_ll).bounds
     pad_w, pad_s, _, _ = lonlat_box_around(west, south, within_m * 1.05 + 2_000)
@@ -741,7 +957,9 @@ def corridor(
         )
     n_bins = max(1, math.ceil(length / seg_len - 1e-9))
 
-    near, t = events_near_segments(events, segs, lines_xy, projector, within_m, rows)
+    near, t = events_near_segments(
+        events, segs, lines_xy, projector, within_m, rows, geodesic=True
+    )
     along = segs.measure(near.segment, t)
     bin_ = np.minimum((along // seg_len).astype(np.int64), n_bins - 1)
     bin_ = np.maximum(bin_, 0)
@@ -760,8 +978,15 @@ def corridor(
 
     # share of all considered events per period
     codes, labels = group_codes(events, share_by)
-    considered = as_rows(rows, len(events))
-    total = np.bincount(codes[considered], minlength=len(labels))
+    if rows is None:  # every event: once per table, not a 1M gather per road
+        total = cached(
+            events,
+            f"period_totals:{share_by}",
+            lambda: np.bincount(codes, minlength=len(labels)),
+        )
+    else:
+        considered = as_rows(rows, len(events))
+        total = np.bincount(codes[considered], minlength=len(labels))
     inside = np.bincount(codes[near.rows], minlength=len(labels))
     present = np.flatnonzero(total)
     share = pd.DataFrame(
@@ -781,11 +1006,21 @@ def corridor(
     polygon_xy = shapely.segmentize(merged.buffer(within_m, quad_segs=32), _DENSIFY_M)
     polygon = projector.to_lonlat(polygon_xy)
     per_bin = np.bincount(bin_, minlength=n_bins)
-    geoms = []
     offsets = _part_offsets(lines_xy)
-    for k in range(n_bins):
-        piece = _substring_parts(lines_xy, offsets, k * seg_len, (k + 1) * seg_len)
-        geoms.append(projector.to_lonlat(shapely.segmentize(piece, _DENSIFY_M)))
+    measured = [_measured(line) for line in lines_xy]
+    pieces = np.array(
+        [
+            _substring_parts(measured, offsets, k * seg_len, (k + 1) * seg_len)
+            for k in range(n_bins)
+        ],
+        dtype=object,
+    )
+    # every strip back to lon/lat in one PROJ call (with _stretch: the 41
+    # strips of the 3 bundled roads cost 6 ms less CPU than one call each)
+    geoms = shapely.transform(
+        shapely.segmentize(pieces, _DENSIFY_M),
+        lambda c: np.column_stack(projector.inverse(c[:, 0], c[:, 1])),
+    )
     segments = gpd.GeoDataFrame(
         {
             "segment": np.arange(n_bins),
@@ -827,18 +1062,51 @@ def _part_offsets(lines_xy: list[LineString]) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(lengths)])
 
 
+def _measured(line: LineString) -> tuple[np.ndarray, np.ndarray]:
+    """A line's vertices (metres) and the measure at each (0 at the start)."""
+    xy = shapely.get_coordinates(line)
+    steps = np.hypot(*np.diff(xy, axis=0).T)
+    return xy, np.concatenate([[0.0], np.cumsum(steps)])
+
+
+def _stretch(xy: np.ndarray, cum: np.ndarray, lo: float, hi: float) -> LineString:
+    """The part of a line from ``lo`` to ``hi`` metres along it.
+
+    Cut as ``shapely.ops.substring`` cuts it (ends interpolated, the vertices
+    strictly between kept), without its per-vertex Python loop: 14 µs
+    against 33 µs on a 30-vertex line (same vertices, tested on 2,000 random
+    cuts).
+    """
+
+    def at(m: float) -> np.ndarray:
+        k = int(np.searchsorted(cum, m, side="right")) - 1
+        k = min(max(k, 0), len(cum) - 2)
+        span = cum[k + 1] - cum[k]
+        t = (m - cum[k]) / span if span > 0 else 0.0
+        return xy[k] + t * (xy[k + 1] - xy[k])
+
+    inner = xy[(cum > lo) & (cum < hi)]
+    return LineString(np.vstack([at(lo), inner, at(hi)]))
+
+
 def _substring_parts(
-    lines_xy: list[LineString], offsets: np.ndarray, m0: float, m1: float
+    measured: list[tuple[np.ndarray, np.ndarray]],
+    offsets: np.ndarray,
+    m0: float,
+    m1: float,
 ) -> BaseGeometry:
-    """The stretch ``[m0, m1]`` (metres along the road) of a road's parts."""
+    """The stretch ``[m0, m1]`` (metres along the road) of a road's parts.
+
+    ``measured``: each part's vertices and measures (:func:`_measured`).
+    """
     pieces = []
-    for k, line in enumerate(lines_xy):
+    for k, (xy, cum) in enumerate(measured):
+        if len(xy) < 2:
+            continue
         a, b = offsets[k], offsets[k + 1]
         lo, hi = max(m0, a), min(m1, b)
         if hi > lo:
-            piece = substring(line, lo - a, hi - a)
-            if piece.geom_type == "LineString" and not piece.is_empty:
-                pieces.append(piece)
+            pieces.append(_stretch(xy, cum, lo - a, hi - a))
     if not pieces:
         return LineString()
     return pieces[0] if len(pieces) == 1 else MultiLineString(pieces)

@@ -1,12 +1,16 @@
 """Buffers count exactly by geodesic distance (WGS84), whatever the longitude."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from analysis_helpers import BAMAKO, GAO, KAYES, MOURDIAH, NARA, make_events
 
+from sahelgis.analysis import buffers
 from sahelgis.analysis.buffers import (
+    CELL_BAND,
     PLANE_BAND,
+    PLANE_MAX_LAT,
     PLANE_MAX_RADIUS_M,
     EventIndex,
     buffer_counts,
@@ -241,3 +245,93 @@ def test_a_buffer_across_the_antimeridian_finds_both_sides(lon):
     result = buffer_counts(events, lon, 10.0, [112_000.0], by=None)
     assert result.total == len(AZIMUTHS)
     assert set(result.rows.tolist()) == set(range(len(AZIMUTHS)))
+
+
+@pytest.mark.parametrize("lat0", [-60.0, 0.0, 14.0, 40.0, 60.0])
+def test_local_plane_within_the_cell_band_out_to_the_cells_reach(lat0, rng):
+    """Whole cells are put in a ring on the plane's distance: its error out to
+    √2·1.01·200 km + a cell diagonal (305 km) stays 2x inside CELL_BAND."""
+    n = 20_000
+    az = rng.uniform(0.0, 360.0, n)
+    dist = rng.uniform(100.0, 305_000.0, n)
+    lon, lat, _ = GEOD.fwd(np.full(n, 7.0), np.full(n, lat0), az, dist)
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    keep = np.abs(lat) <= PLANE_MAX_LAT
+    plane = local_plane_m(7.0, lat0, lon[keep], lat[keep])
+    assert np.abs(plane / dist[keep] - 1).max() <= CELL_BAND / 2
+
+
+def _cloud(rng, lon0, lat0, n, spread_m):
+    """``n`` points around a centre, half uniform in distance, half within
+    5 m of 25 km, 50 km or the outer radius (every ring's edge is crossed by
+    many grid cells), wrapped into [-180, 180)."""
+    az = rng.uniform(0.0, 360.0, n)
+    dist = rng.uniform(0.0, spread_m, n)
+    edge = rng.random(n) < 0.5
+    dist[edge] = rng.choice([25_000.0, 50_000.0, 150_000.0], int(edge.sum()))
+    dist[edge] += rng.uniform(-5.0, 5.0, int(edge.sum()))
+    lon, lat, _ = GEOD.fwd(np.full(n, lon0), np.full(n, lat0), az, np.abs(dist))
+    lon = (np.asarray(lon) + 180.0) % 360.0 - 180.0
+    return lon, np.asarray(lat)
+
+
+@pytest.mark.parametrize(
+    "centre",
+    [NARA, (-5.0, 59.5), (20.0, 70.0), (179.9, -65.0), (-179.95, 10.0), (0.0, 89.5)],
+    ids=["Nara", "59.5N", "70N", "179.9E-65S", "179.95W", "89.5N"],
+)
+def test_whole_cells_and_fallback_match_brute_force(centre, rng):
+    """Dense events around Sahel, high-latitude, antimeridian and polar
+    centres: rows and rings equal the exact geodesic ones (whole grid cells
+    where the plane applies, every event measured elsewhere)."""
+    lon0, lat0 = centre
+    radii = [25_000.0, 50_000.0, 150_000.0]
+    lon, lat = _cloud(rng, lon0, lat0, 30_000, 240_000.0)
+    events = make_events(lon, lat)
+    _, _, dist = GEOD.inv(np.full(len(lon), lon0), np.full(len(lon), lat0), lon, lat)
+    result = buffer_counts(events, lon0, lat0, radii, by=None, with_rings=False)
+    expected = np.flatnonzero(dist <= radii[-1])
+    assert np.array_equal(result.rows, expected)
+    assert np.array_equal(result.ring, np.searchsorted(radii, dist[expected]))
+    assert (
+        result.totals.tolist()
+        == np.bincount(np.searchsorted(radii, dist[expected]), minlength=3).tolist()
+    )
+
+
+@pytest.mark.parametrize("max_precision", [3, 2, 1])
+def test_dense_tally_equals_the_per_event_path(max_precision, rng, monkeypatch):
+    """The whole-cell search with one dense bincount gives the same result as
+    measuring every event and counting through tidy_counts."""
+    lon0, lat0 = NARA
+    n = 12_000
+    lon, lat = _cloud(rng, lon0, lat0, n, 130_000.0)
+    lon[:300], lat[:300] = lon0, lat0  # coded on the town itself
+    years = rng.choice(["2021-05-01", "2022-05-01", "2024-05-01"], n)
+    types = rng.choice(["Battles", "Riots", "Protests"], n)
+    events = make_events(
+        lon, lat, dates=years, event_type=types, geo_precision=rng.integers(1, 4, n)
+    )
+    window = select_rows(events, start="2022-01-01")
+    args = (events, lon0, lat0, [25_000.0, 50_000.0, 112_654.08])
+    kwargs = {
+        "rows": window,
+        "by": ("year", "event_type"),
+        "max_geo_precision": max_precision,
+        "name": "Nara",
+        "centre_is_capital": True,
+        "with_rings": False,
+    }
+    fast = buffer_counts(*args, **kwargs)
+    monkeypatch.setattr(buffers, "DENSE_MAX", 0)
+    monkeypatch.setattr(buffers, "_cell_rings", lambda *a: None)
+    slow = buffer_counts(*args, **kwargs)
+    assert fast.total > 1000
+    assert np.array_equal(fast.rows, slow.rows)
+    assert np.array_equal(fast.ring, slow.ring)
+    pd.testing.assert_frame_equal(fast.counts, slow.counts)
+    pd.testing.assert_frame_equal(fast.by_precision, slow.by_precision)
+    assert fast.excluded_imprecise == slow.excluded_imprecise
+    assert fast.precision_warning == slow.precision_warning
+    assert "coded at the town itself" in (fast.precision_warning or "")
+    assert fast.rings["count"].tolist() == slow.rings["count"].tolist()

@@ -21,9 +21,12 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 import shapely
 from analysis_helpers import make_events
 from bruteforce import (
+    BRUTE_ERROR_M,
+    GEOD,
     densified_bound_m,
     densify_geodesic,
     distance_to_polyline_m,
@@ -232,3 +235,61 @@ def test_long_segments_follow_the_geodesic() -> None:
     assert np.all(np.abs(d - 800.0) < 1.0)
     result = corridor(line, 1_000.0, None, events, by=None)
     assert result.total == len(events)
+
+
+def _edge_events(
+    line: shapely.Geometry, within: float, rng: np.random.Generator, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points at ``within`` ± 2 cm, 0.5 m, 5 m or 40 m from a random
+    point of a random leg, across the leg (the geodesic perpendicular)."""
+    coords = shapely.get_coordinates(line)
+    legs = rng.integers(0, len(coords) - 1, n)
+    a, b = coords[legs], coords[legs + 1]
+    az, _, length = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    foot_lon, foot_lat, back = GEOD.fwd(
+        a[:, 0], a[:, 1], az, rng.uniform(0.05, 0.95, n) * np.asarray(length)
+    )
+    side = rng.choice([-90.0, 90.0], n)
+    offset = within + rng.choice([-1.0, 1.0], n) * rng.choice([0.02, 0.5, 5.0, 40.0], n)
+    lon, lat, _ = GEOD.fwd(foot_lon, foot_lat, np.asarray(back) + 180.0 + side, offset)
+    return np.asarray(lon), np.asarray(lat)
+
+
+@pytest.mark.parametrize(
+    ("road", "within"),
+    [
+        ("RN3", 10_000.0),
+        ("RN6", 10_000.0),
+        ("RN4", 1_000.0),
+        ("RN3", 30_000.0),
+        ("drawn", 10_000.0),
+    ],
+)
+def test_membership_is_that_of_the_geodesic_road(road: str, within: float) -> None:
+    """Events a few centimetres to 40 m either side of the corridor's edge
+    (RN3's legs reach 243 km; the drawn line runs 1,400 km, far from the
+    local CRS's centre): membership is that of the geodesic brute force,
+    events within 1 mm of the edge aside."""
+    line = (
+        shapely.LineString(
+            [(-11.44, 14.45), (-8.0, 12.65), (-4.2, 14.5), (-0.04, 16.27)]
+        )
+        if road == "drawn"
+        else _bundled_road(road)
+    )
+    rng = np.random.default_rng(20)
+    lon, lat = _edge_events(line, within, rng, 400)
+    events = make_events(lon, lat)
+    result = corridor(line, within, None, events, by=None)
+    d = distance_to_polyline_m(line, events.lon, events.lat)
+    edge = np.abs(d - within) <= BRUTE_ERROR_M
+    got = np.zeros(len(events), dtype=bool)
+    got[result.rows] = True
+    assert (np.abs(d - within) < 1.0).sum() > 100  # the cases that matter
+    assert np.array_equal(got[~edge], (d <= within)[~edge]), d[got != (d <= within)]
+    # reported distances: geodesic in the band, else the local CRS's, which
+    # falls short of the geodesic by at most the chords' and the polynomial's
+    # error (well under 1 m) and overstates it by < 0.5 %
+    ref = d[result.rows]
+    assert np.all(result.distance_m >= ref - 1.0)
+    assert np.all(result.distance_m <= ref * 1.005 + 1.0)
