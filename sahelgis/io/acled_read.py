@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from sahelgis.progress import Progress
 
 _FALLBACK_BATCH = 50_000
+#: Bytes of CSV parsed per streamed batch (about 35,000 ACLED rows).
+_BLOCK_BYTES = 16 << 20
 
 
 _DICT_TYPE = pa.dictionary(pa.int32(), pa.string())
@@ -87,7 +89,14 @@ def _arrow_read(
     *,
     skip_invalid: bool = False,
 ) -> pa.Table:
-    """Parse CSV bytes (UTF-8) or a UTF-8 file with every column as text."""
+    """Parse CSV bytes (UTF-8) or a UTF-8 file with every column as text.
+
+    The file is streamed in blocks of :data:`_BLOCK_BYTES`
+    (``pyarrow.csv.open_csv``): repeated-text columns are folded batch by
+    batch into one dictionary per column with the smallest codes that fit
+    (:class:`_DictionaryBuilder`), so no whole-file text table of them is
+    ever held; other columns stay Arrow text, chunk by chunk.
+    """
     types = {
         name: _DICT_TYPE if _normalise_name(name) in _DICT_COLUMNS else pa.string()
         for name in raw_names
@@ -95,9 +104,9 @@ def _arrow_read(
     stream: str | pa.BufferReader = (
         source if isinstance(source, str) else pa.BufferReader(source)
     )
-    return pcsv.read_csv(
+    reader = pcsv.open_csv(
         stream,
-        read_options=pcsv.ReadOptions(block_size=1 << 22),
+        read_options=pcsv.ReadOptions(block_size=_BLOCK_BYTES),
         parse_options=pcsv.ParseOptions(
             delimiter=delimiter,
             newlines_in_values=True,
@@ -109,6 +118,74 @@ def _arrow_read(
             quoted_strings_can_be_null=False,
         ),
     )
+    names = reader.schema.names
+    builders: list[_DictionaryBuilder | None] = [
+        _DictionaryBuilder() if pa.types.is_dictionary(field.type) else None
+        for field in reader.schema
+    ]
+    chunks: list[list[pa.Array]] = [[] for _ in names]
+    for batch in reader:
+        for i, column in enumerate(batch.columns):
+            builder = builders[i]
+            if builder is None:
+                chunks[i].append(column)
+            else:
+                builder.add(column)
+    columns = [
+        pa.chunked_array(parts, reader.schema.field(i).type)
+        if builders[i] is None
+        else builders[i].finish()  # type: ignore[union-attr]
+        for i, parts in enumerate(chunks)
+    ]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+class _DictionaryBuilder:
+    """One dictionary for a repeated-text column read in batches.
+
+    Each batch's own dictionary is mapped onto the column's (new values
+    appended), and its codes kept as ``uint16`` while fewer than 65,536
+    distinct values have been seen, ``int32`` after: 10M rows of a column
+    take 20 MB, not the 40 MB of Arrow's ``int32`` indices per batch.
+    """
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.parts: list[np.ndarray] = []
+
+    def add(self, column: pa.Array) -> None:
+        """Fold one batch (a dictionary array without nulls) in."""
+        if not pa.types.is_dictionary(column.type):
+            column = column.dictionary_encode()
+        values = column.dictionary.to_pylist()
+        codes = self.codes
+        remap = np.fromiter(
+            (codes.setdefault(v, len(codes)) for v in values),
+            dtype=np.int64,
+            count=len(values),
+        )
+        indices = column.indices
+        if indices.null_count:
+            empty = codes.setdefault("", len(codes))
+            indices = pc.fill_null(indices, len(values))
+            remap = np.append(remap, empty)
+        local = indices.to_numpy(zero_copy_only=False)
+        dtype = np.uint16 if len(codes) <= 1 << 16 else np.int32
+        self.parts.append(
+            remap.astype(dtype)[local] if len(remap) else local.astype(dtype)
+        )
+
+    def finish(self) -> pa.ChunkedArray:
+        """The column as one dictionary array (codes of the smallest type)."""
+        dictionary = pa.array(list(self.codes), type=pa.string())
+        dtype = np.int16 if len(self.codes) <= 1 << 15 else np.int32
+        if self.parts:
+            codes = np.concatenate(self.parts, dtype=dtype, casting="unsafe")
+        else:
+            codes = np.zeros(0, dtype=dtype)
+        self.parts.clear()
+        array = pa.DictionaryArray.from_arrays(pa.array(codes), dictionary)
+        return pa.chunked_array([array])
 
 
 def _skip_row(row: object) -> str:
