@@ -39,14 +39,16 @@ from sahelgis.io.acled_sniff import (
 from sahelgis.model import acled_schema as acled
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from pathlib import Path
 
     from sahelgis.progress import Progress
 
 _FALLBACK_BATCH = 50_000
-#: Bytes of CSV parsed per streamed batch (about 35,000 ACLED rows).
+#: Bytes of CSV read and parsed per piece (about 35,000 ACLED rows).
 _BLOCK_BYTES = 16 << 20
+#: pyarrow's block size within a piece (blocks are parsed on all cores).
+_PARSE_BLOCK_BYTES = 4 << 20
 
 
 _DICT_TYPE = pa.dictionary(pa.int32(), pa.string())
@@ -91,53 +93,118 @@ def _arrow_read(
 ) -> pa.Table:
     """Parse CSV bytes (UTF-8) or a UTF-8 file with every column as text.
 
-    The file is streamed in blocks of :data:`_BLOCK_BYTES`
-    (``pyarrow.csv.open_csv``): repeated-text columns are folded batch by
-    batch into one dictionary per column with the smallest codes that fit
-    (:class:`_DictionaryBuilder`), so no whole-file text table of them is
-    ever held; other columns stay Arrow text, chunk by chunk.
+    The file is read in pieces of about :data:`_BLOCK_BYTES` cut at record
+    boundaries (:func:`_record_pieces`), each parsed by ``pyarrow.csv``:
+    repeated-text columns are folded piece by piece into one dictionary per
+    column with the smallest codes that fit (:class:`_DictionaryBuilder`),
+    other columns stay Arrow text, chunk by chunk. So the whole file is never
+    in memory as bytes nor as a text table. (``pyarrow.csv.open_csv`` is not
+    used: it reads ahead of its consumer, up to the whole file.)
     """
     types = {
         name: _DICT_TYPE if _normalise_name(name) in _DICT_COLUMNS else pa.string()
         for name in raw_names
     }
-    stream: str | pa.BufferReader = (
-        source if isinstance(source, str) else pa.BufferReader(source)
+    parse_options = pcsv.ParseOptions(
+        delimiter=delimiter,
+        newlines_in_values=True,
+        invalid_row_handler=_skip_row if skip_invalid else None,
     )
-    reader = pcsv.open_csv(
-        stream,
-        read_options=pcsv.ReadOptions(block_size=_BLOCK_BYTES),
-        parse_options=pcsv.ParseOptions(
-            delimiter=delimiter,
-            newlines_in_values=True,
-            invalid_row_handler=_skip_row if skip_invalid else None,
-        ),
-        convert_options=pcsv.ConvertOptions(
-            column_types=types,
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+    convert_options = pcsv.ConvertOptions(
+        column_types=types,
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
     )
-    names = reader.schema.names
-    builders: list[_DictionaryBuilder | None] = [
-        _DictionaryBuilder() if pa.types.is_dictionary(field.type) else None
-        for field in reader.schema
-    ]
-    chunks: list[list[pa.Array]] = [[] for _ in names]
-    for batch in reader:
-        for i, column in enumerate(batch.columns):
-            builder = builders[i]
-            if builder is None:
-                chunks[i].append(column)
-            else:
-                builder.add(column)
+    names: list[str] | None = None
+    schema: pa.Schema | None = None
+    builders: list[_DictionaryBuilder | None] = []
+    chunks: list[list[pa.Array]] = []
+    with (
+        open(source, "rb") if isinstance(source, str) else io.BytesIO(source)
+    ) as stream:
+        for piece in _record_pieces(stream):
+            read_options = pcsv.ReadOptions(block_size=_PARSE_BLOCK_BYTES)
+            if names is not None:
+                read_options.column_names = names
+            table = pcsv.read_csv(
+                pa.py_buffer(piece),
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+            del piece
+            if schema is None:
+                schema = table.schema
+                names = table.column_names
+                builders = [
+                    _DictionaryBuilder() if pa.types.is_dictionary(f.type) else None
+                    for f in schema
+                ]
+                chunks = [[] for _ in names]
+            for i, column in enumerate(table.columns):
+                builder = builders[i]
+                if builder is None:
+                    chunks[i].extend(column.chunks)
+                else:
+                    for chunk in column.chunks:
+                        builder.add(chunk)
+            del table
+    if schema is None or names is None:  # an empty file
+        return pcsv.read_csv(
+            pa.py_buffer(b""),
+            parse_options=parse_options,
+            convert_options=convert_options,
+        )
     columns = [
-        pa.chunked_array(parts, reader.schema.field(i).type)
+        pa.chunked_array(parts, schema.field(i).type)
         if builders[i] is None
         else builders[i].finish()  # type: ignore[union-attr]
         for i, parts in enumerate(chunks)
     ]
     return pa.Table.from_arrays(columns, names=names)
+
+
+def _record_pieces(stream: BinaryIO) -> Iterator[bytes]:
+    """Yield the stream in pieces that each end at a record boundary.
+
+    Pieces are at least :data:`_BLOCK_BYTES` long (the last may be shorter)
+    and end just after a newline outside quotes: one with an even number of
+    ``"`` before it (doubled quotes inside a field count twice). Every piece
+    starts at a boundary, so counting within it is enough; a record longer than
+    a block is read on without counting its bytes again (linear time).
+    """
+    carry = b""
+    carry_quotes = 0  # quotes in carry, which holds no boundary
+    while True:
+        chunk = stream.read(_BLOCK_BYTES)
+        if not chunk:
+            if carry:
+                yield carry
+            return
+        data = carry + chunk if carry else chunk
+        cut, quotes = _last_boundary(data, len(carry), carry_quotes)
+        if cut == 0:
+            carry, carry_quotes = data, quotes
+            continue
+        carry = data[cut:]
+        carry_quotes = carry.count(b'"')
+        yield data[:cut]
+
+
+def _last_boundary(data: bytes, start: int, quotes_before: int) -> tuple[int, int]:
+    """Offset just past the last newline outside quotes at or after ``start``.
+
+    Returns ``(offset, quotes in data)``; offset 0 when there is none.
+    """
+    total = quotes_before + data.count(b'"', start)
+    quotes = total  # quotes in data[:end]
+    end = len(data)
+    while (pos := data.rfind(b"\n", start, end)) >= 0:
+        quotes -= data.count(b'"', pos, end)
+        if quotes % 2 == 0:
+            return pos + 1, total
+        end = pos
+    return 0, total
 
 
 class _DictionaryBuilder:
