@@ -265,9 +265,21 @@ def _build(
 
     progress.set(0.8, "Building table")
     progress.check()
+    reject_frame = _with_ragged(rejects.frame(record_numbers, ids), text)
+    # the text of columns now parsed is no longer needed: free it before the
+    # table is built (at 10M rows that is most of the file)
+    parsed = {acled.EVENT_ID, acled.EVENT_DATE, *categorical, *coords, *integers}
+    for name in parsed - {acled.YEAR}:
+        arrays.pop(name, None)
     keep = np.flatnonzero(~rejects.bad)
     order = keep[np.argsort(dates[keep], kind="stable")]
+    del keep
+    in_order = len(order) == n and bool(np.all(order[1:] > order[:-1]))
     take = pa.array(order)
+
+    def taken(array: pa.ChunkedArray) -> pa.ChunkedArray:
+        return array if in_order else pc.take(array, take)
+
     kept_dates = dates[order]
     years = kept_dates.astype("datetime64[Y]").astype(np.int64) + 1970
     for name, empty_mask in empty_precision.items():
@@ -276,45 +288,46 @@ def _build(
                 f"{name} empty in {count} rows; treated as 3 (least precise)"
             )
     if acled.YEAR in arrays:
-        _warn_on_year(arrays[acled.YEAR], order, years, warnings)
+        _warn_on_year(arrays.pop(acled.YEAR), order, years, warnings)
 
+    if synthetic is None:
+        synthetic = _looks_synthetic(categorical.get(acled.SOURCE))
     columns: dict[str, object] = {}
     for name in acled.CURRENT_COLUMNS + acled.LEGACY_COLUMNS:
         if name == acled.EVENT_ID:
-            columns[name] = _str_series(pc.take(ids, take))
+            columns[name] = _str_series(taken(ids))
+            del ids
         elif name == acled.EVENT_DATE:
             columns[name] = kept_dates
         elif name == acled.YEAR:
             columns[name] = years.astype(np.int16)
         elif name in coords:
-            columns[name] = coords[name][order]
+            columns[name] = coords.pop(name)[order]
         elif name in integers:
-            columns[name] = integers[name][order]
+            columns[name] = integers.pop(name)[order]
         elif name in categorical:
-            codes, labels = categorical[name]
+            codes, labels = categorical.pop(name)
             columns[name] = _categorical(codes[order], labels)
         elif name == acled.TIMESTAMP and name in arrays:
-            columns[name] = _timestamp_column(arrays[name], take, warnings)
+            columns[name] = _timestamp_column(arrays.pop(name), take, warnings)
         elif name in arrays:
-            columns[name] = _str_series(pc.take(arrays[name], take))
+            columns[name] = _str_series(taken(arrays.pop(name)))
         elif name in acled.CATEGORICAL_COLUMNS and name not in acled.LEGACY_COLUMNS:
             columns[name] = _categorical(np.zeros(len(order), np.int64), [""])
         elif name not in acled.LEGACY_COLUMNS:  # notes, timestamp: empty text
             columns[name] = pd.Series([""] * len(order), dtype="str")
     for name in extra:
-        columns[name] = _str_series(pc.take(arrays[name], take))
-    frame = optimise_dtypes(pd.DataFrame(columns))
+        columns[name] = _str_series(taken(arrays.pop(name)))
+    frame = optimise_dtypes(pd.DataFrame(columns, copy=False))
+    del columns
     frame, legacy = map_legacy_types(frame, old_file=text.old_column_names)
     if legacy.mapped:
         warnings.append(legacy.describe())
     _warn_on_event_types(frame, warnings)
-    if synthetic is None:
-        synthetic = _looks_synthetic(categorical.get(acled.SOURCE))
 
     progress.set(0.95, "Finishing")
     progress.check()
     table = EventTable(frame, synthetic=synthetic)
-    reject_frame = _with_ragged(rejects.frame(record_numbers, ids), text)
     if text.invalid_utf8 is not None and text.invalid_utf8.runs:
         for name in ("event_id_cnty", "value"):
             reject_frame[name] = reject_frame[name].map(text.invalid_utf8.show)

@@ -421,7 +421,7 @@ def map_legacy_types(
         new_subs[rows] = sub
         flags[rows] = flag
 
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the columns are not copied
     out[acled.EVENT_TYPE] = _categorical(new_types)
     out[acled.SUB_EVENT_TYPE] = _categorical(new_subs)
     originals = {
