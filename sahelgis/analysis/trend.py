@@ -230,7 +230,9 @@ def _tie_term(values: np.ndarray) -> float:
     return float(np.sum(t * (t - 1) * (2 * t + 5)))
 
 
-def theil_sen(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float, float]:
+def theil_sen(
+    y: np.ndarray, x: np.ndarray
+) -> tuple[float, float, float, float]:
     """Theil–Sen slope, intercept and 95 % slope interval (Sen 1968, eq. 2.6).
 
     The same numbers as ``scipy.stats.theilslopes(y, x, alpha=0.95)`` (its
