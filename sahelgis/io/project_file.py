@@ -669,15 +669,19 @@ def _cached_events(
             "layer table"
         )
         return None
-    if size.rows > limits.MAX_EVENT_ROWS or size.pandas_bytes > (
-        limits.MAX_CACHE_UNPACKED_BYTES
-    ):
+    allowed = min(
+        limits.MAX_CACHE_UNPACKED_BYTES,
+        max(
+            limits.MAX_CACHE_UNPACKED_FLOOR,
+            size.rows * limits.MAX_CACHE_BYTES_PER_ROW,
+        ),
+    )
+    if size.rows > limits.MAX_EVENT_ROWS or size.pandas_bytes > allowed:
         warnings.append(
             f"{name}: event cache of {table!r} would unpack to {size.rows:,} rows "
             f"and {size.pandas_bytes / 1e6:,.0f} MB, more than the limits "
-            f"({limits.MAX_EVENT_ROWS:,} rows, "
-            f"{limits.MAX_CACHE_UNPACKED_BYTES / 1e6:,.0f} MB); ignored, events "
-            "read from the layer table"
+            f"({limits.MAX_EVENT_ROWS:,} rows, {allowed / 1e6:,.0f} MB for as "
+            "many rows); ignored, events read from the layer table"
         )
         return None
     try:
