@@ -106,7 +106,9 @@ def _codes_and_values(array: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
         indices = pc.fill_null(indices, len(values) - 1)
     else:
         values = combined.dictionary.to_pylist()
-    codes = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    codes = indices.to_numpy(zero_copy_only=False)
+    if codes.dtype not in (np.int8, np.int16):  # int16 codes stay: 2 bytes a row
+        codes = codes.astype(np.int32, copy=False)
     return codes, [v if v is not None else "" for v in values]
 
 
@@ -171,10 +173,11 @@ def _categorical(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:
     if len(label_array) == 0:
         label_array = np.array([""], dtype=object)
     categories, inverse = np.unique(label_array.astype(str), return_inverse=True)
-    codes = inverse[codes] if len(codes) else codes.astype(np.int64)
+    small = np.int16 if len(categories) <= 1 << 15 else np.int32
+    codes = inverse.astype(small)[codes] if len(codes) else codes.astype(small)
     used = np.bincount(codes, minlength=len(categories)) > 0
     if not used.all():
-        remap = np.cumsum(used) - 1
+        remap = (np.cumsum(used) - 1).astype(small)
         codes = remap[codes]
         categories = categories[used]
     return pd.Categorical.from_codes(
