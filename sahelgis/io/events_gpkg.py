@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +27,7 @@ from sahelgis.io import gpkg_columns
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     import pandas as pd
 
@@ -136,18 +135,19 @@ def feature_batches(
     return pa.RecordBatchReader.from_batches(schema, batches()), columns, types
 
 
-def write_cache_file(frame: pd.DataFrame, folder: Path) -> Path:
+def write_cache_file(frame: pd.DataFrame, beside: Path) -> Path:
     """Write ``frame`` as an LZ4-compressed Arrow IPC stream to a scratch file.
 
-    The file is made in ``folder`` (beside the project, so on the same disk);
-    the caller copies it into the cache blob and deletes it. Batches of
-    :data:`BATCH_ROWS` rows; reading the stream back gives the whole frame.
+    The file is made beside ``beside`` (the project's temporary file, so on
+    the same disk) as ``<its name>-arrowcache``, the way SQLite names its
+    ``-journal``: a save killed midway leaves it with the atomic write's other
+    ``.tmp-`` files, and the stale-file sweep of :mod:`sahelgis.io.recovery`
+    removes it with them. The caller copies it into the cache blob and deletes
+    it. Batches of :data:`BATCH_ROWS` rows; reading the stream back gives the
+    whole frame.
     """
-    handle, name = tempfile.mkstemp(
-        prefix=".sahelgis-cache-", suffix=".arrows", dir=folder
-    )
-    os.close(handle)
-    path = Path(name)
+    path = beside.with_name(f"{beside.name}-arrowcache")
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         schema = pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False)
         options = pa.ipc.IpcWriteOptions(compression="lz4")

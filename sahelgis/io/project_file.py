@@ -275,7 +275,7 @@ def _write_layers(
         if isinstance(layer, EventLayer):
             # in batches: no shapely point per event, no whole-table copies
             stored, columns, types = events_gpkg.feature_batches(layer.events)
-            scratch = events_gpkg.write_cache_file(layer.events.frame, target.parent)
+            scratch = events_gpkg.write_cache_file(layer.events.frame, target)
             caches.append((table, len(layer.events), scratch))
             dr = layer.events.date_range()
             entry["date_range"] = [str(d)[:10] for d in dr] if dr else None
@@ -685,7 +685,9 @@ def _cached_events(
         )
         return None
     try:
-        return pa.ipc.open_stream(blob).read_all().to_pandas()
+        stream = pa.ipc.open_stream(blob).read_all()
+        del blob  # the compressed copy, before the frame is built
+        return stream.to_pandas(split_blocks=True, self_destruct=True)
     except (pa.ArrowException, OSError, ValueError):
         warnings.append(
             f"{name}: event cache of {table!r} is damaged; events read from the "

@@ -56,7 +56,7 @@ def test_many_batches_write_every_feature_and_the_cache(project, tmp_path, monke
         ).fetchall()
     assert rows == len(events)
     assert size > 0
-    stream = events_gpkg.write_cache_file(events.frame, tmp_path)
+    stream = events_gpkg.write_cache_file(events.frame, tmp_path / "x.gpkg")
     assert stream.stat().st_size == size  # the blob is the streamed file
     assert len(pa.ipc.open_stream(stream.read_bytes()).read_all()) == len(events)
 
