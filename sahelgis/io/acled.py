@@ -52,12 +52,15 @@ violence", ...) are mapped onto today's event and sub-event types by
 
 Speed
 -----
-CSV is parsed by ``pyarrow.csv`` with every column as text (repeated text straight
-into dictionary arrays), dates are parsed once per *unique* string and mapped back
-by code, and every check is a vectorised mask; there is no Python loop over rows.
-1M rows take about 2-3 s and end up near 190 MB (the notes dominate). Only when
-some records have the wrong number of fields does the ``csv`` module walk the file
-once to locate them (about 3 s more per 1M rows).
+CSV is read in 16 MB pieces cut at record boundaries and each parsed by
+``pyarrow.csv`` with every column as text; repeated text goes into one dictionary
+per column with 2-byte codes (:mod:`~sahelgis.io.acled_read`), so neither the
+file nor a whole-file text table is ever held. Dates are parsed once per *unique*
+string and mapped back by code, and every check is a vectorised mask; there is no
+Python loop over rows. Each column's text is freed once parsed. 1M rows take about
+4-6 s and end up near 180 MB (the notes, about 100 MB, dominate); 10M rows about
+60 s. Only when some records have the wrong number of fields does the ``csv``
+module walk the file once to locate them (about 3 s more per 1M rows).
 
 Modules
 -------

@@ -9,6 +9,11 @@ Layout
   reopening 1M events takes well under a second instead of re-reading the
   feature table (or the CSV).
 
+Event layers are written in batches (:mod:`~sahelgis.io.events_gpkg`): their
+feature table as one Arrow stream, their cache streamed to a scratch file and
+copied into the blob, so saving 10M events needs a few batches of memory on top
+of the table.
+
 Saving is atomic (``sahelgis.io.atomic``): the file is written beside the real
 target (symlinks are followed), flushed, given the old file's mode, the previous
 version is kept as ``<name>.bak.gpkg``, then the new file replaces the old in one
