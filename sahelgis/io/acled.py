@@ -80,7 +80,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sahelgis.errors import InputError
 from sahelgis.io.acled_legacy import map_legacy_types
@@ -90,6 +89,7 @@ from sahelgis.io.acled_parse import (
     _categoricals,
     _looks_synthetic,
     _str_series,
+    _take_releasing,
     _timestamp_column,
 )
 from sahelgis.io.acled_read import (
@@ -281,7 +281,7 @@ def _build(
     take = pa.array(order)
 
     def taken(array: pa.ChunkedArray) -> pa.ChunkedArray:
-        return array if in_order else pc.take(array, take)
+        return array if in_order else _take_releasing(array, order)
 
     kept_dates = dates[order]
     years = kept_dates.astype("datetime64[Y]").astype(np.int64) + 1970

@@ -8,6 +8,7 @@ import io
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from sahelgis.io import acled_read
@@ -102,3 +103,27 @@ def test_small_dictionaries_take_two_bytes_a_row():
 def test_empty_input_gives_no_pieces_of_rows(text):
     pieces = list(acled_read._record_pieces(io.BytesIO(text.encode())))
     assert b"".join(pieces) == text.encode()
+
+
+@pytest.mark.parametrize("kind", ["random", "reverse", "runs", "drop_a_chunk"])
+def test_take_releasing_is_a_take(kind, monkeypatch):
+    from sahelgis.io import acled_parse
+
+    monkeypatch.setattr(acled_parse, "_TAKE_BLOCK", 7)
+    rng = np.random.default_rng(3)
+    values = [f"note {i}" * (i % 4) for i in range(200)]
+    chunks = [pa.array(values[i : i + 23]) for i in range(0, 200, 23)]
+    column = pa.chunked_array(chunks)
+    if kind == "random":
+        order = rng.permutation(200)
+    elif kind == "reverse":
+        order = np.arange(199, -1, -1)
+    elif kind == "runs":
+        order = np.argsort(np.arange(200) % 3, kind="stable")
+    else:
+        order = np.concatenate([np.arange(0, 23), np.arange(46, 200)])[::-1]
+    expected = pc.take(column, pa.array(order)).to_pylist()
+    got = acled_parse._take_releasing(column, order)
+    assert got.to_pylist() == expected
+    assert got.type == column.type
+    assert acled_parse._take_releasing(column, order[:0]).to_pylist() == []
