@@ -286,10 +286,10 @@ def _take_releasing(column: pa.ChunkedArray, order: np.ndarray) -> pa.ChunkedArr
         groups = np.split(by_chunk, np.flatnonzero(np.diff(ids[by_chunk])) + 1)
         parts = []
         for group in groups:
-            c = int(ids[group[0]])
-            source = chunks[c]
+            k = int(ids[group[0]])
+            source = chunks[k]
             assert source is not None  # freed only after its last use
-            parts.append(pc.take(source, pa.array(rows[group] - starts[c])))
+            parts.append(pc.take(source, pa.array(rows[group] - starts[k])))
         back = np.empty_like(by_chunk)
         back[by_chunk] = np.arange(len(by_chunk))
         out.append(pc.take(pa.concat_arrays(parts), pa.array(back)))
