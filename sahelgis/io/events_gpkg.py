@@ -135,18 +135,19 @@ def feature_batches(
     return pa.RecordBatchReader.from_batches(schema, batches()), columns, types
 
 
-def write_cache_file(frame: pd.DataFrame, beside: Path) -> Path:
+def write_cache_file(frame: pd.DataFrame, beside: Path, number: int = 0) -> Path:
     """Write ``frame`` as an LZ4-compressed Arrow IPC stream to a scratch file.
 
     The file is made beside ``beside`` (the project's temporary file, so on
-    the same disk) as ``<its name>-arrowcache``, the way SQLite names its
+    the same disk) as ``<its name>-arrowcache<number>`` (``number``: one per
+    event layer of the project), the way SQLite names its
     ``-journal``: a save killed midway leaves it with the atomic write's other
     ``.tmp-`` files, and the stale-file sweep of :mod:`sahelgis.io.recovery`
     removes it with them. The caller copies it into the cache blob and deletes
     it. Batches of :data:`BATCH_ROWS` rows; reading the stream back gives the
     whole frame.
     """
-    path = beside.with_name(f"{beside.name}-arrowcache")
+    path = beside.with_name(f"{beside.name}-arrowcache{number}")
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         schema = pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False)

@@ -280,7 +280,9 @@ def _write_layers(
         if isinstance(layer, EventLayer):
             # in batches: no shapely point per event, no whole-table copies
             stored, columns, types = events_gpkg.feature_batches(layer.events)
-            scratch = events_gpkg.write_cache_file(layer.events.frame, target)
+            scratch = events_gpkg.write_cache_file(
+                layer.events.frame, target, len(caches)
+            )
             caches.append((table, len(layer.events), scratch))
             dr = layer.events.date_range()
             entry["date_range"] = [str(d)[:10] for d in dr] if dr else None

@@ -85,3 +85,17 @@ def test_empty_event_table_saves_and_reopens(tiny_table, tmp_path):
     assert isinstance(again, EventLayer)
     assert len(again.events) == 0
     assert project_file.read_state(path)["layers"][0]["feature_count"] == 0
+
+
+def test_two_event_layers_get_a_cache_each(tiny_table, tmp_path):
+    project = Project(
+        [event_layer(tiny_table, "a.csv"), event_layer(tiny_table, "b.csv")]
+    )
+    path = save_project(project, tmp_path / "two.gpkg")
+    with sqlite3.connect(path) as con:
+        rows = con.execute("SELECT rows FROM sahelgis_event_cache").fetchall()
+    assert rows == [(len(tiny_table),), (len(tiny_table),)]
+    again = load_project(path)
+    assert [len(layer.events) for layer in again.event_layers()] == [21, 21]
+    assert not again.load_warnings
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".two.gpkg.lock", "two.gpkg"]
