@@ -52,12 +52,15 @@ violence", ...) are mapped onto today's event and sub-event types by
 
 Speed
 -----
-CSV is parsed by ``pyarrow.csv`` with every column as text (repeated text straight
-into dictionary arrays), dates are parsed once per *unique* string and mapped back
-by code, and every check is a vectorised mask; there is no Python loop over rows.
-1M rows take about 2-3 s and end up near 190 MB (the notes dominate). Only when
-some records have the wrong number of fields does the ``csv`` module walk the file
-once to locate them (about 3 s more per 1M rows).
+CSV is read in 16 MB pieces cut at record boundaries and each parsed by
+``pyarrow.csv`` with every column as text; repeated text goes into one dictionary
+per column with 2-byte codes (:mod:`~sahelgis.io.acled_read`), so neither the
+file nor a whole-file text table is ever held. Dates are parsed once per *unique*
+string and mapped back by code, and every check is a vectorised mask; there is no
+Python loop over rows. Each column's text is freed once parsed. 1M rows take about
+4-6 s and end up near 180 MB (the notes, about 100 MB, dominate); 10M rows about
+60 s. Only when some records have the wrong number of fields does the ``csv``
+module walk the file once to locate them (about 3 s more per 1M rows).
 
 Modules
 -------
@@ -77,7 +80,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sahelgis.errors import InputError
 from sahelgis.io.acled_legacy import map_legacy_types
@@ -87,6 +89,7 @@ from sahelgis.io.acled_parse import (
     _categoricals,
     _looks_synthetic,
     _str_series,
+    _take_releasing,
     _timestamp_column,
 )
 from sahelgis.io.acled_read import (
@@ -248,9 +251,11 @@ def _build(
     if text.invalid_utf8 is not None and text.invalid_utf8.runs:
         _check_invalid_utf8(arrays, rejects, text.invalid_utf8, warnings)
 
+    _release_arrow_memory()  # what parsing freed, before numpy allocates
     progress.set(0.55, "Checking event ids")
     progress.check()
     ids = _check_ids(arrays[acled.EVENT_ID], rejects, record_numbers)
+    _release_arrow_memory()
 
     progress.set(0.6, "Parsing dates")
     progress.check()
@@ -265,9 +270,21 @@ def _build(
 
     progress.set(0.8, "Building table")
     progress.check()
+    reject_frame = _with_ragged(rejects.frame(record_numbers, ids), text)
+    # the text of columns now parsed is no longer needed: free it before the
+    # table is built (at 10M rows that is most of the file)
+    parsed = {acled.EVENT_ID, acled.EVENT_DATE, *categorical, *coords, *integers}
+    for name in parsed - {acled.YEAR}:
+        arrays.pop(name, None)
     keep = np.flatnonzero(~rejects.bad)
     order = keep[np.argsort(dates[keep], kind="stable")]
+    del keep
+    in_order = len(order) == n and bool(np.all(order[1:] > order[:-1]))
     take = pa.array(order)
+
+    def taken(array: pa.ChunkedArray) -> pa.ChunkedArray:
+        return array if in_order else _take_releasing(array, order)
+
     kept_dates = dates[order]
     years = kept_dates.astype("datetime64[Y]").astype(np.int64) + 1970
     for name, empty_mask in empty_precision.items():
@@ -276,45 +293,47 @@ def _build(
                 f"{name} empty in {count} rows; treated as 3 (least precise)"
             )
     if acled.YEAR in arrays:
-        _warn_on_year(arrays[acled.YEAR], order, years, warnings)
+        _warn_on_year(arrays.pop(acled.YEAR), order, years, warnings)
 
+    if synthetic is None:
+        synthetic = _looks_synthetic(categorical.get(acled.SOURCE))
     columns: dict[str, object] = {}
     for name in acled.CURRENT_COLUMNS + acled.LEGACY_COLUMNS:
         if name == acled.EVENT_ID:
-            columns[name] = _str_series(pc.take(ids, take))
+            columns[name] = _str_series(taken(ids))
+            del ids
         elif name == acled.EVENT_DATE:
             columns[name] = kept_dates
         elif name == acled.YEAR:
             columns[name] = years.astype(np.int16)
         elif name in coords:
-            columns[name] = coords[name][order]
+            columns[name] = coords.pop(name)[order]
         elif name in integers:
-            columns[name] = integers[name][order]
+            columns[name] = integers.pop(name)[order]
         elif name in categorical:
-            codes, labels = categorical[name]
+            codes, labels = categorical.pop(name)
             columns[name] = _categorical(codes[order], labels)
         elif name == acled.TIMESTAMP and name in arrays:
-            columns[name] = _timestamp_column(arrays[name], take, warnings)
+            columns[name] = _timestamp_column(arrays.pop(name), take, warnings)
         elif name in arrays:
-            columns[name] = _str_series(pc.take(arrays[name], take))
+            columns[name] = _str_series(taken(arrays.pop(name)))
         elif name in acled.CATEGORICAL_COLUMNS and name not in acled.LEGACY_COLUMNS:
             columns[name] = _categorical(np.zeros(len(order), np.int64), [""])
         elif name not in acled.LEGACY_COLUMNS:  # notes, timestamp: empty text
             columns[name] = pd.Series([""] * len(order), dtype="str")
     for name in extra:
-        columns[name] = _str_series(pc.take(arrays[name], take))
-    frame = optimise_dtypes(pd.DataFrame(columns))
+        columns[name] = _str_series(taken(arrays.pop(name)))
+    _release_arrow_memory()
+    frame = optimise_dtypes(pd.DataFrame(columns, copy=False))
+    del columns
     frame, legacy = map_legacy_types(frame, old_file=text.old_column_names)
     if legacy.mapped:
         warnings.append(legacy.describe())
     _warn_on_event_types(frame, warnings)
-    if synthetic is None:
-        synthetic = _looks_synthetic(categorical.get(acled.SOURCE))
 
     progress.set(0.95, "Finishing")
     progress.check()
     table = EventTable(frame, synthetic=synthetic)
-    reject_frame = _with_ragged(rejects.frame(record_numbers, ids), text)
     if text.invalid_utf8 is not None and text.invalid_utf8.runs:
         for name in ("event_id_cnty", "value"):
             reject_frame[name] = reject_frame[name].map(text.invalid_utf8.show)
@@ -330,3 +349,13 @@ def _build(
     )
     progress.set(1.0, report.summary())
     return table, report
+
+
+def _release_arrow_memory() -> None:
+    """Hand memory Arrow's allocator keeps after frees back to the system.
+
+    Arrow (mimalloc or jemalloc) and numpy (the C allocator) do not share free
+    memory: without this, text freed by Arrow stays resident while numpy
+    allocates anew, and at 10M rows the peak grows by a GB or more.
+    """
+    pa.default_memory_pool().release_unused()

@@ -323,16 +323,56 @@ def _resolve_riots_protests(
     return event_type, sub, flag
 
 
-def _categorical(values: np.ndarray) -> pd.Categorical:
-    """Text values as a categorical with sorted ``str`` categories."""
-    codes, uniques = pd.factorize(values)
-    labels = np.asarray([str(v) for v in uniques], dtype=object)
-    order = np.argsort(labels, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
+def _coded(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, list[str]]:
+    """A text column as codes and labels: ``labels[codes]`` is its text."""
+    if name not in frame:
+        return np.zeros(len(frame), dtype=np.int8), [""]
+    column = frame[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = [*map(str, column.cat.categories), ""]
+        codes = column.cat.codes.to_numpy()
+        if (codes < 0).any():  # missing -> the "" at the end
+            codes = np.where(codes < 0, len(labels) - 1, codes)
+        return codes, labels
+    codes, uniques = pd.factorize(_objects(frame, name))
+    return codes, [str(v) for v in uniques]
+
+
+def _from_codes(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
+    """``labels[codes]`` as a categorical of its used labels, sorted."""
+    used = np.bincount(codes, minlength=len(labels)) > 0
+    categories = sorted({labels[i] for i in np.flatnonzero(used)})
+    position = {label: i for i, label in enumerate(categories)}
+    lut = np.array([position.get(label, -1) for label in labels], dtype=np.int32)
     return pd.Categorical.from_codes(
-        rank[codes], categories=pd.Index(labels[order], dtype="str")
+        lut[codes], categories=pd.Index(categories, dtype="str")
     )
+
+
+class _Recoder:
+    """A text column as codes, some rows of which get new text."""
+
+    def __init__(self, codes: np.ndarray, labels: list[str]) -> None:
+        self.codes = codes.astype(np.int32)
+        self.labels = list(labels)
+        self._index: dict[str, int] = {}
+        for i, label in enumerate(self.labels):
+            self._index.setdefault(label, i)
+
+    def set(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Give ``rows`` the text ``values`` (one per row)."""
+        codes, uniques = pd.factorize(values)
+        lut = np.empty(len(uniques), dtype=np.int32)
+        for i, value in enumerate(map(str, uniques)):
+            if value not in self._index:
+                self._index[value] = len(self.labels)
+                self.labels.append(value)
+            lut[i] = self._index[value]
+        self.codes[rows] = lut[codes]
+
+    def categorical(self) -> pd.Categorical:
+        """The column as a categorical of its used text, sorted."""
+        return _from_codes(self.codes, self.labels)
 
 
 def _by_notes(
@@ -394,20 +434,26 @@ def map_legacy_types(
     vac = "Violence against civilians"
     if not canonical and not old_file:
         return frame, LegacyMapping()  # a current file: nothing to do, cheaply
-    types = _objects(frame, acled.EVENT_TYPE)
-    subs = _objects(frame, acled.SUB_EVENT_TYPE)
-    legacy = np.isin(types, list(canonical)) | ((types == vac) & (subs == ""))
+    # by codes, not text per row: 10M events make no 10M-object arrays here
+    t_codes, t_labels = _coded(frame, acled.EVENT_TYPE)
+    s_codes, s_labels = _coded(frame, acled.SUB_EVENT_TYPE)
+    is_old = np.array([label in canonical for label in t_labels], dtype=bool)
+    is_vac = np.array([label == vac for label in t_labels], dtype=bool)
+    no_sub = np.array([label == "" for label in s_labels], dtype=bool)
+    legacy = is_old[t_codes] | (is_vac[t_codes] & no_sub[s_codes])
     canonical.setdefault(vac, vac)
     if not legacy.any():
         return frame, LegacyMapping()
 
-    new_types = types.copy()
-    new_subs = subs.copy()
-    flags = np.full(len(frame), "", dtype=object)
-    old_names = pd.Series(types).map(canonical).fillna("").to_numpy(dtype=object)
+    new_types = _Recoder(t_codes, t_labels)
+    new_subs = _Recoder(s_codes, s_labels)
+    flags = _Recoder(np.zeros(len(frame), dtype=np.int8), [""])
+    old_of_label = np.array([canonical.get(v, "") for v in t_labels], dtype=object)
+    used = np.zeros(len(t_labels), dtype=bool)
+    used[np.unique(t_codes[legacy])] = True
     unresolved = 0
-    for old in pd.unique(old_names[legacy]):
-        rows = np.flatnonzero(legacy & (old_names == old))
+    for old in dict.fromkeys(old_of_label[used]):
+        rows = np.flatnonzero(legacy & (old_of_label == old)[t_codes])
         if old == RIOTS_PROTESTS:
             event_type, sub, flag = _resolve_riots_protests(frame, rows)
             unresolved = int((flag == UNRESOLVED).sum())
@@ -417,21 +463,22 @@ def map_legacy_types(
             sub, matched = _by_notes(frame, rows, new_type)
             sub[~matched] = default_sub
             flag = np.where(matched, BY_NOTES, RENAMED).astype(object)
-        new_types[rows] = event_type
-        new_subs[rows] = sub
-        flags[rows] = flag
+        new_types.set(rows, event_type)
+        new_subs.set(rows, sub)
+        flags.set(rows, flag)
 
-    out = frame.copy()
-    out[acled.EVENT_TYPE] = _categorical(new_types)
-    out[acled.SUB_EVENT_TYPE] = _categorical(new_subs)
-    originals = {
-        EVENT_TYPE_ORIGINAL: np.where(legacy, types, ""),
-        SUB_EVENT_TYPE_ORIGINAL: np.where(legacy, subs, ""),
-        EVENT_TYPE_MAPPING: flags,
-    }
-    for name, values in originals.items():
-        out[name] = _categorical(np.asarray(values, dtype=object))
-    counts = pd.Series(types[legacy]).value_counts(sort=True)
+    out = frame.copy(deep=False)  # copy-on-write: the columns are not copied
+    out[acled.EVENT_TYPE] = new_types.categorical()
+    out[acled.SUB_EVENT_TYPE] = new_subs.categorical()
+    out[EVENT_TYPE_ORIGINAL] = _from_codes(
+        np.where(legacy, t_codes, len(t_labels)), [*t_labels, ""]
+    )
+    out[SUB_EVENT_TYPE_ORIGINAL] = _from_codes(
+        np.where(legacy, s_codes, len(s_labels)), [*s_labels, ""]
+    )
+    out[EVENT_TYPE_MAPPING] = flags.categorical()
+    types = np.array(t_labels, dtype=object)[t_codes[legacy]]
+    counts = pd.Series(types).value_counts(sort=True)
     return out, LegacyMapping(
         mapped=int(legacy.sum()),
         by_type={str(k): int(v) for k, v in counts.items()},

@@ -106,7 +106,9 @@ def _codes_and_values(array: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
         indices = pc.fill_null(indices, len(values) - 1)
     else:
         values = combined.dictionary.to_pylist()
-    codes = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    codes = indices.to_numpy(zero_copy_only=False)
+    if codes.dtype not in (np.int8, np.int16):  # int16 codes stay: 2 bytes a row
+        codes = codes.astype(np.int32, copy=False)
     return codes, [v if v is not None else "" for v in values]
 
 
@@ -171,10 +173,11 @@ def _categorical(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:
     if len(label_array) == 0:
         label_array = np.array([""], dtype=object)
     categories, inverse = np.unique(label_array.astype(str), return_inverse=True)
-    codes = inverse[codes] if len(codes) else codes.astype(np.int64)
+    small = np.int16 if len(categories) <= 1 << 15 else np.int32
+    codes = inverse.astype(small)[codes] if len(codes) else codes.astype(small)
     used = np.bincount(codes, minlength=len(categories)) > 0
     if not used.all():
-        remap = np.cumsum(used) - 1
+        remap = (np.cumsum(used) - 1).astype(small)
         codes = remap[codes]
         categories = categories[used]
     return pd.Categorical.from_codes(
@@ -246,3 +249,51 @@ def _looks_synthetic(source: tuple[np.ndarray, list[str]] | None) -> bool:
     used = np.bincount(codes, minlength=len(labels)) > 0
     non_empty = [label for i, label in enumerate(labels) if used[i] and label]
     return bool(non_empty) and all("synthetic" in s.lower() for s in non_empty)
+
+
+#: Rows per block when a text column is put in date order.
+_TAKE_BLOCK = 1 << 18
+
+
+def _take_releasing(column: pa.ChunkedArray, order: np.ndarray) -> pa.ChunkedArray:
+    """``column`` at the rows ``order``, each source chunk freed after its last use.
+
+    A plain ``take`` holds the whole source and the whole result at once: for
+    10M notes, 2 GB. Here the result is built in blocks of :data:`_TAKE_BLOCK`
+    rows and a source chunk is dropped as soon as no later row needs it, so for
+    a file in (or near, or reverse) date order the peak stays near one copy.
+    The caller must hold no other reference to ``column`` for this to free
+    anything; the result is the same either way.
+    """
+    kind = column.type
+    chunks: list[pa.Array | None] = list(column.chunks)
+    del column
+    if len(order) == 0:
+        return pa.chunked_array([], kind)
+    starts = np.zeros(len(chunks) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in chunks if c is not None], out=starts[1:])
+    chunk_of = (np.searchsorted(starts, order, side="right") - 1).astype(np.int32)
+    last_use = np.full(len(chunks), -1, dtype=np.int64)
+    used, first_from_end = np.unique(chunk_of[::-1], return_index=True)
+    last_use[used] = len(order) - 1 - first_from_end
+    for c in np.flatnonzero(last_use < 0):
+        chunks[c] = None  # rows of rejected records only
+    out: list[pa.Array] = []
+    for a in range(0, len(order), _TAKE_BLOCK):
+        b = min(a + _TAKE_BLOCK, len(order))
+        ids, rows = chunk_of[a:b], order[a:b]
+        by_chunk = np.argsort(ids, kind="stable")
+        groups = np.split(by_chunk, np.flatnonzero(np.diff(ids[by_chunk])) + 1)
+        parts = []
+        for group in groups:
+            k = int(ids[group[0]])
+            source = chunks[k]
+            assert source is not None  # freed only after its last use
+            parts.append(pc.take(source, pa.array(rows[group] - starts[k])))
+        back = np.empty_like(by_chunk)
+        back[by_chunk] = np.arange(len(by_chunk))
+        out.append(pc.take(pa.concat_arrays(parts), pa.array(back)))
+        for c in np.unique(ids):
+            if last_use[c] < b:
+                chunks[c] = None
+    return pa.chunked_array(out, kind)

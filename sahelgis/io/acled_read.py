@@ -39,12 +39,16 @@ from sahelgis.io.acled_sniff import (
 from sahelgis.model import acled_schema as acled
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from pathlib import Path
 
     from sahelgis.progress import Progress
 
 _FALLBACK_BATCH = 50_000
+#: Bytes of CSV read and parsed per piece (about 35,000 ACLED rows).
+_BLOCK_BYTES = 16 << 20
+#: pyarrow's block size within a piece (blocks are parsed on all cores).
+_PARSE_BLOCK_BYTES = 4 << 20
 
 
 _DICT_TYPE = pa.dictionary(pa.int32(), pa.string())
@@ -87,28 +91,168 @@ def _arrow_read(
     *,
     skip_invalid: bool = False,
 ) -> pa.Table:
-    """Parse CSV bytes (UTF-8) or a UTF-8 file with every column as text."""
+    """Parse CSV bytes (UTF-8) or a UTF-8 file with every column as text.
+
+    The file is read in pieces of about :data:`_BLOCK_BYTES` cut at record
+    boundaries (:func:`_record_pieces`), each parsed by ``pyarrow.csv``:
+    repeated-text columns are folded piece by piece into one dictionary per
+    column with the smallest codes that fit (:class:`_DictionaryBuilder`),
+    other columns stay Arrow text, chunk by chunk. So the whole file is never
+    in memory as bytes nor as a text table. (``pyarrow.csv.open_csv`` is not
+    used: it reads ahead of its consumer, up to the whole file.)
+    """
     types = {
         name: _DICT_TYPE if _normalise_name(name) in _DICT_COLUMNS else pa.string()
         for name in raw_names
     }
-    stream: str | pa.BufferReader = (
-        source if isinstance(source, str) else pa.BufferReader(source)
+    parse_options = pcsv.ParseOptions(
+        delimiter=delimiter,
+        newlines_in_values=True,
+        invalid_row_handler=_skip_row if skip_invalid else None,
     )
-    return pcsv.read_csv(
-        stream,
-        read_options=pcsv.ReadOptions(block_size=1 << 22),
-        parse_options=pcsv.ParseOptions(
-            delimiter=delimiter,
-            newlines_in_values=True,
-            invalid_row_handler=_skip_row if skip_invalid else None,
-        ),
-        convert_options=pcsv.ConvertOptions(
-            column_types=types,
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+    convert_options = pcsv.ConvertOptions(
+        column_types=types,
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
     )
+    names: list[str] | None = None
+    schema: pa.Schema | None = None
+    builders: list[_DictionaryBuilder | None] = []
+    chunks: list[list[pa.Array]] = []
+    with (
+        open(source, "rb") if isinstance(source, str) else io.BytesIO(source)
+    ) as stream:
+        for piece in _record_pieces(stream):
+            read_options = pcsv.ReadOptions(block_size=_PARSE_BLOCK_BYTES)
+            if names is not None:
+                read_options.column_names = names
+            table = pcsv.read_csv(
+                pa.py_buffer(piece),
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+            del piece
+            if schema is None:
+                schema = table.schema
+                names = table.column_names
+                builders = [
+                    _DictionaryBuilder() if pa.types.is_dictionary(f.type) else None
+                    for f in schema
+                ]
+                chunks = [[] for _ in names]
+            for i, column in enumerate(table.columns):
+                builder = builders[i]
+                if builder is None:
+                    chunks[i].extend(column.chunks)
+                else:
+                    for chunk in column.chunks:
+                        builder.add(chunk)
+            del table
+    if schema is None or names is None:  # an empty file
+        return pcsv.read_csv(
+            pa.py_buffer(b""),
+            parse_options=parse_options,
+            convert_options=convert_options,
+        )
+    columns = [
+        pa.chunked_array(parts, schema.field(i).type)
+        if builders[i] is None
+        else builders[i].finish()  # type: ignore[union-attr]
+        for i, parts in enumerate(chunks)
+    ]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def _record_pieces(stream: BinaryIO) -> Iterator[bytes]:
+    """Yield the stream in pieces that each end at a record boundary.
+
+    Pieces are at least :data:`_BLOCK_BYTES` long (the last may be shorter)
+    and end just after a newline outside quotes: one with an even number of
+    ``"`` before it (doubled quotes inside a field count twice). Every piece
+    starts at a boundary, so counting within it is enough; a record longer than
+    a block is read on without counting its bytes again (linear time).
+    """
+    carry = b""
+    carry_quotes = 0  # quotes in carry, which holds no boundary
+    while True:
+        chunk = stream.read(_BLOCK_BYTES)
+        if not chunk:
+            if carry:
+                yield carry
+            return
+        data = carry + chunk if carry else chunk
+        cut, quotes = _last_boundary(data, len(carry), carry_quotes)
+        if cut == 0:
+            carry, carry_quotes = data, quotes
+            continue
+        carry = data[cut:]
+        carry_quotes = carry.count(b'"')
+        yield data[:cut]
+
+
+def _last_boundary(data: bytes, start: int, quotes_before: int) -> tuple[int, int]:
+    """Offset just past the last newline outside quotes at or after ``start``.
+
+    Returns ``(offset, quotes in data)``; offset 0 when there is none.
+    """
+    total = quotes_before + data.count(b'"', start)
+    quotes = total  # quotes in data[:end]
+    end = len(data)
+    while (pos := data.rfind(b"\n", start, end)) >= 0:
+        quotes -= data.count(b'"', pos, end)
+        if quotes % 2 == 0:
+            return pos + 1, total
+        end = pos
+    return 0, total
+
+
+class _DictionaryBuilder:
+    """One dictionary for a repeated-text column read in batches.
+
+    Each batch's own dictionary is mapped onto the column's (new values
+    appended), and its codes kept as ``uint16`` while fewer than 65,536
+    distinct values have been seen, ``int32`` after: 10M rows of a column
+    take 20 MB, not the 40 MB of Arrow's ``int32`` indices per batch.
+    """
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.parts: list[np.ndarray] = []
+
+    def add(self, column: pa.Array) -> None:
+        """Fold one batch (a dictionary array without nulls) in."""
+        if not pa.types.is_dictionary(column.type):
+            column = column.dictionary_encode()
+        values = column.dictionary.to_pylist()
+        codes = self.codes
+        remap = np.fromiter(
+            (codes.setdefault(v, len(codes)) for v in values),
+            dtype=np.int64,
+            count=len(values),
+        )
+        indices = column.indices
+        if indices.null_count:
+            empty = codes.setdefault("", len(codes))
+            indices = pc.fill_null(indices, len(values))
+            remap = np.append(remap, empty)
+        local = indices.to_numpy(zero_copy_only=False)
+        dtype = np.uint16 if len(codes) <= 1 << 16 else np.int32
+        self.parts.append(
+            remap.astype(dtype)[local] if len(remap) else local.astype(dtype)
+        )
+
+    def finish(self) -> pa.ChunkedArray:
+        """The column as one dictionary array (codes of the smallest type)."""
+        dictionary = pa.array(list(self.codes), type=pa.string())
+        dtype = np.int16 if len(self.codes) <= 1 << 15 else np.int32
+        if self.parts:
+            codes = np.concatenate(self.parts, dtype=dtype, casting="unsafe")
+        else:
+            codes = np.zeros(0, dtype=dtype)
+        self.parts.clear()
+        array = pa.DictionaryArray.from_arrays(pa.array(codes), dictionary)
+        return pa.chunked_array([array])
 
 
 def _skip_row(row: object) -> str:

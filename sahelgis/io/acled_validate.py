@@ -305,6 +305,8 @@ def _check_ids(
     rejects.add(missing, acled.EVENT_ID, [""] * int(missing.sum()), "missing value")
     if n == 0:
         return ids
+    if pc.count_distinct(ids).as_py() == n:
+        return ids  # every id unique (the usual case): no codes, no sort
     codes = _codes(ids)
     _, first_index = np.unique(codes, return_index=True)
     first_by_code = np.empty(int(codes.max()) + 1, dtype=np.int64)

@@ -18,7 +18,7 @@ record are read as they are.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ import pyarrow as pa
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+#: A GeoDataFrame (a layer) or a plain DataFrame (an event table's columns).
+FrameT = TypeVar("FrameT", "gpd.GeoDataFrame", pd.DataFrame)
 
 #: The type a date column had in the model: ISO text, or a datetime dtype.
 TEXT = "text"
@@ -77,8 +80,8 @@ def _is_midnight(column: pd.Series) -> bool:
 
 
 def encode(
-    frame: gpd.GeoDataFrame,
-) -> tuple[gpd.GeoDataFrame, dict[str, str], dict[str, str]]:
+    frame: FrameT,
+) -> tuple[FrameT, dict[str, str], dict[str, str]]:
     """The frame to write, the renamed columns and the columns written as dates.
 
     Returns
@@ -92,7 +95,8 @@ def encode(
         The model's column name -> ``"text"`` or its datetime dtype, for each
         column written as ``DATE``.
     """
-    geometry = frame.geometry.name
+    # a plain DataFrame (an event table written in batches) has no geometry
+    geometry = getattr(frame, "_geometry_column_name", None)
     out = frame.copy(deep=False)
     types: dict[str, str] = {}
     for name in frame.columns:

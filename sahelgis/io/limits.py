@@ -82,11 +82,19 @@ MAX_ZOOM = 30
 MAX_LAYER_ROWS = 20_000_000
 #: Rows of one event cache table.
 MAX_EVENT_ROWS = 20_000_000
-#: Bytes of one compressed event cache blob as stored.
-MAX_CACHE_BLOB_BYTES = 1 << 30
-#: Bytes one event cache blob may unpack to (its declared buffer sizes, checked
-#: before anything is unpacked).
-MAX_CACHE_UNPACKED_BYTES = 1 << 30
+#: Bytes of one compressed event cache blob as stored (10M ACLED events with
+#: real notes, about 250 characters each, take about 1.5 GB).
+MAX_CACHE_BLOB_BYTES = 4 << 30
+#: Bytes one event cache blob may unpack to (its declared buffer sizes plus 8
+#: bytes per cell, checked before anything is unpacked): enough for
+#: MAX_EVENT_ROWS events of ~35 columns, 2.8 GB per 10M at 8 bytes a cell
+#: plus their columns (about 1.8 GB per 10M with notes).
+MAX_CACHE_UNPACKED_BYTES = 12 << 30
+#: ... and never more than this per declared row (a 1M-row cache declaring
+#: 1.5 GB is a bomb; a real one is under 500 bytes a row) ...
+MAX_CACHE_BYTES_PER_ROW = 1024
+#: ... unless under this, whatever the rows.
+MAX_CACHE_UNPACKED_FLOOR = 1 << 30
 #: Wall-clock seconds any one SQLite query of ours may run.
 SQLITE_QUERY_SECONDS = 10.0
 #: SQLite virtual-machine steps between two checks of that budget.
@@ -103,7 +111,9 @@ __all__ = [
     "MAX_ARCHIVE_MEMBERS",
     "MAX_ARCHIVE_UNPACKED_BYTES",
     "MAX_CACHE_BLOB_BYTES",
+    "MAX_CACHE_BYTES_PER_ROW",
     "MAX_CACHE_UNPACKED_BYTES",
+    "MAX_CACHE_UNPACKED_FLOOR",
     "MAX_CATEGORIES",
     "MAX_DPI",
     "MAX_EVENT_ROWS",

@@ -9,6 +9,11 @@ Layout
   reopening 1M events takes well under a second instead of re-reading the
   feature table (or the CSV).
 
+Event layers are written in batches (:mod:`~sahelgis.io.events_gpkg`): their
+feature table as one Arrow stream, their cache streamed to a scratch file and
+copied into the blob, so saving 10M events needs a few batches of memory on top
+of the table.
+
 Saving is atomic (``sahelgis.io.atomic``): the file is written beside the real
 target (symlinks are followed), flushed, given the old file's mode, the previous
 version is kept as ``<name>.bak.gpkg``, then the new file replaces the old in one
@@ -40,7 +45,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from sahelgis import __version__
 from sahelgis.errors import ProjectFileError
-from sahelgis.io import gpkg_columns, limits
+from sahelgis.io import events_gpkg, gpkg_columns, limits
 from sahelgis.io.atomic import atomic_target
 from sahelgis.io.project_probe import STATE_TABLE, has_project_state
 from sahelgis.io.project_schema import CheckedState, check_state
@@ -245,9 +250,23 @@ def is_project_file(path: str | Path) -> bool:
 
 # -- writing ------------------------------------------------------------------
 def _write(project: Project, target: Path, progress: Progress, gpkg_name: str) -> None:
+    caches: list[tuple[str, int, Path]] = []
+    try:
+        _write_layers(project, target, progress, gpkg_name, caches)
+    finally:
+        for _table, _rows, scratch in caches:
+            scratch.unlink(missing_ok=True)
+
+
+def _write_layers(
+    project: Project,
+    target: Path,
+    progress: Progress,
+    gpkg_name: str,
+    caches: list[tuple[str, int, Path]],
+) -> None:
     entries: list[dict[str, Any]] = []
     written: list[LayerTable] = []
-    blobs: list[tuple[str, int, bytes]] = []
     used: set[str] = set()
     count = len(project.layers)
     for i, layer in enumerate(project.layers):
@@ -257,19 +276,23 @@ def _write(project: Project, target: Path, progress: Progress, gpkg_name: str) -
         entry = layer.metadata()
         entry["table"] = table
         entry["feature_count"] = layer.feature_count
+        stored: gpd.GeoDataFrame | pa.RecordBatchReader
         if isinstance(layer, EventLayer):
-            frame = layer.events.to_geodataframe()
-            blobs.append((table, len(layer.events), _arrow_blob(layer.events.frame)))
+            # in batches: no shapely point per event, no whole-table copies
+            stored, columns, types = events_gpkg.feature_batches(layer.events)
+            scratch = events_gpkg.write_cache_file(
+                layer.events.frame, target, len(caches)
+            )
+            caches.append((table, len(layer.events), scratch))
             dr = layer.events.date_range()
             entry["date_range"] = [str(d)[:10] for d in dr] if dr else None
             kind = "point"
         elif isinstance(layer, VectorLayer):
-            frame = layer.data
             kind = layer.geometry_kind
             entry["geometry_kind"] = kind
+            stored, columns, types = gpkg_columns.encode(layer.data)
         else:  # pragma: no cover - every layer kind is handled above
             raise TypeError(f"cannot save layer kind {layer.kind}")
-        stored, columns, types = gpkg_columns.encode(frame)
         _write_table(stored, target, table)
         if columns:
             entry["columns"] = columns
@@ -316,10 +339,8 @@ def _write(project: Project, target: Path, progress: Progress, gpkg_name: str) -
             f"CREATE TABLE {CACHE_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, "
             "table_name TEXT UNIQUE, rows INTEGER, arrow BLOB)"
         )
-        con.executemany(
-            f"INSERT INTO {CACHE_TABLE}(table_name, rows, arrow) VALUES (?, ?, ?)",
-            blobs,
-        )
+        for table, rows, scratch in caches:
+            events_gpkg.insert_cache_blob(con, CACHE_TABLE, table, rows, scratch)
         con.execute(
             "INSERT INTO gpkg_contents(table_name, data_type, identifier, description)"
             " VALUES (?, 'attributes', ?, ?)",
@@ -330,11 +351,26 @@ def _write(project: Project, target: Path, progress: Progress, gpkg_name: str) -
     progress.set(1.0, "Saved")
 
 
-def _write_table(frame: gpd.GeoDataFrame, target: Path, table: str) -> None:
+def _write_table(
+    frame: gpd.GeoDataFrame | pa.RecordBatchReader, target: Path, table: str
+) -> None:
     # GeoPackage 1.3: what GDAL 3.6 (QGIS 3.22 on Debian 12) reads without a
     # warning and its validator accepts; options apply when the file is made
     new = not target.exists() or target.stat().st_size == 0
     options = {"VERSION": "1.3"} if new else None
+    if isinstance(frame, pa.RecordBatchReader):  # events: WKB points, EPSG:4326
+        pyogrio.write_arrow(
+            frame,
+            target,
+            layer=table,
+            driver="GPKG",
+            geometry_name="geometry",
+            geometry_type="Point",
+            crs="EPSG:4326",
+            append=not new,
+            dataset_options=options,
+        )
+        return
     pyogrio.write_dataframe(
         frame,
         target,
@@ -343,15 +379,6 @@ def _write_table(frame: gpd.GeoDataFrame, target: Path, table: str) -> None:
         use_arrow=True,
         dataset_options=options,
     )
-
-
-def _arrow_blob(frame: pd.DataFrame) -> bytes:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    sink = pa.BufferOutputStream()
-    options = pa.ipc.IpcWriteOptions(compression="lz4")
-    with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
 
 
 #: Table names a layer never takes: GeoPackage, QGIS and SahelGIS tables.
@@ -649,19 +676,25 @@ def _cached_events(
             "layer table"
         )
         return None
-    if size.rows > limits.MAX_EVENT_ROWS or size.pandas_bytes > (
-        limits.MAX_CACHE_UNPACKED_BYTES
-    ):
+    allowed = min(
+        limits.MAX_CACHE_UNPACKED_BYTES,
+        max(
+            limits.MAX_CACHE_UNPACKED_FLOOR,
+            size.rows * limits.MAX_CACHE_BYTES_PER_ROW,
+        ),
+    )
+    if size.rows > limits.MAX_EVENT_ROWS or size.pandas_bytes > allowed:
         warnings.append(
             f"{name}: event cache of {table!r} would unpack to {size.rows:,} rows "
             f"and {size.pandas_bytes / 1e6:,.0f} MB, more than the limits "
-            f"({limits.MAX_EVENT_ROWS:,} rows, "
-            f"{limits.MAX_CACHE_UNPACKED_BYTES / 1e6:,.0f} MB); ignored, events "
-            "read from the layer table"
+            f"({limits.MAX_EVENT_ROWS:,} rows, {allowed / 1e6:,.0f} MB for as "
+            "many rows); ignored, events read from the layer table"
         )
         return None
     try:
-        return pa.ipc.open_stream(blob).read_all().to_pandas()
+        stream = pa.ipc.open_stream(blob).read_all()
+        del blob  # the compressed copy, before the frame is built
+        return stream.to_pandas(split_blocks=True, self_destruct=True)
     except (pa.ArrowException, OSError, ValueError):
         warnings.append(
             f"{name}: event cache of {table!r} is damaged; events read from the "

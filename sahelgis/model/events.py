@@ -136,7 +136,7 @@ def optimise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
         elif name in acled.INTEGER_COLUMNS:
             column = column.astype(acled.INTEGER_COLUMNS[name])
         out[name] = column
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index, copy=False)
 
 
 def empty_event_table() -> EventTable:
