@@ -139,15 +139,17 @@ class EventMarks:
         if self._kept(keep) > self.limit:
             start, end = self._bounds(query.days, bounds)
             total = self._totals_for(layer, flt, keep, expand).total(start, end)
-            args = (layer, flt, keep, expand, codes, ncat, view, pixels, cell_px)
+            request = self._request(
+                layer, flt, keep, expand, codes, ncat, view, pixels, cell_px
+            )
             if total > self.limit:
-                grid, pending = self._grid(*args)
+                grid, pending = self._grid(request, view)
                 marks = grid.marks(start, end)
                 return Drawn(marks.x, marks.y, marks.codes, total, True, pending)
             # a small window is drawn event by event while the grid is built
             # in the background (or now), so that playing into a busy period
             # does not stop to build it
-            warm = self._warm(*args)
+            warm = self._warm(request, view)
         rows = (
             trail_rows(layer, window, flt) if trail else shown_rows(layer, window, flt)
         )
@@ -184,7 +186,7 @@ class EventMarks:
             self._extent = (layer.events, layer.bounds_display())
         return self._extent[1]
 
-    def _grid(
+    def _request(
         self,
         layer: EventLayer,
         flt: EventFilter,
@@ -195,14 +197,9 @@ class EventMarks:
         view: tuple[float, float, float, float],
         pixels: tuple[int, int],
         cell_px: float,
-    ) -> tuple[WindowGrid, GridRequest | None]:
-        """The grid for the view, or a stand-in and the request to build it."""
+    ) -> GridRequest:
+        """The grid the view needs: its key, reach and how to build it."""
         spec = grid_for_view(view, pixels, cell_px, self._bounds_of(layer))
-        same_data = (id(layer.events), flt, expand, id(codes), ncat)
-        key = (*same_data, spec.cell)
-        for entry in self._grids:
-            if entry.key == key and _inside(view, entry.covered):
-                return entry.grid, None
         query = query_for(layer)
         x, y = layer.display_xy()
         cat = np.zeros(len(x), dtype=np.int32) if codes is None else codes
@@ -212,59 +209,50 @@ class EventMarks:
                 query.days, query.time_precision, x, y, cat, ncat, keep, spec, expand
             )
 
-        request = GridRequest(key, _covered(view), build)
+        key = (id(layer.events), flt, expand, id(codes), ncat, spec.cell)
+        return GridRequest(key, _covered(view), build)
+
+    def _kept_grid(
+        self, view: tuple[float, float, float, float], same: tuple, exact: bool
+    ) -> _Entry | None:
+        """A kept grid reaching over the view: with the same key (``exact``),
+        or only the same data, filter and colours (any cell size)."""
+        for entry in self._grids:
+            key = entry.key if exact else entry.key[:-1]
+            if key == same and _inside(view, entry.covered):
+                return entry
+        return None
+
+    def _grid(
+        self, request: GridRequest, view: tuple[float, float, float, float]
+    ) -> tuple[WindowGrid, GridRequest | None]:
+        """The grid for the view, or a stand-in and the request to build it."""
+        found = self._kept_grid(view, request.key, exact=True)
+        if found is not None:
+            return found.grid, None
         # a stand-in must reach over the whole view (a zoom in, a short pan)
-        stand_in = next(
-            (
-                e
-                for e in self._grids
-                if e.key[:-1] == same_data and _inside(view, e.covered)
-            ),
-            None,
-        )
+        stand_in = self._kept_grid(view, request.key[:-1], exact=False)
         if self.background and stand_in is not None:
-            if key in self._pending:
+            if request.key in self._pending:
                 return stand_in.grid, None  # already being built
-            self._pending.add(key)
+            self._pending.add(request.key)
             return stand_in.grid, request
-        grid = build()
+        grid = request.build()
         self.add(request, grid)
         return grid, None
 
     def _warm(
-        self,
-        layer: EventLayer,
-        flt: EventFilter,
-        keep: np.ndarray,
-        expand: bool,
-        codes: np.ndarray | None,
-        ncat: int,
-        view: tuple[float, float, float, float],
-        pixels: tuple[int, int],
-        cell_px: float,
+        self, request: GridRequest, view: tuple[float, float, float, float]
     ) -> GridRequest | None:
         """Have the view's grid ready before a window needs it: a request to
         build it in the background, or built now when not in the background."""
-        spec = grid_for_view(view, pixels, cell_px, self._bounds_of(layer))
-        key = (id(layer.events), flt, expand, id(codes), ncat, spec.cell)
-        if key in self._pending or any(
-            e.key == key and _inside(view, e.covered) for e in self._grids
-        ):
+        if request.key in self._pending or self._kept_grid(view, request.key, True):
             return None
         if not self.background:
-            self._grid(layer, flt, keep, expand, codes, ncat, view, pixels, cell_px)
+            self.add(request, request.build())
             return None
-        self._pending.add(key)
-        query = query_for(layer)
-        x, y = layer.display_xy()
-        cat = np.zeros(len(x), dtype=np.int32) if codes is None else codes
-
-        def build() -> WindowGrid:
-            return WindowGrid(
-                query.days, query.time_precision, x, y, cat, ncat, keep, spec, expand
-            )
-
-        return GridRequest(key, _covered(view), build)
+        self._pending.add(request.key)
+        return request
 
     def add(self, request: GridRequest, grid: WindowGrid) -> None:
         """Keep a grid built for ``request`` (newest first)."""
