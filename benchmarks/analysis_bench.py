@@ -380,22 +380,33 @@ def proj_buffers(
             (x >= cx - r) & (x <= cx + r) & (y >= cy - r) & (y <= cy + r)
         )
         d = np.hypot(x[cand] - cx, y[cand] - cy)
-        ring = np.searchsorted(radii, d, side="left")
-        keep = ring < len(radii)
-        span = YEARS[1] - YEARS[0] + 1
-        table = np.bincount(
-            ring[keep] * span + (year[cand][keep] - YEARS[0]),
-            minlength=len(radii) * span,
-        )
+        table = _ring_year_table(d, year[cand], radii)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-        for flat in np.flatnonzero(table):
-            k, yr = divmod(int(flat), span)
-            value, yr = table[flat], yr + YEARS[0]
-            for j in range(int(k), len(radii)):
-                key = (town["name"], float(radii[j]), int(yr))
-                counts[key] = counts.get(key, 0) + int(value)
+        _add_ring_counts(counts, town["name"], table, radii)
     return {"times": times, "cpu": cpu, "counts": counts}
+
+
+def _ring_year_table(d: np.ndarray, year: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Events per (innermost ring, year) from ground distances (m)."""
+    ring = np.searchsorted(radii, d, side="left")
+    keep = ring < len(radii)
+    span = YEARS[1] - YEARS[0] + 1
+    return np.bincount(
+        ring[keep] * span + (year[keep] - YEARS[0]), minlength=len(radii) * span
+    )
+
+
+def _add_ring_counts(
+    counts: dict, name: str, table: np.ndarray, radii: np.ndarray
+) -> None:
+    """Add a town's (ring, year) table to ``counts`` as cumulative radii."""
+    span = YEARS[1] - YEARS[0] + 1
+    for flat in np.flatnonzero(table):
+        k, yr = divmod(int(flat), span)
+        for j in range(int(k), len(radii)):
+            key = (name, float(radii[j]), int(yr + YEARS[0]))
+            counts[key] = counts.get(key, 0) + int(table[flat])
 
 
 def proj_exact_buffers(
@@ -431,21 +442,10 @@ def proj_exact_buffers(
                 np.full(len(idx), x0), np.full(len(idx), y0), lon[idx], lat[idx]
             )
             d[near] = exact
-        ring = np.searchsorted(radii, d, side="left")
-        keep = ring < len(radii)
-        span = YEARS[1] - YEARS[0] + 1
-        table = np.bincount(
-            ring[keep] * span + (year[cand][keep] - YEARS[0]),
-            minlength=len(radii) * span,
-        )
+        table = _ring_year_table(d, year[cand], radii)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-        for flat in np.flatnonzero(table):
-            kk, yr = divmod(int(flat), span)
-            value, yr = table[flat], yr + YEARS[0]
-            for j in range(int(kk), len(radii)):
-                key = (town["name"], float(radii[j]), int(yr))
-                counts[key] = counts.get(key, 0) + int(value)
+        _add_ring_counts(counts, town["name"], table, radii)
     return {"times": times, "cpu": cpu, "counts": counts}
 
 
