@@ -65,6 +65,7 @@ from sahelgis.model.styles import Style
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 FORMAT_NAME = "sahelgis-project"
@@ -280,8 +281,12 @@ def _write_layers(
         if isinstance(layer, EventLayer):
             # in batches: no shapely point per event, no whole-table copies
             stored, columns, types = events_gpkg.feature_batches(layer.events)
+            xy = layer.events.cached_xy(crs.DISPLAY_CRS_PROJ4)
             scratch = events_gpkg.write_cache_file(
-                layer.events.frame, target, len(caches)
+                layer.events.frame,
+                target,
+                len(caches),
+                None if xy is None else (crs.DISPLAY_CRS_PROJ4, *xy),
             )
             caches.append((table, len(layer.events), scratch))
             dr = layer.events.date_range()
@@ -645,23 +650,36 @@ def _load_layer(
     table = entry["table"]
     columns, types = entry["columns"], entry["column_types"]
     if entry["kind"] == "events":
-        frame = _cached_events(reader, table, warnings)
-        if frame is None:  # no cache, or a damaged one: the feature table
+        cached = _cached_events(reader, table, warnings)
+        display = None
+        if cached is None:  # no cache, or a damaged one: the feature table
             frame = _read_table(reader, index, table).drop(columns="geometry")
             frame = gpkg_columns.decode(frame, columns, types)
-        return EventLayer(
-            events=EventTable(frame, synthetic=common["synthetic"]), **common
-        )
+        else:
+            frame, display = cached
+        events = EventTable(frame, synthetic=common["synthetic"])
+        # checked against a sample; refused coordinates are computed again
+        if (
+            display is not None
+            and display[0] == crs.DISPLAY_CRS_PROJ4
+            and not events.prime_xy(*display, crs.to_display())
+        ):
+            warnings.append(
+                f"{reader.path.name}: map coordinates in the event cache of "
+                f"{table!r} do not match the events; computed again"
+            )
+        return EventLayer(events=events, **common)
     data = gpkg_columns.decode(_read_table(reader, index, table), columns, types)
     return VectorLayer(data=data, **common)
 
 
 def _cached_events(
     reader: _Reader, table: str, warnings: list[str]
-) -> pd.DataFrame | None:
-    """The event table from its Arrow cache.
+) -> tuple[pd.DataFrame, tuple[str, np.ndarray, np.ndarray] | None] | None:
+    """The event table from its Arrow cache, with its display coordinates.
 
-    None when absent, damaged or over a limit (checked before anything is
+    The coordinates (CRS, x, y) are None when the cache holds none. The whole
+    result is None when absent, damaged or over a limit (checked before anything is
     unpacked).
     """
     blob = reader.cache_blob(table, warnings)
@@ -694,7 +712,8 @@ def _cached_events(
     try:
         stream = pa.ipc.open_stream(blob).read_all()
         del blob  # the compressed copy, before the frame is built
-        return stream.to_pandas(split_blocks=True, self_destruct=True)
+        stream, display = events_gpkg.split_display(stream)
+        return stream.to_pandas(split_blocks=True, self_destruct=True), display
     except (pa.ArrowException, OSError, ValueError):
         warnings.append(
             f"{name}: event cache of {table!r} is damaged; events read from the "

@@ -112,6 +112,36 @@ class EventTable:
             self._xy_cache[crs_key] = cached
         return cached
 
+    def cached_xy(self, crs_key: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The coordinates already projected to ``crs_key``, or None."""
+        return self._xy_cache.get(crs_key)
+
+    def prime_xy(
+        self, crs_key: str, x: np.ndarray, y: np.ndarray, transformer: object
+    ) -> bool:
+        """Take coordinates projected elsewhere (a project file's cache).
+
+        Accepted only when they have the table's length and a sample of 2,000
+        rows (and the first and last) re-projected with ``transformer`` agrees
+        within 1 mm; a damaged or forged cache is refused (False) and the
+        coordinates are computed again when needed.
+        """
+        n = len(self)
+        x = np.asarray(x, dtype="float64")
+        y = np.asarray(y, dtype="float64")
+        if len(x) != n or len(y) != n:
+            return False
+        if n:
+            rng = np.random.default_rng(n)
+            rows = np.unique(np.r_[0, n - 1, rng.integers(0, n, min(n, 2000))])
+            sx, sy = transformer.transform(self.lon[rows], self.lat[rows])  # type: ignore[attr-defined]
+            ok = np.isclose(x[rows], sx, rtol=0, atol=1e-3, equal_nan=True)
+            ok &= np.isclose(y[rows], sy, rtol=0, atol=1e-3, equal_nan=True)
+            if not bool(ok.all()):
+                return False
+        self._xy_cache[crs_key] = (x, y)
+        return True
+
     def to_geodataframe(self) -> gpd.GeoDataFrame:
         """The events as a GeoDataFrame in EPSG:4326 (for export and interchange)."""
         import geopandas as gpd

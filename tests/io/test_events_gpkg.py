@@ -99,3 +99,43 @@ def test_two_event_layers_get_a_cache_each(tiny_table, tmp_path):
     assert [len(layer.events) for layer in again.event_layers()] == [21, 21]
     assert not again.load_warnings
     assert sorted(p.name for p in tmp_path.iterdir()) == [".two.gpkg.lock", "two.gpkg"]
+
+
+def test_display_coordinates_are_kept_and_checked(project, tmp_path, monkeypatch):
+    """Map coordinates projected once are stored in the cache and reused on
+    reopen; forged ones are refused with a one-line warning and recomputed."""
+    from sahelgis.model import crs
+
+    events = project.layers[0].events
+    x, y = project.layers[0].display_xy()
+    path = save_project(project, tmp_path / "p.gpkg")
+    again = load_project(path).layers[0].events
+    cached = again.cached_xy(crs.DISPLAY_CRS_PROJ4)
+    assert cached is not None
+    np.testing.assert_array_equal(cached[0], x)
+    np.testing.assert_array_equal(cached[1], y)
+    assert list(again.frame.columns) == list(events.frame.columns)
+
+    # a cache whose coordinates were moved 5 m east is refused
+    real = events_gpkg.write_cache_file
+
+    def forged(frame, beside, number=0, display=None):
+        assert display is not None
+        return real(frame, beside, number, (display[0], display[1] + 5.0, display[2]))
+
+    monkeypatch.setattr(events_gpkg, "write_cache_file", forged)
+    path = save_project(project, tmp_path / "forged.gpkg")
+    loaded = load_project(path)
+    layer = loaded.layers[0]
+    assert layer.events.cached_xy(crs.DISPLAY_CRS_PROJ4) is None
+    assert any("do not match" in w for w in loaded.load_warnings)
+    np.testing.assert_allclose(layer.display_xy()[0], x)
+
+
+def test_a_cache_without_display_coordinates_still_opens(project, tmp_path):
+    from sahelgis.model import crs
+
+    path = save_project(project, tmp_path / "p.gpkg")  # never drawn: no x/y
+    again = load_project(path).layers[0].events
+    assert again.cached_xy(crs.DISPLAY_CRS_PROJ4) is None
+    assert len(again) == len(project.layers[0].events)
