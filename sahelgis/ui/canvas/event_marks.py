@@ -37,8 +37,13 @@ from sahelgis.model.window_grid import (
     grid_for_view,
 )
 
-#: Grids kept per layer (main window, trail, a previous zoom).
-GRIDS_KEPT = 4
+#: Grids kept per layer: the view's window and faded trail, and one stand-in
+#: while a zoom's grid is built. Each holds 12 bytes an event (120 MB at 10M)
+#: plus at most 48 MB of checkpoints.
+GRIDS_KEPT = 3
+#: Window totals kept per layer (one per filter and precision mode; 4 bytes an
+#: event each).
+TOTALS_KEPT = 4
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,7 @@ class EventMarks:
         if totals is None:
             query = query_for(layer)
             totals = WindowTotals(query.days, query.time_precision, keep, expand)
-            if len(self._totals) >= GRIDS_KEPT:
+            if len(self._totals) >= TOTALS_KEPT:
                 self._totals.clear()
             self._totals[key] = totals
         return totals
