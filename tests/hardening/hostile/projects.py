@@ -207,6 +207,50 @@ def null_rows_bomb() -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+def with_display_xy(forge: Callable[[np.ndarray, np.ndarray], tuple]) -> Callable:
+    """A builder: the events' cache rewritten with map coordinates ``forge``
+    makes from the true ones (x, y in the display CRS)."""
+
+    def build(folder: Path, rng: Random) -> Path:
+        from sahelgis.io import events_gpkg
+        from sahelgis.model import crs
+
+        path = small_project(folder, rng)
+        with contextlib.closing(sqlite3.connect(path)) as con:
+            ((blob,),) = con.execute(f"SELECT arrow FROM {CACHE_TABLE}").fetchall()
+            table = pa.ipc.open_stream(blob).read_all()
+            lon = table.column("longitude").to_numpy()
+            lat = table.column("latitude").to_numpy()
+            x, y = crs.to_display().transform(lon, lat)
+            fx, fy = forge(np.asarray(x), np.asarray(y))
+            table = table.append_column(events_gpkg.DISPLAY_X, pa.array(fx))
+            table = table.append_column(events_gpkg.DISPLAY_Y, pa.array(fy))
+            metadata = dict(table.schema.metadata or {})
+            metadata[events_gpkg.DISPLAY_CRS_KEY] = crs.DISPLAY_CRS_PROJ4.encode()
+            table = table.replace_schema_metadata(metadata)
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            con.execute(
+                f"UPDATE {CACHE_TABLE} SET arrow=?", (sink.getvalue().to_pybytes(),)
+            )
+            con.commit()
+        return path
+
+    return build
+
+
+def map_coordinates_true(project: Any) -> None:
+    """The events' map coordinates are their lon/lat projected by pyproj."""
+    from sahelgis.model import crs
+
+    events = project.layers[0].events
+    x, y = project.layers[0].display_xy()
+    tx, ty = crs.to_display().transform(events.lon, events.lat)
+    np.testing.assert_allclose(x, tx, atol=1e-3)
+    np.testing.assert_allclose(y, ty, atol=1e-3)
+
+
 # -- checking -----------------------------------------------------------------
 def one_line(text: str) -> None:
     assert text, text
@@ -716,6 +760,27 @@ CASES: list[HostileCase] = [
         "opens; an event cache of random bytes is ignored with a warning",
         with_cache_blob(lambda: bytes(range(256)) * 4),
         opens("damaged"),
+    ),
+    _case(
+        "cache_map_xy_moved",
+        "opens; map coordinates in the event cache moved 50 km east of the events "
+        "are refused with a warning and computed again from lon/lat",
+        with_display_xy(lambda x, y: (x + 50_000.0, y)),
+        opens("do not match", check=map_coordinates_true),
+    ),
+    _case(
+        "cache_map_xy_nan",
+        "opens; map coordinates in the event cache that are all NaN are refused "
+        "with a warning and computed again",
+        with_display_xy(lambda x, y: (x * np.nan, y * np.nan)),
+        opens("do not match", check=map_coordinates_true),
+    ),
+    _case(
+        "cache_map_xy_text",
+        "opens; map coordinate columns of text in the event cache are dropped and "
+        "the coordinates computed from lon/lat",
+        with_display_xy(lambda x, y: (x.astype(str), y.astype(str))),
+        opens(check=map_coordinates_true),
     ),
     _case(
         "layer_table_missing",
