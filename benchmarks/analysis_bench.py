@@ -376,15 +376,20 @@ def proj_buffers(
         t0, c0 = time.perf_counter(), time.process_time()
         cx, cy = fwd.transform(town.geometry.x, town.geometry.y)
         r = radii[-1] * 1.02
-        cand = np.flatnonzero(
-            (x >= cx - r) & (x <= cx + r) & (y >= cy - r) & (y <= cy + r)
-        )
+        cand = _in_square(x, y, cx, cy, r)
         d = np.hypot(x[cand] - cx, y[cand] - cy)
         table = _ring_year_table(d, year[cand], radii)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         _add_ring_counts(counts, town["name"], table, radii)
     return {"times": times, "cpu": cpu, "counts": counts}
+
+
+def _in_square(
+    x: np.ndarray, y: np.ndarray, cx: float, cy: float, r: float
+) -> np.ndarray:
+    """Rows within the square of half-side ``r`` around ``(cx, cy)`` (metres)."""
+    return np.flatnonzero((x >= cx - r) & (x <= cx + r) & (y >= cy - r) & (y <= cy + r))
 
 
 def _ring_year_table(d: np.ndarray, year: np.ndarray, radii: np.ndarray) -> np.ndarray:
@@ -429,9 +434,7 @@ def proj_exact_buffers(
         cx, cy = fwd.transform(x0, y0)
         k = float(utm.get_factors(x0, y0).meridional_scale)
         r = radii[-1] * k * 1.03
-        cand = np.flatnonzero(
-            (x >= cx - r) & (x <= cx + r) & (y >= cy - r) & (y <= cy + r)
-        )
+        cand = _in_square(x, y, cx, cy, r)
         d = np.hypot(x[cand] - cx, y[cand] - cy) / k
         near = np.zeros(len(cand), dtype=bool)
         for radius in radii:

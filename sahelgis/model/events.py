@@ -42,6 +42,9 @@ class EventTable:
     _xy_cache: dict[str, tuple[np.ndarray, np.ndarray]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _bounds_cache: dict[str, tuple[float, float, float, float]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         missing = [c for c in acled.REQUIRED_COLUMNS if c not in self.frame.columns]
@@ -110,6 +113,23 @@ class EventTable:
             x, y = transformer.transform(self.lon, self.lat)  # type: ignore[attr-defined]
             cached = (np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
             self._xy_cache[crs_key] = cached
+        return cached
+
+    def projected_bounds(
+        self, crs_key: str, transformer: object
+    ) -> tuple[float, float, float, float] | None:
+        """The box ``(xmin, ymin, xmax, ymax)`` of :meth:`projected_xy`.
+
+        Computed once per CRS (the map asks on every redraw); None for an
+        empty table.
+        """
+        if len(self) == 0:
+            return None
+        cached = self._bounds_cache.get(crs_key)
+        if cached is None:
+            x, y = self.projected_xy(crs_key, transformer)
+            cached = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
+            self._bounds_cache[crs_key] = cached
         return cached
 
     def cached_xy(self, crs_key: str) -> tuple[np.ndarray, np.ndarray] | None:

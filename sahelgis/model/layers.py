@@ -321,10 +321,7 @@ class EventLayer(Layer):
 
     def bounds_display(self) -> tuple[float, float, float, float] | None:
         """Extent in the display CRS."""
-        if len(self.events) == 0:
-            return None
-        x, y = self.display_xy()
-        return float(x.min()), float(y.min()), float(x.max()), float(y.max())
+        return self.events.projected_bounds(crs.DISPLAY_CRS_PROJ4, crs.to_display())
 
     def fields(self) -> list[str]:
         """ACLED column names."""

@@ -87,10 +87,6 @@ class EventMarks:
         self.limit = limit
         self._grids: list[_Entry] = []
         self._totals: dict[tuple, WindowTotals] = {}
-        self._extent: tuple[object, tuple[float, float, float, float] | None] = (
-            None,
-            None,
-        )
         self._kept_cache: tuple[np.ndarray | None, int] = (None, 0)
         #: build grids off the GUI thread when an older one can stand in
         self.background = False
@@ -107,7 +103,6 @@ class EventMarks:
         self._grids.clear()
         self._totals.clear()
         self._pending.clear()
-        self._extent = (None, None)
 
     def drawn(
         self,
@@ -185,12 +180,6 @@ class EventMarks:
             self._totals[key] = totals
         return totals
 
-    def _bounds_of(self, layer: EventLayer) -> tuple[float, float, float, float] | None:
-        """The layer's extent (display CRS), computed once per event table."""
-        if self._extent[0] is not layer.events:
-            self._extent = (layer.events, layer.bounds_display())
-        return self._extent[1]
-
     def _request(
         self,
         layer: EventLayer,
@@ -204,7 +193,7 @@ class EventMarks:
         cell_px: float,
     ) -> GridRequest:
         """The grid the view needs: its key, reach and how to build it."""
-        spec = grid_for_view(view, pixels, cell_px, self._bounds_of(layer))
+        spec = grid_for_view(view, pixels, cell_px, layer.bounds_display())
         query = query_for(layer)
         x, y = layer.display_xy()
         cat = np.zeros(len(x), dtype=np.int32) if codes is None else codes
@@ -281,7 +270,7 @@ class EventMarks:
         if not self._grids:
             return False
         entry = self._grids[0]
-        spec = grid_for_view(view, pixels, cell_px, self._bounds_of(layer))
+        spec = grid_for_view(view, pixels, cell_px, layer.bounds_display())
         return spec.cell != entry.grid.spec.cell or not _inside(view, entry.covered)
 
 

@@ -270,11 +270,7 @@ class MapCanvas(pg.PlotWidget):
         if marks is None:
             marks = self._marks[layer.id] = EventMarks(self.points_limit)
             marks.background = self.background_cells
-        view = self.extent()
-        pixels = (
-            max(int(self.view_box.width()), 1),
-            max(int(self.view_box.height()), 1),
-        )
+        view, pixels = self.extent(), self._view_pixels()
         for item, is_trail in ((main, False), (trail, True)):
             drawn = marks.drawn(
                 layer,
@@ -326,14 +322,14 @@ class MapCanvas(pg.PlotWidget):
             owner=self,
         )
 
+    def _view_pixels(self) -> tuple[int, int]:
+        """The map view's size on screen (pixels, at least 1)."""
+        return max(int(self.view_box.width()), 1), max(int(self.view_box.height()), 1)
+
     def _refill_cells_for_view(self) -> None:
         """Rebuild the cells of event layers drawn as cells once the view has
         zoomed or left the grid's margin (called after the view settles)."""
-        view = self.extent()
-        pixels = (
-            max(int(self.view_box.width()), 1),
-            max(int(self.view_box.height()), 1),
-        )
+        view, pixels = self.extent(), self._view_pixels()
         for layer in self.project.event_layers():
             marks = self._marks.get(layer.id)
             items = self._items.get(layer.id)
