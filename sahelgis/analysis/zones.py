@@ -65,6 +65,7 @@ from sahelgis.analysis.units import check_count, check_distance_km
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.crs import GEOD, WGS84, local_aeqd
 from sahelgis.progress import NULL_PROGRESS, Progress
+from sahelgis.model.packed_text import PackedTextArray
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -274,6 +275,8 @@ def _contains_any(column: pd.Series, needles: tuple[str, ...]) -> np.ndarray:
         cats = pd.Series(column.cat.categories.astype(str))
         hit = cats.str.contains(pattern, case=False, regex=True).to_numpy(bool)
         return np.append(hit, False)[column.cat.codes.to_numpy()]
+    if isinstance(column.array, PackedTextArray):
+        return column.array.contains(pattern, ignore_case=True)
     text = column.astype("string") if column.dtype == object else column
     found = text.str.contains(pattern, case=False, regex=True, na=False)
     return np.asarray(found, dtype=bool)

@@ -123,6 +123,7 @@ from sahelgis.io.acled_validate import (
 from sahelgis.io.acled_xlsx import XLSX_MAX_COLUMNS, XLSX_MAX_ROWS, _read_xlsx
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable, optimise_dtypes
+from sahelgis.model.packed_text import PackedText, PackedTextArray
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 __all__ = [
@@ -313,6 +314,10 @@ def _build(
         elif name in categorical:
             codes, labels = categorical.pop(name)
             columns[name] = _categorical(codes[order], labels)
+        elif name == acled.NOTES:
+            columns[name] = _notes_column(
+                text.packed.pop(name, None), arrays.pop(name, None), order, in_order
+            )
         elif name == acled.TIMESTAMP and name in arrays:
             columns[name] = _timestamp_column(arrays.pop(name), take, warnings)
         elif name in arrays:
@@ -349,6 +354,31 @@ def _build(
     )
     progress.set(1.0, report.summary())
     return table, report
+
+
+def _notes_column(
+    packed: PackedText | None,
+    array: pa.ChunkedArray | None,
+    order: np.ndarray,
+    in_order: bool,
+) -> PackedTextArray:
+    """The notes of the kept rows in date order, packed (see ``packed_text``).
+
+    Packed while parsing on the fast path; otherwise (workbooks, the csv
+    module's pass, invalid UTF-8) packed here. Put in date order a window at
+    a time, so the whole text is never in memory at once.
+    """
+    if packed is None and array is None:  # no notes column: empty text
+        n = len(order)
+        empty = pa.StringArray.from_buffers(
+            n, pa.py_buffer(np.zeros(n + 1, np.int32)), pa.py_buffer(b"")
+        )
+        return PackedTextArray(PackedText.from_arrow(empty))
+    if packed is None:
+        packed = PackedText.from_arrow(array)
+    if in_order:
+        return PackedTextArray(packed)
+    return PackedTextArray(packed, order).compacted()
 
 
 def _release_arrow_memory() -> None:

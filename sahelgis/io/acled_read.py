@@ -37,6 +37,7 @@ from sahelgis.io.acled_sniff import (
     _transcode,
 )
 from sahelgis.model import acled_schema as acled
+from sahelgis.model.packed_text import PackedText, PackedTextBuilder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -81,6 +82,8 @@ class _TextColumns:
     n_fields: int = 0
     invalid_utf8: _InvalidUtf8 | None = None
     notes: list[str] = field(default_factory=list)  # file-level warnings
+    #: columns packed while parsing (their ``arrays`` entry is a null stand-in)
+    packed: dict[str, PackedText] = field(default_factory=dict)
     old_column_names: bool = False  # ally_actor_1/2: a pre-2019 export
 
 
@@ -90,7 +93,8 @@ def _arrow_read(
     raw_names: Sequence[str],
     *,
     skip_invalid: bool = False,
-) -> pa.Table:
+    pack: str | None = None,
+) -> tuple[pa.Table, dict[int, PackedText]]:
     """Parse CSV bytes (UTF-8) or a UTF-8 file with every column as text.
 
     The file is read in pieces of about :data:`_BLOCK_BYTES` cut at record
@@ -100,6 +104,11 @@ def _arrow_read(
     other columns stay Arrow text, chunk by chunk. So the whole file is never
     in memory as bytes nor as a text table. (``pyarrow.csv.open_csv`` is not
     used: it reads ahead of its consumer, up to the whole file.)
+
+    The first column whose normalised name is ``pack`` (the notes) is packed
+    piece by piece (:class:`~sahelgis.model.packed_text.PackedText`, by column
+    position in the second value returned) and stands in the table as a null
+    column of its length.
     """
     types = {
         name: _DICT_TYPE if _normalise_name(name) in _DICT_COLUMNS else pa.string()
@@ -119,6 +128,7 @@ def _arrow_read(
     schema: pa.Schema | None = None
     builders: list[_DictionaryBuilder | None] = []
     chunks: list[list[pa.Array]] = []
+    packers: dict[int, PackedTextBuilder] = {}
     with (
         open(source, "rb") if isinstance(source, str) else io.BytesIO(source)
     ) as stream:
@@ -141,27 +151,35 @@ def _arrow_read(
                     for f in schema
                 ]
                 chunks = [[] for _ in names]
+                normalised = [_normalise_name(n) for n in names]
+                if pack is not None and pack in normalised:
+                    packers[normalised.index(pack)] = PackedTextBuilder()
             for i, column in enumerate(table.columns):
                 builder = builders[i]
-                if builder is None:
+                if i in packers:
+                    packers[i].add(column)
+                    chunks[i].append(pa.nulls(len(column)))
+                elif builder is None:
                     chunks[i].extend(column.chunks)
                 else:
                     for chunk in column.chunks:
                         builder.add(chunk)
             del table
     if schema is None or names is None:  # an empty file
-        return pcsv.read_csv(
+        empty = pcsv.read_csv(
             pa.py_buffer(b""),
             parse_options=parse_options,
             convert_options=convert_options,
         )
+        return empty, {}
     columns = [
-        pa.chunked_array(parts, schema.field(i).type)
+        pa.chunked_array(parts, pa.null() if i in packers else schema.field(i).type)
         if builders[i] is None
         else builders[i].finish()  # type: ignore[union-attr]
         for i, parts in enumerate(chunks)
     ]
-    return pa.Table.from_arrays(columns, names=names)
+    packed = {i: packer.finish() for i, packer in packers.items()}
+    return pa.Table.from_arrays(columns, names=names), packed
 
 
 def _record_pieces(stream: BinaryIO) -> Iterator[bytes]:
@@ -263,20 +281,32 @@ def _skip_row(row: object) -> str:
     return "skip"
 
 
-def _text_from_table(table: pa.Table, encoding: str, delimiter: str) -> _TextColumns:
+def _text_from_table(
+    table: pa.Table,
+    encoding: str,
+    delimiter: str,
+    packed: dict[int, PackedText] | None = None,
+) -> _TextColumns:
     arrays: dict[str, pa.ChunkedArray] = {}
+    by_key: dict[str, PackedText] = {}
     for i, (name, column) in enumerate(
         zip(table.column_names, table.columns, strict=True)
     ):
-        if not (pa.types.is_string(column.type) or pa.types.is_dictionary(column.type)):
+        key = _unique_key(arrays, name, i)
+        if packed and i in packed:
+            by_key[key] = packed[i]  # the null stand-in stays as is
+        elif not (
+            pa.types.is_string(column.type) or pa.types.is_dictionary(column.type)
+        ):
             column = pc.cast(column, pa.string())
-        arrays[_unique_key(arrays, name, i)] = column
+        arrays[key] = column
     return _TextColumns(
         arrays=arrays,
         n_rows=table.num_rows,
         encoding=encoding,
         delimiter=delimiter,
         n_fields=table.num_columns,
+        packed=by_key,
     )
 
 
@@ -385,7 +415,7 @@ def _read_ragged_csv(
     source: str | bytes = str(path) if data is None else data
     table: pa.Table | None = None
     try:
-        table = _arrow_read(source, delimiter, raw_names, skip_invalid=True)
+        table, _ = _arrow_read(source, delimiter, raw_names, skip_invalid=True)
     except pa.ArrowInvalid:
         table = None
     if table is not None and table.num_rows + len(scan.ragged) == scan.n_records:
@@ -441,7 +471,14 @@ def _parse_text(
     progress.set(0.1, "Parsing CSV")
     progress.check()
     try:
-        table = _arrow_read(str(path) if data is None else data, delimiter, raw_names)
+        # the notes are packed as they are read, unless invalid bytes are
+        # still to be found in them (their records are rejected)
+        table, packed = _arrow_read(
+            str(path) if data is None else data,
+            delimiter,
+            raw_names,
+            pack=acled.NOTES if invalid is None else None,
+        )
     except pa.ArrowInvalid as exc:
         message = str(exc)
         if "UTF8" in message or "UTF-8" in message:
@@ -455,7 +492,7 @@ def _parse_text(
         raise InputError(
             path, f"cannot be read as CSV: {str(exc).splitlines()[0]}"
         ) from exc
-    return _text_from_table(table, encoding, delimiter)
+    return _text_from_table(table, encoding, delimiter, packed)
 
 
 def _read_csv(path: Path, head: bytes, progress: Progress) -> _TextColumns:
@@ -527,7 +564,8 @@ def _normalise_columns(text: _TextColumns) -> list[str]:
     duplicates: list[str] = []
     names = [_normalise_name(raw.split("\x00")[0]) for raw in text.arrays]
     aliased: list[str] = []
-    for position, array in enumerate(text.arrays.values(), start=1):
+    packed: dict[str, PackedText] = {}
+    for position, (key, array) in enumerate(text.arrays.items(), start=1):
         name = names[position - 1]
         if name in acled.COLUMN_ALIASES and acled.COLUMN_ALIASES[name] not in names:
             aliased.append(f"{name} as {acled.COLUMN_ALIASES[name]}")
@@ -543,7 +581,10 @@ def _normalise_columns(text: _TextColumns) -> list[str]:
                 k += 1
             name = f"{name}_{k}"
         renamed[name] = array
+        if key in text.packed:
+            packed[name] = text.packed[key]
     text.arrays = renamed
+    text.packed = packed
     if aliased:
         text.old_column_names = True
         warnings.append(f"pre-2019 column names read: {', '.join(aliased)}")

@@ -16,6 +16,7 @@ as one Python ``bytes`` (several GB in all). Here both go out in batches of
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from sahelgis.io import gpkg_columns
+from sahelgis.model.packed_text import PackedTextArray
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -141,6 +143,47 @@ DISPLAY_X, DISPLAY_Y = "_sahelgis_display_x", "_sahelgis_display_y"
 DISPLAY_CRS_KEY = b"sahelgis_display_crs"
 
 
+#: Schema metadata naming the packed text columns left out of a cache stream
+#: (JSON: column name -> position); each is its own cache row,
+#: :func:`packed_cache_name`.
+PACKED_KEY = b"sahelgis_packed_text"
+
+
+def packed_cache_name(table: str, column: str) -> str:
+    """The cache row holding the packed text ``column`` of layer ``table``."""
+    return f"{table}/packed/{column}"
+
+
+def packed_columns(frame: pd.DataFrame) -> dict[str, PackedTextArray]:
+    """The frame's columns held as packed text (e.g. the notes), by name."""
+    return {
+        str(name): frame[name].array
+        for name in frame.columns
+        if isinstance(frame[name].array, PackedTextArray)
+    }
+
+
+def write_packed_file(array: PackedTextArray, beside: Path, name: str) -> Path:
+    """Write packed text's blocks (as they are, no second compression) to a scratch file.
+
+    Named ``<beside's name>-<name>`` like :func:`write_cache_file`'s file; the
+    caller copies it into a cache blob and deletes it.
+    """
+    path = beside.with_name(f"{beside.name}-{name}")
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        table = array.compacted().text.to_arrow_table()
+        with (
+            pa.OSFile(str(path), "wb") as sink,
+            pa.ipc.new_stream(sink, table.schema) as writer,
+        ):
+            writer.write_table(table, max_chunksize=4096)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_cache_file(
     frame: pd.DataFrame,
     beside: Path,
@@ -148,6 +191,10 @@ def write_cache_file(
     display: tuple[str, np.ndarray, np.ndarray] | None = None,
 ) -> Path:
     """Write ``frame`` as an LZ4-compressed Arrow IPC stream to a scratch file.
+
+    Packed text columns (:func:`packed_columns`) are left out and named in the
+    schema's metadata under :data:`PACKED_KEY`; :func:`write_packed_file`
+    writes each.
 
     ``display`` (CRS, x, y), when the events were already projected for the
     map, is stored too (16 bytes per event), so that reopening a 10M-event
@@ -166,7 +213,14 @@ def write_cache_file(
     path = beside.with_name(f"{beside.name}-arrowcache{number}")
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
+        packed = packed_columns(frame)
+        positions = {name: list(frame.columns).index(name) for name in packed}
+        frame = frame.drop(columns=list(packed))
         schema = pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False)
+        if packed:
+            metadata = dict(schema.metadata or {})
+            metadata[PACKED_KEY] = json.dumps(positions).encode()
+            schema = schema.with_metadata(metadata)
         if display is not None:
             schema = schema.append(pa.field(DISPLAY_X, pa.float64()))
             schema = schema.append(pa.field(DISPLAY_Y, pa.float64()))
@@ -217,10 +271,14 @@ def insert_cache_blob(
 
 __all__ = [
     "BATCH_ROWS",
+    "PACKED_KEY",
     "feature_batches",
     "insert_cache_blob",
+    "packed_cache_name",
+    "packed_columns",
     "wkb_points",
     "write_cache_file",
+    "write_packed_file",
 ]
 
 

@@ -59,6 +59,7 @@ from sahelgis.model import crs
 from sahelgis.model.events import EventTable
 from sahelgis.model.filters import EventFilter
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
+from sahelgis.model.packed_text import PackedText, PackedTextArray
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
@@ -289,6 +290,18 @@ def _write_layers(
                 None if xy is None else (crs.DISPLAY_CRS_PROJ4, *xy),
             )
             caches.append((table, len(layer.events), scratch))
+            for k, (column, text) in enumerate(
+                events_gpkg.packed_columns(layer.events.frame).items()
+            ):
+                caches.append(
+                    (
+                        events_gpkg.packed_cache_name(table, column),
+                        len(layer.events),
+                        events_gpkg.write_packed_file(
+                            text, target, f"arrowcache{len(caches)}-{k}"
+                        ),
+                    )
+                )
             dr = layer.events.date_range()
             entry["date_range"] = [str(d)[:10] for d in dr] if dr else None
             kind = "point"
@@ -713,13 +726,65 @@ def _cached_events(
         stream = pa.ipc.open_stream(blob).read_all()
         del blob  # the compressed copy, before the frame is built
         stream, display = events_gpkg.split_display(stream)
-        return stream.to_pandas(split_blocks=True, self_destruct=True), display
+        packed = _packed_text(reader, table, stream, warnings)
+        if packed is None:
+            return None
+        frame = stream.to_pandas(split_blocks=True, self_destruct=True)
+        for column, (position, text) in sorted(packed.items(), key=lambda x: x[1][0]):
+            frame.insert(min(position, len(frame.columns)), column, text)
+        return frame, display
     except (pa.ArrowException, OSError, ValueError):
         warnings.append(
             f"{name}: event cache of {table!r} is damaged; events read from the "
             "layer table"
         )
         return None
+
+
+def _packed_text(
+    reader: _Reader, table: str, stream: pa.Table, warnings: list[str]
+) -> dict[str, tuple[int, PackedTextArray]] | None:
+    """The packed text columns the cache stream names, read and checked.
+
+    Every block is decompressed and checked (sizes, offsets, UTF-8) here, so a
+    damaged or forged one refuses the cache now, not when a row is shown.
+    None (with a warning) when one is missing or damaged.
+    """
+    raw = (stream.schema.metadata or {}).get(events_gpkg.PACKED_KEY)
+    if raw is None:
+        return {}
+    found: dict[str, tuple[int, PackedTextArray]] = {}
+    problem = None
+    try:
+        positions = json.loads(raw)
+        if not isinstance(positions, dict) or not all(
+            isinstance(k, str) and type(v) is int and 0 <= v <= 10_000
+            for k, v in positions.items()
+        ):
+            raise ValueError("bad packed text metadata")
+        for column, position in positions.items():
+            blob = reader.cache_blob(
+                events_gpkg.packed_cache_name(table, column), warnings
+            )
+            if blob is None:
+                problem = f"its packed {column!r} text is missing"
+                break
+            # stored uncompressed: Arrow may allocate no more than the blob
+            if ipc_stream_size(blob).unpacked_bytes > 2 * len(blob) + (1 << 20):
+                raise ValueError("its blocks declare more bytes than they hold")
+            blocks = pa.ipc.open_stream(blob).read_all()
+            text = PackedText.from_arrow_table(blocks, stream.num_rows)
+            text.check_all()
+            found[column] = (position, PackedTextArray(text))
+    except (pa.ArrowException, OSError, ValueError, struct.error) as exc:
+        problem = f"its packed text is damaged ({str(exc).splitlines()[0][:120]})"
+    if problem is None:
+        return found
+    warnings.append(
+        f"{reader.path.name}: event cache of {table!r}: {problem}; events read "
+        "from the layer table"
+    )
+    return None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sahelgis.errors import Cancelled, InputError
 from sahelgis.io import acled_read
 from sahelgis.io.acled import REJECT_COLUMNS, ImportReport, read_acled
+from sahelgis.model.packed_text import PackedTextDtype
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable
 
@@ -116,7 +117,7 @@ def test_reads_current_export_with_compact_dtypes(csv_path: Path) -> None:
     assert frame["time_precision"].dtype == "int8"
     assert frame["fatalities"].dtype == "int32"
     assert frame["timestamp"].dtype == "int64"
-    assert pd.api.types.is_string_dtype(frame["notes"].dtype)
+    assert isinstance(frame["notes"].dtype, PackedTextDtype)  # compressed text
     assert frame["event_id_cnty"].tolist() == ["MLI2", "MLI3", "MLI1"]
     assert frame["event_date"].is_monotonic_increasing
     assert frame["year"].tolist() == [2023, 2024, 2024]
@@ -499,10 +500,12 @@ def test_rows_with_wrong_number_of_fields_slow_path(
     """When pyarrow cannot skip the bad rows, the csv module reads everything."""
     real_read = acled_read._arrow_read
 
-    def failing_skip(*args: object, skip_invalid: bool = False) -> pa.Table:
+    def failing_skip(
+        *args: object, skip_invalid: bool = False, **kwargs: object
+    ) -> object:
         if skip_invalid:
             raise pa.ArrowInvalid("CSV parse error: simulated")
-        return real_read(*args)  # type: ignore[arg-type]
+        return real_read(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(acled_read, "_arrow_read", failing_skip)
     check_ragged(*read_acled(write_ragged(csv_path)))
