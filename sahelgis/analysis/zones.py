@@ -64,8 +64,8 @@ from sahelgis.analysis.results import as_rows, group_codes
 from sahelgis.analysis.units import check_count, check_distance_km
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.crs import GEOD, WGS84, local_aeqd
+from sahelgis.model.packed_column import PackedTextArray
 from sahelgis.progress import NULL_PROGRESS, Progress
-from sahelgis.model.packed_text import PackedTextArray
 
 if TYPE_CHECKING:
     from collections.abc import Callable

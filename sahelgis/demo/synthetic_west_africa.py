@@ -101,6 +101,7 @@ from sahelgis.demo.west_africa_tables import (
     _years_between,
 )
 from sahelgis.model import acled_schema as acled
+from sahelgis.model.packed_column import pack_text
 
 __all__ = [
     "BOKO_HARAM",
@@ -428,7 +429,7 @@ def _chunk(
     columns[acled.TIME_PRECISION] = time_precision
     columns[acled.SOURCE] = _categorical(tab, "source", np.zeros(m, dtype=np.int8))
     columns[acled.SOURCE_SCALE] = _categorical(tab, "source_scale", scale)
-    columns[acled.NOTES] = _str_series(notes, index)
+    columns[acled.NOTES] = pd.Series(pack_text(notes), index=index)
     columns[acled.TIMESTAMP] = day * 86400 + published
     return pd.DataFrame({c: columns[c] for c in acled.CURRENT_COLUMNS}, index=index)
 

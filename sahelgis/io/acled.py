@@ -123,7 +123,8 @@ from sahelgis.io.acled_validate import (
 from sahelgis.io.acled_xlsx import XLSX_MAX_COLUMNS, XLSX_MAX_ROWS, _read_xlsx
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable, optimise_dtypes
-from sahelgis.model.packed_text import PackedText, PackedTextArray
+from sahelgis.model.packed_column import PackedTextArray
+from sahelgis.model.packed_text import PackedText
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 __all__ = [

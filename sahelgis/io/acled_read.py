@@ -104,11 +104,8 @@ def _arrow_read(
     other columns stay Arrow text, chunk by chunk. So the whole file is never
     in memory as bytes nor as a text table. (``pyarrow.csv.open_csv`` is not
     used: it reads ahead of its consumer, up to the whole file.)
-
-    The first column whose normalised name is ``pack`` (the notes) is packed
-    piece by piece (:class:`~sahelgis.model.packed_text.PackedText`, by column
-    position in the second value returned) and stands in the table as a null
-    column of its length.
+    The first column named ``pack`` (the notes) is packed piece by piece (a
+    ``PackedText`` by column position, second value) and is null in the table.
     """
     types = {
         name: _DICT_TYPE if _normalise_name(name) in _DICT_COLUMNS else pa.string()
@@ -471,8 +468,7 @@ def _parse_text(
     progress.set(0.1, "Parsing CSV")
     progress.check()
     try:
-        # the notes are packed as they are read, unless invalid bytes are
-        # still to be found in them (their records are rejected)
+        # notes packed as read, unless invalid bytes are to be found in them
         table, packed = _arrow_read(
             str(path) if data is None else data,
             delimiter,

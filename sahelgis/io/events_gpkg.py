@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from sahelgis.io import gpkg_columns
-from sahelgis.model.packed_text import PackedTextArray
+from sahelgis.model.packed_column import PackedTextArray
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -163,13 +163,14 @@ def packed_columns(frame: pd.DataFrame) -> dict[str, PackedTextArray]:
     }
 
 
-def write_packed_file(array: PackedTextArray, beside: Path, name: str) -> Path:
-    """Write packed text's blocks (as they are, no second compression) to a scratch file.
+def write_packed_file(array: PackedTextArray, beside: Path, number: int) -> Path:
+    """Write packed text's blocks, as they are (no second compression), to a file.
 
-    Named ``<beside's name>-<name>`` like :func:`write_cache_file`'s file; the
-    caller copies it into a cache blob and deletes it.
+    Named ``<beside's name>-arrowcache<number>`` like :func:`write_cache_file`'s
+    file (``number`` unique among the save's cache files); the caller copies it
+    into a cache blob and deletes it.
     """
-    path = beside.with_name(f"{beside.name}-{name}")
+    path = beside.with_name(f"{beside.name}-arrowcache{number}")
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         table = array.compacted().text.to_arrow_table()

@@ -59,7 +59,8 @@ from sahelgis.model import crs
 from sahelgis.model.events import EventTable
 from sahelgis.model.filters import EventFilter
 from sahelgis.model.layers import EventLayer, Layer, VectorLayer
-from sahelgis.model.packed_text import PackedText, PackedTextArray
+from sahelgis.model.packed_column import PackedTextArray
+from sahelgis.model.packed_text import PackedText
 from sahelgis.model.project import Project
 from sahelgis.model.selection import Selection
 from sahelgis.model.styles import Style
@@ -290,18 +291,10 @@ def _write_layers(
                 None if xy is None else (crs.DISPLAY_CRS_PROJ4, *xy),
             )
             caches.append((table, len(layer.events), scratch))
-            for k, (column, text) in enumerate(
-                events_gpkg.packed_columns(layer.events.frame).items()
-            ):
-                caches.append(
-                    (
-                        events_gpkg.packed_cache_name(table, column),
-                        len(layer.events),
-                        events_gpkg.write_packed_file(
-                            text, target, f"arrowcache{len(caches)}-{k}"
-                        ),
-                    )
-                )
+            for column, text in events_gpkg.packed_columns(layer.events.frame).items():
+                packed = events_gpkg.write_packed_file(text, target, len(caches))
+                name = events_gpkg.packed_cache_name(table, column)
+                caches.append((name, len(layer.events), packed))
             dr = layer.events.date_range()
             entry["date_range"] = [str(d)[:10] for d in dr] if dr else None
             kind = "point"

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sahelgis.errors import SahelGISError
 from sahelgis.model import acled_schema as acled
+from sahelgis.model.packed_column import PackedTextArray, pack_text
 from sahelgis.model.time_window import as_datetime64
 
 if TYPE_CHECKING:
@@ -35,6 +36,12 @@ class EventTable:
         be a datetime column and ``latitude``/``longitude`` WGS84 degrees.
     synthetic
         True for made-up demo data; views and figures mark such data.
+
+    Notes
+    -----
+    The ``notes`` column is held compressed
+    (:class:`~sahelgis.model.packed_column.PackedTextArray`), whatever the
+    source gave: a tenth of its size as Arrow text for ACLED-like notes.
     """
 
     frame: pd.DataFrame
@@ -55,6 +62,11 @@ class EventTable:
             frame = frame.assign(
                 **{acled.EVENT_DATE: frame[acled.EVENT_DATE].astype(DATE_DTYPE)}
             )
+        if acled.NOTES in frame and not isinstance(
+            frame[acled.NOTES].array, PackedTextArray
+        ):
+            # one representation whatever the source: compressed (packed_text)
+            frame = frame.assign(**{acled.NOTES: pack_text(frame[acled.NOTES])})
         dates = frame[acled.EVENT_DATE].to_numpy()
         if len(dates) > 1 and not bool(np.all(dates[1:] >= dates[:-1])):
             frame = frame.sort_values(acled.EVENT_DATE, kind="stable")

@@ -10,9 +10,10 @@ Here they are held zstd-compressed (``pyarrow.Codec``, level 1) in blocks of
   has nulls, int32 offsets from 0, UTF-8 bytes), compressed as one zstd frame;
   its row count and byte sizes are kept beside it, so a block read back from a
   file is decompressed to exactly the size declared, and checked;
-- :class:`PackedTextArray` is a pandas ``ExtensionArray`` over the blocks: a
-  filter, sort or concatenation keeps row numbers (4 bytes a row), never a
-  copy of the text, so every ``frame[mask]`` and ``sort_values`` still works;
+- :class:`~sahelgis.model.packed_column.PackedTextArray` is the pandas column
+  over the blocks: a filter, sort or concatenation keeps row numbers (4 bytes
+  a row), never a copy of the text, so every ``frame[mask]`` and
+  ``sort_values`` still works;
 - reading a row decompresses its block (a few recent blocks are kept); reading
   many rows decompresses each block they fall in once.
 
@@ -29,21 +30,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-from pandas.api.extensions import (
-    ExtensionArray,
-    ExtensionDtype,
-    register_extension_dtype,
-)
-from pandas.api.types import is_integer, is_string_dtype
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
+    from collections.abc import Sequence
 
 #: Rows per compressed block (about 400 KB of notes; one block per read).
 BLOCK_ROWS: Final = 4096
@@ -57,7 +50,6 @@ MAX_BLOCK_BYTES: Final = 256 << 20
 _KEPT_BLOCKS: Final = 8
 
 _CODEC: Final = pa.Codec("zstd", compression_level=1)
-_INT32_MAX: Final = (1 << 31) - 1
 
 
 class PackedText:
@@ -79,7 +71,15 @@ class PackedText:
         decompressed (:meth:`check_all` checks them all at once).
     """
 
-    __slots__ = ("_cache", "_checked", "_lock", "blocks", "data_bytes", "nulls", "starts")
+    __slots__ = (
+        "_cache",
+        "_checked",
+        "_lock",
+        "blocks",
+        "data_bytes",
+        "nulls",
+        "starts",
+    )
 
     def __init__(
         self,
@@ -188,13 +188,12 @@ class PackedText:
         except (pa.ArrowException, OSError) as exc:
             raise ValueError(f"packed text block {k} is damaged ({exc})") from exc
         offsets = np.frombuffer(raw, dtype=np.int32, count=n + 1, offset=bitmap)
-        if not self._checked[k]:
-            if (
-                offsets[0] != 0
-                or offsets[-1] != data_len
-                or bool(np.any(np.diff(offsets) < 0))
-            ):
-                raise ValueError(f"packed text block {k} has damaged offsets")
+        if not self._checked[k] and (
+            offsets[0] != 0
+            or offsets[-1] != data_len
+            or bool(np.any(np.diff(offsets) < 0))
+        ):
+            raise ValueError(f"packed text block {k} has damaged offsets")
         start = bitmap + 4 * (n + 1)
         array = pa.StringArray.from_buffers(
             n,
@@ -229,7 +228,7 @@ class PackedText:
             return got
         index = np.full(len(rows), 0, dtype=np.int64)
         index[valid] = np.arange(len(wanted))
-        return got.take(pa.array(index, mask=~valid))  # type: ignore[no-any-return]
+        return got.take(pa.array(index, mask=~valid))
 
     def _gather_valid(self, rows: np.ndarray) -> pa.StringArray:
         if rows.min() < 0 or rows.max() >= len(self):
@@ -256,10 +255,10 @@ class PackedText:
                 pieces.append(block.take(pa.array(local)))
         joined = pa.concat_arrays(pieces) if len(pieces) > 1 else pieces[0]
         if order is None:
-            return joined  # type: ignore[no-any-return]
+            return joined
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
-        return joined.take(pa.array(back))  # type: ignore[no-any-return]
+        return joined.take(pa.array(back))
 
     def rows_with_nulls(self, rows: np.ndarray) -> np.ndarray:
         """Boolean mask: which of ``rows`` (valid row numbers) hold null."""
@@ -393,7 +392,7 @@ class PackedTextBuilder:
             offsets_buffer, dtype=np.int32, count=n + 1, offset=4 * chunk.offset
         )
         first, last = int(offsets[0]), int(offsets[-1])
-        parts = []
+        parts: list[bytes | memoryview] = []
         has_nulls = chunk.null_count > 0
         if has_nulls:
             valid = chunk.is_valid().to_numpy(zero_copy_only=False)
@@ -407,307 +406,11 @@ class PackedTextBuilder:
         self._nulls.append(has_nulls)
 
 
-# -- the pandas column -----------------------------------------------------------
-
-
-@register_extension_dtype
-class PackedTextDtype(ExtensionDtype):
-    """pandas dtype of :class:`PackedTextArray` (text, kept compressed)."""
-
-    name = "packed_text"
-    type = str
-    kind = "O"
-    na_value = np.nan
-
-    @classmethod
-    def construct_array_type(cls) -> type[PackedTextArray]:
-        return PackedTextArray
-
-    def __from_arrow__(self, array: pa.Array | pa.ChunkedArray) -> PackedTextArray:
-        return PackedTextArray(PackedText.from_arrow(array))
-
-    def _get_common_dtype(self, dtypes: list[Any]) -> Any:
-        if all(
-            isinstance(d, PackedTextDtype)
-            or (isinstance(d, np.dtype) and d == object)
-            or is_string_dtype(d)
-            for d in dtypes
-        ):
-            return self
-        return None
-
-
-class PackedTextArray(ExtensionArray):
-    """A pandas column of text held as :class:`PackedText` (a view of its rows).
-
-    Parameters
-    ----------
-    text
-        The packed text.
-    rows
-        Row numbers into ``text`` (-1 for a missing value), or None for all of
-        its rows in order.
-    """
-
-    _dtype = PackedTextDtype()
-
-    def __init__(self, text: PackedText, rows: np.ndarray | None = None) -> None:
-        self.text = text
-        if rows is not None:
-            kind = np.int32 if len(text) <= _INT32_MAX else np.int64
-            rows = np.asarray(rows, dtype=kind)
-        self.rows = rows
-
-    # -- construction ------------------------------------------------------------
-    @classmethod
-    def _from_sequence(
-        cls, scalars: Any, *, dtype: Any = None, copy: bool = False
-    ) -> PackedTextArray:
-        if isinstance(scalars, PackedTextArray):
-            return scalars.copy() if copy else scalars
-        return cls(PackedText.from_arrow(_as_arrow_text(scalars)))
-
-    @classmethod
-    def _from_factorized(cls, values: Any, original: Any) -> PackedTextArray:
-        return cls._from_sequence(values)
-
-    @classmethod
-    def _concat_same_type(cls, to_concat: Sequence[PackedTextArray]) -> PackedTextArray:
-        texts: list[PackedText] = []
-        for array in to_concat:
-            if not any(t is array.text for t in texts):
-                texts.append(array.text)
-        if len(texts) == 1 and all(a.rows is None for a in to_concat) and len(to_concat) == 1:
-            return to_concat[0]
-        offsets = {}
-        total = 0
-        for t in texts:
-            offsets[id(t)] = total
-            total += len(t)
-        parts = []
-        for array in to_concat:
-            rows = array.row_numbers().astype(np.int64)
-            shift = offsets[id(array.text)]
-            parts.append(np.where(rows >= 0, rows + shift, -1) if shift else rows)
-        text = texts[0] if len(texts) == 1 else PackedText.concat(texts)
-        return cls(text, np.concatenate(parts) if parts else np.zeros(0, np.int64))
-
-    # -- the basics pandas needs -------------------------------------------------
-    @property
-    def dtype(self) -> PackedTextDtype:
-        return self._dtype
-
-    def __len__(self) -> int:
-        return len(self.text) if self.rows is None else len(self.rows)
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held: the compressed text plus this view's row numbers."""
-        return self.text.nbytes + (0 if self.rows is None else self.rows.nbytes)
-
-    def row_numbers(self) -> np.ndarray:
-        """Row numbers into :attr:`text` (-1 for missing)."""
-        if self.rows is None:
-            return np.arange(len(self.text), dtype=np.int64)
-        return self.rows
-
-    def __getitem__(self, item: Any) -> Any:
-        if is_integer(item):
-            i = int(item)
-            if i < 0:
-                i += len(self)
-            if not 0 <= i < len(self):
-                raise IndexError(f"index {item} out of range for {len(self)} rows")
-            row = i if self.rows is None else int(self.rows[i])
-            if row < 0:
-                return self.dtype.na_value
-            value = self.text.gather(np.array([row]))[0].as_py()
-            return self.dtype.na_value if value is None else value
-        if isinstance(item, slice) and self.rows is None:
-            start, stop, step = item.indices(len(self))
-            return PackedTextArray(self.text, np.arange(start, stop, step))
-        if isinstance(item, slice):
-            return PackedTextArray(self.text, self.rows[item])
-        item = pd.api.indexers.check_array_indexer(self, item)
-        return PackedTextArray(self.text, self.row_numbers()[item])
-
-    def isna(self) -> np.ndarray:
-        rows = self.row_numbers()
-        missing = rows < 0
-        if bool(self.text.nulls.any()):
-            ok = ~missing
-            missing[ok] = self.text.rows_with_nulls(rows[ok].astype(np.int64))
-        return missing
-
-    def take(
-        self, indices: Any, *, allow_fill: bool = False, fill_value: Any = None
-    ) -> PackedTextArray:
-        from pandas.api.extensions import take
-
-        if allow_fill and fill_value is not None and not pd.isna(fill_value):
-            values = self.to_arrow().to_numpy(zero_copy_only=False)
-            filled = take(values, indices, allow_fill=True, fill_value=fill_value)
-            return PackedTextArray._from_sequence(filled)
-        rows = take(
-            self.row_numbers().astype(np.int64),
-            indices,
-            allow_fill=allow_fill,
-            fill_value=-1,
-        )
-        return PackedTextArray(self.text, rows)
-
-    def copy(self) -> PackedTextArray:
-        return PackedTextArray(self.text, None if self.rows is None else self.rows.copy())
-
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        if isinstance(other, pd.Series | pd.Index | pd.DataFrame):
-            return NotImplemented
-        values = np.asarray(self, dtype=object)
-        if isinstance(other, ExtensionArray | np.ndarray | list):
-            other = np.asarray(other, dtype=object)
-        return values == other
-
-    def __getattr__(self, name: str) -> Any:
-        # the ``.str`` accessor's methods (``_str_contains``...): on the text
-        # decompressed as an Arrow-backed pandas string array
-        if name.startswith("_str_"):
-            plain = pd.arrays.ArrowStringArray(pa.chunked_array([self.to_arrow()]))
-            return getattr(plain, name)
-        raise AttributeError(name)
-
-    # -- conversions ---------------------------------------------------------------
-    def to_arrow(self) -> pa.StringArray:
-        """The text as one Arrow string array (decompressed)."""
-        if self.rows is None:
-            return self.text.gather(np.arange(len(self.text), dtype=np.int64))
-        return self.text.gather(self.rows)
-
-    def __arrow_array__(self, type: Any = None) -> pa.Array:  # noqa: A002
-        array = self.to_arrow()
-        return array if type is None or type == array.type else array.cast(type)
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        values = self.to_arrow().to_numpy(zero_copy_only=False)
-        if self.isna().any():
-            values = values.astype(object)
-            values[pd.isna(values)] = np.nan
-        if dtype is not None and np.dtype(dtype) != object:
-            return values.astype(dtype)
-        return values
-
-    def __iter__(self) -> Iterator[Any]:
-        rows = self.row_numbers()
-        for start in range(0, len(rows), WINDOW_ROWS):
-            window = PackedTextArray(self.text, rows[start : start + WINDOW_ROWS])
-            yield from np.asarray(window, dtype=object)
-
-    def astype(self, dtype: Any, copy: bool = True) -> Any:
-        dtype = pd.api.types.pandas_dtype(dtype)
-        if isinstance(dtype, PackedTextDtype):
-            return self.copy() if copy else self
-        values = np.asarray(self, dtype=object)
-        if isinstance(dtype, np.dtype):
-            return values.astype(dtype)
-        return pd.array(values, dtype=dtype)
-
-    def _values_for_factorize(self) -> tuple[np.ndarray, Any]:
-        return np.asarray(self, dtype=object), None
-
-    def _values_for_argsort(self) -> np.ndarray:
-        return np.asarray(self, dtype=object)
-
-    def fillna(self, value: Any = None, limit: Any = None, copy: bool = True) -> Any:
-        missing = self.isna()
-        if not missing.any():
-            return self.copy() if copy else self
-        values = np.asarray(self, dtype=object)
-        values[missing] = value
-        return PackedTextArray._from_sequence(values)
-
-    def compacted(self) -> PackedTextArray:
-        """The same rows packed afresh in their order (no view, no unused text).
-
-        Rebuilt :data:`WINDOW_ROWS` rows at a time, so the text is never whole
-        in memory; rows in (or against) the packed order read each block once.
-        """
-        if self.rows is None:
-            return self
-        builder = PackedTextBuilder()
-        rows = self.rows
-        for start in range(0, len(rows), WINDOW_ROWS):
-            builder.add(self.text.gather(rows[start : start + WINDOW_ROWS]))
-        return PackedTextArray(builder.finish())
-
-    def contains(self, pattern: str, *, ignore_case: bool = True) -> np.ndarray:
-        """Rows whose text matches the regular expression ``pattern`` (RE2).
-
-        Searched a window at a time (pyarrow ``match_substring_regex``);
-        missing text does not match.
-        """
-        import pyarrow.compute as pc
-
-        parts = [
-            pc.match_substring_regex(batch, pattern, ignore_case=ignore_case)
-            .fill_null(False)
-            .to_numpy(zero_copy_only=False)
-            for batch in self.batches()
-        ]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
-
-    def batches(self, size: int = WINDOW_ROWS) -> Iterator[pa.StringArray]:
-        """The text, ``size`` rows at a time, as Arrow arrays."""
-        rows = self.row_numbers()
-        for start in range(0, len(rows), size):
-            yield self.text.gather(rows[start : start + size])
-
-
-def _as_arrow_text(values: Any) -> pa.Array:
-    """Any sequence of str/None/NaN (or a pandas/Arrow text array) as Arrow text."""
-    if isinstance(values, pa.Array | pa.ChunkedArray):
-        return values
-    if isinstance(values, pd.Series | pd.Index):
-        values = values.array
-    if isinstance(values, ExtensionArray) and hasattr(values, "__arrow_array__"):
-        return pa.array(values)
-    objects = np.asarray(values, dtype=object)
-    return pa.array(objects, type=pa.string(), from_pandas=True)
-
-
-def pack_text(values: Any) -> PackedTextArray:
-    """Pack a column of text (Series, array, list or Arrow array).
-
-    Parameters
-    ----------
-    values
-        Strings; None and NaN become missing.
-
-    Returns
-    -------
-    PackedTextArray
-        The text compressed in blocks (see the module docstring).
-    """
-    return PackedTextArray._from_sequence(values)
-
-
-def text_values(series: pd.Series, fill: str = "") -> NDArray[np.object_]:
-    """A text column as a numpy array of ``str`` (missing as ``fill``).
-
-    Works the same for packed, Arrow-backed, categorical and object columns.
-    """
-    values = np.asarray(series.array, dtype=object)
-    missing = pd.isna(values)
-    if missing.any():
-        values = values.copy()
-        values[missing] = fill
-    return values
-
-
 __all__ = [
     "BLOCK_ROWS",
+    "MAX_BLOCK_BYTES",
+    "MAX_BLOCK_ROWS",
+    "WINDOW_ROWS",
     "PackedText",
-    "PackedTextArray",
     "PackedTextBuilder",
-    "PackedTextDtype",
-    "pack_text",
-    "text_values",
 ]

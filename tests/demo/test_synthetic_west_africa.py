@@ -20,6 +20,7 @@ from sahelgis.demo import synthetic_west_africa as wa
 from sahelgis.io.acled import read_acled
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable
+from sahelgis.model.packed_column import PackedTextDtype
 
 N = 50_000
 YEARS = range(1997, 2025)
@@ -100,8 +101,8 @@ def test_columns_and_dtypes_match_the_importer(events: pd.DataFrame) -> None:
     for name in acled.CATEGORICAL_COLUMNS:
         if name in events:
             assert isinstance(events[name].dtype, pd.CategoricalDtype), name
-    for name in (acled.EVENT_ID, acled.NOTES):
-        assert events[name].dtype == "str"
+    assert events[acled.EVENT_ID].dtype == "str"
+    assert isinstance(events[acled.NOTES].dtype, PackedTextDtype)  # compressed
     assert events["timestamp"].dtype == "int64"
     for name in (acled.LATITUDE, acled.LONGITUDE):
         values = events[name].to_numpy()

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from sahelgis.errors import Cancelled, InputError
 from sahelgis.io import acled_read
 from sahelgis.io.acled import REJECT_COLUMNS, ImportReport, read_acled
-from sahelgis.model.packed_text import PackedTextDtype
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.events import EventTable
+from sahelgis.model.packed_column import PackedTextDtype
 
 BASE_ROW: dict[str, str] = {
     "event_id_cnty": "MLI1",

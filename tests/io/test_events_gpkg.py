@@ -52,8 +52,15 @@ def test_many_batches_write_every_feature_and_the_cache(project, tmp_path, monke
     pd.testing.assert_frame_equal(again.events.frame, events.frame)
     with sqlite3.connect(path) as con:
         ((rows, size),) = con.execute(
-            "SELECT rows, length(arrow) FROM sahelgis_event_cache"
+            "SELECT rows, length(arrow) FROM sahelgis_event_cache "
+            "WHERE table_name NOT LIKE '%/packed/%'"
         ).fetchall()
+        ((packed_rows, name),) = con.execute(
+            "SELECT rows, table_name FROM sahelgis_event_cache "
+            "WHERE table_name LIKE '%/packed/%'"
+        ).fetchall()
+    assert name.endswith("/packed/notes")  # the notes' zstd blocks, as they are
+    assert packed_rows == len(events)
     assert rows == len(events)
     assert size > 0
     stream = events_gpkg.write_cache_file(events.frame, tmp_path / "x.gpkg")
@@ -93,8 +100,13 @@ def test_two_event_layers_get_a_cache_each(tiny_table, tmp_path):
     )
     path = save_project(project, tmp_path / "two.gpkg")
     with sqlite3.connect(path) as con:
-        rows = con.execute("SELECT rows FROM sahelgis_event_cache").fetchall()
-    assert rows == [(len(tiny_table),), (len(tiny_table),)]
+        rows = con.execute(
+            "SELECT table_name, rows FROM sahelgis_event_cache ORDER BY id"
+        ).fetchall()
+    n = len(tiny_table)
+    # each layer: its Arrow stream, then its packed notes
+    assert [r for _, r in rows] == [n] * 4
+    assert [t.endswith("/packed/notes") for t, _ in rows] == [False, True] * 2
     again = load_project(path)
     assert [len(layer.events) for layer in again.event_layers()] == [21, 21]
     assert not again.load_warnings

@@ -171,7 +171,10 @@ def with_cache_blob(make: Callable[[], bytes]) -> Callable[..., Path]:
     def build(folder: Path, rng: Random) -> Path:
         path = small_project(folder, rng)
         with contextlib.closing(sqlite3.connect(path)) as con:
-            con.execute(f"UPDATE {CACHE_TABLE} SET arrow=?", (make(),))
+            con.execute(
+                f"UPDATE {CACHE_TABLE} SET arrow=? WHERE table_name NOT LIKE ?",
+                (make(), PACKED_ROWS),
+            )
             con.commit()
         return path
 
@@ -217,7 +220,10 @@ def with_display_xy(forge: Callable[[np.ndarray, np.ndarray], tuple]) -> Callabl
 
         path = small_project(folder, rng)
         with contextlib.closing(sqlite3.connect(path)) as con:
-            ((blob,),) = con.execute(f"SELECT arrow FROM {CACHE_TABLE}").fetchall()
+            ((blob,),) = con.execute(
+                f"SELECT arrow FROM {CACHE_TABLE} WHERE table_name NOT LIKE ?",
+                (PACKED_ROWS,),
+            ).fetchall()
             table = pa.ipc.open_stream(blob).read_all()
             lon = table.column("longitude").to_numpy()
             lat = table.column("latitude").to_numpy()
@@ -232,12 +238,70 @@ def with_display_xy(forge: Callable[[np.ndarray, np.ndarray], tuple]) -> Callabl
             with pa.ipc.new_stream(sink, table.schema) as writer:
                 writer.write_table(table)
             con.execute(
-                f"UPDATE {CACHE_TABLE} SET arrow=?", (sink.getvalue().to_pybytes(),)
+                f"UPDATE {CACHE_TABLE} SET arrow=? WHERE table_name NOT LIKE ?",
+                (sink.getvalue().to_pybytes(), PACKED_ROWS),
             )
             con.commit()
         return path
 
     return build
+
+
+#: The cache rows holding packed text (the notes), beside each layer's row.
+PACKED_ROWS = "%/packed/%"
+
+
+def with_packed_notes(forge: Callable[[pa.Table], pa.Table | None]) -> Callable:
+    """A builder: the events' packed notes (one cache row, a table of zstd
+    blocks) replaced by what ``forge`` makes of them; None deletes the row."""
+
+    def build(folder: Path, rng: Random) -> Path:
+        path = small_project(folder, rng)
+        with contextlib.closing(sqlite3.connect(path)) as con:
+            ((blob,),) = con.execute(
+                f"SELECT arrow FROM {CACHE_TABLE} WHERE table_name LIKE ?",
+                (PACKED_ROWS,),
+            ).fetchall()
+            table = forge(pa.ipc.open_stream(blob).read_all())
+            if table is None:
+                con.execute(
+                    f"DELETE FROM {CACHE_TABLE} WHERE table_name LIKE ?",
+                    (PACKED_ROWS,),
+                )
+            else:
+                sink = pa.BufferOutputStream()
+                with pa.ipc.new_stream(sink, table.schema) as writer:
+                    writer.write_table(table)
+                con.execute(
+                    f"UPDATE {CACHE_TABLE} SET arrow=? WHERE table_name LIKE ?",
+                    (sink.getvalue().to_pybytes(), PACKED_ROWS),
+                )
+            con.commit()
+        return path
+
+    return build
+
+
+def not_utf8_block(table: pa.Table) -> pa.Table:
+    """The first block rewritten to hold 2 bytes that are not UTF-8 per row,
+    its sizes declared to match, so only the text check can refuse it."""
+    n = table.column("rows")[0].as_py()
+    offsets = np.arange(0, 2 * (n + 1), 2, dtype=np.int32)
+    block = pa.Codec("zstd").compress(
+        offsets.tobytes() + b"\xff\xfe" * n, asbytes=True
+    )
+    blocks = table.column("block").to_pylist()
+    blocks[0] = block
+    sizes = table.column("data_bytes").to_numpy().copy()
+    sizes[0] = 2 * n
+    table = table.set_column(1, "data_bytes", pa.array(sizes))
+    return table.set_column(3, "block", pa.array(blocks, pa.binary()))
+
+
+def notes_true(project: Any) -> None:
+    """The events' notes are the text the project was saved with."""
+    notes = project.layers[0].events.frame["notes"]
+    assert sorted(notes.tolist()) == sorted(f"event {k}" for k in range(20))
 
 
 def map_coordinates_true(project: Any) -> None:
@@ -781,6 +845,21 @@ CASES: list[HostileCase] = [
         "the coordinates computed from lon/lat",
         with_display_xy(lambda x, y: (x.astype(str), y.astype(str))),
         opens(check=map_coordinates_true),
+    ),
+    _case(
+        "cache_notes_not_utf8",
+        "opens; packed notes in the event cache whose block holds bytes that are "
+        "not UTF-8 (sizes forged to match) are refused with a warning and the "
+        "events read from their table",
+        with_packed_notes(not_utf8_block),
+        opens("packed text is damaged", check=notes_true),
+    ),
+    _case(
+        "cache_notes_missing",
+        "opens; an event cache whose packed notes row was deleted is refused with "
+        "a warning and the events read from their table",
+        with_packed_notes(lambda table: None),
+        opens("packed 'notes' text is missing", check=notes_true),
     ),
     _case(
         "layer_table_missing",
