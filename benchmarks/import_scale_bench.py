@@ -26,16 +26,22 @@ Usage::
 
     python benchmarks/import_scale_bench.py [--n 10000000] [--csv FILE] [--keep DIR]
 
-Peak RSS is the kernel's high-water mark over the phase (``VmHWM`` reset via
+Each route runs in a new Python process of its own (warmed on a 500-row file
+first), so neither starts from memory the other left. Peak RSS is the
+kernel's high-water mark over import (``VmHWM`` reset via
 ``/proc/self/clear_refs``), as in ``import_bench.py``; the figure reported is
 the process's RSS at that peak (not the growth), since the target is about
-the whole app. The last line printed is one JSON object.
+the whole app. "Resident after reopen" is the RSS the reopened table holds
+(after ``release_memory``), a check on ``memory_bytes`` that counts what the
+allocators keep. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +57,7 @@ from _common import comparison, log, print_table, result_line
 from import_bench import (
     CATEGORIES,
     PeakRss,
+    _rss_bytes,
     best_of,
     release_memory,
     write_events,
@@ -125,7 +132,10 @@ def run_ours(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
     rejects = len(report.rejects)
     del project, table, report
     release_memory()
+    before = _rss_bytes()
     reopen_s, reopened = best_of(repeats, lambda: load_project(target))
+    release_memory()
+    held = _rss_bytes() - before
     events = _events(reopened).events
     out = {
         "rows": rows,
@@ -140,6 +150,7 @@ def run_ours(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
         "reopen_s": reopen_s,
         "reopen_rows": len(events),
         "reopened_table_mb": events.memory_bytes() / MB,
+        "reopened_resident_mb": held / MB,
         "file_mb": target.stat().st_size / MB,
         "rss_method": rss.method,
     }
@@ -188,7 +199,10 @@ def run_competent(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
     table_mb = table.nbytes / MB
     del table
     release_memory()
+    before = _rss_bytes()
     reopen_s, reopened = best_of(repeats, lambda: pq.read_table(target).to_pandas())
+    release_memory()
+    held = _rss_bytes() - before
     out = {
         "rows": rows,
         "parse_s": parse_s,
@@ -200,6 +214,7 @@ def run_competent(csv: Path, work: Path, repeats: int) -> dict[str, Any]:
         "reopen_s": reopen_s,
         "reopen_rows": len(reopened),
         "reopened_table_mb": float(reopened.memory_usage(deep=True).sum()) / MB,
+        "reopened_resident_mb": held / MB,
         "file_mb": target.stat().st_size / MB,
     }
     del reopened
@@ -217,9 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="reopen runs (best)")
     parser.add_argument("--legacy-share", type=float, default=0.3,
                         help="share of rows in pre-2019 event types")  # fmt: skip
+    parser.add_argument("--route", choices=("ours", "competent"),
+                        help=argparse.SUPPRESS)  # fmt: skip
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeats < 1:
         parser.error("--n and --repeats must be >= 1")
+    if args.route is not None:  # one route, in a child process of its own
+        return _one_route(args)
 
     work = Path(tempfile.mkdtemp(prefix="sahelgis-import-scale-"))
     try:
@@ -233,16 +253,10 @@ def main(argv: list[str] | None = None) -> int:
             write_csv(csv, args.n, args.seed, args.legacy_share)
             log(f"  {csv.stat().st_size / MB:,.0f} MB in "
                 f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
-        # warm both routes on a small file (imports, GDAL driver, regexes)
-        warm = write_events(work / "warm.csv", 500, args.seed, args.legacy_share)
-        save_project(Project([event_layer(read_acled(warm)[0], warm)]),
-                     work / "warm.gpkg")  # fmt: skip
-        load_project(work / "warm.gpkg")
-        pq.write_table(competent_read(warm), work / "warm.parquet")
         log("competent (pyarrow CSV + dictionaries + dates + sort, Parquet) ...")
-        comp = run_competent(csv, work, args.repeats)
+        comp = _child("competent", csv, work, args)
         log("ours (read_acled + save_project / load_project) ...")
-        ours = run_ours(csv, work, args.repeats)
+        ours = _child("ours", csv, work, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -260,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "table after reopen, MB per 1M": comparison(
             ours["reopened_table_mb"] / per_m, comp["reopened_table_mb"] / per_m
+        ),
+        "resident after reopen (RSS), MB per 1M": comparison(
+            ours["reopened_resident_mb"] / per_m, comp["reopened_resident_mb"] / per_m
         ),
     }
     print()
@@ -292,6 +309,37 @@ def main(argv: list[str] | None = None) -> int:
             versions={"pandas": pd.__version__, "pyarrow": pa.__version__},
         )
     )
+    return 0
+
+
+def _child(route: str, csv: Path, work: Path, args: argparse.Namespace) -> Any:
+    """Run one route in a new Python process (same peak-RSS baseline for both)."""
+    out = work / f"{route}.json"
+    command = [
+        sys.executable, __file__, "--route", route, "--csv", str(csv),
+        "--n", str(args.n), "--repeats", str(args.repeats), "--seed", str(args.seed),
+        "--legacy-share", str(args.legacy_share), "--out", str(out),
+    ]  # fmt: skip
+    subprocess.run(command, check=True)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _one_route(args: argparse.Namespace) -> int:
+    """Warm one route on a small file (imports, GDAL driver, regexes), run it."""
+    work = Path(tempfile.mkdtemp(prefix=f"sahelgis-import-{args.route}-"))
+    try:
+        warm = write_events(work / "warm.csv", 500, args.seed, args.legacy_share)
+        if args.route == "ours":
+            save_project(Project([event_layer(read_acled(warm)[0], warm)]),
+                         work / "warm.gpkg")  # fmt: skip
+            load_project(work / "warm.gpkg")
+            result = run_ours(args.csv, work, args.repeats)
+        else:
+            pq.write_table(competent_read(warm), work / "warm.parquet")
+            result = run_competent(args.csv, work, args.repeats)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.out.write_text(json.dumps(result), encoding="utf-8")
     return 0
 
 

@@ -74,8 +74,11 @@ header), :mod:`~sahelgis.io.acled_read` (CSV into text columns),
 
 from __future__ import annotations
 
+import ctypes
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -382,11 +385,29 @@ def _notes_column(
     return PackedTextArray(packed, order).compacted()
 
 
+def _malloc_trim() -> Any:
+    """The C library's ``malloc_trim`` (glibc), or None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
+
+
 def _release_arrow_memory() -> None:
     """Hand memory Arrow's allocator keeps after frees back to the system.
 
     Arrow (mimalloc or jemalloc) and numpy (the C allocator) do not share free
     memory: without this, text freed by Arrow stays resident while numpy
-    allocates anew, and at 10M rows the peak grows by a GB or more.
+    allocates anew, and at 10M rows the peak grows by a GB or more. The C
+    allocator's own free pages (the parse's many small numpy arrays) are
+    trimmed too, where it is glibc's: measured at 3M rows, what parsing left
+    resident fell from 519 to 362 MB (321 MB of it the columns).
     """
     pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)

@@ -50,9 +50,7 @@ _FALLBACK_BATCH = 50_000
 _BLOCK_BYTES = 16 << 20
 #: pyarrow's block size within a piece (blocks are parsed on all cores).
 _PARSE_BLOCK_BYTES = 4 << 20
-
-
-_DICT_TYPE = pa.dictionary(pa.int32(), pa.string())
+_DICT_TYPE, _KEPT_POOL = pa.dictionary(pa.int32(), pa.string()), pa.system_memory_pool()
 
 
 #: Repeated text read straight into dictionary arrays: categoricals, dates, ints.
@@ -157,7 +155,8 @@ def _arrow_read(
                     packers[i].add(column)
                     chunks[i].append(pa.nulls(len(column)))
                 elif builder is None:
-                    chunks[i].extend(column.chunks)
+                    # kept text leaves the parse's pool, which is then all free
+                    chunks[i].append(pa.concat_arrays(column.chunks, _KEPT_POOL))
                 else:
                     for chunk in column.chunks:
                         builder.add(chunk)

@@ -43,6 +43,14 @@ class PackedTextDtype(ExtensionDtype):
     kind = "O"
     na_value = np.nan
 
+    def __str__(self) -> str:
+        # what Arrow's pandas metadata records (``numpy_type``): plain text, so
+        # a file written from a packed column reads back anywhere as ``str``
+        return "str"
+
+    def __repr__(self) -> str:
+        return "PackedTextDtype()"
+
     @classmethod
     def construct_array_type(cls) -> builtins.type[PackedTextArray]:
         """The array class of this dtype."""

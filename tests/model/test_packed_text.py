@@ -160,3 +160,14 @@ def test_invalid_utf8_in_a_forged_block_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="UTF-8"):
         text.check_all()
+
+
+def test_files_written_from_a_packed_column_read_back_as_plain_text(tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame({"k": [1, 2], "notes": pack_text(["a", None])})
+    pq.write_table(pa.Table.from_pandas(frame), tmp_path / "x.parquet")
+    back = pq.read_table(tmp_path / "x.parquet").to_pandas()
+    # Arrow's pandas metadata records plain text, not our dtype: any reader
+    assert isinstance(back["notes"].dtype, pd.StringDtype)
+    assert back["notes"].isna().tolist() == [False, True]
