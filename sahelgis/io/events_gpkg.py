@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from sahelgis.io import gpkg_columns
+from sahelgis.io.cache_seal import seal
 from sahelgis.model.packed_column import PackedTextArray
 
 if TYPE_CHECKING:
@@ -147,6 +148,8 @@ DISPLAY_CRS_KEY = b"sahelgis_display_crs"
 #: (JSON: column name -> position); each is its own cache row,
 #: :func:`packed_cache_name`.
 PACKED_KEY = b"sahelgis_packed_text"
+#: Metadata of a packed text's stream: this installation's seal (hex).
+SEAL_KEY = b"sahelgis_seal"
 
 
 def packed_cache_name(table: str, column: str) -> str:
@@ -173,7 +176,11 @@ def write_packed_file(array: PackedTextArray, beside: Path, number: int) -> Path
     path = beside.with_name(f"{beside.name}-arrowcache{number}")
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
-        table = array.compacted().text.to_arrow_table()
+        text = array.compacted().text
+        table = text.to_arrow_table()
+        mark = seal(text.seal_parts())
+        if mark is not None:  # written and checked here: reopening trusts it
+            table = table.replace_schema_metadata({SEAL_KEY: mark.hex().encode()})
         with (
             pa.OSFile(str(path), "wb") as sink,
             pa.ipc.new_stream(sink, table.schema) as writer,

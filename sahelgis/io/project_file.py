@@ -47,6 +47,7 @@ from sahelgis import __version__
 from sahelgis.errors import ProjectFileError
 from sahelgis.io import events_gpkg, gpkg_columns, limits
 from sahelgis.io.atomic import atomic_target
+from sahelgis.io.cache_seal import is_sealed
 from sahelgis.io.project_probe import STATE_TABLE, has_project_state
 from sahelgis.io.project_schema import CheckedState, check_state
 from sahelgis.io.qgis_project import (
@@ -740,7 +741,8 @@ def _packed_text(
     """The packed text columns the cache stream names, read and checked.
 
     Every block is decompressed and checked (sizes, offsets, UTF-8) here, so a
-    damaged or forged one refuses the cache now, not when a row is shown.
+    damaged or forged one refuses the cache now, not when a row is shown;
+    unless this installation sealed them (:mod:`sahelgis.io.cache_seal`).
     None (with a warning) when one is missing or damaged.
     """
     raw = (stream.schema.metadata or {}).get(events_gpkg.PACKED_KEY)
@@ -767,7 +769,11 @@ def _packed_text(
                 raise ValueError("its blocks declare more bytes than they hold")
             blocks = pa.ipc.open_stream(blob).read_all()
             text = PackedText.from_arrow_table(blocks, stream.num_rows)
-            text.check_all()
+            mark = (blocks.schema.metadata or {}).get(events_gpkg.SEAL_KEY)
+            if is_sealed(text.seal_parts(), mark):
+                text.mark_checked()  # written and checked by this installation
+            else:
+                text.check_all()
             found[column] = (position, PackedTextArray(text))
     except (pa.ArrowException, OSError, ValueError, struct.error) as exc:
         problem = f"its packed text is damaged ({str(exc).splitlines()[0][:120]})"

@@ -163,6 +163,8 @@ class PackedTextArray(ExtensionArray):
             return self.dtype.na_value if value is None else value
         if isinstance(item, slice) and self.rows is None:
             start, stop, step = item.indices(len(self))
+            if (start, stop, step) == (0, len(self), 1):
+                return PackedTextArray(self.text)  # all of it: no row numbers
             return PackedTextArray(self.text, np.arange(start, stop, step))
         if isinstance(item, slice):
             return PackedTextArray(self.text, self.row_numbers()[item])
@@ -195,6 +197,12 @@ class PackedTextArray(ExtensionArray):
             fill_value=-1,
         )
         return PackedTextArray(self.text, np.asarray(rows))
+
+    def view(self, dtype: Any = None) -> Any:
+        """The same rows of the same text (pandas' shallow copies call this)."""
+        if dtype is not None:
+            return super().view(dtype)
+        return PackedTextArray(self.text, self.rows)
 
     def copy(self) -> PackedTextArray:
         """A new view of the same (immutable) text."""

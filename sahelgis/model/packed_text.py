@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 #: Rows per compressed block (about 400 KB of notes; one block per read).
 BLOCK_ROWS: Final = 4096
@@ -208,6 +208,17 @@ class PackedText:
                 raise ValueError(f"packed text block {k} is not valid UTF-8") from exc
             self._checked[k] = True
         return array
+
+    def seal_parts(self) -> Iterator[bytes]:
+        """Every byte that defines the text: block sizes, then each block."""
+        yield np.diff(self.starts).astype(np.int64).tobytes()
+        yield self.data_bytes.astype(np.int64).tobytes()
+        yield self.nulls.astype(np.uint8).tobytes()
+        yield from self.blocks
+
+    def mark_checked(self) -> None:
+        """Take every block as checked (they were, by whoever sealed them)."""
+        self._checked[:] = True
 
     def check_all(self) -> None:
         """Decompress and check every block not yet checked (ValueError if damaged)."""
