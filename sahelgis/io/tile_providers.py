@@ -40,7 +40,6 @@ MAX_URL_CHARS = 2048
 #: URL schemes a custom provider may use (``file`` only inside the tile cache).
 NETWORK_SCHEMES = ("http", "https")
 
-
 def default_cache_dir() -> Path:
     """The tile cache folder: ``$SAHELGIS_TILE_CACHE``, else ``cache_dir()/tiles``."""
     override = os.environ.get("SAHELGIS_TILE_CACHE")

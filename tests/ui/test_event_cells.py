@@ -17,7 +17,9 @@ TYPES = ["Battles", "Violence against civilians", "Explosions/Remote violence"]
 def synthetic_layer(n: int = 6000, seed: int = 3):
     """SYNTHETIC events at 12 made-up spots around Bamako, 2021–2023."""
     rng = np.random.default_rng(seed)
-    spots = np.column_stack([rng.uniform(-9.0, -6.0, 12), rng.uniform(12.0, 14.5, 12)])
+    spots = np.column_stack(
+        [rng.uniform(-9.0, -6.0, 12), rng.uniform(12.0, 14.5, 12)]
+    )
     pick = rng.integers(0, 12, n)
     jitter = rng.random(n) < 0.4
     lon = spots[pick, 0] + np.where(jitter, rng.normal(0, 0.05, n), 0.0)

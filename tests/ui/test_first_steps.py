@@ -128,7 +128,9 @@ def test_analysis_road_corridor_for_the_rn4(demo, qtbot):
 
     answer_next_dialog(qtbot, pick_rn4)
     menu_action(demo, "Analysis", "Road corridor…").trigger()
-    qtbot.waitUntil(lambda: "RN4" in demo.result_panel.title.text(), timeout=3000)
+    qtbot.waitUntil(
+        lambda: "RN4" in demo.result_panel.title.text(), timeout=3000
+    )
     assert any("RN4" in layer.name for layer in demo.project.layers)
 
 
