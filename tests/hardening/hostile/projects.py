@@ -165,6 +165,10 @@ def with_text(make: Callable[[Random], str]) -> Callable[..., Path]:
     return build
 
 
+#: The cache rows holding packed text (the notes), beside each layer's row.
+PACKED_ROWS = "%/packed/%"
+
+
 def with_cache_blob(make: Callable[[], bytes]) -> Callable[..., Path]:
     """A builder: the events' Arrow cache replaced by ``make()``."""
 
@@ -210,6 +214,14 @@ def null_rows_bomb() -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+def _stream_bytes(table: pa.Table) -> bytes:
+    """``table`` as one Arrow IPC stream (no compression)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
 def with_display_xy(forge: Callable[[np.ndarray, np.ndarray], tuple]) -> Callable:
     """A builder: the events' cache rewritten with map coordinates ``forge``
     makes from the true ones (x, y in the display CRS)."""
@@ -234,21 +246,14 @@ def with_display_xy(forge: Callable[[np.ndarray, np.ndarray], tuple]) -> Callabl
             metadata = dict(table.schema.metadata or {})
             metadata[events_gpkg.DISPLAY_CRS_KEY] = crs.DISPLAY_CRS_PROJ4.encode()
             table = table.replace_schema_metadata(metadata)
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, table.schema) as writer:
-                writer.write_table(table)
             con.execute(
                 f"UPDATE {CACHE_TABLE} SET arrow=? WHERE table_name NOT LIKE ?",
-                (sink.getvalue().to_pybytes(), PACKED_ROWS),
+                (_stream_bytes(table), PACKED_ROWS),
             )
             con.commit()
         return path
 
     return build
-
-
-#: The cache rows holding packed text (the notes), beside each layer's row.
-PACKED_ROWS = "%/packed/%"
 
 
 def with_packed_notes(forge: Callable[[pa.Table], pa.Table | None]) -> Callable:
@@ -269,12 +274,9 @@ def with_packed_notes(forge: Callable[[pa.Table], pa.Table | None]) -> Callable:
                     (PACKED_ROWS,),
                 )
             else:
-                sink = pa.BufferOutputStream()
-                with pa.ipc.new_stream(sink, table.schema) as writer:
-                    writer.write_table(table)
                 con.execute(
                     f"UPDATE {CACHE_TABLE} SET arrow=? WHERE table_name LIKE ?",
-                    (sink.getvalue().to_pybytes(), PACKED_ROWS),
+                    (_stream_bytes(table), PACKED_ROWS),
                 )
             con.commit()
         return path
@@ -287,9 +289,7 @@ def not_utf8_block(table: pa.Table) -> pa.Table:
     its sizes declared to match, so only the text check can refuse it."""
     n = table.column("rows")[0].as_py()
     offsets = np.arange(0, 2 * (n + 1), 2, dtype=np.int32)
-    block = pa.Codec("zstd").compress(
-        offsets.tobytes() + b"\xff\xfe" * n, asbytes=True
-    )
+    block = pa.Codec("zstd").compress(offsets.tobytes() + b"\xff\xfe" * n, asbytes=True)
     blocks = table.column("block").to_pylist()
     blocks[0] = block
     sizes = table.column("data_bytes").to_numpy().copy()
