@@ -23,7 +23,12 @@ from pandas.api.extensions import (
 )
 from pandas.api.types import is_integer, is_string_dtype
 
-from sahelgis.model.packed_text import WINDOW_ROWS, PackedText, PackedTextBuilder
+from sahelgis.model.packed_text import (
+    BLOCK_ROWS,
+    WINDOW_ROWS,
+    PackedText,
+    PackedTextBuilder,
+)
 
 if TYPE_CHECKING:
     import builtins
@@ -32,6 +37,9 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 _INT32_MAX: Final = (1 << 31) - 1
+#: Text (bytes) gathered per window when :meth:`PackedTextArray.compacted`
+#: meets scattered rows.
+SCATTERED_WINDOW_BYTES: Final = 128 << 20
 
 
 @register_extension_dtype
@@ -280,15 +288,27 @@ class PackedTextArray(ExtensionArray):
     def compacted(self) -> PackedTextArray:
         """The same rows packed afresh in their order (no view, no unused text).
 
-        Rebuilt :data:`WINDOW_ROWS` rows at a time, so the text is never whole
-        in memory; rows in (or against) the packed order read each block once.
+        Rebuilt a window of rows at a time, so the text is never whole in
+        memory: rows in (or against) the packed order read each block once in
+        windows of :data:`WINDOW_ROWS`. Scattered rows (a shuffled file) read
+        most blocks for every window, so their windows grow to
+        :data:`SCATTERED_WINDOW_BYTES` of text: fewer passes over the blocks
+        (a random order of 3M rows: 2.7 s with fixed windows).
         """
         if self.rows is None:
             return self
         builder = PackedTextBuilder()
         rows = self.rows
-        for start in range(0, len(rows), WINDOW_ROWS):
-            builder.add(self.text.gather(rows[start : start + WINDOW_ROWS]))
+        text = self.text
+        window = WINDOW_ROWS
+        head = rows[:window]
+        head = head[head >= 0]
+        touched = len(np.unique(np.searchsorted(text.starts, head, side="right")))
+        if touched > 4 * (len(head) // BLOCK_ROWS + 2):
+            row_bytes = text.text_bytes / max(len(text), 1) + 4
+            window = max(window, int(SCATTERED_WINDOW_BYTES / row_bytes))
+        for start in range(0, len(rows), window):
+            builder.add(text.gather(rows[start : start + window]))
         return PackedTextArray(builder.finish())
 
     def contains(self, pattern: str, *, ignore_case: bool = True) -> np.ndarray:

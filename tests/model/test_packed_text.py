@@ -171,3 +171,27 @@ def test_files_written_from_a_packed_column_read_back_as_plain_text(tmp_path) ->
     # Arrow's pandas metadata records plain text, not our dtype: any reader
     assert isinstance(back["notes"].dtype, pd.StringDtype)
     assert back["notes"].isna().tolist() == [False, True]
+
+
+def test_scattered_rows_compact_in_bigger_windows(monkeypatch) -> None:
+    from sahelgis.model import packed_column
+
+    values = _values()
+    packed = pack_text(values)
+    monkeypatch.setattr(packed_column, "WINDOW_ROWS", 256)
+    monkeypatch.setattr(packed_column, "SCATTERED_WINDOW_BYTES", 40_000)
+    gathered: list[int] = []
+    real = PackedText.gather
+
+    def counted(self, rows):
+        gathered.append(len(rows))
+        return real(self, rows)
+
+    monkeypatch.setattr(PackedText, "gather", counted)
+    shuffled = np.random.default_rng(3).permutation(N)
+    compact = PackedTextArray(packed.text, shuffled).compacted()
+    assert _read(compact) == [values[i] for i in shuffled]
+    assert max(gathered) > 256  # windows grew for the scattered order
+    gathered.clear()
+    PackedTextArray(packed.text, np.arange(N)[::-1].copy()).compacted()
+    assert max(gathered) == 256  # an ordered view keeps the small windows
