@@ -135,7 +135,10 @@ class PackedTextArray(ExtensionArray):
             shift = offsets[id(array.text)]
             parts.append(np.where(rows >= 0, rows + shift, -1) if shift else rows)
         text = texts[0] if len(texts) == 1 else PackedText.concat(texts)
-        return cls(text, np.concatenate(parts) if parts else np.zeros(0, np.int64))
+        rows = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        if len(rows) == len(text) and bool(np.all(rows == np.arange(len(rows)))):
+            return cls(text)  # whole texts one after another: no row numbers
+        return cls(text, rows)
 
     # -- the basics pandas needs -------------------------------------------------
     @property
@@ -181,6 +184,8 @@ class PackedTextArray(ExtensionArray):
 
     def isna(self) -> np.ndarray:
         """Boolean mask of missing rows."""
+        if self.rows is None and not bool(self.text.nulls.any()):
+            return np.zeros(len(self), dtype=bool)
         rows = self.row_numbers()
         missing = rows < 0
         if bool(self.text.nulls.any()):
@@ -195,9 +200,13 @@ class PackedTextArray(ExtensionArray):
         from pandas.api.extensions import take
 
         if allow_fill and fill_value is not None and not pd.isna(fill_value):
-            values = self.to_arrow().to_numpy(zero_copy_only=False)
-            filled = take(values, indices, allow_fill=True, fill_value=fill_value)
-            return PackedTextArray._from_sequence(filled)
+            # a text filler: only the rows taken are decompressed, then packed
+            picked = np.asarray(
+                take(self.row_numbers(), indices, allow_fill=True, fill_value=-1)
+            )
+            values = PackedTextArray(self.text, picked).astype(object)
+            values[picked < 0] = fill_value
+            return PackedTextArray._from_sequence(values)
         rows = take(
             self.row_numbers().astype(np.int64),
             indices,

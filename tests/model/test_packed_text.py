@@ -195,3 +195,14 @@ def test_scattered_rows_compact_in_bigger_windows(monkeypatch) -> None:
     gathered.clear()
     PackedTextArray(packed.text, np.arange(N)[::-1].copy()).compacted()
     assert max(gathered) == 256  # an ordered view keeps the small windows
+
+
+def test_take_with_a_text_filler_and_whole_concatenations() -> None:
+    values = _values(40)
+    packed = pack_text(values)
+    taken = packed.take([2, -1], allow_fill=True, fill_value="?")
+    assert _read(taken) == [values[2], "?"]
+    other = pack_text(["x", "y"])
+    both = PackedTextArray._concat_same_type([packed, other])
+    assert both.rows is None  # two whole texts: no row numbers kept
+    assert _read(both) == [*values, "x", "y"]
