@@ -352,7 +352,11 @@ def _as_arrow_text(values: Any) -> pa.Array:
     if isinstance(values, ExtensionArray) and hasattr(values, "__arrow_array__"):
         return pa.array(values)
     objects = np.asarray(values, dtype=object)
-    return pa.array(objects, type=pa.string(), from_pandas=True)
+    try:
+        return pa.array(objects, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, bytes...: as text
+        text = [None if v is None or v is pd.NA or v != v else str(v) for v in objects]
+        return pa.array(text, type=pa.string())
 
 
 def pack_text(values: Any) -> PackedTextArray:

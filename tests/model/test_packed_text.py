@@ -206,3 +206,8 @@ def test_take_with_a_text_filler_and_whole_concatenations() -> None:
     both = PackedTextArray._concat_same_type([packed, other])
     assert both.rows is None  # two whole texts: no row numbers kept
     assert _read(both) == [*values, "x", "y"]
+
+
+def test_numbers_in_a_notes_column_become_text() -> None:
+    packed = pack_text(pd.Series([7, None, "x"], dtype=object))
+    assert _read(packed) == ["7", None, "x"]
