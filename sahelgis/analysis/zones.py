@@ -64,7 +64,6 @@ from sahelgis.analysis.results import as_rows, group_codes
 from sahelgis.analysis.units import check_count, check_distance_km
 from sahelgis.model import acled_schema as acled
 from sahelgis.model.crs import GEOD, WGS84, local_aeqd
-from sahelgis.model.packed_column import PackedTextArray
 from sahelgis.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
@@ -275,8 +274,6 @@ def _contains_any(column: pd.Series, needles: tuple[str, ...]) -> np.ndarray:
         cats = pd.Series(column.cat.categories.astype(str))
         hit = cats.str.contains(pattern, case=False, regex=True).to_numpy(bool)
         return np.append(hit, False)[column.cat.codes.to_numpy()]
-    if isinstance(column.array, PackedTextArray):
-        return column.array.contains(pattern, ignore_case=True)
     text = column.astype("string") if column.dtype == object else column
     found = text.str.contains(pattern, case=False, regex=True, na=False)
     return np.asarray(found, dtype=bool)

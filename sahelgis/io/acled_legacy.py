@@ -384,7 +384,8 @@ def _by_notes(
     matched = np.zeros(len(rows), dtype=bool)
     if not rules or acled.NOTES not in frame or len(rows) == 0:
         return sub, matched
-    notes = frame[acled.NOTES].iloc[rows].fillna("").astype(str)
+    # Arrow text (no Python string per row), missing notes as ""
+    notes = frame[acled.NOTES].iloc[rows].astype("str").fillna("")
     for name, pattern in rules:
         hit = notes.str.contains(pattern, case=False, regex=True).to_numpy(dtype=bool)
         new = hit & ~matched

@@ -41,7 +41,8 @@ class EventTable:
     -----
     The ``notes`` column is held compressed
     (:class:`~sahelgis.model.packed_column.PackedTextArray`), whatever the
-    source gave: a tenth of its size as Arrow text for ACLED-like notes.
+    source gave: a tenth of its size as Arrow text for the synthetic notes,
+    about a third for plain English prose.
     """
 
     frame: pd.DataFrame

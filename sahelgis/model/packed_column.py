@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     import builtins
     from collections.abc import Iterator, Sequence
 
-    from numpy.typing import NDArray
 
 _INT32_MAX: Final = (1 << 31) - 1
 #: Text (bytes) gathered per window when :meth:`PackedTextArray.compacted`
@@ -236,12 +235,30 @@ class PackedTextArray(ExtensionArray):
         return values == other
 
     def __getattr__(self, name: str) -> Any:
-        # the ``.str`` accessor's methods (``_str_contains``...): on the text
-        # decompressed as an Arrow-backed pandas string array
-        if name.startswith("_str_"):
-            plain = pd.arrays.ArrowStringArray(pa.chunked_array([self.to_arrow()]))
-            return getattr(plain, name)
-        raise AttributeError(name)
+        # the ``.str`` accessor's methods (``_str_contains``...): run on the
+        # text as Arrow-backed pandas strings, a window at a time, so the
+        # whole column is never decompressed at once
+        if not name.startswith("_str_"):
+            raise AttributeError(name)
+
+        def on_windows(*args: Any, **kwargs: Any) -> Any:
+            parts = [
+                getattr(_plain_text(batch), name)(*args, **kwargs)
+                for batch in self.batches()
+            ]
+            if len(parts) == 1:
+                return parts[0]
+            if parts and all(isinstance(p, np.ndarray) for p in parts):
+                return np.concatenate(parts)
+            first = parts[0] if parts else None
+            if isinstance(first, ExtensionArray) and all(
+                type(p) is type(first) for p in parts
+            ):
+                return type(first)._concat_same_type(parts)  # type: ignore[attr-defined]
+            # no rows, or a result that is not one value per row
+            return getattr(_plain_text(self.to_arrow()), name)(*args, **kwargs)
+
+        return on_windows
 
     # -- conversions ---------------------------------------------------------------
     def to_arrow(self) -> pa.StringArray:
@@ -274,6 +291,9 @@ class PackedTextArray(ExtensionArray):
         dtype = pd.api.types.pandas_dtype(dtype)
         if isinstance(dtype, PackedTextDtype):
             return self.copy() if copy else self
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            # Arrow text straight from the blocks: no Python string per row
+            return pd.array(self.to_arrow(), dtype=dtype)
         values = np.asarray(self, dtype=object)
         if isinstance(dtype, np.dtype):
             return values.astype(dtype)
@@ -320,27 +340,17 @@ class PackedTextArray(ExtensionArray):
             builder.add(text.gather(rows[start : start + window]))
         return PackedTextArray(builder.finish())
 
-    def contains(self, pattern: str, *, ignore_case: bool = True) -> np.ndarray:
-        """Rows whose text matches the regular expression ``pattern`` (RE2).
-
-        Searched a window at a time (pyarrow ``match_substring_regex``);
-        missing text does not match.
-        """
-        import pyarrow.compute as pc
-
-        parts = [
-            pc.match_substring_regex(batch, pattern, ignore_case=ignore_case)
-            .fill_null(False)
-            .to_numpy(zero_copy_only=False)
-            for batch in self.batches()
-        ]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
-
-    def batches(self, size: int = WINDOW_ROWS) -> Iterator[pa.StringArray]:
-        """The text, ``size`` rows at a time, as Arrow arrays."""
+    def batches(self, size: int | None = None) -> Iterator[pa.StringArray]:
+        """The text, ``size`` rows (default :data:`WINDOW_ROWS`) at a time, as Arrow."""
+        size = size or WINDOW_ROWS
         rows = self.row_numbers()
         for start in range(0, len(rows), size):
             yield self.text.gather(rows[start : start + size])
+
+
+def _plain_text(array: pa.Array) -> ExtensionArray:
+    """Arrow text as the pandas string array the ``.str`` methods run on."""
+    return pd.arrays.ArrowStringArray(pa.chunked_array([array]))
 
 
 def _as_arrow_text(values: Any) -> pa.Array:
@@ -375,17 +385,4 @@ def pack_text(values: Any) -> PackedTextArray:
     return PackedTextArray._from_sequence(values)
 
 
-def text_values(series: pd.Series, fill: str = "") -> NDArray[np.object_]:
-    """A text column as a numpy array of ``str`` (missing as ``fill``).
-
-    Works the same for packed, Arrow-backed, categorical and object columns.
-    """
-    values = np.asarray(series.array, dtype=object)
-    missing = pd.isna(values)
-    if missing.any():
-        values = values.copy()
-        values[missing] = fill
-    return values
-
-
-__all__ = ["PackedTextArray", "PackedTextDtype", "pack_text", "text_values"]
+__all__ = ["PackedTextArray", "PackedTextDtype", "pack_text"]

@@ -14,7 +14,6 @@ from sahelgis.model.packed_column import (
     PackedTextArray,
     PackedTextDtype,
     pack_text,
-    text_values,
 )
 from sahelgis.model.packed_text import BLOCK_ROWS, PackedText
 
@@ -112,11 +111,14 @@ def test_string_methods_and_conversions() -> None:
     expected = [
         bool(v) and re.search("nara|zakat", v, re.I) is not None for v in values
     ]
-    assert series.array.contains("nara|zakat").tolist() == expected
+    found = series.str.contains("nara|zakat", case=False, regex=True, na=False)
+    assert found.tolist() == expected
     assert series.str.contains("Nara", na=False).tolist() == [
         v is not None and "Nara" in v for v in values
     ]
-    assert text_values(series).tolist() == ["" if v is None else v for v in values]
+    as_str = series.astype("str")
+    assert isinstance(as_str.dtype, pd.StringDtype)
+    assert as_str.fillna("").tolist() == ["" if v is None else v for v in values]
     assert series.fillna("-").tolist() == ["-" if v is None else v for v in values]
     assert pa.array(series.array).to_pylist() == values
     assert pickle.loads(pickle.dumps(series)).tolist() == series.tolist()
@@ -211,3 +213,21 @@ def test_take_with_a_text_filler_and_whole_concatenations() -> None:
 def test_numbers_in_a_notes_column_become_text() -> None:
     packed = pack_text(pd.Series([7, None, "x"], dtype=object))
     assert _read(packed) == ["7", None, "x"]
+
+
+def test_string_methods_run_window_by_window(monkeypatch) -> None:
+    from sahelgis.model import packed_column
+
+    monkeypatch.setattr(packed_column, "WINDOW_ROWS", 500)
+    values = _values(2_300)
+    packed = pd.Series(pack_text(values))
+    plain = pd.Series(values, dtype="str")
+    assert (
+        packed.str.contains("Nara", na=False).tolist()
+        == plain.str.contains("Nara", na=False).tolist()
+    )
+    assert (
+        packed.str.lower().fillna("").tolist() == plain.str.lower().fillna("").tolist()
+    )
+    assert packed.str.len().fillna(-1).tolist() == plain.str.len().fillna(-1).tolist()
+    assert packed.iloc[:0].str.contains("x").tolist() == []
